@@ -1,0 +1,128 @@
+//! Error types of the core.
+
+use std::fmt;
+
+/// A malformed identifier.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdError {
+    /// Not a domain code.
+    #[error("invalid domain code `{0}`: expected upper-case letters and digits, such as `OVR`")]
+    DomainCode(String),
+    /// Not a panel id.
+    #[error("invalid panel id `{0}`: expected DOM-SUB-TOPIC-O<n>, such as `OVR-SUM-CI-O1`")]
+    PanelId(String),
+    /// Not a capability id.
+    #[error(
+        "invalid capability id `{0}`: expected dot-separated lower-case words, such as `overview.cost_summary`"
+    )]
+    Capability(String),
+}
+
+/// A malformed endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EndpointError {
+    /// Unknown HTTP method.
+    #[error("unknown HTTP method `{0}`")]
+    Method(String),
+    /// Path without a leading slash.
+    #[error("path `{0}` must start with `/`")]
+    NoLeadingSlash(String),
+    /// Path with a query string or fragment.
+    #[error("path `{0}` carries a query string; put query parameters under `params:`")]
+    QueryInPath(String),
+    /// Path with white space.
+    #[error("path `{0}` contains white space")]
+    Whitespace(String),
+    /// Path with an empty segment.
+    #[error("path `{0}` has an empty segment (`//`)")]
+    EmptySegment(String),
+    /// Path with a malformed parameter.
+    #[error("path `{0}` has a malformed parameter in segment `{1}`")]
+    BadParameter(String, String),
+}
+
+/// A malformed `${VAR}` template.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TemplateError {
+    /// `${` without `}`.
+    #[error("unclosed `${{` in `{0}`")]
+    Unclosed(String),
+    /// Bad variable name.
+    #[error("invalid variable name `{1}` in `{0}`")]
+    BadName(String, String),
+}
+
+/// An invariant that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid invariant at column {column}: {message}")]
+pub struct InvariantError {
+    /// 1-based character column within the invariant text.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A route table that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RouteTableError {
+    /// Neither JSON nor YAML.
+    #[error("route table is neither JSON nor YAML: {0}")]
+    Syntax(String),
+    /// Parsed, but not a known shape.
+    #[error(
+        "route table is neither an OpenAPI 3 document (with `paths`) nor a {{path: [methods]}} map: {0}"
+    )]
+    Shape(String),
+}
+
+/// One problem found while loading a registry, with its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// 1-based line, 0 when unknown.
+    pub line: usize,
+    /// 1-based column, 0 when unknown.
+    pub column: usize,
+    /// The panel the problem belongs to, if any.
+    pub panel: Option<String>,
+    /// What is wrong, as a lower-case sentence fragment.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: ", self.line, self.column)?;
+        if let Some(panel) = &self.panel {
+            write!(f, "panel {panel}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Every problem found while loading a registry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct RegistryError {
+    /// The name of the source (a file name) used when displaying positions.
+    pub origin: String,
+    /// The problems, in document order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl fmt::Display for RegistryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.diagnostics.len();
+        writeln!(
+            f,
+            "{} has {n} problem{}:",
+            self.origin,
+            if n == 1 { "" } else { "s" }
+        )?;
+        for d in &self.diagnostics {
+            writeln!(f, "  {}:{d}", self.origin)?;
+        }
+        Ok(())
+    }
+}

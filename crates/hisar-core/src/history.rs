@@ -1,0 +1,760 @@
+//! History (SPEC §5.2–§5.4): the tracker as a pure function of stored sweeps.
+//!
+//! A [`Ledger`] folds sweeps in order. A gap has an identity (panel, code) and a first-seen
+//! time; BLOCKED → BOUND is a resolution, BOUND → BLOCKED a regression; a change of code keeps
+//! the first-seen time of the panel's blocked spell; a partial sweep touches only the panels it
+//! probed; an `UNVERIFIED` verdict changes nothing. Capabilities move between `DECLARED`,
+//! `OBSERVED` and `TRUSTED` by the [`TrustPolicy`]. Times come from the records: nothing here
+//! reads a clock.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use jiff::civil::Date;
+use jiff::{Timestamp, tz::TimeZone};
+use serde::{Deserialize, Serialize};
+
+use crate::id::CapabilityId;
+use crate::model::{DeclaredStatus, Panel};
+use crate::registry::{Registry, Waiver};
+use crate::verdict::{GapCode, Status, Verdict};
+
+/// What a sweep covered.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Selection {
+    /// Panels named with `--panel`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub panels: Vec<String>,
+    /// Domains named with `--domain`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<String>,
+}
+
+impl Selection {
+    /// Whether the sweep covered every panel.
+    pub fn is_all(&self) -> bool {
+        self.panels.is_empty() && self.domains.is_empty()
+    }
+
+    /// A short description: `all panels`, or the panels and domains named.
+    pub fn describe(&self) -> String {
+        if self.is_all() {
+            return "all panels".to_owned();
+        }
+        let mut parts = Vec::new();
+        if !self.domains.is_empty() {
+            parts.push(format!("domain {}", self.domains.join(", ")));
+        }
+        if !self.panels.is_empty() {
+            parts.push(format!("panel {}", self.panels.join(", ")));
+        }
+        parts.join("; ")
+    }
+}
+
+/// One panel's verdict as stored in a sweep.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PanelRecord {
+    /// The panel id.
+    pub panel: String,
+    /// The capability it used at the time.
+    pub capability: String,
+    /// The endpoint it read at the time (`GET /path`).
+    pub endpoint: String,
+    /// Fingerprint of its invariant set at the time.
+    pub invariants_fingerprint: u64,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+impl PanelRecord {
+    /// A record of a verdict on a panel.
+    pub fn new(panel: &Panel, verdict: Verdict) -> Self {
+        Self {
+            panel: panel.id.to_string(),
+            capability: panel.capability.to_string(),
+            endpoint: panel.endpoint.to_string(),
+            invariants_fingerprint: panel.invariants_fingerprint(),
+            verdict,
+        }
+    }
+}
+
+/// A stored sweep.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepRecord {
+    /// Sequence number, increasing.
+    pub id: u64,
+    /// When it started.
+    pub started_at: Timestamp,
+    /// When it finished.
+    pub finished_at: Timestamp,
+    /// What it covered.
+    pub selection: Selection,
+    /// One record per panel probed, in registry order.
+    pub records: Vec<PanelRecord>,
+}
+
+impl SweepRecord {
+    /// Counts of (bound, blocked, unverified).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let mut c = (0, 0, 0);
+        for r in &self.records {
+            match r.verdict.status() {
+                Status::Bound => c.0 += 1,
+                Status::Blocked => c.1 += 1,
+                Status::Unverified => c.2 += 1,
+            }
+        }
+        c
+    }
+}
+
+/// Thresholds of the trust policy (SPEC §5.4), configurable under `trust:` in the registry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrustPolicy {
+    /// The window of sweeps considered.
+    pub window: Duration,
+    /// Verifications needed in the window to become trusted.
+    pub min_verified: u32,
+    /// Bound share needed in the window to become trusted.
+    pub min_bound_rate: f64,
+    /// Most failures in a row allowed in the window to become trusted.
+    pub max_consecutive_failures: u32,
+    /// Bound share in the window below which a trusted capability is demoted.
+    pub demote_below_rate: f64,
+    /// Failures in a row that demote a trusted capability.
+    pub demote_after_failures: u32,
+}
+
+impl Default for TrustPolicy {
+    fn default() -> Self {
+        Self {
+            window: Duration::from_secs(7 * 86_400),
+            min_verified: 10,
+            min_bound_rate: 0.98,
+            max_consecutive_failures: 1,
+            demote_below_rate: 0.90,
+            demote_after_failures: 3,
+        }
+    }
+}
+
+/// A capability's status (SPEC §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum CapabilityStatus {
+    /// In the registry, not seen working in its latest verification.
+    Declared,
+    /// A panel using it was bound in the latest sweep that verified it.
+    Observed,
+    /// Stable over history.
+    Trusted,
+    /// Declared deprecated in the registry.
+    Deprecated,
+}
+
+impl CapabilityStatus {
+    /// The status as written in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CapabilityStatus::Declared => "DECLARED",
+            CapabilityStatus::Observed => "OBSERVED",
+            CapabilityStatus::Trusted => "TRUSTED",
+            CapabilityStatus::Deprecated => "DEPRECATED",
+        }
+    }
+}
+
+/// What changed for one panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// A gap appeared on a panel that was not known bound.
+    New,
+    /// A blocked panel became bound.
+    Resolved,
+    /// A bound panel became blocked.
+    Regressed,
+    /// A blocked panel's gap code changed.
+    CodeChanged {
+        /// The previous code.
+        from: GapCode,
+    },
+}
+
+/// One change between two points of history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// The panel.
+    pub panel: String,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: ChangeKind,
+    /// The gap code involved: the new code, or for a resolution the code resolved.
+    pub code: GapCode,
+}
+
+/// A dated resolution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    /// The panel.
+    pub panel: String,
+    /// Its endpoint when resolved.
+    pub endpoint: String,
+    /// The code resolved.
+    pub code: GapCode,
+    /// First seen time of the blocked spell.
+    pub first_seen: Timestamp,
+    /// When the sweep that saw it bound ran.
+    pub resolved_at: Timestamp,
+    /// That sweep's id.
+    pub sweep: u64,
+    /// What was seen, e.g. `HTTP 200, 3/3 invariants, 12 ms`.
+    pub seen: String,
+}
+
+/// The tracked state of one panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PanelState {
+    /// The panel.
+    pub panel: String,
+    /// BOUND or BLOCKED from its last verified verdict; UNVERIFIED when never verified.
+    pub status: Status,
+    /// The last verified verdict.
+    pub verdict: Option<Verdict>,
+    /// The sweep that gave it.
+    pub verified_in: Option<u64>,
+    /// When that sweep ran.
+    pub verified_at: Option<Timestamp>,
+    /// Start of the current spell: first seen blocked, or first seen bound.
+    pub since: Option<Timestamp>,
+    /// When the current gap code was first seen (equals `since` unless the code changed).
+    pub code_since: Option<Timestamp>,
+    /// When the current blocked spell began with a regression.
+    pub regressed_at: Option<Timestamp>,
+    /// The reason, when the panel was unverified in the latest sweep.
+    pub unverified_now: Option<String>,
+}
+
+/// A trust summary of one capability.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CapabilityState {
+    /// The status.
+    pub status: CapabilityStatus,
+    /// Verifications in the window ending at its latest verification.
+    pub verified_in_window: u32,
+    /// Bound share in that window.
+    pub bound_rate: f64,
+    /// When it was last verified.
+    pub last_verified: Option<Timestamp>,
+}
+
+/// A summary of the latest sweep.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SweepMeta {
+    /// Id.
+    pub id: u64,
+    /// Start.
+    pub started_at: Timestamp,
+    /// End.
+    pub finished_at: Timestamp,
+    /// Coverage.
+    pub selection: Selection,
+    /// Panels probed.
+    pub panels: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Track {
+    state: PanelState,
+}
+
+#[derive(Debug, Clone, Default)]
+struct CapTrack {
+    /// (time, bound, fingerprint) per verification.
+    events: Vec<(Timestamp, bool, u64)>,
+    trusted: bool,
+    last_any_bound: bool,
+}
+
+/// Folds sweeps into tracked state.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    policy: TrustPolicy,
+    tracks: BTreeMap<String, Track>,
+    resolutions: Vec<Resolution>,
+    caps: BTreeMap<String, CapTrack>,
+    latest: Option<SweepMeta>,
+    sweeps: usize,
+}
+
+impl Ledger {
+    /// An empty ledger.
+    pub fn new(policy: TrustPolicy) -> Self {
+        Self {
+            policy,
+            tracks: BTreeMap::new(),
+            resolutions: Vec::new(),
+            caps: BTreeMap::new(),
+            latest: None,
+            sweeps: 0,
+        }
+    }
+
+    /// Folds every sweep in order.
+    pub fn replay<'a>(
+        policy: TrustPolicy,
+        sweeps: impl IntoIterator<Item = &'a SweepRecord>,
+    ) -> Self {
+        let mut ledger = Self::new(policy);
+        for sweep in sweeps {
+            ledger.apply(sweep);
+        }
+        ledger
+    }
+
+    /// Applies one sweep and returns what it changed.
+    pub fn apply(&mut self, sweep: &SweepRecord) -> Vec<Change> {
+        let at = sweep.started_at;
+        let mut changes = Vec::new();
+        for track in self.tracks.values_mut() {
+            track.state.unverified_now = None;
+        }
+        let mut cap_events: BTreeMap<&str, (bool, bool, Vec<u64>)> = BTreeMap::new();
+        for record in &sweep.records {
+            let track = self
+                .tracks
+                .entry(record.panel.clone())
+                .or_insert_with(|| Track {
+                    state: PanelState {
+                        panel: record.panel.clone(),
+                        status: Status::Unverified,
+                        verdict: None,
+                        verified_in: None,
+                        verified_at: None,
+                        since: None,
+                        code_since: None,
+                        regressed_at: None,
+                        unverified_now: None,
+                    },
+                });
+            let s = &mut track.state;
+            let status = record.verdict.status();
+            if let crate::verdict::Outcome::Unverified { reason } = &record.verdict.outcome {
+                s.unverified_now = Some(reason.clone());
+                continue;
+            }
+            let event =
+                cap_events
+                    .entry(record.capability.as_str())
+                    .or_insert((true, false, Vec::new()));
+            event.0 &= status == Status::Bound;
+            event.1 |= status == Status::Bound;
+            event.2.push(record.invariants_fingerprint);
+
+            let previous_code = s.verdict.as_ref().and_then(Verdict::code);
+            match (s.status, status) {
+                (Status::Blocked, Status::Bound) => {
+                    let code = previous_code.expect("blocked has a code");
+                    self.resolutions.push(Resolution {
+                        panel: record.panel.clone(),
+                        endpoint: record.endpoint.clone(),
+                        code,
+                        first_seen: s.since.unwrap_or(at),
+                        resolved_at: at,
+                        sweep: sweep.id,
+                        seen: record.verdict.evidence.summary(),
+                    });
+                    changes.push(Change {
+                        panel: record.panel.clone(),
+                        kind: ChangeKind::Resolved,
+                        code,
+                    });
+                    s.since = Some(at);
+                    s.code_since = None;
+                    s.regressed_at = None;
+                }
+                (Status::Bound, Status::Bound) => {}
+                (_, Status::Bound) => {
+                    s.since = Some(at);
+                    s.code_since = None;
+                }
+                (prev, Status::Blocked) => {
+                    let code = record.verdict.code().expect("blocked has a code");
+                    match prev {
+                        Status::Bound => {
+                            changes.push(Change {
+                                panel: record.panel.clone(),
+                                kind: ChangeKind::Regressed,
+                                code,
+                            });
+                            s.since = Some(at);
+                            s.code_since = Some(at);
+                            s.regressed_at = Some(at);
+                        }
+                        Status::Blocked if previous_code != Some(code) => {
+                            changes.push(Change {
+                                panel: record.panel.clone(),
+                                kind: ChangeKind::CodeChanged {
+                                    from: previous_code.expect("blocked has a code"),
+                                },
+                                code,
+                            });
+                            s.code_since = Some(at);
+                        }
+                        Status::Blocked => {}
+                        Status::Unverified => {
+                            changes.push(Change {
+                                panel: record.panel.clone(),
+                                kind: ChangeKind::New,
+                                code,
+                            });
+                            s.since = Some(at);
+                            s.code_since = Some(at);
+                        }
+                    }
+                }
+                (_, Status::Unverified) => unreachable!("handled above"),
+            }
+            s.status = status;
+            s.verdict = Some(record.verdict.clone());
+            s.verified_in = Some(sweep.id);
+            s.verified_at = Some(at);
+        }
+        for (cap, (all_bound, any_bound, mut prints)) in cap_events {
+            prints.sort_unstable();
+            let fingerprint = prints.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, p| {
+                (h ^ p).wrapping_mul(0x0100_0000_01b3)
+            });
+            let track = self.caps.entry(cap.to_owned()).or_default();
+            track.events.push((at, all_bound, fingerprint));
+            track.last_any_bound = any_bound;
+            track.trusted = next_trust(&self.policy, track);
+        }
+        self.latest = Some(SweepMeta {
+            id: sweep.id,
+            started_at: sweep.started_at,
+            finished_at: sweep.finished_at,
+            selection: sweep.selection.clone(),
+            panels: sweep.records.len(),
+        });
+        self.sweeps += 1;
+        changes
+    }
+
+    /// The state of every panel of the registry, in registry order, with history.
+    pub fn state(&self, registry: &Registry) -> TrackerState {
+        let panels = registry
+            .panels
+            .iter()
+            .map(|p| {
+                self.tracks.get(p.id.as_str()).map_or_else(
+                    || PanelState {
+                        panel: p.id.to_string(),
+                        status: Status::Unverified,
+                        verdict: None,
+                        verified_in: None,
+                        verified_at: None,
+                        since: None,
+                        code_since: None,
+                        regressed_at: None,
+                        unverified_now: None,
+                    },
+                    |t| t.state.clone(),
+                )
+            })
+            .collect();
+        let known: BTreeSet<&str> = registry.panels.iter().map(|p| p.id.as_str()).collect();
+        let mut resolutions: Vec<Resolution> = self
+            .resolutions
+            .iter()
+            .filter(|r| known.contains(r.panel.as_str()))
+            .cloned()
+            .collect();
+        resolutions.sort_by(|a, b| {
+            b.resolved_at
+                .cmp(&a.resolved_at)
+                .then_with(|| a.panel.cmp(&b.panel))
+        });
+
+        let mut capabilities = BTreeMap::new();
+        for panel in &registry.panels {
+            let id = panel.capability.clone();
+            if capabilities.contains_key(&id) {
+                continue;
+            }
+            capabilities.insert(id.clone(), self.capability_state(registry, &id));
+        }
+        TrackerState {
+            latest: self.latest.clone(),
+            sweeps: self.sweeps,
+            panels,
+            resolutions,
+            capabilities,
+        }
+    }
+
+    fn capability_state(&self, registry: &Registry, id: &CapabilityId) -> CapabilityState {
+        let track = self.caps.get(id.as_str());
+        let (verified_in_window, bound_rate) =
+            track.map_or((0, 0.0), |t| window_stats(&self.policy, t).0);
+        let status = if registry.capability_status(id) == DeclaredStatus::Deprecated {
+            CapabilityStatus::Deprecated
+        } else {
+            match track {
+                Some(t) if t.trusted => CapabilityStatus::Trusted,
+                Some(t) if t.last_any_bound => CapabilityStatus::Observed,
+                _ => CapabilityStatus::Declared,
+            }
+        };
+        CapabilityState {
+            status,
+            verified_in_window,
+            bound_rate,
+            last_verified: track.and_then(|t| t.events.last().map(|e| e.0)),
+        }
+    }
+}
+
+/// ((verified, bound rate), most failures in a row, fingerprints constant) over the window
+/// ending at the latest event.
+fn window_stats(policy: &TrustPolicy, track: &CapTrack) -> ((u32, f64), u32, bool) {
+    let Some(&(end, _, last_print)) = track.events.last() else {
+        return ((0, 0.0), 0, true);
+    };
+    let window = jiff::SignedDuration::try_from(policy.window).unwrap_or(jiff::SignedDuration::MAX);
+    let start = end.checked_sub(window).unwrap_or(Timestamp::MIN);
+    let events: Vec<_> = track.events.iter().filter(|(t, _, _)| *t > start).collect();
+    let verified = u32::try_from(events.len()).unwrap_or(u32::MAX);
+    let bound = events.iter().filter(|(_, b, _)| *b).count();
+    #[expect(clippy::cast_precision_loss, reason = "counts are small")]
+    let rate = if events.is_empty() {
+        0.0
+    } else {
+        bound as f64 / events.len() as f64
+    };
+    let mut run = 0u32;
+    let mut max_run = 0u32;
+    for (_, b, _) in &events {
+        run = if *b { 0 } else { run + 1 };
+        max_run = max_run.max(run);
+    }
+    let stable = events.iter().all(|(_, _, p)| *p == last_print);
+    ((verified, rate), max_run, stable)
+}
+
+fn next_trust(policy: &TrustPolicy, track: &CapTrack) -> bool {
+    let ((verified, rate), max_run, stable) = window_stats(policy, track);
+    let streak = u32::try_from(
+        track
+            .events
+            .iter()
+            .rev()
+            .take_while(|(_, b, _)| !*b)
+            .count(),
+    )
+    .unwrap_or(u32::MAX);
+    if track.trusted {
+        !(rate < policy.demote_below_rate || streak >= policy.demote_after_failures || !stable)
+    } else {
+        let latest_bound = track.events.last().is_some_and(|e| e.1);
+        latest_bound
+            && verified >= policy.min_verified
+            && rate >= policy.min_bound_rate
+            && max_run <= policy.max_consecutive_failures
+            && stable
+    }
+}
+
+/// The tracked state of a registry after some history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrackerState {
+    /// The latest sweep, if any.
+    pub latest: Option<SweepMeta>,
+    /// Sweeps folded.
+    pub sweeps: usize,
+    /// Every registry panel, in registry order.
+    pub panels: Vec<PanelState>,
+    /// Resolutions of registry panels, newest first.
+    pub resolutions: Vec<Resolution>,
+    /// Capabilities of registry panels.
+    pub capabilities: BTreeMap<CapabilityId, CapabilityState>,
+}
+
+impl TrackerState {
+    /// A panel's state.
+    pub fn panel(&self, id: &str) -> Option<&PanelState> {
+        self.panels.iter().find(|p| p.panel == id)
+    }
+
+    /// Panels currently blocked after a regression, oldest regression first.
+    pub fn regressions(&self) -> Vec<&PanelState> {
+        let mut list: Vec<&PanelState> = self
+            .panels
+            .iter()
+            .filter(|p| p.status == Status::Blocked && p.regressed_at.is_some())
+            .collect();
+        list.sort_by(|a, b| {
+            a.regressed_at
+                .cmp(&b.regressed_at)
+                .then_with(|| a.panel.cmp(&b.panel))
+        });
+        list
+    }
+
+    /// Panels unverified in the latest sweep, with the reason.
+    pub fn unverified_now(&self) -> Vec<(&str, &str)> {
+        self.panels
+            .iter()
+            .filter_map(|p| p.unverified_now.as_deref().map(|r| (p.panel.as_str(), r)))
+            .collect()
+    }
+}
+
+/// Replays the sweeps and returns the state with the changes made by the last one.
+pub fn derive(registry: &Registry, sweeps: &[SweepRecord]) -> (TrackerState, Vec<Change>) {
+    let mut ledger = Ledger::new(registry.trust.clone());
+    let mut last = Vec::new();
+    for sweep in sweeps {
+        last = ledger.apply(sweep);
+    }
+    (ledger.state(registry), last)
+}
+
+/// What changed between the state after sweep `from` and the state after sweep `to`
+/// (both ids present in `sweeps`, `from` before `to`).
+pub fn diff(registry: &Registry, sweeps: &[SweepRecord], from: u64, to: u64) -> Vec<Change> {
+    let upto = |id: u64| {
+        Ledger::replay(
+            registry.trust.clone(),
+            sweeps.iter().take_while(move |s| s.id <= id),
+        )
+        .state(registry)
+    };
+    let (a, b) = (upto(from), upto(to));
+    let mut changes = Vec::new();
+    for (pa, pb) in a.panels.iter().zip(&b.panels) {
+        let code_a = pa.verdict.as_ref().and_then(Verdict::code);
+        let code_b = pb.verdict.as_ref().and_then(Verdict::code);
+        let kind = match (pa.status, pb.status) {
+            (Status::Blocked, Status::Bound) => Some((ChangeKind::Resolved, code_a)),
+            (Status::Bound, Status::Blocked) => Some((ChangeKind::Regressed, code_b)),
+            (Status::Unverified, Status::Blocked) => Some((ChangeKind::New, code_b)),
+            (Status::Blocked, Status::Blocked) if code_a != code_b => Some((
+                ChangeKind::CodeChanged {
+                    from: code_a.expect("blocked has a code"),
+                },
+                code_b,
+            )),
+            _ => None,
+        };
+        if let Some((kind, Some(code))) = kind {
+            changes.push(Change {
+                panel: pb.panel.clone(),
+                kind,
+                code,
+            });
+        }
+    }
+    changes
+}
+
+/// What the gate fails on (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum FailOn {
+    /// A bound panel became blocked.
+    #[default]
+    Regressed,
+    /// Any gap not there before (new, regressed or changed code).
+    New,
+    /// Any blocked panel.
+    Blocked,
+    /// Never.
+    Never,
+}
+
+/// The gate's decision.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GateReport {
+    /// Whether the policy failed.
+    pub failed: bool,
+    /// The gaps that failed it (`PANEL CODE: why`).
+    pub reasons: Vec<String>,
+    /// Gaps the policy would have counted but a waiver covers.
+    pub waived: Vec<String>,
+    /// Waivers past their expiry date.
+    pub expired: Vec<Waiver>,
+}
+
+/// Applies the gate policy to the changes of the latest sweep and the current state.
+pub fn gate(
+    policy: FailOn,
+    registry: &Registry,
+    state: &TrackerState,
+    changes: &[Change],
+    today: Date,
+) -> GateReport {
+    let mut report = GateReport {
+        expired: registry
+            .waivers
+            .iter()
+            .filter(|w| !w.active_on(today))
+            .cloned()
+            .collect(),
+        ..GateReport::default()
+    };
+    let waived = |panel: &str, code: GapCode| {
+        registry
+            .waivers
+            .iter()
+            .any(|w| w.panel.as_str() == panel && w.code == code && w.active_on(today))
+    };
+    let mut consider = |panel: &str, code: GapCode, why: &str| {
+        let line = format!("{panel} {code}: {why}");
+        if waived(panel, code) {
+            report.waived.push(line);
+        } else {
+            report.reasons.push(line);
+        }
+    };
+    match policy {
+        FailOn::Never => {}
+        FailOn::Regressed => {
+            for c in changes.iter().filter(|c| c.kind == ChangeKind::Regressed) {
+                consider(&c.panel, c.code, "regressed");
+            }
+        }
+        FailOn::New => {
+            for c in changes {
+                match &c.kind {
+                    ChangeKind::New => consider(&c.panel, c.code, "new gap"),
+                    ChangeKind::Regressed => consider(&c.panel, c.code, "regressed"),
+                    ChangeKind::CodeChanged { from } => {
+                        consider(&c.panel, c.code, &format!("gap changed from {from}"));
+                    }
+                    ChangeKind::Resolved => {}
+                }
+            }
+        }
+        FailOn::Blocked => {
+            for p in state.panels.iter().filter(|p| p.status == Status::Blocked) {
+                if let Some(code) = p.verdict.as_ref().and_then(Verdict::code) {
+                    consider(&p.panel, code, "blocked");
+                }
+            }
+        }
+    }
+    report.failed = !report.reasons.is_empty();
+    report
+}
+
+/// The calendar day of a timestamp in UTC, as reports show it.
+pub fn day(ts: Timestamp) -> Date {
+    ts.to_zoned_datetime(TimeZone::UTC).date()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,798 @@
+//! The invariant language (SPEC §3.2): `[not] QUERY [count] PREDICATE [VALUE]`.
+//!
+//! Invariants are parsed once, when the registry loads, into a compiled form (JSONPath and
+//! regular expressions built once); evaluation walks a parsed body and never re-parses it.
+//!
+//! Semantics:
+//! - QUERY is an RFC 9535 JSONPath starting with `$`, or `status`, `header "Name"` (every value
+//!   of that response header, case-insensitive name) or `duration` (milliseconds).
+//! - A query selecting several nodes holds only if the predicate holds for every node.
+//! - A query selecting no node fails, except `not … exists`, which holds exactly then.
+//! - `not` negates the predicate for each node: `not $.items[*].state == "failed"` holds when
+//!   at least one item was selected and none of them is `"failed"`.
+//! - `count` applies the predicate to the number of selected nodes, or to the length of the
+//!   one selected node when that node is an array (`$.items count <= 100`).
+//!
+//! ```
+//! use hisar_core::{Invariant, Subject};
+//! use serde_json::json;
+//! let body = json!({"items": [{"id": 1}, {"id": 2}], "total": 2});
+//! let subject = Subject { body: Some(&body), status: 200, headers: &[], duration_ms: 12 };
+//! for text in ["$.items isArray", "$.total >= 0", "$.items[*].id exists", "$.items count <= 100",
+//!              "duration < 2000", "not $.error exists", "status == 200"] {
+//!     let inv = Invariant::parse(text).unwrap();
+//!     assert!(inv.evaluate(&subject).holds, "{text}");
+//! }
+//! let err = Invariant::parse("$.total => 0").unwrap_err();
+//! assert_eq!(err.column, 9);
+//! ```
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use regex::Regex;
+use serde_json::Value;
+use serde_json_path::JsonPath;
+
+use crate::error::InvariantError;
+use crate::time::is_rfc3339;
+
+/// What an invariant is evaluated against.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    /// The parsed JSON body, if the body is JSON.
+    pub body: Option<&'a Value>,
+    /// The HTTP status.
+    pub status: u16,
+    /// Response headers, names lower-case.
+    pub headers: &'a [(String, String)],
+    /// Elapsed time in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// The result of evaluating one invariant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// Whether the invariant holds.
+    pub holds: bool,
+    /// What was found, for the failure message (empty when it holds).
+    pub found: String,
+}
+
+#[derive(Debug, Clone)]
+enum Query {
+    Path(JsonPath),
+    Status,
+    Header(String),
+    Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone)]
+enum Predicate {
+    Exists,
+    Compare(Op, Value),
+    Contains(Value),
+    StartsWith(String),
+    Matches(Regex),
+    IsArray,
+    IsObject,
+    IsString,
+    IsInteger,
+    IsNumber,
+    IsBoolean,
+    IsNull,
+    IsEmpty,
+    IsIsoDate,
+}
+
+/// The predicate names, as written.
+pub(crate) const PREDICATES: [&str; 19] = [
+    "exists",
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "contains",
+    "startsWith",
+    "matches",
+    "isArray",
+    "isObject",
+    "isString",
+    "isInteger",
+    "isNumber",
+    "isBoolean",
+    "isNull",
+    "isEmpty",
+    "isIsoDate",
+];
+
+/// A compiled invariant.
+#[derive(Clone)]
+pub struct Invariant {
+    source: String,
+    negated: bool,
+    query: Query,
+    count: bool,
+    predicate: Predicate,
+}
+
+impl fmt::Debug for Invariant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Invariant").field(&self.source).finish()
+    }
+}
+
+impl PartialEq for Invariant {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl fmt::Display for Invariant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)
+    }
+}
+
+struct Cursor<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn skip_ws(&mut self) {
+        let rest = &self.text[self.pos..];
+        self.pos += rest.len() - rest.trim_start().len();
+    }
+
+    fn rest(&self) -> &'a str {
+        &self.text[self.pos..]
+    }
+
+    /// 1-based character column of a byte offset.
+    fn column_of(&self, byte: usize) -> usize {
+        self.text[..byte.min(self.text.len())].chars().count() + 1
+    }
+
+    fn error(&self, byte: usize, message: impl Into<String>) -> InvariantError {
+        InvariantError {
+            column: self.column_of(byte),
+            message: message.into(),
+        }
+    }
+
+    /// The next run of non-space characters.
+    fn word(&mut self) -> (usize, &'a str) {
+        self.skip_ws();
+        let start = self.pos;
+        let rest = self.rest();
+        let len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        self.pos += len;
+        (start, &self.text[start..start + len])
+    }
+
+    fn peek_word(&self) -> &'a str {
+        let rest = self.rest().trim_start();
+        &rest[..rest.find(char::is_whitespace).unwrap_or(rest.len())]
+    }
+}
+
+impl Invariant {
+    /// Parses an invariant. Errors carry the 1-based column where the problem starts.
+    pub fn parse(text: &str) -> Result<Self, InvariantError> {
+        let mut cur = Cursor { text, pos: 0 };
+        cur.skip_ws();
+        if cur.rest().is_empty() {
+            return Err(cur.error(0, "empty invariant"));
+        }
+        let negated = cur.peek_word() == "not";
+        if negated {
+            cur.word();
+            cur.skip_ws();
+        }
+        let query = parse_query(&mut cur)?;
+        let count = cur.peek_word() == "count";
+        if count {
+            cur.word();
+        }
+        let (pred_at, pred_word) = cur.word();
+        if pred_word.is_empty() {
+            return Err(cur.error(
+                pred_at,
+                format!(
+                    "expected a predicate after the query: one of {}",
+                    PREDICATES.join(", ")
+                ),
+            ));
+        }
+        cur.skip_ws();
+        let value_at = cur.pos;
+        let value_text = cur.rest().trim_end();
+        let value = if value_text.is_empty() {
+            None
+        } else {
+            Some(serde_json::from_str::<Value>(value_text).map_err(|e| {
+                cur.error(
+                    value_at,
+                    format!("value `{value_text}` is not a JSON literal ({e}); strings need double quotes"),
+                )
+            })?)
+        };
+        let predicate = build_predicate(&cur, pred_at, pred_word, value, value_at)?;
+        if count && !matches!(predicate, Predicate::Compare(_, Value::Number(_))) {
+            return Err(cur.error(
+                pred_at,
+                "`count` takes a comparison with a number, such as `count <= 100`",
+            ));
+        }
+        if negated && count {
+            return Err(cur.error(
+                0,
+                "`not` and `count` do not combine; invert the comparison instead",
+            ));
+        }
+        Ok(Self {
+            source: text.trim().to_owned(),
+            negated,
+            query,
+            count,
+            predicate,
+        })
+    }
+
+    /// The invariant as written (trimmed).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether the invariant queries the JSON body.
+    pub fn reads_body(&self) -> bool {
+        matches!(self.query, Query::Path(_))
+    }
+
+    /// Evaluates the invariant.
+    pub fn evaluate(&self, subject: &Subject<'_>) -> Check {
+        let status = Value::from(subject.status);
+        let duration = Value::from(subject.duration_ms);
+        let header_values: Vec<Value>;
+        let nodes: Vec<&Value> = match &self.query {
+            Query::Path(path) => match subject.body {
+                Some(body) => path.query(body).all(),
+                None => {
+                    return Check {
+                        holds: false,
+                        found: "no JSON body".to_owned(),
+                    };
+                }
+            },
+            Query::Status => vec![&status],
+            Query::Duration => vec![&duration],
+            Query::Header(name) => {
+                header_values = subject
+                    .headers
+                    .iter()
+                    .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| Value::String(v.clone()))
+                    .collect();
+                header_values.iter().collect()
+            }
+        };
+
+        if self.count {
+            let n = match nodes.as_slice() {
+                [Value::Array(items)] => items.len(),
+                _ => nodes.len(),
+            };
+            let counted = Value::from(n);
+            let holds = self.predicate.test(&counted);
+            return Check {
+                holds,
+                found: if holds {
+                    String::new()
+                } else {
+                    format!("count {n}")
+                },
+            };
+        }
+        if nodes.is_empty() {
+            let holds = self.negated && matches!(self.predicate, Predicate::Exists);
+            return Check {
+                holds,
+                found: if holds {
+                    String::new()
+                } else {
+                    "nothing selected".to_owned()
+                },
+            };
+        }
+        for node in &nodes {
+            if self.predicate.test(node) == self.negated {
+                let found = if nodes.len() > 1 {
+                    format!("{} (one of {} nodes)", show(node), nodes.len())
+                } else {
+                    show(node)
+                };
+                return Check {
+                    holds: false,
+                    found,
+                };
+            }
+        }
+        Check {
+            holds: true,
+            found: String::new(),
+        }
+    }
+}
+
+fn parse_query(cur: &mut Cursor<'_>) -> Result<Query, InvariantError> {
+    let start = cur.pos;
+    let rest = cur.rest();
+    if rest.starts_with('$') {
+        let len = jsonpath_len(rest);
+        let path_text = &rest[..len];
+        cur.pos += len;
+        return JsonPath::parse(path_text).map(Query::Path).map_err(|e| {
+            let offset = rest
+                .char_indices()
+                .nth(e.position())
+                .map_or(len, |(i, _)| i);
+            cur.error(
+                start + offset,
+                format!("invalid JSONPath `{path_text}`: {}", e.message()),
+            )
+        });
+    }
+    let (at, word) = cur.word();
+    match word {
+        "status" => Ok(Query::Status),
+        "duration" => Ok(Query::Duration),
+        "header" => {
+            cur.skip_ws();
+            let name_at = cur.pos;
+            let rest = cur.rest();
+            let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<String>();
+            match stream.next() {
+                Some(Ok(name)) if !name.is_empty() => {
+                    cur.pos += stream.byte_offset();
+                    Ok(Query::Header(name.to_ascii_lowercase()))
+                }
+                _ => Err(cur.error(
+                    name_at,
+                    "expected a quoted header name after `header`, such as `header \"content-type\"`",
+                )),
+            }
+        }
+        _ => Err(cur.error(
+            at,
+            format!(
+                "expected a query: a JSONPath starting with `$`, `status`, `header \"Name\"` or `duration`; found `{word}`"
+            ),
+        )),
+    }
+}
+
+/// Length in bytes of the JSONPath at the start of `text`: up to the first white space outside
+/// brackets, parentheses and quotes.
+fn jsonpath_len(text: &str) -> usize {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth = depth.saturating_sub(1),
+            c if c.is_whitespace() && depth == 0 => return i,
+            _ => {}
+        }
+    }
+    text.len()
+}
+
+fn build_predicate(
+    cur: &Cursor<'_>,
+    at: usize,
+    word: &str,
+    value: Option<Value>,
+    value_at: usize,
+) -> Result<Predicate, InvariantError> {
+    let op = match word {
+        "==" => Some(Op::Eq),
+        "!=" => Some(Op::Ne),
+        "<" => Some(Op::Lt),
+        "<=" => Some(Op::Le),
+        ">" => Some(Op::Gt),
+        ">=" => Some(Op::Ge),
+        _ => None,
+    };
+    let needs_value = op.is_some() || matches!(word, "contains" | "startsWith" | "matches");
+    let known = PREDICATES.contains(&word);
+    if !known {
+        let message = match suggest(word) {
+            Some(s) => format!("unknown predicate `{word}` (did you mean `{s}`?)"),
+            None => format!(
+                "unknown predicate `{word}`; expected one of {}",
+                PREDICATES.join(", ")
+            ),
+        };
+        return Err(cur.error(at, message));
+    }
+    let value = match (needs_value, value) {
+        (true, None) => {
+            return Err(cur.error(
+                value_at,
+                format!("`{word}` needs a value, such as `{word} 0` or `{word} \"text\"`"),
+            ));
+        }
+        (false, Some(_)) => {
+            return Err(cur.error(value_at, format!("`{word}` takes no value")));
+        }
+        (_, value) => value,
+    };
+    if let Some(op) = op {
+        let value = value.unwrap_or(Value::Null);
+        if !(matches!(op, Op::Eq | Op::Ne) || value.is_number() || value.is_string()) {
+            return Err(cur.error(
+                value_at,
+                format!("`{word}` compares with a number or a string"),
+            ));
+        }
+        return Ok(Predicate::Compare(op, value));
+    }
+    Ok(match word {
+        "exists" => Predicate::Exists,
+        "contains" => Predicate::Contains(value.unwrap_or(Value::Null)),
+        "startsWith" => match value {
+            Some(Value::String(s)) => Predicate::StartsWith(s),
+            _ => return Err(cur.error(value_at, "`startsWith` takes a string")),
+        },
+        "matches" => match value {
+            Some(Value::String(s)) => Predicate::Matches(
+                Regex::new(&s)
+                    .map_err(|e| cur.error(value_at, format!("invalid regular expression: {e}")))?,
+            ),
+            _ => {
+                return Err(cur.error(
+                    value_at,
+                    "`matches` takes a string holding a regular expression",
+                ));
+            }
+        },
+        "isArray" => Predicate::IsArray,
+        "isObject" => Predicate::IsObject,
+        "isString" => Predicate::IsString,
+        "isInteger" => Predicate::IsInteger,
+        "isNumber" => Predicate::IsNumber,
+        "isBoolean" => Predicate::IsBoolean,
+        "isNull" => Predicate::IsNull,
+        "isEmpty" => Predicate::IsEmpty,
+        _ => Predicate::IsIsoDate,
+    })
+}
+
+fn suggest(word: &str) -> Option<&'static str> {
+    let lower = word.to_ascii_lowercase();
+    let aliases = [
+        ("=", "=="),
+        ("===", "=="),
+        ("=>", ">="),
+        ("=<", "<="),
+        ("<>", "!="),
+        ("exist", "exists"),
+        ("startswith", "startsWith"),
+        ("match", "matches"),
+        ("isdate", "isIsoDate"),
+        ("isint", "isInteger"),
+        ("isbool", "isBoolean"),
+        ("islist", "isArray"),
+    ];
+    if let Some((_, s)) = aliases.iter().find(|(a, _)| *a == lower) {
+        return Some(s);
+    }
+    crate::suggest::closest(word, &PREDICATES)
+}
+
+impl Predicate {
+    fn test(&self, v: &Value) -> bool {
+        match self {
+            Predicate::Exists => true,
+            Predicate::Compare(op, expected) => match op {
+                Op::Eq => json_eq(v, expected),
+                Op::Ne => !json_eq(v, expected),
+                _ => compare(v, expected).is_some_and(|ord| match op {
+                    Op::Lt => ord == Ordering::Less,
+                    Op::Le => ord != Ordering::Greater,
+                    Op::Gt => ord == Ordering::Greater,
+                    _ => ord != Ordering::Less,
+                }),
+            },
+            Predicate::Contains(needle) => match (v, needle) {
+                (Value::String(s), Value::String(n)) => s.contains(n.as_str()),
+                (Value::Array(items), n) => items.iter().any(|i| json_eq(i, n)),
+                (Value::Object(map), Value::String(key)) => map.contains_key(key),
+                _ => false,
+            },
+            Predicate::StartsWith(prefix) => {
+                v.as_str().is_some_and(|s| s.starts_with(prefix.as_str()))
+            }
+            Predicate::Matches(re) => v.as_str().is_some_and(|s| re.is_match(s)),
+            Predicate::IsArray => v.is_array(),
+            Predicate::IsObject => v.is_object(),
+            Predicate::IsString => v.is_string(),
+            Predicate::IsInteger => {
+                v.is_i64()
+                    || v.is_u64()
+                    || v.as_f64()
+                        .is_some_and(|f| f.is_finite() && f.fract() == 0.0)
+            }
+            Predicate::IsNumber => v.is_number(),
+            Predicate::IsBoolean => v.is_boolean(),
+            Predicate::IsNull => v.is_null(),
+            Predicate::IsEmpty => match v {
+                Value::String(s) => s.is_empty(),
+                Value::Array(a) => a.is_empty(),
+                Value::Object(o) => o.is_empty(),
+                _ => false,
+            },
+            Predicate::IsIsoDate => v.as_str().is_some_and(is_rfc3339),
+        }
+    }
+}
+
+/// JSON equality where numbers compare by value (`1 == 1.0`).
+fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(_), Value::Number(_)) => compare(a, b) == Some(Ordering::Equal),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, p)| y.get(k).is_some_and(|q| json_eq(p, q)))
+        }
+        _ => a == b,
+    }
+}
+
+fn compare(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            if let (Some(i), Some(j)) = (as_i128(x), as_i128(y)) {
+                Some(i.cmp(&j))
+            } else {
+                x.as_f64()?.partial_cmp(&y.as_f64()?)
+            }
+        }
+        (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+fn as_i128(n: &serde_json::Number) -> Option<i128> {
+    n.as_i64()
+        .map(i128::from)
+        .or_else(|| n.as_u64().map(i128::from))
+}
+
+/// A short rendering of a JSON value for messages.
+pub(crate) fn show(v: &Value) -> String {
+    const MAX: usize = 80;
+    let text = v.to_string();
+    if text.chars().count() <= MAX {
+        return text;
+    }
+    let cut: String = text.chars().take(MAX).collect();
+    format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn eval(text: &str, body: &Value) -> Check {
+        let headers = [
+            (
+                "content-type".to_owned(),
+                "application/json; charset=utf-8".to_owned(),
+            ),
+            ("x-multi".to_owned(), "a".to_owned()),
+            ("x-multi".to_owned(), "b".to_owned()),
+        ];
+        let subject = Subject {
+            body: Some(body),
+            status: 200,
+            headers: &headers,
+            duration_ms: 150,
+        };
+        Invariant::parse(text)
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+            .evaluate(&subject)
+    }
+
+    fn doc() -> Value {
+        json!({
+            "items": [{"id": 1, "name": "a", "at": "2026-01-15T07:58:01Z"},
+                      {"id": 2, "name": "b", "at": "2026-01-16T00:00:00+01:00"}],
+            "total": 2, "ratio": 0.5, "flag": true, "none": null, "empty": [], "blank": "",
+            "tags": ["x", "y"], "name": "hisar-prod", "whole": 3.0, "obj": {"k": 1}
+        })
+    }
+
+    /// Every predicate, with a case that holds and one that fails.
+    #[test]
+    fn predicates_table() {
+        let body = doc();
+        let table: &[(&str, bool)] = &[
+            ("$.total exists", true),
+            ("$.missing exists", false),
+            ("$.total == 2", true),
+            ("$.total == 2.0", true),
+            ("$.total == 3", false),
+            ("$.name == \"hisar-prod\"", true),
+            ("$.obj == {\"k\": 1.0}", true),
+            ("$.total != 3", true),
+            ("$.total != 2", false),
+            ("$.total < 3", true),
+            ("$.total < 2", false),
+            ("$.total <= 2", true),
+            ("$.total <= 1", false),
+            ("$.total > 1", true),
+            ("$.total > 2", false),
+            ("$.total >= 2", true),
+            ("$.total >= 2.5", false),
+            ("$.name > \"a\"", true),
+            ("$.name < 5", false),
+            ("$.name contains \"prod\"", true),
+            ("$.name contains \"dev\"", false),
+            ("$.tags contains \"x\"", true),
+            ("$.tags contains \"z\"", false),
+            ("$.obj contains \"k\"", true),
+            ("$.name startsWith \"hisar\"", true),
+            ("$.name startsWith \"prod\"", false),
+            ("$.name matches \"^hisar-(prod|dev)$\"", true),
+            ("$.name matches \"^dev\"", false),
+            ("$.items isArray", true),
+            ("$.obj isArray", false),
+            ("$.obj isObject", true),
+            ("$.items isObject", false),
+            ("$.name isString", true),
+            ("$.total isString", false),
+            ("$.total isInteger", true),
+            ("$.whole isInteger", true),
+            ("$.ratio isInteger", false),
+            ("$.ratio isNumber", true),
+            ("$.name isNumber", false),
+            ("$.flag isBoolean", true),
+            ("$.none isBoolean", false),
+            ("$.none isNull", true),
+            ("$.flag isNull", false),
+            ("$.empty isEmpty", true),
+            ("$.blank isEmpty", true),
+            ("$.tags isEmpty", false),
+            ("$.items[*].at isIsoDate", true),
+            ("$.name isIsoDate", false),
+        ];
+        for (text, expected) in table {
+            assert_eq!(eval(text, &body).holds, *expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn multi_node_semantics() {
+        let body = doc();
+        assert!(eval("$.items[*].id > 0", &body).holds);
+        let check = eval("$.items[*].id > 1", &body);
+        assert!(!check.holds);
+        assert_eq!(check.found, "1 (one of 2 nodes)");
+        // No node selected fails, for every predicate but `not exists`.
+        assert_eq!(eval("$.nothing[*] > 0", &body).found, "nothing selected");
+        assert!(!eval("$.missing isNull", &body).holds);
+        assert!(!eval("not $.missing == 1", &body).holds);
+        assert!(eval("not $.missing exists", &body).holds);
+        assert!(!eval("not $.total exists", &body).holds);
+        // `not` applies per node.
+        assert!(eval("not $.items[*].name == \"c\"", &body).holds);
+        assert!(!eval("not $.items[*].name == \"a\"", &body).holds);
+    }
+
+    #[test]
+    fn count_semantics() {
+        let body = doc();
+        assert!(eval("$.items count == 2", &body).holds);
+        assert!(eval("$.items[*] count == 2", &body).holds);
+        assert!(eval("$.items[*].id count == 2", &body).holds);
+        assert!(eval("$.empty count == 0", &body).holds);
+        assert!(eval("$.missing count == 0", &body).holds);
+        assert!(eval("$.items count <= 100", &body).holds);
+        let check = eval("$.items count > 5", &body);
+        assert_eq!(check.found, "count 2");
+    }
+
+    #[test]
+    fn status_header_duration() {
+        let body = doc();
+        assert!(eval("status == 200", &body).holds);
+        assert!(!eval("status >= 300", &body).holds);
+        assert!(eval("header \"Content-Type\" contains \"json\"", &body).holds);
+        assert!(eval("header \"x-multi\" matches \"^[ab]$\"", &body).holds);
+        assert!(!eval("header \"x-multi\" == \"a\"", &body).holds);
+        assert!(!eval("header \"x-absent\" exists", &body).holds);
+        assert!(eval("not header \"x-absent\" exists", &body).holds);
+        assert!(eval("duration < 2000", &body).holds);
+        assert!(!eval("duration < 100", &body).holds);
+    }
+
+    #[test]
+    fn jsonpath_with_spaces_and_filters() {
+        let body = doc();
+        assert!(eval("$.items[?@.name == 'a'].id == 1", &body).holds);
+        assert!(eval("$[ 'items' ][0].id == 1", &body).holds);
+    }
+
+    #[test]
+    fn no_body_fails_path_queries() {
+        let subject = Subject {
+            body: None,
+            status: 200,
+            headers: &[],
+            duration_ms: 1,
+        };
+        let inv = Invariant::parse("not $.x exists").unwrap();
+        assert_eq!(inv.evaluate(&subject).found, "no JSON body");
+        assert!(
+            Invariant::parse("status == 200")
+                .unwrap()
+                .evaluate(&subject)
+                .holds
+        );
+    }
+
+    #[test]
+    fn parse_errors_have_columns() {
+        let cases: &[(&str, usize, &str)] = &[
+            ("", 1, "empty invariant"),
+            ("$.a ==", 7, "needs a value"),
+            ("$.a => 1", 5, "did you mean `>=`"),
+            ("$.a isArray 3", 13, "takes no value"),
+            ("$.a == 'x'", 8, "not a JSON literal"),
+            ("$.a[ exists", 4, "invalid JSONPath"),
+            ("body exists", 1, "expected a query"),
+            ("header content-type exists", 8, "quoted header name"),
+            ("$.a matches \"(\"", 13, "invalid regular expression"),
+            ("$.a count exists", 11, "`count` takes a comparison"),
+            ("$.a", 4, "expected a predicate"),
+            ("$.a < true", 7, "compares with a number or a string"),
+            ("$.a startsWith 1", 16, "takes a string"),
+        ];
+        for (text, column, needle) in cases {
+            let err = Invariant::parse(text).expect_err(text);
+            assert_eq!(err.column, *column, "{text}: {}", err.message);
+            assert!(err.message.contains(needle), "{text}: {}", err.message);
+        }
+    }
+}

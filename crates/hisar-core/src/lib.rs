@@ -1,0 +1,81 @@
+//! `hisar-core`: HISAR's pure model and rules.
+//!
+//! HISAR proves, from live evidence, which panels of a product's UI are served by its backend.
+//! This crate holds everything that needs no I/O: the registry (`hisar.yaml`), the invariant
+//! language, HIL v1 provenance, route tables and coherency, the classifier that turns
+//! (panel, observation, route table) into a verdict, the history that turns stored sweeps into
+//! a living tracker, and the priority fixes. It reads no files, no clock and no environment:
+//! callers pass text, times and an [`Env`] in.
+//!
+//! # Example
+//!
+//! Classify one observation:
+//!
+//! ```
+//! use hisar_core::{classify, GapCode, Observation, Registry, Response, RouteTable, Status};
+//! use serde_json::json;
+//!
+//! let registry = Registry::from_yaml(r#"
+//! version: 1
+//! domains: [{ code: ACT, name: ACTIVITY }]
+//! panels:
+//!   - id: ACT-LLM-LIVE-O3
+//!     capability: activity.jobs
+//!     endpoint: GET /api/v1/agents/jobs
+//!     class: evidence
+//!     invariants: ["$.items isArray"]
+//! "#, "hisar.yaml").expect("valid registry");
+//! let panel = registry.panel("ACT-LLM-LIVE-O3").unwrap();
+//!
+//! // A live answer that satisfies the panel: BOUND.
+//! let seen = Observation::answered(Response::json(200, json!({"items": []})));
+//! assert_eq!(classify(panel, Some(&seen), None).status(), Status::Bound);
+//!
+//! // The backend only serves POST there: COHERENCY_FAILED, from the table and from the 405.
+//! let routes = RouteTable::parse(r#"{"/api/v1/agents/jobs": ["POST"]}"#).unwrap();
+//! let seen = Observation::answered(Response::json(405, json!({"detail": "Method Not Allowed"})));
+//! let verdict = classify(panel, Some(&seen), Some(&routes));
+//! assert_eq!(verdict.code(), Some(GapCode::CoherencyFailed));
+//! assert_eq!(verdict.gap().unwrap().detail, "GET not served on /api/v1/agents/jobs; route allows POST");
+//! ```
+
+mod classify;
+mod error;
+pub mod fixes;
+pub mod history;
+mod id;
+mod interpolate;
+mod invariant;
+mod model;
+mod observation;
+pub mod provenance;
+mod registry;
+mod routes;
+mod suggest;
+mod time;
+mod verdict;
+mod yaml;
+
+pub use classify::{TRANSIENT_STATUSES, classify};
+pub use error::{
+    Diagnostic, EndpointError, IdError, InvariantError, RegistryError, RouteTableError,
+    TemplateError,
+};
+pub use fixes::{PriorityFixes, priority_fixes};
+pub use history::{Change, ChangeKind, FailOn, Ledger, SweepRecord, TrackerState};
+pub use id::{CapabilityId, DomainCode, PanelId};
+pub use interpolate::{Env, Resolved, Template};
+pub use invariant::{Check, Invariant, Subject};
+pub use model::{
+    Aggregation, AuthMode, BodyKind, CapabilityDecl, DeclaredStatus, Domain, Endpoint, Method,
+    Panel, PanelClass, PathTemplate, ProvenanceRequirement, Segment,
+};
+pub use observation::{
+    Body, Observation, Response, Transport, TransportErrorKind, TransportFailure,
+};
+pub use registry::{Backend, Defaults, GatePolicy, NO_AUTH, Registry, TrackerText, Waiver};
+pub use routes::{NearKind, Route, RouteCheck, RouteTable};
+pub use time::{is_rfc3339, parse_duration, parse_rfc3339};
+pub use verdict::{
+    CoherencyCheck, Evidence, Finding, Gap, GapCode, Outcome, Stage, Status, Verdict,
+};

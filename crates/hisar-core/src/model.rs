@@ -1,0 +1,623 @@
+//! The registry's model: domains, panels, endpoints, auth modes and capabilities.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::EndpointError;
+use crate::id::{CapabilityId, DomainCode, PanelId};
+use crate::interpolate::Template;
+use crate::invariant::Invariant;
+
+/// A domain: a group of panels with a short code and a display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Domain {
+    /// Short code used in panel ids, e.g. `OVR`.
+    pub code: DomainCode,
+    /// Display name, e.g. `OVERVIEW`.
+    pub name: String,
+}
+
+/// An HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+#[allow(missing_docs, reason = "the names are the HTTP methods")]
+pub enum Method {
+    Get,
+    Head,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Options,
+}
+
+impl Method {
+    /// All methods, in display order.
+    pub const ALL: [Method; 7] = [
+        Method::Get,
+        Method::Head,
+        Method::Post,
+        Method::Put,
+        Method::Patch,
+        Method::Delete,
+        Method::Options,
+    ];
+
+    /// The upper-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+        }
+    }
+}
+
+impl FromStr for Method {
+    type Err = EndpointError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Method::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| EndpointError::Method(s.to_owned()))
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One segment of a path template.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Segment {
+    /// A literal segment such as `cost`.
+    Literal(String),
+    /// A whole-segment parameter such as `{run_id}`.
+    Param(String),
+    /// A segment mixing literal text and parameters, such as `{name}.json`.
+    Mixed(String),
+}
+
+/// A path template such as `/replay/{incident_id}/summary`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PathTemplate {
+    raw: String,
+    segments: Vec<Segment>,
+    trailing_slash: bool,
+}
+
+impl PathTemplate {
+    /// Parses a path template. It must start with `/`, carry no query string, and its
+    /// braces must be balanced with non-empty parameter names.
+    pub fn parse(text: &str) -> Result<Self, EndpointError> {
+        if !text.starts_with('/') {
+            return Err(EndpointError::NoLeadingSlash(text.to_owned()));
+        }
+        if text.contains('?') || text.contains('#') {
+            return Err(EndpointError::QueryInPath(text.to_owned()));
+        }
+        if text.chars().any(char::is_whitespace) {
+            return Err(EndpointError::Whitespace(text.to_owned()));
+        }
+        let body = &text[1..];
+        let trailing_slash = body.ends_with('/') && !body.is_empty();
+        let body = body.strip_suffix('/').unwrap_or(body);
+        let mut segments = Vec::new();
+        if !body.is_empty() {
+            for part in body.split('/') {
+                if part.is_empty() {
+                    return Err(EndpointError::EmptySegment(text.to_owned()));
+                }
+                segments.push(parse_segment(part).ok_or_else(|| {
+                    EndpointError::BadParameter(text.to_owned(), part.to_owned())
+                })?);
+            }
+        }
+        Ok(Self {
+            raw: text.to_owned(),
+            segments,
+            trailing_slash,
+        })
+    }
+
+    /// The template as written.
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// The segments, without the leading slash.
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// Whether the template ends with a slash (`/runs/`).
+    pub fn has_trailing_slash(&self) -> bool {
+        self.trailing_slash
+    }
+
+    /// The names of the parameters in order of appearance.
+    pub fn params(&self) -> Vec<&str> {
+        let mut names = Vec::new();
+        for segment in &self.segments {
+            match segment {
+                Segment::Param(name) => names.push(name.as_str()),
+                Segment::Mixed(text) => names.extend(mixed_params(text)),
+                Segment::Literal(_) => {}
+            }
+        }
+        names
+    }
+
+    /// The shape of the template: parameters are anonymous, so `/runs/{run_id}` and
+    /// `/runs/{id}` have the same shape `/runs/{}`.
+    pub fn shape(&self) -> String {
+        let mut out = String::with_capacity(self.raw.len());
+        for segment in &self.segments {
+            out.push('/');
+            match segment {
+                Segment::Literal(text) => out.push_str(text),
+                Segment::Param(_) => out.push_str("{}"),
+                Segment::Mixed(text) => out.push_str(&anonymise(text)),
+            }
+        }
+        if self.trailing_slash || self.segments.is_empty() {
+            out.push('/');
+        }
+        out
+    }
+
+    /// Substitutes parameter values, percent-encoding them as path segments.
+    /// Returns the name of the first parameter without a value.
+    pub fn render(&self, values: &BTreeMap<String, String>) -> Result<String, String> {
+        let mut out = String::with_capacity(self.raw.len() + 16);
+        for segment in &self.segments {
+            out.push('/');
+            match segment {
+                Segment::Literal(text) => out.push_str(text),
+                Segment::Param(name) => {
+                    let value = values.get(name).ok_or_else(|| name.clone())?;
+                    encode_segment(value, &mut out);
+                }
+                Segment::Mixed(text) => {
+                    let mut rest = text.as_str();
+                    while let Some(open) = rest.find('{') {
+                        out.push_str(&rest[..open]);
+                        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
+                        let name = &rest[open + 1..close];
+                        let value = values.get(name).ok_or_else(|| name.to_owned())?;
+                        encode_segment(value, &mut out);
+                        rest = rest.get(close + 1..).unwrap_or_default();
+                    }
+                    out.push_str(rest);
+                }
+            }
+        }
+        if self.trailing_slash || self.segments.is_empty() {
+            out.push('/');
+        }
+        Ok(out)
+    }
+}
+
+fn parse_segment(part: &str) -> Option<Segment> {
+    if !part.contains('{') && !part.contains('}') {
+        return Some(Segment::Literal(part.to_owned()));
+    }
+    if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}'))
+        && is_param_name(name)
+    {
+        return Some(Segment::Param(name.to_owned()));
+    }
+    // Mixed: every `{` must close before the next `{`, with a valid name inside.
+    let mut rest = part;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest.as_bytes()[open] == b'}' {
+            return None;
+        }
+        let close = rest[open..].find('}')? + open;
+        if !is_param_name(&rest[open + 1..close]) {
+            return None;
+        }
+        rest = &rest[close + 1..];
+    }
+    Some(Segment::Mixed(part.to_owned()))
+}
+
+fn mixed_params(text: &str) -> impl Iterator<Item = &str> {
+    text.split('{')
+        .skip(1)
+        .filter_map(|chunk| chunk.split_once('}').map(|(name, _)| name))
+}
+
+fn anonymise(text: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for c in text.chars() {
+        match c {
+            '{' => {
+                inside = true;
+                out.push_str("{}");
+            }
+            '}' => inside = false,
+            _ if !inside => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn is_param_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'))
+}
+
+fn encode_segment(value: &str, out: &mut String) {
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~:@!$&'()*+,;=".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push('%');
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(byte >> 4)]));
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(byte & 0xf)]));
+        }
+    }
+}
+
+impl fmt::Display for PathTemplate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+impl Serialize for PathTemplate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.raw)
+    }
+}
+
+/// An endpoint: a method and a path template.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Endpoint {
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template.
+    pub path: PathTemplate,
+}
+
+impl Endpoint {
+    /// Parses `GET /path`, or `/path` alone (meaning GET).
+    ///
+    /// ```
+    /// use hisar_core::{Endpoint, Method};
+    /// let e: Endpoint = "POST /runs/{run_id}/cancel".parse().unwrap();
+    /// assert_eq!(e.method, Method::Post);
+    /// assert_eq!(e.path.params(), ["run_id"]);
+    /// assert_eq!("/health".parse::<Endpoint>().unwrap().method, Method::Get);
+    /// ```
+    pub fn parse(text: &str) -> Result<Self, EndpointError> {
+        let text = text.trim();
+        let (method, path) = match text.split_once(char::is_whitespace) {
+            Some((method, path)) => (method.parse()?, path.trim()),
+            None => (Method::Get, text),
+        };
+        Ok(Self {
+            method,
+            path: PathTemplate::parse(path)?,
+        })
+    }
+}
+
+impl FromStr for Endpoint {
+    type Err = EndpointError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.path)
+    }
+}
+
+impl Serialize for Endpoint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// What a panel does with the data it reads; `interpretation` panels need provenance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum PanelClass {
+    /// Aggregates or interprets data: requires HIL v1 provenance by default.
+    Interpretation,
+    /// Shows raw records.
+    Evidence,
+    /// Shows running work.
+    Execution,
+    /// Offers an action.
+    Action,
+    /// Shows or edits configuration.
+    Configuration,
+}
+
+impl PanelClass {
+    /// All classes.
+    pub const ALL: [PanelClass; 5] = [
+        PanelClass::Interpretation,
+        PanelClass::Evidence,
+        PanelClass::Execution,
+        PanelClass::Action,
+        PanelClass::Configuration,
+    ];
+
+    /// The lower-case name used in the registry.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PanelClass::Interpretation => "interpretation",
+            PanelClass::Evidence => "evidence",
+            PanelClass::Execution => "execution",
+            PanelClass::Action => "action",
+            PanelClass::Configuration => "configuration",
+        }
+    }
+}
+
+impl FromStr for PanelClass {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        PanelClass::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or(())
+    }
+}
+
+impl fmt::Display for PanelClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The HIL v1 aggregation kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Aggregation {
+    /// Paginated collections.
+    List,
+    /// Aggregated metrics.
+    Summary,
+    /// A bare count.
+    Count,
+    /// One entity.
+    Detail,
+}
+
+impl Aggregation {
+    /// All kinds.
+    pub const ALL: [Aggregation; 4] = [
+        Aggregation::List,
+        Aggregation::Summary,
+        Aggregation::Count,
+        Aggregation::Detail,
+    ];
+
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Aggregation::List => "list",
+            Aggregation::Summary => "summary",
+            Aggregation::Count => "count",
+            Aggregation::Detail => "detail",
+        }
+    }
+}
+
+impl FromStr for Aggregation {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Aggregation::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or(())
+    }
+}
+
+impl fmt::Display for Aggregation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether and where a panel needs HIL v1 provenance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "required", rename_all = "lowercase")]
+pub enum ProvenanceRequirement {
+    /// No provenance is checked.
+    None,
+    /// A provenance block is required.
+    Required {
+        /// JSON pointer to the block, `/provenance` by default.
+        at: String,
+        /// The aggregation the block must declare, if any.
+        aggregation: Option<Aggregation>,
+    },
+}
+
+impl ProvenanceRequirement {
+    /// The default location of the block.
+    pub const DEFAULT_POINTER: &'static str = "/provenance";
+
+    /// A requirement at the default location with no expected aggregation.
+    pub fn required() -> Self {
+        ProvenanceRequirement::Required {
+            at: Self::DEFAULT_POINTER.to_owned(),
+            aggregation: None,
+        }
+    }
+
+    /// Whether provenance is checked.
+    pub fn is_required(&self) -> bool {
+        matches!(self, ProvenanceRequirement::Required { .. })
+    }
+}
+
+/// The body type a panel expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BodyKind {
+    /// A JSON document (the default).
+    #[default]
+    Json,
+    /// Any non-empty text.
+    Text,
+    /// Anything, even empty.
+    Any,
+}
+
+/// An auth mode: headers sent with each request, with `${VAR}` templates resolved at run time.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AuthMode {
+    /// Header name and value template, in declaration order.
+    pub headers: Vec<(String, Template)>,
+}
+
+impl AuthMode {
+    /// Every variable the mode's headers read.
+    pub fn variables(&self) -> Vec<&str> {
+        let mut vars: Vec<&str> = self
+            .headers
+            .iter()
+            .flat_map(|(_, t)| t.variables())
+            .collect();
+        vars.sort_unstable();
+        vars.dedup();
+        vars
+    }
+}
+
+/// The declared status of a capability in the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeclaredStatus {
+    /// In use.
+    #[default]
+    Active,
+    /// Declared deprecated: its status is `DEPRECATED` whatever the sweeps say.
+    Deprecated,
+}
+
+/// A capability declared in the registry's optional `capabilities:` section.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct CapabilityDecl {
+    /// Declared status.
+    pub status: DeclaredStatus,
+    /// True when the id was derived from an endpoint by an importer rather than named by a person.
+    pub derived: bool,
+    /// Free text.
+    pub note: Option<String>,
+}
+
+/// A panel: one piece of UI and the endpoint it reads.
+#[derive(Debug, Clone)]
+pub struct Panel {
+    /// The panel id.
+    pub id: PanelId,
+    /// The capability the panel needs.
+    pub capability: CapabilityId,
+    /// The endpoint it reads.
+    pub endpoint: Endpoint,
+    /// A value for every `{name}` in the path.
+    pub path_params: BTreeMap<String, String>,
+    /// Query parameters, in declaration order.
+    pub params: Vec<(String, String)>,
+    /// Extra headers (templates).
+    pub headers: Vec<(String, Template)>,
+    /// The auth mode name (a key of the registry's `auth:` or `none`).
+    pub auth: String,
+    /// The panel class.
+    pub class: PanelClass,
+    /// The provenance requirement.
+    pub provenance: ProvenanceRequirement,
+    /// Compiled invariants.
+    pub invariants: Vec<Invariant>,
+    /// The expected body type.
+    pub body: BodyKind,
+    /// Optional purpose text.
+    pub purpose: Option<String>,
+}
+
+impl Panel {
+    /// The concrete request path with path parameters substituted.
+    pub fn request_path(&self) -> String {
+        // The registry guarantees every parameter has a value.
+        self.endpoint
+            .path
+            .render(&self.path_params)
+            .unwrap_or_else(|_| self.endpoint.path.as_str().to_owned())
+    }
+
+    /// A stable fingerprint of the panel's invariant set, for the trust policy.
+    pub fn invariants_fingerprint(&self) -> u64 {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for invariant in &self.invariants {
+            for byte in invariant.source().bytes().chain(std::iter::once(b'\n')) {
+                hash ^= u64::from(byte);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        hash
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_parse_and_shape() {
+        let t = PathTemplate::parse("/replay/{incident_id}/summary").unwrap();
+        assert_eq!(t.shape(), "/replay/{}/summary");
+        assert_eq!(t.params(), ["incident_id"]);
+        let t = PathTemplate::parse("/files/{name}.json/").unwrap();
+        assert_eq!(t.shape(), "/files/{}.json/");
+        assert!(t.has_trailing_slash());
+        assert_eq!(PathTemplate::parse("/").unwrap().shape(), "/");
+        for bad in [
+            "health", "/a//b", "/a/{", "/a/{}", "/a/}b", "/a?x=1", "/a b",
+        ] {
+            assert!(PathTemplate::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn templates_render_encoded() {
+        let t = PathTemplate::parse("/runs/{id}/files/{name}.txt").unwrap();
+        let values = BTreeMap::from([
+            ("id".to_owned(), "a b/c".to_owned()),
+            ("name".to_owned(), "x".to_owned()),
+        ]);
+        assert_eq!(t.render(&values).unwrap(), "/runs/a%20b%2Fc/files/x.txt");
+        assert_eq!(t.render(&BTreeMap::new()).unwrap_err(), "id");
+    }
+
+    #[test]
+    fn endpoints() {
+        let e = Endpoint::parse("get /x").unwrap();
+        assert_eq!(e.to_string(), "GET /x");
+        assert!(Endpoint::parse("FETCH /x").is_err());
+    }
+}

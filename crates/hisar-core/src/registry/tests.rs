@@ -1,0 +1,314 @@
+use super::*;
+use crate::model::Method;
+
+const GOOD: &str = r#"
+version: 1
+title: HISAR Backend Gaps Tracker
+backend:
+  base_url: ${HISAR_BASE_URL:-http://127.0.0.1:8000}
+  routes: openapi.json
+auth:
+  observer:
+    headers: { X-AOS-Key: "${AOS_API_KEY}", X-Tenant-ID: "${SDSR_TENANT_ID:-demo-tenant}" }
+  user:
+    headers: { Authorization: "Bearer ${AUTH_TOKEN}" }
+defaults: { auth: observer, timeout: 10s }
+domains:
+  - { code: OVR, name: OVERVIEW }
+  - { code: INC, name: INCIDENTS }
+capabilities:
+  overview.cost_summary: { note: Cost summary }
+  incidents.replay: { status: deprecated, derived: true }
+panels:
+  - id: OVR-SUM-CI-O1
+    capability: overview.cost_summary
+    endpoint: GET /cost/summary
+    params: { window: 24h, limit: 50 }
+    class: interpretation
+    provenance: { aggregation: summary }
+    invariants:
+      - $.total_cost isNumber
+    purpose: Cost summary for the tenant
+  - id: INC-EV-RES-O5
+    capability: incidents.replay
+    endpoint: /replay/{incident_id}/summary
+    path_params: { incident_id: inc-001 }
+    auth: user
+    class: evidence
+waivers:
+  - { panel: INC-EV-RES-O5, code: AUTH_FAILURE, owner: backend-team, expires: 2026-12-31, reason: gateway rework }
+trust: { window: 14d, min_verified: 5 }
+gate: { max_unverified_share: 0.25 }
+tracker:
+  related: PIN-427
+  references: [docs/a.md]
+"#;
+
+#[test]
+fn loads_the_spec_example() {
+    let reg = Registry::from_yaml(GOOD, "hisar.yaml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(reg.domains.len(), 2);
+    assert_eq!(reg.panels.len(), 2);
+    let p = &reg.panels[0];
+    assert_eq!(
+        p.params,
+        [
+            ("window".to_owned(), "24h".to_owned()),
+            ("limit".to_owned(), "50".to_owned())
+        ]
+    );
+    assert_eq!(p.auth, "observer");
+    assert!(p.provenance.is_required());
+    let q = &reg.panels[1];
+    assert_eq!(q.endpoint.method, Method::Get);
+    assert_eq!(q.request_path(), "/replay/inc-001/summary");
+    assert_eq!(q.provenance, ProvenanceRequirement::None);
+    assert_eq!(reg.defaults.timeout, Some(Duration::from_secs(10)));
+    assert_eq!(
+        reg.auth["observer"].variables(),
+        ["AOS_API_KEY", "SDSR_TENANT_ID"]
+    );
+    assert_eq!(reg.trust.window, Duration::from_secs(14 * 86_400));
+    assert_eq!(reg.trust.min_verified, 5);
+    assert!((reg.gate.max_unverified_share - 0.25).abs() < f64::EPSILON);
+    assert_eq!(reg.waivers[0].expires, jiff::civil::date(2026, 12, 31));
+    assert_eq!(
+        reg.capability_status(&q.capability),
+        DeclaredStatus::Deprecated
+    );
+    assert_eq!(reg.tracker.related.as_deref(), Some("PIN-427"));
+}
+
+/// Ten different mistakes, ten errors, one run, each with line, column and panel id.
+const TEN_MISTAKES: &str = r#"version: 1
+auth:
+  observer:
+    headers: { X-Key: "${KEY" }
+domains:
+  - { code: OVR, name: OVERVIEW }
+panels:
+  - id: OVR-SUM-CI-O1
+    capability: overview.cost_summary
+    endpont: GET /cost/summary
+    endpoint: GET /cost/summary
+    class: interpretation
+  - id: OVR-SUM-CI-O1
+    capability: overview.cost_by_feature
+    endpoint: GET /cost/by-feature
+    class: evidence
+  - id: POL-LIM-THR-O1
+    capability: policies.risk_ceilings
+    endpoint: GET /policy-layer/risk-ceilings
+    class: configuration
+  - id: OVR-SUM-CI-O3
+    capability: overview.cost_by_model
+    endpoint: GET cost/by-model
+    class: interpretation
+  - id: OVR-SUM-DC-O5
+    capability: overview.replay
+    endpoint: GET /replay/{incident_id}/summary
+    class: evidence
+  - id: OVR-SUM-DC-O1
+    capability: overview.decisions
+    endpoint: GET /founder/timeline/decisions
+    auth: obsever
+    class: evidence
+  - id: OVR-SUM-DC-O2
+    capability: overview.count
+    endpoint: GET /founder/timeline/count
+    class: evidence
+    invariants:
+      - $.count => 0
+  - id: OVR-SUM-DC-O3
+    capability: overview.recovery
+    endpoint: GET /api/v1/recovery/stats
+    class: interpretatoin
+  - id: OVR-SUM-DC-4
+    capability: overview.feedback
+    endpoint: GET /api/v1/feedback/stats/summary
+    class: evidence
+"#;
+
+#[test]
+fn ten_mistakes_ten_errors() {
+    let err = Registry::from_yaml(TEN_MISTAKES, "broken.yaml").unwrap_err();
+    assert_eq!(err.diagnostics.len(), 10, "{err}");
+    for d in &err.diagnostics {
+        assert!(d.line > 0 && d.column > 0, "{d}");
+    }
+    let with_panel = err.diagnostics.iter().filter(|d| d.panel.is_some()).count();
+    assert_eq!(
+        with_panel, 9,
+        "all but the auth-mode template error belong to a panel: {err}"
+    );
+    insta::assert_snapshot!(err.to_string());
+}
+
+#[test]
+fn structural_problems() {
+    let cases: &[(&str, &str)] = &[
+        ("", "the registry is empty"),
+        (
+            "version: 2\ndomains: []\npanels: []\n",
+            "unsupported version 2",
+        ),
+        ("domains: []\npanels: []\n", "missing `version: 1`"),
+        ("version: 1\npanels: []\n", "missing `domains:`"),
+        (
+            "version: 1\ndomains: []\npanels: []\nextra: 1\n",
+            "unknown key `extra` in the registry",
+        ),
+        (
+            "version: 1\ndomains: [{code: ovr, name: x}]\npanels: []\n",
+            "invalid domain code `ovr`",
+        ),
+        (
+            "version: 1\ndomains: [{code: A, name: x}, {code: A, name: y}]\npanels: []\n",
+            "duplicate domain code `A`",
+        ),
+        (
+            "version: 1\ndomains: []\npanels: {}\n",
+            "`panels` must be a list",
+        ),
+        (
+            "version: 1\ndomains: []\npanels: []\ndefaults: {auth: ghost}\n",
+            "unknown auth mode `ghost`",
+        ),
+        (
+            "version: 1\ndomains: []\npanels: []\nauth: {none: {headers: {}}}\n",
+            "`none` is built in",
+        ),
+        (
+            "version: 1\ndomains: [{code: A, name: x}]\npanels: []\nversion: 1\n",
+            "duplicate key `version`",
+        ),
+        (
+            "version: 1\ndomains: []\npanels: []\ntrust: {min_bound_rate: 2}\n",
+            "between 0 and 1",
+        ),
+        (
+            "version: 1\ndomains: []\npanels: []\ntrust: {window: forever}\n",
+            "invalid duration",
+        ),
+        ("version: 1\ndomains: []\npanels: [\n", "invalid YAML"),
+    ];
+    for (yaml, needle) in cases {
+        let err = Registry::from_yaml(yaml, "r.yaml").expect_err(yaml);
+        assert!(err.to_string().contains(needle), "{yaml:?}: {err}");
+    }
+}
+
+#[test]
+fn panel_problems() {
+    let base = "version: 1\ndomains: [{code: A, name: x}]\npanels:\n";
+    let cases: &[(&str, &str)] = &[
+        (
+            "  - {id: A-B-C-O1, capability: a.b, endpoint: /x}\n",
+            "missing `class`",
+        ),
+        (
+            "  - {id: A-B-C-O1, endpoint: /x, class: evidence}\n",
+            "missing `capability`",
+        ),
+        (
+            "  - {id: A-B-C-O1, capability: a.b, class: evidence}\n",
+            "missing `endpoint`",
+        ),
+        (
+            "  - {capability: a.b, endpoint: /x, class: evidence}\n",
+            "needs an `id`",
+        ),
+        (
+            "  - {id: A-B-C-O1, capability: A.B, endpoint: /x, class: evidence}\n",
+            "invalid capability id",
+        ),
+        (
+            "  - {id: A-B-C-O1, capability: a.b, endpoint: FETCH /x, class: evidence}\n",
+            "unknown HTTP method `FETCH`",
+        ),
+        (
+            "  - {id: A-B-C-O1, capability: a.b, endpoint: \"/x?y=1\", class: evidence}\n",
+            "carries a query string",
+        ),
+        (
+            "  - {id: A-B-C-O1, capability: a.b, endpoint: /x, class: evidence, path_params: {id: 1}}\n",
+            "does not appear in the path",
+        ),
+        (
+            "  - {id: A-B-C-O1, capability: a.b, endpoint: /x, class: evidence, provenance: maybe}\n",
+            "`provenance` must be",
+        ),
+        (
+            "  - {id: A-B-C-O1, capability: a.b, endpoint: /x, class: evidence, provenance: {aggregation: table}}\n",
+            "unknown aggregation `table`",
+        ),
+        (
+            "  - {id: A-B-C-O1, capability: a.b, endpoint: /x, class: evidence, provenance: {at: meta}}\n",
+            "JSON pointer",
+        ),
+        (
+            "  - {id: A-B-C-O1, capability: a.b, endpoint: /x, class: evidence, body: xml}\n",
+            "unknown body type `xml`",
+        ),
+        (
+            "  - {id: A-B-C-O1, capability: a.b, endpoint: /x, class: evidence, invariants: x}\n",
+            "`invariants` must be a list",
+        ),
+        (
+            "  - {id: A-B-C-O1, capability: a.b, endpoint: /x, class: evidence, headers: {\"bad name\": x}}\n",
+            "invalid header name",
+        ),
+        (
+            "  - {id: A-B-C-O1, capability: a.b, endpoint: /x, class: evidence, params: {a: [1]}}\n",
+            "must be a scalar",
+        ),
+    ];
+    for (panel, needle) in cases {
+        let yaml = format!("{base}{panel}");
+        let err = Registry::from_yaml(&yaml, "r.yaml").expect_err(panel);
+        assert!(err.to_string().contains(needle), "{panel:?}: {err}");
+    }
+}
+
+#[test]
+fn waiver_problems() {
+    let base = "version: 1\ndomains: [{code: A, name: x}]\npanels:\n  - {id: A-B-C-O1, capability: a.b, endpoint: /x, class: evidence}\nwaivers:\n";
+    let cases: &[(&str, &str)] = &[
+        (
+            "  - {panel: A-B-C-O2, code: AUTH_FAILURE, owner: o, expires: 2026-01-01, reason: r}\n",
+            "does not declare",
+        ),
+        (
+            "  - {panel: A-B-C-O1, code: AUTH, owner: o, expires: 2026-01-01, reason: r}\n",
+            "unknown gap code `AUTH`",
+        ),
+        (
+            "  - {panel: A-B-C-O1, code: AUTH_FAILURE, owner: o, expires: next week, reason: r}\n",
+            "YYYY-MM-DD",
+        ),
+        (
+            "  - {panel: A-B-C-O1, code: AUTH_FAILURE, expires: 2026-01-01}\n",
+            "a waiver needs owner, reason",
+        ),
+    ];
+    for (waiver, needle) in cases {
+        let yaml = format!("{base}{waiver}");
+        let err = Registry::from_yaml(&yaml, "r.yaml").expect_err(waiver);
+        assert!(err.to_string().contains(needle), "{waiver:?}: {err}");
+    }
+}
+
+#[test]
+fn invariant_error_columns_point_into_the_line() {
+    let yaml = "version: 1\ndomains: [{code: A, name: x}]\npanels:\n  - id: A-B-C-O1\n    capability: a.b\n    endpoint: /x\n    class: evidence\n    invariants:\n      - \"$.a => 1\"\n      - $.b isArrray\n";
+    let err = Registry::from_yaml(yaml, "r.yaml").unwrap_err();
+    let positions: Vec<(usize, usize)> =
+        err.diagnostics.iter().map(|d| (d.line, d.column)).collect();
+    // `=>` starts at column 14 of line 9 (after `- "`), `isArrray` at column 13 of line 10.
+    assert_eq!(positions, [(9, 14), (10, 13)], "{err}");
+    assert!(
+        err.diagnostics[1]
+            .message
+            .contains("unknown predicate `isArrray` (did you mean `isArray`?)")
+    );
+}

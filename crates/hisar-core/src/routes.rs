@@ -1,0 +1,556 @@
+//! Route tables and stage 1, coherency (SPEC §3).
+//!
+//! A route table comes from an OpenAPI 3 document (JSON or YAML) or a `{path: [methods]}` map.
+//! Templates compare by shape: `{run_id}` and `{id}` are the same segment, and a literal
+//! segment of the panel's path is served by a parameter segment of a route, as a router would.
+//! When no route serves the path, near routes are searched: equal after dropping or adding a
+//! trailing slash, case, `-` versus `_`, a version or API prefix added or removed, or a segment
+//! repeated. The closest (fewest differences) wins; ties go to routes serving the method, then
+//! to the lexically first path.
+//!
+//! ```
+//! use hisar_core::{Endpoint, RouteTable, RouteCheck};
+//! let table = RouteTable::parse(r#"{"/api/v1/agents/jobs": ["POST"], "/api/v1/runs/{run_id}": ["GET"]}"#).unwrap();
+//! let check = |e: &str| table.check(&e.parse::<Endpoint>().unwrap());
+//! assert!(matches!(check("GET /api/v1/runs/{id}"), RouteCheck::Served { .. }));
+//! assert!(matches!(check("GET /api/v1/agents/jobs"), RouteCheck::MethodNotServed { .. }));
+//! match check("GET /runs/{id}") {
+//!     RouteCheck::Near { route, .. } => assert_eq!(route, "/api/v1/runs/{run_id}"),
+//!     other => panic!("{other:?}"),
+//! }
+//! assert!(matches!(check("GET /billing"), RouteCheck::Missing));
+//! ```
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::error::RouteTableError;
+use crate::model::{Endpoint, Method, PathTemplate, Segment};
+
+/// One way two paths can be near each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NearKind {
+    /// A trailing slash dropped or added.
+    TrailingSlash,
+    /// Letter case.
+    Case,
+    /// `-` versus `_`.
+    Separator,
+    /// A version or API prefix (`/api`, `/v1`, `/api/v1`, ...) added or removed.
+    Prefix,
+    /// A segment repeated (`/agents/agents` versus `/agents`).
+    RepeatedSegment,
+}
+
+impl NearKind {
+    const ALL: [NearKind; 5] = [
+        NearKind::TrailingSlash,
+        NearKind::Case,
+        NearKind::Separator,
+        NearKind::Prefix,
+        NearKind::RepeatedSegment,
+    ];
+
+    /// A short phrase.
+    pub fn describe(self) -> &'static str {
+        match self {
+            NearKind::TrailingSlash => "trailing slash",
+            NearKind::Case => "letter case",
+            NearKind::Separator => "`-` versus `_`",
+            NearKind::Prefix => "API or version prefix",
+            NearKind::RepeatedSegment => "repeated segment",
+        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+impl fmt::Display for NearKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// A route: a path template and the methods it serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The template as written in the table.
+    pub path: PathTemplate,
+    /// Methods served.
+    pub methods: BTreeSet<Method>,
+}
+
+/// What stage 1 says about one endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteCheck {
+    /// A route serves this method and path.
+    Served {
+        /// The route's template.
+        route: String,
+    },
+    /// The path exists, but not with this method.
+    MethodNotServed {
+        /// The route's template.
+        route: String,
+        /// Methods it does serve.
+        allowed: Vec<Method>,
+    },
+    /// No route serves the path, but a near one exists.
+    Near {
+        /// The near route's template.
+        route: String,
+        /// Methods it serves.
+        methods: Vec<Method>,
+        /// How it differs.
+        kinds: Vec<NearKind>,
+    },
+    /// No route at all.
+    Missing,
+}
+
+impl RouteCheck {
+    /// Whether stage 1 passes.
+    pub fn passes(&self) -> bool {
+        matches!(self, RouteCheck::Served { .. })
+    }
+}
+
+/// A backend's route table.
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable {
+    routes: Vec<Route>,
+    /// shape → route index.
+    by_shape: HashMap<String, usize>,
+    /// segment count → route indexes with at least one parameter segment.
+    with_params: HashMap<usize, Vec<usize>>,
+    /// (mask, normalised key) → route indexes, for near-route search.
+    near: HashMap<(u8, String), Vec<usize>>,
+}
+
+impl RouteTable {
+    /// Builds a table from routes. Routes with the same shape merge their methods.
+    pub fn new(routes: impl IntoIterator<Item = Route>) -> Self {
+        let mut table = Self::default();
+        for route in routes {
+            let shape = route.path.shape();
+            if let Some(&i) = table.by_shape.get(&shape) {
+                table.routes[i].methods.extend(route.methods);
+                continue;
+            }
+            let i = table.routes.len();
+            table.by_shape.insert(shape, i);
+            if route
+                .path
+                .segments()
+                .iter()
+                .any(|s| matches!(s, Segment::Param(_)))
+            {
+                table
+                    .with_params
+                    .entry(route.path.segments().len())
+                    .or_default()
+                    .push(i);
+            }
+            for mask in 1..32u8 {
+                table
+                    .near
+                    .entry((mask, near_key(&route.path, mask)))
+                    .or_default()
+                    .push(i);
+            }
+            table.routes.push(route);
+        }
+        table
+    }
+
+    /// Parses an OpenAPI 3 document or a `{path: [methods]}` map, as JSON or YAML.
+    pub fn parse(text: &str) -> Result<Self, RouteTableError> {
+        let value: Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(json_err) => serde_saphyr::from_str(text).map_err(|yaml_err| {
+                let first = text.trim_start().chars().next();
+                if matches!(first, Some('{' | '[')) {
+                    RouteTableError::Syntax(json_err.to_string())
+                } else {
+                    RouteTableError::Syntax(yaml_err.to_string())
+                }
+            })?,
+        };
+        Self::from_value(&value)
+    }
+
+    /// Builds a table from a parsed document.
+    pub fn from_value(value: &Value) -> Result<Self, RouteTableError> {
+        let Value::Object(map) = value else {
+            return Err(RouteTableError::Shape(
+                "the document is not a mapping".into(),
+            ));
+        };
+        if let Some(paths) = map.get("paths") {
+            let Value::Object(paths) = paths else {
+                return Err(RouteTableError::Shape("`paths` is not a mapping".into()));
+            };
+            let base = openapi_base_path(map.get("servers"));
+            let mut routes = Vec::new();
+            for (path, item) in paths {
+                let methods: BTreeSet<Method> = item
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|ops| ops.keys())
+                    .filter_map(|k| k.parse().ok())
+                    .collect();
+                if methods.is_empty() {
+                    continue;
+                }
+                let full = format!("{base}{path}");
+                let template = PathTemplate::parse(&full)
+                    .map_err(|e| RouteTableError::Shape(format!("path `{path}`: {e}")))?;
+                routes.push(Route {
+                    path: template,
+                    methods,
+                });
+            }
+            return Ok(Self::new(routes));
+        }
+        let mut routes = Vec::new();
+        for (path, methods) in map {
+            let Value::Array(list) = methods else {
+                return Err(RouteTableError::Shape(format!(
+                    "`{path}` maps to {}, not a list of methods",
+                    crate::invariant::show(methods)
+                )));
+            };
+            let mut set = BTreeSet::new();
+            for m in list {
+                let name = m.as_str().unwrap_or_default();
+                set.insert(name.parse::<Method>().map_err(|_| {
+                    RouteTableError::Shape(format!("`{path}` lists an unknown method {m}"))
+                })?);
+            }
+            let template = PathTemplate::parse(path)
+                .map_err(|e| RouteTableError::Shape(format!("path `{path}`: {e}")))?;
+            routes.push(Route {
+                path: template,
+                methods: set,
+            });
+        }
+        Ok(Self::new(routes))
+    }
+
+    /// The routes, in table order.
+    pub fn routes(&self) -> &[Route] {
+        &self.routes
+    }
+
+    /// Whether the table has no route.
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+    }
+
+    /// The route that serves a path, by shape or as a router would (literal segments of the
+    /// path served by parameter segments of the route; the route with most literal segments wins).
+    pub fn find(&self, path: &PathTemplate) -> Option<&Route> {
+        if let Some(&i) = self.by_shape.get(&path.shape()) {
+            return Some(&self.routes[i]);
+        }
+        let candidates = self.with_params.get(&path.segments().len())?;
+        candidates
+            .iter()
+            .map(|&i| &self.routes[i])
+            .filter(|r| r.path.has_trailing_slash() == path.has_trailing_slash())
+            .filter_map(|r| router_match(&r.path, path).map(|literals| (literals, r)))
+            .max_by(|(a, ra), (b, rb)| {
+                a.cmp(b)
+                    .then_with(|| rb.path.as_str().cmp(ra.path.as_str()))
+            })
+            .map(|(_, r)| r)
+    }
+
+    /// Runs stage 1 for an endpoint.
+    pub fn check(&self, endpoint: &Endpoint) -> RouteCheck {
+        if let Some(route) = self.find(&endpoint.path) {
+            return if serves(route, endpoint.method) {
+                RouteCheck::Served {
+                    route: route.path.as_str().to_owned(),
+                }
+            } else {
+                RouteCheck::MethodNotServed {
+                    route: route.path.as_str().to_owned(),
+                    allowed: route.methods.iter().copied().collect(),
+                }
+            };
+        }
+        for kinds in 1..=5u32 {
+            let mut best: Option<(bool, &Route, u8)> = None;
+            for mask in (1..32u8).filter(|m| m.count_ones() == kinds) {
+                let Some(found) = self.near.get(&(mask, near_key(&endpoint.path, mask))) else {
+                    continue;
+                };
+                for &i in found {
+                    let route = &self.routes[i];
+                    let rank = (!serves(route, endpoint.method), route);
+                    let better = best.as_ref().is_none_or(|(m, r, _)| {
+                        (rank.0, rank.1.path.as_str()) < (*m, r.path.as_str())
+                    });
+                    if better {
+                        best = Some((rank.0, route, mask));
+                    }
+                }
+            }
+            if let Some((_, route, mask)) = best {
+                return RouteCheck::Near {
+                    route: route.path.as_str().to_owned(),
+                    methods: route.methods.iter().copied().collect(),
+                    kinds: NearKind::ALL
+                        .into_iter()
+                        .filter(|k| mask & k.bit() != 0)
+                        .collect(),
+                };
+            }
+        }
+        RouteCheck::Missing
+    }
+}
+
+fn serves(route: &Route, method: Method) -> bool {
+    route.methods.contains(&method)
+        || (method == Method::Head && route.methods.contains(&Method::Get))
+}
+
+/// Number of literal segments matched when `route` serves `path` as a router would.
+fn router_match(route: &PathTemplate, path: &PathTemplate) -> Option<usize> {
+    let mut literals = 0;
+    for (r, p) in route.segments().iter().zip(path.segments()) {
+        match (r, p) {
+            (Segment::Literal(a), Segment::Literal(b)) if a == b => literals += 1,
+            (Segment::Param(_), Segment::Literal(_) | Segment::Param(_)) => {}
+            (Segment::Mixed(a), Segment::Mixed(b)) if anon(a) == anon(b) => {}
+            _ => return None,
+        }
+    }
+    Some(literals)
+}
+
+fn anon(text: &str) -> String {
+    PathTemplate::parse(&format!("/{text}")).map_or_else(|_| text.to_owned(), |t| t.shape())
+}
+
+pub(crate) fn is_prefix_segment(segment: &str) -> bool {
+    let s = segment.to_ascii_lowercase();
+    s == "api"
+        || s.strip_prefix('v').is_some_and(|rest| {
+            !rest.is_empty()
+                && rest
+                    .split('.')
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
+/// The path normalised by the kinds in `mask`.
+fn near_key(path: &PathTemplate, mask: u8) -> String {
+    let mut segments: Vec<String> = path
+        .segments()
+        .iter()
+        .map(|s| match s {
+            Segment::Literal(text) => text.clone(),
+            Segment::Param(_) => "{}".to_owned(),
+            Segment::Mixed(text) => anon(text).trim_start_matches('/').to_owned(),
+        })
+        .collect();
+    if mask & NearKind::Prefix.bit() != 0 {
+        let skip = segments.iter().take_while(|s| is_prefix_segment(s)).count();
+        segments.drain(..skip);
+    }
+    for s in &mut segments {
+        if mask & NearKind::Case.bit() != 0 {
+            *s = s.to_lowercase();
+        }
+        if mask & NearKind::Separator.bit() != 0 {
+            *s = s.replace('-', "_");
+        }
+    }
+    if mask & NearKind::RepeatedSegment.bit() != 0 {
+        segments.dedup();
+    }
+    let mut key = String::new();
+    for s in &segments {
+        key.push('/');
+        key.push_str(s);
+    }
+    if mask & NearKind::TrailingSlash.bit() == 0
+        && (path.has_trailing_slash() || segments.is_empty())
+    {
+        key.push('/');
+    }
+    key
+}
+
+fn openapi_base_path(servers: Option<&Value>) -> String {
+    let Some(url) = servers
+        .and_then(Value::as_array)
+        .and_then(|s| s.first())
+        .and_then(|s| s.get("url"))
+        .and_then(Value::as_str)
+    else {
+        return String::new();
+    };
+    let path = match url.find("://") {
+        Some(scheme_end) => {
+            let after = &url[scheme_end + 3..];
+            after.find('/').map_or("", |i| &after[i..])
+        }
+        None => url,
+    };
+    let path = path.trim_end_matches('/');
+    if path.starts_with('/') && !path.contains('{') {
+        path.to_owned()
+    } else {
+        String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> RouteTable {
+        RouteTable::parse(
+            r#"{
+            "/api/v1/agents": ["GET"],
+            "/api/v1/agents/jobs": ["POST"],
+            "/api/v1/traces/mismatches/bulk-report": ["POST"],
+            "/api/v1/runs/{run_id}": ["GET", "DELETE"],
+            "/api/v1/tenants/{tenant_id}/usage": ["GET"],
+            "/api/v1/tenants/current/usage": ["GET"],
+            "/cost/by_feature": ["GET"],
+            "/Cost/Summary": ["GET"],
+            "/incidents/": ["GET"],
+            "/policy-layer/state": ["GET"],
+            "/v2/policy-layer/state": ["GET"],
+            "/zeta/items": ["POST"],
+            "/alpha/items": ["POST"]
+        }"#,
+        )
+        .unwrap()
+    }
+
+    fn check(e: &str) -> RouteCheck {
+        table().check(&e.parse().unwrap())
+    }
+
+    fn near(e: &str) -> (String, Vec<NearKind>) {
+        match check(e) {
+            RouteCheck::Near { route, kinds, .. } => (route, kinds),
+            other => panic!("{e}: expected near, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn exact_shape_and_router_matches() {
+        assert!(check("GET /api/v1/runs/{id}").passes());
+        assert!(check("HEAD /api/v1/runs/{id}").passes());
+        assert!(check("GET /api/v1/runs/abc").passes());
+        match check("GET /api/v1/tenants/current/usage") {
+            RouteCheck::Served { route } => assert_eq!(route, "/api/v1/tenants/current/usage"),
+            other => panic!("{other:?}"),
+        }
+        match check("GET /api/v1/tenants/t1/usage") {
+            RouteCheck::Served { route } => assert_eq!(route, "/api/v1/tenants/{tenant_id}/usage"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn method_mismatch() {
+        assert_eq!(
+            check("GET /api/v1/agents/jobs"),
+            RouteCheck::MethodNotServed {
+                route: "/api/v1/agents/jobs".into(),
+                allowed: vec![Method::Post]
+            }
+        );
+    }
+
+    /// Each near-route kind of SPEC §3 stage 1.
+    #[test]
+    fn near_kinds_table() {
+        let cases: &[(&str, &str, &[NearKind])] = &[
+            ("GET /incidents", "/incidents/", &[NearKind::TrailingSlash]),
+            (
+                "GET /api/v1/agents/",
+                "/api/v1/agents",
+                &[NearKind::TrailingSlash],
+            ),
+            ("GET /cost/summary", "/Cost/Summary", &[NearKind::Case]),
+            (
+                "GET /cost/by-feature",
+                "/cost/by_feature",
+                &[NearKind::Separator],
+            ),
+            (
+                "GET /api/v1/policy-layer/state",
+                "/policy-layer/state",
+                &[NearKind::Prefix],
+            ),
+            (
+                "GET /runs/{id}",
+                "/api/v1/runs/{run_id}",
+                &[NearKind::Prefix],
+            ),
+            (
+                "GET /api/v1/agents/agents",
+                "/api/v1/agents",
+                &[NearKind::RepeatedSegment],
+            ),
+            (
+                "GET /API/V1/Cost/By-Feature/",
+                "/cost/by_feature",
+                &[
+                    NearKind::TrailingSlash,
+                    NearKind::Case,
+                    NearKind::Separator,
+                    NearKind::Prefix,
+                ],
+            ),
+        ];
+        for (endpoint, route, kinds) in cases {
+            let (got, got_kinds) = near(endpoint);
+            assert_eq!(&got, route, "{endpoint}");
+            assert_eq!(&got_kinds, kinds, "{endpoint}");
+        }
+    }
+
+    #[test]
+    fn near_choice_is_deterministic() {
+        // Both /policy-layer/state (prefix removed) and /v2/policy-layer/state (prefix
+        // changed) are one kind away: the lexically first wins.
+        assert_eq!(
+            near("GET /api/v1/policy-layer/state").0,
+            "/policy-layer/state"
+        );
+        // Two routes equally near: one serving the method would win; here neither does,
+        // so lexical order decides.
+        assert_eq!(near("GET /api/alpha/items").0, "/alpha/items");
+        assert_eq!(check("GET /nothing/here"), RouteCheck::Missing);
+    }
+
+    #[test]
+    fn openapi_documents() {
+        let json = r#"{"openapi": "3.1.0", "servers": [{"url": "https://x.example/base/"}],
+            "paths": {"/a/{id}": {"get": {}, "parameters": [], "summary": "x"}, "/b": {"post": {}}}}"#;
+        let t = RouteTable::parse(json).unwrap();
+        assert_eq!(t.routes().len(), 2);
+        assert!(t.check(&"GET /base/a/1".parse().unwrap()).passes());
+        let yaml = "openapi: 3.0.0\npaths:\n  /a:\n    get: {}\n    put: {}\n";
+        let t = RouteTable::parse(yaml).unwrap();
+        assert!(t.check(&"PUT /a".parse().unwrap()).passes());
+        assert!(RouteTable::parse("[1, 2]").is_err());
+        assert!(RouteTable::parse(r#"{"/a": "GET"}"#).is_err());
+        assert!(RouteTable::parse(r#"{"/a": ["FETCH"]}"#).is_err());
+    }
+}

@@ -1,0 +1,223 @@
+//! A YAML tree where every node knows its line and column, for validation that reports every
+//! problem at once.
+
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::{DuplicateKeyPolicy, Spanned};
+
+/// A value with its 1-based position.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Located<T> {
+    pub(crate) value: T,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+}
+
+/// A YAML node.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Node {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Located<Node>>),
+    Map(Vec<(Located<String>, Located<Node>)>),
+}
+
+impl Node {
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Node::Null => "null",
+            Node::Bool(_) => "a boolean",
+            Node::Int(_) => "an integer",
+            Node::Float(_) => "a number",
+            Node::Str(_) => "a string",
+            Node::Seq(_) => "a list",
+            Node::Map(_) => "a mapping",
+        }
+    }
+
+    /// The scalar as text, for values that are naturally strings (query parameters).
+    pub(crate) fn scalar_text(&self) -> Option<String> {
+        match self {
+            Node::Bool(b) => Some(b.to_string()),
+            Node::Int(i) => Some(i.to_string()),
+            Node::Float(f) => Some(f.to_string()),
+            Node::Str(s) => Some(s.clone()),
+            Node::Null | Node::Seq(_) | Node::Map(_) => None,
+        }
+    }
+}
+
+/// Parses YAML text into a located tree. The error is the parser's, with its position.
+pub(crate) fn parse(text: &str) -> Result<Located<Node>, (usize, usize, String)> {
+    let options = serde_saphyr::options! {
+        duplicate_keys: DuplicateKeyPolicy::PassThrough,
+        strict_booleans: true,
+    };
+    match serde_saphyr::from_str_with_options::<Option<Spanned<RawNode>>>(text, options) {
+        Ok(Some(root)) => Ok(convert(root)),
+        Ok(None) => Ok(Located {
+            value: Node::Null,
+            line: 1,
+            column: 1,
+        }),
+        Err(e) => {
+            let (line, column) = e
+                .location()
+                .map_or((0, 0), |l| (to_usize(l.line()), to_usize(l.column())));
+            let message = e.to_string();
+            // The first line of the crate's message is the summary; drop its own position prefix.
+            let first = message.lines().next().unwrap_or(&message);
+            let summary = first
+                .split_once(": ")
+                .filter(|(pos, _)| pos.starts_with("line "))
+                .map_or(first, |(_, rest)| rest);
+            Err((line, column, summary.to_owned()))
+        }
+    }
+}
+
+fn to_usize(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+fn convert(raw: Spanned<RawNode>) -> Located<Node> {
+    let line = to_usize(raw.referenced.line());
+    let column = to_usize(raw.referenced.column());
+    let value = match raw.value {
+        RawNode::Null => Node::Null,
+        RawNode::Bool(b) => Node::Bool(b),
+        RawNode::Int(i) => Node::Int(i),
+        RawNode::Float(f) => Node::Float(f),
+        RawNode::Str(s) => Node::Str(s),
+        RawNode::Seq(items) => Node::Seq(items.into_iter().map(convert).collect()),
+        RawNode::Map(entries) => Node::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        Located {
+                            line: to_usize(k.referenced.line()),
+                            column: to_usize(k.referenced.column()),
+                            value: k.value,
+                        },
+                        convert(v),
+                    )
+                })
+                .collect(),
+        ),
+    };
+    Located {
+        value,
+        line,
+        column,
+    }
+}
+
+enum RawNode {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Spanned<RawNode>>),
+    Map(Vec<(Spanned<String>, Spanned<RawNode>)>),
+}
+
+impl<'de> Deserialize<'de> for RawNode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = RawNode;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<RawNode, E> {
+        Ok(RawNode::Null)
+    }
+    fn visit_none<E>(self) -> Result<RawNode, E> {
+        Ok(RawNode::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawNode, D::Error> {
+        d.deserialize_any(RawVisitor)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<RawNode, E> {
+        Ok(RawNode::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<RawNode, E> {
+        Ok(RawNode::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<RawNode, E> {
+        Ok(i64::try_from(v).map_or_else(|_| RawNode::Str(v.to_string()), RawNode::Int))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<RawNode, E> {
+        Ok(i64::try_from(v).map_or_else(|_| RawNode::Str(v.to_string()), RawNode::Int))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<RawNode, E> {
+        Ok(i64::try_from(v).map_or_else(|_| RawNode::Str(v.to_string()), RawNode::Int))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<RawNode, E> {
+        Ok(RawNode::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<RawNode, E> {
+        Ok(RawNode::Str(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<RawNode, E> {
+        Ok(RawNode::Str(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawNode, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(RawNode::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawNode, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key()? {
+            entries.push((key, map.next_value()?));
+        }
+        Ok(RawNode::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_and_duplicates() {
+        let root = parse("a: 1\nb:\n  - x\n  - 'y'\na: yes\n").unwrap();
+        let Node::Map(entries) = root.value else {
+            panic!()
+        };
+        assert_eq!(entries.len(), 3, "duplicates are passed through");
+        assert_eq!((entries[1].0.line, entries[1].0.column), (2, 1));
+        let Node::Seq(items) = &entries[1].1.value else {
+            panic!()
+        };
+        assert_eq!((items[1].line, items[1].column), (4, 5));
+        assert_eq!(
+            entries[2].1.value,
+            Node::Str("yes".into()),
+            "YAML 1.2 booleans"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let (line, column, message) = parse("a: [1, 2\nb: 3\n").unwrap_err();
+        assert_eq!((line, column), (2, 2));
+        assert!(!message.is_empty());
+        assert_eq!(parse("").unwrap().value, Node::Null);
+    }
+}
