@@ -44,6 +44,7 @@ mod error;
 pub mod fixes;
 pub mod history;
 mod id;
+pub mod import;
 mod interpolate;
 mod invariant;
 mod model;
