@@ -12,6 +12,7 @@ pub(crate) fn shared(path: &str) -> Option<String> {
     match std::fs::read_to_string(&file) {
         Ok(text) => Some(text),
         Err(e) => {
+            #[expect(clippy::print_stderr, reason = "tests say why they skip")]
             eprintln!(
                 "skipped: {} not readable ({e}); clone ../shared beside the repository",
                 file.display()
