@@ -327,19 +327,53 @@ fn status_gap(
         300..=399 => Some(redirect_gap(panel, response)),
         500..=599 => gap(
             GapCode::SdsrFailed,
-            format!("HTTP {status}: the backend fails"),
-            Some(format!("HTTP {status}")),
+            format!("HTTP {status}: the backend fails{}", reason(response)),
+            Some(format!("HTTP {status}{}", reason(response))),
         ),
         400..=499 => gap(
             GapCode::SdsrFailed,
-            format!("HTTP {status}: the request contract differs"),
-            Some(format!("HTTP {status}")),
+            format!(
+                "HTTP {status}: the request contract differs{}",
+                reason(response)
+            ),
+            Some(format!("HTTP {status}{}", reason(response))),
         ),
         _ => gap(
             GapCode::SdsrFailed,
             format!("unexpected HTTP status {status}"),
             Some(format!("HTTP {status}")),
         ),
+    }
+}
+
+/// The backend's own reason for an error status, from a JSON `detail`, `message` or `error`
+/// string, or the start of a plain-text body; empty when there is none.
+fn reason(response: &Response) -> String {
+    const MAX: usize = 120;
+    let text = match response.body.json() {
+        Ok(serde_json::Value::Object(map)) => ["detail", "message", "error", "title"]
+            .iter()
+            .find_map(|k| map.get(*k).and_then(serde_json::Value::as_str))
+            .map(str::to_owned),
+        Ok(serde_json::Value::String(s)) => Some(s.clone()),
+        Ok(_) => None,
+        Err(_) => {
+            let is_text = response
+                .content_type()
+                .is_some_and(|ct| ct.starts_with("text/plain"));
+            is_text.then(|| String::from_utf8_lossy(response.body.bytes()).into_owned())
+        }
+    };
+    let Some(text) = text
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|t| !t.is_empty())
+    else {
+        return String::new();
+    };
+    if text.chars().count() > MAX {
+        format!(": \"{}…\"", text.chars().take(MAX).collect::<String>())
+    } else {
+        format!(": \"{text}\"")
     }
 }
 
@@ -516,9 +550,14 @@ fn contract_and_provenance(
         if check.holds {
             passed += 1;
         } else {
+            let found = if check.found.starts_with("nothing") || check.found.starts_with("no ") {
+                check.found
+            } else {
+                format!("found {}", check.found)
+            };
             live.push(contract(
-                format!("invariant `{invariant}` failed: found {}", check.found),
-                format!("`{invariant}` (found {})", check.found),
+                format!("invariant `{invariant}` failed: {found}"),
+                format!("`{invariant}` ({found})"),
             ));
         }
     }
@@ -537,10 +576,15 @@ fn contract_and_provenance(
             }),
         };
         if let Some(p) = problem {
+            let detail = if p.message.contains(&p.pointer) {
+                format!("HIL v1 provenance: {}", p.message)
+            } else {
+                format!("HIL v1 provenance: {} ({})", p.message, p.pointer)
+            };
             live.push(Gap {
                 code: GapCode::ProvenanceMissing,
                 stage: Stage::Provenance,
-                detail: format!("HIL v1 provenance: {} ({})", p.message, p.pointer),
+                detail,
                 fix: Some(p.message),
             });
         }

@@ -178,6 +178,43 @@ fn status_table() {
 }
 
 #[test]
+fn error_statuses_quote_the_backends_reason() {
+    let v = run(
+        "ACT-LLM-LIVE-O1",
+        Some(&answer(
+            422,
+            json!({"detail": "query parameter tenant_id:  field required"}),
+        )),
+        None,
+    );
+    expect(
+        &v,
+        Status::Blocked,
+        Some(GapCode::SdsrFailed),
+        "HTTP 422: the request contract differs: \"query parameter tenant_id: field required\"",
+    );
+    let text = Observation::answered(Response::raw(500, Some("text/plain"), "boom\n  at line 3"));
+    expect(
+        &run("ACT-LLM-LIVE-O1", Some(&text), None),
+        Status::Blocked,
+        Some(GapCode::SdsrFailed),
+        "the backend fails: \"boom at line 3\"",
+    );
+    let html = Observation::answered(Response::raw(
+        502,
+        Some("text/html"),
+        "<html>bad gateway</html>",
+    ));
+    assert_eq!(
+        run("ACT-LLM-LIVE-O1", Some(&html), None).status(),
+        Status::Unverified
+    );
+    let long = answer(500, json!({"message": "x".repeat(500)}));
+    let v = run("ACT-LLM-LIVE-O1", Some(&long), None);
+    assert!(v.gap().unwrap().detail.chars().count() < 200);
+}
+
+#[test]
 fn auth_detail_names_missing_credentials_and_no_auth() {
     let mut obs = answer(401, json!({}));
     obs.missing_credentials = vec!["AOS_API_KEY".into()];

@@ -1,0 +1,84 @@
+//! `hisar demo`: the whole product on a fresh machine. An embedded backend that behaves as the
+//! reference backend did is started on a loopback port, the 87 reference panels are swept
+//! against it, and the tracker is written.
+
+use std::hash::{BuildHasher, RandomState};
+use std::time::Duration;
+
+use anyhow::anyhow;
+use hisar_core::Registry;
+use hisar_core::history::{FailOn, Selection};
+use hisar_server::demo::{DEMO_REGISTRY, DemoBackend};
+
+use crate::args::{DemoArgs, OutputArgs, ProbeArgs};
+use crate::commands::sweep::{Job, execute};
+use crate::context::{Environment, write_atomic};
+use crate::exit::{Outcome, invalid};
+use crate::ui::Ui;
+
+/// The tracker's file name in the demo's output directory.
+pub(crate) const TRACKER_FILE: &str = "HISAR_BACKEND_GAPS_TRACKER.md";
+
+/// A key the demo backend accepts from the verifier, fresh for each run.
+fn fresh_key() -> String {
+    let state = RandomState::new();
+    format!(
+        "demo-{:016x}{:016x}",
+        state.hash_one(std::process::id()),
+        state.hash_one(std::time::SystemTime::now())
+    )
+}
+
+pub(crate) async fn demo(args: DemoArgs, ui: Ui) -> Outcome {
+    let out = &args.out;
+    std::fs::create_dir_all(out).map_err(|e| invalid(anyhow!("create {}: {e}", out.display())))?;
+    let state = out.join(".hisar");
+    if state.exists() {
+        std::fs::remove_dir_all(&state)
+            .map_err(|e| invalid(anyhow!("reset {}: {e}", state.display())))?;
+    }
+    let registry_path = out.join("hisar.yaml");
+    write_atomic(&registry_path, |w| w.write_all(DEMO_REGISTRY.as_bytes())).map_err(invalid)?;
+    let registry = Registry::from_yaml(DEMO_REGISTRY, &registry_path.display().to_string())
+        .map_err(|e| invalid(anyhow!("the bundled demo registry is invalid: {e}")))?;
+
+    let key = fresh_key();
+    let backend = DemoBackend::new(key.clone());
+    let running = backend
+        .spawn()
+        .await
+        .map_err(|e| invalid(anyhow!("start the demo backend: {e}")))?;
+    ui.line(&format!("demo backend listening on {}", running.url()));
+
+    let mut env = Environment::default();
+    env.set("AOS_API_KEY", key);
+    let probe = ProbeArgs {
+        base_url: Some(running.url()),
+        jobs: 16,
+        connect_timeout: Duration::from_secs(5),
+        max_time: None,
+        retry: 2,
+        max_body: 8 * 1024 * 1024,
+        routes: None,
+    };
+    let outputs = OutputArgs {
+        tracker: Some(out.join(TRACKER_FILE)),
+        json: Some(out.join("tracker.json")),
+        junit: None,
+    };
+    let job = Job {
+        registry_path: &registry_path,
+        registry: &registry,
+        selection: Selection::default(),
+        probe: &probe,
+        offline: false,
+        state: &state,
+        outputs,
+        fail_on: FailOn::Regressed,
+        env,
+        reuse_tracker: false,
+    };
+    let outcome = execute(job, ui).await;
+    running.stop().await;
+    outcome
+}

@@ -1,0 +1,74 @@
+//! `hisar diff [FROM] [TO]`: what changed between two sweeps.
+
+use std::io::Write;
+
+use anyhow::anyhow;
+use hisar_core::ChangeKind;
+use hisar_core::history::diff as diff_sweeps;
+
+use crate::args::{DiffArgs, Format};
+use crate::context::{load_registry, read_history};
+use crate::exit::{Exit, Outcome, invalid, usage};
+
+pub(crate) fn diff(args: &DiffArgs) -> Outcome {
+    let registry = load_registry(&args.registry.registry)?;
+    let sweeps = read_history(&args.state.state)?;
+    let ids: Vec<u64> = sweeps.iter().map(|s| s.id).collect();
+    let to = args.to.or_else(|| ids.last().copied());
+    let from = args.from.or_else(|| {
+        let to = to?;
+        ids.iter().rev().find(|&&id| id < to).copied()
+    });
+    let (Some(from), Some(to)) = (from, to) else {
+        return Err(usage(anyhow!(
+            "diff needs two sweeps; {} holds {}",
+            args.state.state.display(),
+            ids.len()
+        )));
+    };
+    for id in [from, to] {
+        if !ids.contains(&id) {
+            return Err(usage(anyhow!(
+                "no sweep #{id} in {}",
+                args.state.state.display()
+            )));
+        }
+    }
+    if from >= to {
+        return Err(usage(anyhow!("FROM (#{from}) must come before TO (#{to})")));
+    }
+    let changes = diff_sweeps(&registry, &sweeps, from, to);
+    let count = |f: fn(&ChangeKind) -> bool| changes.iter().filter(|c| f(&c.kind)).count();
+    let (new, resolved, regressed, code_changes) = (
+        count(|k| *k == ChangeKind::New),
+        count(|k| *k == ChangeKind::Resolved),
+        count(|k| *k == ChangeKind::Regressed),
+        count(|k| matches!(k, ChangeKind::CodeChanged { .. })),
+    );
+    let mut out = std::io::stdout().lock();
+    let io = |e: std::io::Error| invalid(anyhow!(e));
+    match args.format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "from": from, "to": to,
+                "counts": {"new": new, "resolved": resolved, "regressed": regressed, "changed_code": code_changes},
+                "changes": changes,
+            });
+            serde_json::to_writer_pretty(&mut out, &doc).map_err(|e| invalid(anyhow!(e)))?;
+            writeln!(out).map_err(io)?;
+        }
+        Format::Table => {
+            writeln!(out, "sweep #{from} -> #{to}: {new} new, {resolved} resolved, {regressed} regressed, {code_changes} changed code").map_err(io)?;
+            for c in &changes {
+                let what = match &c.kind {
+                    ChangeKind::New => format!("new        {}", c.code),
+                    ChangeKind::Resolved => format!("resolved   {}", c.code),
+                    ChangeKind::Regressed => format!("regressed  {}", c.code),
+                    ChangeKind::CodeChanged { from } => format!("changed    {from} -> {}", c.code),
+                };
+                writeln!(out, "  {:18} {what}", c.panel).map_err(io)?;
+            }
+        }
+    }
+    Ok(Exit::Pass)
+}

@@ -1,0 +1,35 @@
+//! `hisar report`: render from stored history alone, without the network.
+
+use anyhow::anyhow;
+use hisar_report::Report;
+
+use crate::args::ReportArgs;
+use crate::context::{load_registry, read_history, today, tracked, write_outputs};
+use crate::exit::{Exit, Outcome, usage};
+use crate::ui::Ui;
+
+pub(crate) fn report(args: &ReportArgs, ui: Ui) -> Outcome {
+    let registry = load_registry(&args.registry.registry)?;
+    let o = &args.outputs;
+    if o.tracker.is_none() && o.json.is_none() && o.junit.is_none() {
+        return Err(usage(anyhow!(
+            "nothing to write: pass --tracker, --json or --junit"
+        )));
+    }
+    let sweeps = read_history(&args.state.state)?;
+    if sweeps.is_empty() {
+        ui.warn(&format!(
+            "no sweep recorded in {}: every panel is shown unverified",
+            args.state.state.display()
+        ));
+    }
+    let (state, _) = tracked(&registry, &sweeps);
+    let report = Report::new(
+        &registry,
+        &state,
+        today(),
+        args.registry.registry.display().to_string(),
+    );
+    write_outputs(&report, &args.outputs, ui)?;
+    Ok(Exit::Pass)
+}

@@ -1,0 +1,140 @@
+//! What every command needs: the registry, the environment, the history store, and reports
+//! written atomically.
+
+use std::collections::BTreeMap;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, anyhow};
+use hisar_core::history::{SweepRecord, TrackerState, derive};
+use hisar_core::{Env, Registry};
+use hisar_report::{Report, write_json, write_junit, write_markdown};
+use hisar_server::store::{HistoryStore, SqliteStore};
+use jiff::civil::Date;
+
+use crate::args::OutputArgs;
+use crate::exit::{Failure, invalid, usage};
+use crate::ui::Ui;
+
+/// Reads and validates a registry; every problem is shown, and the exit code is 2.
+pub(crate) fn load_registry(path: &Path) -> Result<Registry, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| usage(anyhow!("read registry {}: {e}", path.display())))?;
+    Registry::from_yaml(&text, &path.display().to_string())
+        .map_err(|e| usage(anyhow!("{}", e.to_string().trim_end())))
+}
+
+/// The directory the registry sits in, for relative paths inside it.
+pub(crate) fn registry_dir(path: &Path) -> PathBuf {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// The process environment, with values set by HISAR itself laid over it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Environment {
+    overlay: BTreeMap<String, String>,
+}
+
+impl Environment {
+    pub(crate) fn set(&mut self, name: &str, value: impl Into<String>) {
+        self.overlay.insert(name.to_owned(), value.into());
+    }
+}
+
+impl Env for Environment {
+    fn get(&self, name: &str) -> Option<String> {
+        self.overlay
+            .get(name)
+            .cloned()
+            .or_else(|| std::env::var(name).ok())
+    }
+}
+
+/// Today in UTC, for waivers.
+pub(crate) fn today() -> Date {
+    hisar_core::history::day(jiff::Timestamp::now())
+}
+
+pub(crate) fn open_store(state: &Path) -> Result<SqliteStore, Failure> {
+    SqliteStore::open_dir(state).map_err(invalid)
+}
+
+/// History for read-only commands: empty when the state directory holds none yet.
+pub(crate) fn read_history(state: &Path) -> Result<Vec<SweepRecord>, Failure> {
+    if !state.join(SqliteStore::FILE).exists() {
+        return Ok(Vec::new());
+    }
+    load_history(&open_store(state)?)
+}
+
+pub(crate) fn load_history(store: &dyn HistoryStore) -> Result<Vec<SweepRecord>, Failure> {
+    store.sweeps().map_err(invalid)
+}
+
+/// Derives the tracked state from history.
+pub(crate) fn tracked(
+    registry: &Registry,
+    sweeps: &[SweepRecord],
+) -> (TrackerState, Vec<hisar_core::Change>) {
+    derive(registry, sweeps)
+}
+
+/// Writes a file through a temporary file in the same directory, synced, then renamed over
+/// the target: readers see the old file or the new one, never half of one.
+pub(crate) fn write_atomic(
+    path: &Path,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let dir = registry_dir(path);
+    let mut temp = tempfile::Builder::new()
+        .prefix(".hisar-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .with_context(|| {
+            format!(
+                "write {}: cannot create a file in {}",
+                path.display(),
+                dir.display()
+            )
+        })?;
+    {
+        let mut w = BufWriter::new(temp.as_file_mut());
+        render(&mut w).with_context(|| format!("write {}", path.display()))?;
+        w.flush()
+            .with_context(|| format!("write {}", path.display()))?;
+    }
+    temp.as_file()
+        .sync_all()
+        .with_context(|| format!("write {}", path.display()))?;
+    temp.persist(path)
+        .map_err(|e| anyhow!("write {}: {}", path.display(), e.error))?;
+    if let Ok(d) = std::fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// A renderer of one report format.
+type Renderer = fn(&Report<'_>, &mut dyn Write) -> std::io::Result<()>;
+
+/// Writes every report asked for. A failure leaves the previous file in place and exits 3.
+pub(crate) fn write_outputs(
+    report: &Report<'_>,
+    outputs: &OutputArgs,
+    ui: Ui,
+) -> Result<(), Failure> {
+    let jobs: [(&Option<PathBuf>, Renderer); 3] = [
+        (&outputs.tracker, write_markdown),
+        (&outputs.json, write_json),
+        (&outputs.junit, write_junit),
+    ];
+    for (path, render) in jobs {
+        if let Some(path) = path {
+            write_atomic(path, |w| render(report, w)).map_err(invalid)?;
+            ui.line(&format!("wrote {}", path.display()));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,23 @@
+//! Errors of the probe crate.
+
+/// What can stop a sweep before it sends anything.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProbeError {
+    /// The HTTP client could not be built.
+    #[error("build the HTTP client: {0}")]
+    Client(String),
+    /// The base URL is not a URL.
+    #[error("invalid base URL `{0}`: {1}")]
+    BaseUrl(String, String),
+    /// A panel's URL could not be built.
+    #[error("panel {panel}: invalid URL `{url}`: {reason}")]
+    PanelUrl {
+        /// The panel.
+        panel: String,
+        /// The URL (without credentials: they travel in headers).
+        url: String,
+        /// Why.
+        reason: String,
+    },
+}

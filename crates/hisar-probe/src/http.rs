@@ -1,0 +1,266 @@
+//! The HTTP probe on reqwest: rustls, connection pooling, no redirect following, timeouts and a
+//! body-size cap.
+
+use std::error::Error as _;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use hisar_core::{Body, Method, Observation, Response, TransportErrorKind};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::error::ProbeError;
+use crate::probe::{Probe, ProbeRequest};
+
+/// Settings of the HTTP probe.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Time allowed to connect (`--connect-timeout`).
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole exchange (`--max-time`), unless a request sets its own.
+    pub max_time: Duration,
+    /// Bodies larger than this are cut and reported as such.
+    pub max_body: usize,
+    /// Idle connections kept per host.
+    pub pool_per_host: usize,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(5),
+            max_time: Duration::from_secs(10),
+            max_body: 8 * 1024 * 1024,
+            pool_per_host: 64,
+        }
+    }
+}
+
+/// A [`Probe`] that speaks HTTP through one pooled client.
+#[derive(Debug, Clone)]
+pub struct HttpProbe {
+    client: reqwest::Client,
+    options: HttpOptions,
+}
+
+impl HttpProbe {
+    /// Builds the client.
+    pub fn new(options: HttpOptions) -> Result<Self, ProbeError> {
+        // rustls needs one process-wide crypto provider; a second install is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(options.connect_timeout)
+            .pool_max_idle_per_host(options.pool_per_host)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .tcp_nodelay(true)
+            .user_agent(concat!("hisar/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ProbeError::Client(describe(&e)))?;
+        Ok(Self { client, options })
+    }
+
+    /// Fetches a document (such as a route table) with a plain GET and returns its text.
+    pub async fn get_text(&self, url: &str) -> Result<String, String> {
+        let response = self
+            .client
+            .get(url)
+            .timeout(self.options.max_time)
+            .send()
+            .await
+            .map_err(|e| describe(&e))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(format!("HTTP {}", status.as_u16()));
+        }
+        response.text().await.map_err(|e| describe(&e))
+    }
+
+    async fn attempt(
+        &self,
+        request: &ProbeRequest,
+    ) -> Result<(Response, u64), (TransportErrorKind, String, u64)> {
+        let started = Instant::now();
+        let elapsed =
+            |started: Instant| u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let method = match request.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Head => reqwest::Method::HEAD,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+            Method::Options => reqwest::Method::OPTIONS,
+        };
+        let mut headers = HeaderMap::new();
+        for (name, value) in &request.headers {
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                (
+                    TransportErrorKind::Other,
+                    format!("invalid header name `{name}`"),
+                    0,
+                )
+            })?;
+            let mut value = HeaderValue::from_str(value.expose()).map_err(|_| {
+                (
+                    TransportErrorKind::Other,
+                    format!("header `{name}` has a value that is not valid in HTTP"),
+                    0,
+                )
+            })?;
+            value.set_sensitive(true);
+            headers.insert(name, value);
+        }
+        let max_time = request.max_time.unwrap_or(self.options.max_time);
+        let send = self
+            .client
+            .request(method, &request.url)
+            .headers(headers)
+            .timeout(max_time)
+            .send();
+        let mut response = send.await.map_err(|e| {
+            let (kind, message) = classify_error(&e);
+            (kind, message, elapsed(started))
+        })?;
+        let status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let cap = self.options.max_body;
+        let mut bytes = Vec::with_capacity(
+            response
+                .content_length()
+                .map_or(0, |n| usize::try_from(n).unwrap_or(cap).min(cap)),
+        );
+        let mut truncated = false;
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if bytes.len() + chunk.len() > cap {
+                        bytes.extend_from_slice(&chunk[..cap - bytes.len()]);
+                        truncated = true;
+                        break;
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let (kind, message) = classify_error(&e);
+                    return Err((
+                        kind,
+                        format!("while reading the body: {message}"),
+                        elapsed(started),
+                    ));
+                }
+            }
+        }
+        let body = if truncated {
+            Body::truncated(bytes, cap)
+        } else {
+            Body::new(bytes)
+        };
+        Ok((
+            Response {
+                status,
+                headers,
+                body,
+            },
+            elapsed(started),
+        ))
+    }
+}
+
+#[async_trait]
+impl Probe for HttpProbe {
+    async fn probe(&self, request: &ProbeRequest) -> Observation {
+        let mut observation = match self.attempt(request).await {
+            Ok((response, ms)) => Observation::answered(response).with_elapsed(ms),
+            Err((kind, message, ms)) => Observation::failed(kind, message).with_elapsed(ms),
+        };
+        observation.observed_at = Some(jiff::Timestamp::now());
+        observation
+            .missing_credentials
+            .clone_from(&request.missing_credentials);
+        observation
+    }
+}
+
+/// The error's chain as one line, without the URL.
+fn describe(error: &reqwest::Error) -> String {
+    let mut parts = Vec::new();
+    let mut source = error.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+        source = e.source();
+    }
+    let head = if error.is_timeout() {
+        "operation timed out".to_owned()
+    } else if error.is_connect() {
+        "could not connect".to_owned()
+    } else if error.is_body() || error.is_decode() {
+        "body could not be read".to_owned()
+    } else {
+        "request failed".to_owned()
+    };
+    if parts.is_empty() {
+        head
+    } else {
+        format!("{head}: {}", parts.join(": "))
+    }
+}
+
+fn classify_error(error: &reqwest::Error) -> (TransportErrorKind, String) {
+    let message = describe(error);
+    let lower = message.to_ascii_lowercase();
+    let io_kind = {
+        let mut source = error.source();
+        let mut kind = None;
+        while let Some(e) = source {
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                kind = Some(io.kind());
+            }
+            source = e.source();
+        }
+        kind
+    };
+    let kind = if error.is_timeout() || lower.contains("timed out") {
+        TransportErrorKind::Timeout
+    } else if io_kind == Some(std::io::ErrorKind::ConnectionRefused)
+        || lower.contains("connection refused")
+    {
+        TransportErrorKind::Refused
+    } else if lower.contains("dns")
+        || lower.contains("failed to lookup")
+        || lower.contains("name or service not known")
+    {
+        TransportErrorKind::Dns
+    } else if lower.contains("tls") || lower.contains("certificate") || lower.contains("handshake")
+    {
+        TransportErrorKind::Tls
+    } else if matches!(
+        io_kind,
+        Some(
+            std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::UnexpectedEof
+                | std::io::ErrorKind::BrokenPipe
+        )
+    ) || lower.contains("reset")
+        || lower.contains("connection closed")
+        || lower.contains("incomplete message")
+    {
+        TransportErrorKind::Reset
+    } else {
+        TransportErrorKind::Other
+    };
+    (kind, message)
+}

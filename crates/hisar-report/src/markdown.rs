@@ -1,0 +1,567 @@
+//! The Markdown tracker (SPEC §6): every section in order, byte-identical for the same history.
+
+use std::io::{self, Write};
+
+use hisar_core::fixes::EntryKind;
+use hisar_core::{GapCode, Method, Panel, Status};
+
+use crate::model::{Report, Row};
+
+/// The title when the registry gives none.
+pub const DEFAULT_TITLE: &str = "HISAR Backend Gaps Tracker";
+
+const DEFAULT_PURPOSE: &str = "This document tracks every backend gap that HISAR found by probing the backend \
+for each panel of the UI. It is generated from the stored history of sweeps: do not edit it by hand. \
+Backend teams pick a gap from Priority Fixes, fix it, and re-check the panel; the gap then moves to \
+Resolved Gaps.";
+
+/// Escapes text for a table cell.
+pub(crate) fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
+/// The endpoint as tables show it: the path, with the method when it is not GET.
+pub(crate) fn endpoint(panel: &Panel) -> String {
+    if panel.endpoint.method == Method::Get {
+        format!("`{}`", panel.endpoint.path)
+    } else {
+        format!("`{} {}`", panel.endpoint.method, panel.endpoint.path)
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Writes the tracker.
+pub fn write_markdown(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
+    header(report, w)?;
+    purpose(report, w)?;
+    dashboard(report, w)?;
+    taxonomy(report, w)?;
+    bound(report, w)?;
+    active(report, w)?;
+    provenance(w)?;
+    process(report, w)?;
+    priorities(report, w)?;
+    regressions(report, w)?;
+    unverified(report, w)?;
+    resolved(report, w)?;
+    references(report, w)
+}
+
+fn rule(w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "\n---\n")
+}
+
+fn header(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let title = report.registry.title.as_deref().unwrap_or(DEFAULT_TITLE);
+    writeln!(w, "# {title}\n")?;
+    let tracker = &report.registry.tracker;
+    writeln!(
+        w,
+        "**Status:** {}  ",
+        tracker.status.as_deref().unwrap_or("ACTIVE")
+    )?;
+    match &report.state.latest {
+        Some(latest) => {
+            writeln!(
+                w,
+                "**Last Updated:** {}  ",
+                Report::date(latest.finished_at)
+            )?;
+            if let Some(related) = &tracker.related {
+                writeln!(w, "**Related:** {related}  ")?;
+            }
+            writeln!(
+                w,
+                "**Sweep Date:** {}  ",
+                latest.started_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+            )?;
+            writeln!(
+                w,
+                "**Sweep:** #{} of {}, {} ({})",
+                latest.id,
+                report.state.sweeps,
+                latest.selection.describe(),
+                plural(latest.panels, "panel", "panels")
+            )?;
+        }
+        None => {
+            if let Some(related) = &tracker.related {
+                writeln!(w, "**Related:** {related}  ")?;
+            }
+            writeln!(w, "**Sweep Date:** never swept")?;
+        }
+    }
+    rule(w)
+}
+
+fn purpose(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "## Purpose\n")?;
+    writeln!(
+        w,
+        "{}",
+        report
+            .registry
+            .tracker
+            .purpose
+            .as_deref()
+            .unwrap_or(DEFAULT_PURPOSE)
+    )?;
+    rule(w)
+}
+
+fn dashboard(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let (rows, total) = report.dashboard();
+    let with_unverified = total.unverified > 0;
+    writeln!(w, "## Summary Dashboard\n")?;
+    if with_unverified {
+        writeln!(
+            w,
+            "| Domain | Total Panels | BOUND | BLOCKED | UNVERIFIED | Completion |"
+        )?;
+        writeln!(
+            w,
+            "|--------|--------------|-------|---------|------------|------------|"
+        )?;
+    } else {
+        writeln!(
+            w,
+            "| Domain | Total Panels | BOUND | BLOCKED | Completion |"
+        )?;
+        writeln!(
+            w,
+            "|--------|--------------|-------|---------|------------|"
+        )?;
+    }
+    for d in &rows {
+        if with_unverified {
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {}% |",
+                cell(&d.name),
+                d.total,
+                d.bound,
+                d.blocked,
+                d.unverified,
+                d.completion()
+            )?;
+        } else {
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {}% |",
+                cell(&d.name),
+                d.total,
+                d.bound,
+                d.blocked,
+                d.completion()
+            )?;
+        }
+    }
+    let t = &total;
+    if with_unverified {
+        writeln!(
+            w,
+            "| **TOTAL** | **{}** | **{}** | **{}** | **{}** | **{}%** |",
+            t.total,
+            t.bound,
+            t.blocked,
+            t.unverified,
+            t.completion()
+        )?;
+        writeln!(
+            w,
+            "\nUNVERIFIED panels have never been verified: no sweep got evidence for them yet."
+        )?;
+    } else {
+        writeln!(
+            w,
+            "| **TOTAL** | **{}** | **{}** | **{}** | **{}%** |",
+            t.total,
+            t.bound,
+            t.blocked,
+            t.completion()
+        )?;
+    }
+    rule(w)
+}
+
+fn taxonomy(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "## Gap Taxonomy\n")?;
+    writeln!(w, "| Priority | Code | Count | Meaning | Resolution |")?;
+    writeln!(w, "|----------|------|-------|---------|------------|")?;
+    for code in GapCode::ALL {
+        writeln!(
+            w,
+            "| P{} | {} | {} | {} | {} |",
+            code.priority(),
+            code,
+            report.gap_count(code),
+            code.meaning(),
+            code.resolution()
+        )?;
+    }
+    rule(w)
+}
+
+fn bound(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let rows: Vec<Row<'_>> = report.with_status(Status::Bound).collect();
+    writeln!(w, "## BOUND Panels ({})\n", rows.len())?;
+    if rows.is_empty() {
+        writeln!(w, "No panel is bound yet.")?;
+        return rule(w);
+    }
+    writeln!(
+        w,
+        "| Domain | Panel | Endpoint | Capability | Status | Since |"
+    )?;
+    writeln!(
+        w,
+        "|--------|-------|----------|------------|--------|-------|"
+    )?;
+    for r in rows {
+        let cap = report
+            .state
+            .capabilities
+            .get(&r.panel.capability)
+            .map_or("DECLARED", |c| c.status.as_str());
+        let since = r.state.since.map(Report::date).unwrap_or_default();
+        writeln!(
+            w,
+            "| {} | {} | {} | {} | {cap} | {since} |",
+            r.panel.id.domain(),
+            r.panel.id,
+            endpoint(r.panel),
+            r.panel.capability
+        )?;
+    }
+    rule(w)
+}
+
+fn active(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "## Active Gaps by Domain\n")?;
+    let mut first = true;
+    for domain in &report.registry.domains {
+        let rows: Vec<Row<'_>> = report
+            .with_status(Status::Blocked)
+            .filter(|r| r.panel.id.domain() == &domain.code)
+            .collect();
+        if !first {
+            writeln!(w, "\n---\n")?;
+        }
+        first = false;
+        writeln!(w, "### {} Domain ({} BLOCKED)\n", domain.name, rows.len())?;
+        if rows.is_empty() {
+            writeln!(w, "No active gaps.")?;
+            continue;
+        }
+        writeln!(w, "| Panel | Endpoint | Gap | Status | Detail | Since |")?;
+        writeln!(w, "|-------|----------|-----|--------|--------|-------|")?;
+        for r in rows {
+            let Some(gap) = r.gap() else { continue };
+            let status = match report.waiver(&r) {
+                Some(waiver) => {
+                    format!("WAIVED until {} ({})", waiver.expires, cell(&waiver.owner))
+                }
+                None => "BLOCKED".to_owned(),
+            };
+            let mut detail = cell(&gap.detail);
+            let more = r.state.verdict.as_ref().map_or(0, |v| {
+                v.findings.iter().filter(|f| f.code.is_some()).count()
+            });
+            if more > 0 {
+                detail.push_str(&format!(
+                    " (+{})",
+                    plural(more, "more finding", "more findings")
+                ));
+            }
+            let since = r.state.since.map(Report::date).unwrap_or_default();
+            writeln!(
+                w,
+                "| {} | {} | {} | {status} | {detail} | {since} |",
+                r.panel.id,
+                endpoint(r.panel),
+                gap.code
+            )?;
+        }
+    }
+    let expired: Vec<_> = report.expired_waivers().collect();
+    if !expired.is_empty() {
+        writeln!(w, "\nExpired waivers (their gaps count again):\n")?;
+        for waiver in expired {
+            writeln!(
+                w,
+                "- {} {}: expired {} (owner {}; {})",
+                waiver.panel,
+                waiver.code,
+                waiver.expires,
+                cell(&waiver.owner),
+                cell(&waiver.reason)
+            )?;
+        }
+    }
+    rule(w)
+}
+
+fn provenance(w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "## HIL v1 Provenance Standard\n")?;
+    writeln!(
+        w,
+        "Interpretation panels, and any panel that declares `provenance:`, need a HIL v1 provenance block \
+in the response (at `provenance`, unless the panel names another JSON pointer).\n"
+    )?;
+    writeln!(w, "### Required Fields\n")?;
+    writeln!(w, "```yaml")?;
+    writeln!(w, "provenance:")?;
+    writeln!(
+        w,
+        "  generated_at: <RFC 3339 timestamp, not more than 5 minutes in the future>"
+    )?;
+    writeln!(w, "  aggregation: <list | summary | count | detail>")?;
+    writeln!(w, "  source: <engine name, non-empty>")?;
+    writeln!(w, "  tenant_id: <optional, for scoped data>")?;
+    writeln!(w, "  period: <optional, for time-bounded queries>")?;
+    writeln!(w, "```\n")?;
+    writeln!(w, "### Aggregation Types\n")?;
+    writeln!(w, "| Type | Use Case | Example Endpoints |")?;
+    writeln!(w, "|------|----------|-------------------|")?;
+    writeln!(w, "| list | Paginated collections | /runs, /incidents |")?;
+    writeln!(w, "| summary | Aggregated metrics | /summary, /stats |")?;
+    writeln!(w, "| count | Simple counts | /count endpoints |")?;
+    writeln!(w, "| detail | Single entity | /runs/{{id}} |")?;
+    rule(w)
+}
+
+fn process(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "## Resolution Process\n")?;
+    writeln!(
+        w,
+        "1. Pick a gap from Priority Fixes (P0 first) or from Active Gaps."
+    )?;
+    writeln!(w, "2. Fix it in the backend.")?;
+    writeln!(w, "3. Re-check the panel: `{}`", report.recheck_command())?;
+    writeln!(
+        w,
+        "4. When it is BOUND, the gap moves to Resolved Gaps with the date and what was seen."
+    )?;
+    writeln!(
+        w,
+        "5. When it still fails, its detail here shows what the new sweep saw."
+    )?;
+    rule(w)
+}
+
+fn ids(panels: &[String]) -> String {
+    panels.join(", ")
+}
+
+fn priorities(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let f = &report.fixes;
+    writeln!(w, "## Priority Fixes\n")?;
+    if f.panels.is_empty() {
+        writeln!(w, "Nothing to fix: no verified panel is blocked.")?;
+        return rule(w);
+    }
+    let count = |code| report.gap_count(code);
+    let mut sections = 0;
+    if !f.p0.is_empty() {
+        sections += 1;
+        let n = count(GapCode::AuthFailure);
+        writeln!(
+            w,
+            "### P0: AUTH_FAILURE ({})\n",
+            plural(n, "panel", "panels")
+        )?;
+        writeln!(
+            w,
+            "Add these entries to the gateway's public paths for the verifier (or give it a service account). \
+Every failing endpoint is covered; endpoints of one family share a prefix entry.\n"
+        )?;
+        writeln!(w, "| Entry | Match | Unblocks | Endpoints |")?;
+        writeln!(w, "|-------|-------|----------|-----------|")?;
+        for e in &f.p0 {
+            let kind = match e.kind {
+                EntryKind::Prefix => "prefix",
+                EntryKind::Exact => "exact",
+                EntryKind::Pattern => "pattern",
+            };
+            let endpoints: Vec<String> = e.endpoints.iter().map(|p| format!("`{p}`")).collect();
+            writeln!(
+                w,
+                "| `{}` | {kind} | {} | {} |",
+                e.entry,
+                plural(e.panels.len(), "panel", "panels"),
+                endpoints.join(", ")
+            )?;
+        }
+        writeln!(w, "\n```text")?;
+        for e in &f.p0 {
+            writeln!(w, "{}", e.entry)?;
+        }
+        writeln!(w, "```\n")?;
+    }
+    if !f.p1.is_empty() {
+        sections += 1;
+        writeln!(
+            w,
+            "### P1: ENDPOINT_MISSING ({})\n",
+            plural(count(GapCode::EndpointMissing), "panel", "panels")
+        )?;
+        writeln!(w, "These endpoints need to be created:\n")?;
+        writeln!(w, "| Endpoint | Purpose | Panels |")?;
+        writeln!(w, "|----------|---------|--------|")?;
+        for r in &f.p1 {
+            let purpose = if r.purpose.is_empty() {
+                "—".to_owned()
+            } else {
+                cell(&r.purpose)
+            };
+            writeln!(w, "| `{}` | {purpose} | {} |", r.endpoint, ids(&r.panels))?;
+        }
+        writeln!(w)?;
+    }
+    let tables = [
+        (
+            GapCode::ProvenanceMissing,
+            &f.p2,
+            "Add HIL v1 provenance to these responses:",
+            "Missing",
+        ),
+        (
+            GapCode::CoherencyFailed,
+            &f.p3,
+            "Align these paths or methods with the served routes:",
+            "Did you mean",
+        ),
+        (
+            GapCode::SdsrFailed,
+            &f.p4,
+            "Fix these responses:",
+            "Failing check",
+        ),
+    ];
+    for (code, rows, intro, column) in tables {
+        if rows.is_empty() {
+            continue;
+        }
+        sections += 1;
+        writeln!(
+            w,
+            "### P{}: {code} ({})\n",
+            code.priority(),
+            plural(count(code), "panel", "panels")
+        )?;
+        writeln!(w, "{intro}\n")?;
+        writeln!(w, "| Endpoint | {column} | Panels |")?;
+        writeln!(w, "|----------|{}|--------|", "-".repeat(column.len() + 2))?;
+        for r in rows {
+            writeln!(
+                w,
+                "| `{}` | {} | {} |",
+                r.endpoint,
+                cell(&r.fix),
+                ids(&r.panels)
+            )?;
+        }
+        writeln!(w)?;
+    }
+    debug_assert!(sections > 0);
+    writeln!(w, "---\n")
+}
+
+fn regressions(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let list = report.state.regressions();
+    if list.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, "## Regressions ({})\n", list.len())?;
+    writeln!(w, "Panels that were BOUND and are BLOCKED again.\n")?;
+    writeln!(w, "| Panel | Endpoint | Gap | Regressed | Detail |")?;
+    writeln!(w, "|-------|----------|-----|-----------|--------|")?;
+    for state in list {
+        let Some(panel) = report.registry.panel(&state.panel) else {
+            continue;
+        };
+        let Some(gap) = state.verdict.as_ref().and_then(|v| v.gap()) else {
+            continue;
+        };
+        let at = state.regressed_at.map(Report::date).unwrap_or_default();
+        writeln!(
+            w,
+            "| {} | {} | {} | {at} | {} |",
+            panel.id,
+            endpoint(panel),
+            gap.code,
+            cell(&gap.detail)
+        )?;
+    }
+    rule(w)
+}
+
+fn unverified(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let list = report.state.unverified_now();
+    if list.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, "## Unverified This Sweep ({})\n", list.len())?;
+    writeln!(
+        w,
+        "The sweep got no evidence for these panels. This is not a backend gap: they keep their previous state.\n"
+    )?;
+    writeln!(w, "| Panel | Endpoint | Tracked Status | Reason |")?;
+    writeln!(w, "|-------|----------|----------------|--------|")?;
+    for (id, reason) in list {
+        let Some(panel) = report.registry.panel(id) else {
+            continue;
+        };
+        let tracked = report
+            .state
+            .panel(id)
+            .map_or(Status::Unverified, |p| p.status);
+        writeln!(
+            w,
+            "| {} | {} | {tracked} | {} |",
+            panel.id,
+            endpoint(panel),
+            cell(reason)
+        )?;
+    }
+    rule(w)
+}
+
+fn resolved(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "## Resolved Gaps\n")?;
+    writeln!(w, "| Panel | Endpoint | Gap | Resolved Date | Fix |")?;
+    writeln!(w, "|-------|----------|-----|---------------|-----|")?;
+    if report.state.resolutions.is_empty() {
+        writeln!(w, "| (none yet) | | | | |")?;
+    }
+    for r in &report.state.resolutions {
+        let ep = report
+            .registry
+            .panel(&r.panel)
+            .map_or_else(|| format!("`{}`", r.endpoint), endpoint);
+        writeln!(
+            w,
+            "| {} | {ep} | {} | {} | seen {} (open since {}) |",
+            r.panel,
+            r.code,
+            Report::date(r.resolved_at),
+            cell(&r.seen),
+            Report::date(r.first_seen)
+        )?;
+    }
+    rule(w)
+}
+
+fn references(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "## References\n")?;
+    writeln!(w, "- Registry: `{}`", report.registry_path)?;
+    for r in &report.registry.tracker.references {
+        writeln!(w, "- `{r}`")?;
+    }
+    writeln!(w, "- Generated by HISAR {}", env!("CARGO_PKG_VERSION"))
+}

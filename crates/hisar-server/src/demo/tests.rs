@@ -1,0 +1,127 @@
+use axum::body::Body;
+use axum::http::Request as HttpRequest;
+use hisar_core::Registry;
+use tower::ServiceExt;
+
+use super::*;
+
+async fn call(
+    demo: &DemoBackend,
+    method: &str,
+    uri: &str,
+    key: Option<&str>,
+) -> (u16, HeaderMap, Value) {
+    let mut builder = HttpRequest::builder().method(method).uri(uri);
+    if let Some(key) = key {
+        builder = builder.header("X-AOS-Key", key);
+    }
+    let response = demo
+        .router()
+        .oneshot(builder.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (
+        status,
+        headers,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn gateway_routes_and_faults() {
+    let demo = DemoBackend::new("k");
+    let (status, _, body) = call(&demo, "GET", "/health", Some("k")).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
+    assert_eq!(call(&demo, "GET", "/health", Some("wrong")).await.0, 401);
+    assert_eq!(call(&demo, "GET", "/health", None).await.0, 401);
+    assert_eq!(
+        call(&demo, "GET", "/guard/logs", Some("k")).await.0,
+        401,
+        "protected"
+    );
+    assert_eq!(
+        call(&demo, "GET", "/policy-layer/state", Some("k")).await.0,
+        404,
+        "planned"
+    );
+    let (status, headers, _) = call(&demo, "GET", "/api/v1/agents/jobs", Some("k")).await;
+    assert_eq!(status, 405);
+    assert_eq!(headers.get("allow").unwrap(), "POST");
+    assert_eq!(call(&demo, "GET", "/cost/by-model", Some("k")).await.0, 500);
+    let (_, _, body) = call(&demo, "GET", "/api/v1/incidents?status=resolved", Some("k")).await;
+    assert_eq!(body["incidents"][0]["status"], "resolved");
+    assert_eq!(body["provenance"]["aggregation"], "list");
+    let (_, _, body) = call(&demo, "GET", "/cost/summary", Some("k")).await;
+    assert!(body.get("provenance").is_none());
+}
+
+#[tokio::test]
+async fn fixes_move_routes() {
+    let demo = DemoBackend::new("k");
+    assert!(demo.fix("/guard/logs"));
+    assert_eq!(call(&demo, "GET", "/guard/logs", Some("k")).await.0, 200);
+    assert!(demo.fix("/policy-layer/state"));
+    let (status, _, body) = call(&demo, "GET", "/policy-layer/state", Some("k")).await;
+    assert_eq!((status, body["state"].as_str()), (200, Some("enforcing")));
+    assert!(demo.fix("/cost/by-model"));
+    assert_eq!(call(&demo, "GET", "/cost/by-model", Some("k")).await.0, 200);
+    assert!(demo.break_route("/health"));
+    assert_eq!(call(&demo, "GET", "/health", Some("k")).await.0, 500);
+    demo.publish("/replay/*/summary");
+    let (status, _, body) = call(&demo, "GET", "/replay/inc-0042/summary", Some("k")).await;
+    assert_eq!(
+        (status, body["incident_id"].as_str()),
+        (200, Some("inc-0042"))
+    );
+    demo.publish("/api/v1/recovery/");
+    assert_eq!(
+        call(&demo, "GET", "/api/v1/recovery/stats", Some("k"))
+            .await
+            .0,
+        200
+    );
+    // `/health` is public, `/health/ready` is not: entries without a trailing slash are exact.
+    assert_eq!(call(&demo, "GET", "/health/ready", Some("k")).await.0, 401);
+    demo.publish_prefix("/api/v1/predictions");
+    assert_eq!(
+        call(&demo, "GET", "/api/v1/predictions/stats/summary", Some("k"))
+            .await
+            .0,
+        200
+    );
+    assert!(!demo.fix("/nope"));
+}
+
+#[tokio::test]
+async fn openapi_lists_shipped_routes_only() {
+    let demo = DemoBackend::new("k");
+    let (status, _, doc) = call(&demo, "GET", "/openapi.json", None).await;
+    assert_eq!(status, 200);
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.contains_key("/replay/{incident_id}/summary"));
+    assert!(paths["/api/v1/agents/jobs"].get("post").is_some());
+    assert!(!paths.contains_key("/policy-layer/state"));
+    let table = hisar_core::RouteTable::from_value(&doc).unwrap();
+    assert_eq!(table.routes().len(), paths.len());
+}
+
+#[test]
+fn every_demo_panel_has_a_route() {
+    let registry = Registry::from_yaml(DEMO_REGISTRY, "demo").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(registry.panels.len(), 87);
+    let demo = DemoBackend::new("k");
+    let paths = demo.paths();
+    for panel in &registry.panels {
+        assert!(
+            paths.contains(&panel.endpoint.path.as_str()),
+            "{} {}",
+            panel.id,
+            panel.endpoint
+        );
+    }
+}

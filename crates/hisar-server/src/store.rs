@@ -1,0 +1,444 @@
+//! The history store: every sweep, appended whole or not at all.
+//!
+//! [`HistoryStore`] is the edge trait; [`SqliteStore`] keeps history in one SQLite file
+//! (`STATE_DIR/history.db`) shared by the CLI and the service. A sweep is written in one
+//! transaction after it completes, in WAL mode with full synchronisation: a process killed at
+//! any point leaves the previous history intact and readable.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use hisar_core::history::{PanelRecord, Selection, SweepRecord};
+use hisar_core::{Status, Verdict};
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// A failure of the history store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database could not be opened or written.
+    #[error("history store {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: String,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// The state directory could not be created.
+    #[error("create state directory {path}: {source}")]
+    Dir {
+        /// The directory.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A stored row could not be read back.
+    #[error("history store {path}: sweep {sweep} has an unreadable row: {reason}")]
+    Corrupt {
+        /// The database file.
+        path: String,
+        /// The sweep.
+        sweep: u64,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A sweep to append (its id is assigned by the store).
+#[derive(Debug, Clone)]
+pub struct NewSweep {
+    /// When it started.
+    pub started_at: Timestamp,
+    /// When it finished.
+    pub finished_at: Timestamp,
+    /// What it covered.
+    pub selection: Selection,
+    /// Its records, in registry order.
+    pub records: Vec<PanelRecord>,
+}
+
+/// A sweep's header and counts, without its records.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SweepSummary {
+    /// Id.
+    pub id: u64,
+    /// Start.
+    pub started_at: Timestamp,
+    /// End.
+    pub finished_at: Timestamp,
+    /// Coverage.
+    pub selection: Selection,
+    /// Panels probed.
+    pub panels: usize,
+    /// Bound panels.
+    pub bound: usize,
+    /// Blocked panels.
+    pub blocked: usize,
+    /// Unverified panels.
+    pub unverified: usize,
+}
+
+/// Where sweeps are kept.
+pub trait HistoryStore: Send + Sync {
+    /// Appends a sweep atomically and returns it with its id.
+    fn append(&self, sweep: NewSweep) -> Result<SweepRecord, StoreError>;
+    /// Every sweep with its records, oldest first.
+    fn sweeps(&self) -> Result<Vec<SweepRecord>, StoreError>;
+    /// Sweep headers and counts, oldest first.
+    fn summaries(&self) -> Result<Vec<SweepSummary>, StoreError>;
+    /// A setting kept with the history (such as the tracker file last written).
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Stores a setting.
+    fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
+}
+
+/// History in a SQLite file.
+#[derive(Debug)]
+pub struct SqliteStore {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sweeps (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    selection TEXT NOT NULL,
+    panels INTEGER NOT NULL,
+    bound INTEGER NOT NULL,
+    blocked INTEGER NOT NULL,
+    unverified INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS verdicts (
+    sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+    seq INTEGER NOT NULL,
+    panel TEXT NOT NULL,
+    capability TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    fingerprint INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    code TEXT,
+    verdict TEXT NOT NULL,
+    PRIMARY KEY (sweep_id, seq)
+);
+CREATE INDEX IF NOT EXISTS verdicts_by_panel ON verdicts(panel, sweep_id);
+";
+
+impl SqliteStore {
+    /// The database file inside a state directory.
+    pub const FILE: &'static str = "history.db";
+
+    /// Opens (creating if needed) `DIR/history.db`.
+    pub fn open_dir(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        Self::open(&dir.join(Self::FILE))
+    }
+
+    /// Opens (creating if needed) a database file.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let err = |source| StoreError::Sqlite {
+            path: path.display().to_string(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(err)?;
+        conn.execute_batch(SCHEMA).map_err(err)?;
+        Ok(Self {
+            path: path.to_owned(),
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.display().to_string(),
+            source,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn corrupt(&self, sweep: u64, reason: impl Into<String>) -> StoreError {
+        StoreError::Corrupt {
+            path: self.path.display().to_string(),
+            sweep,
+            reason: reason.into(),
+        }
+    }
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::from_ne_bytes(n.to_ne_bytes())
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::from_ne_bytes(n.to_ne_bytes())
+}
+
+fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+type SummaryRow = (i64, String, String, String, i64, i64, i64, i64);
+
+impl SqliteStore {
+    fn summary_from(&self, row: SummaryRow) -> Result<SweepSummary, StoreError> {
+        let (id, started, finished, selection, panels, bound, blocked, unverified) = row;
+        let id = to_u64(id);
+        let time = |text: &str| {
+            text.parse::<Timestamp>()
+                .map_err(|e| self.corrupt(id, format!("time {text:?}: {e}")))
+        };
+        Ok(SweepSummary {
+            id,
+            started_at: time(&started)?,
+            finished_at: time(&finished)?,
+            selection: serde_json::from_str(&selection)
+                .map_err(|e| self.corrupt(id, format!("selection: {e}")))?,
+            panels: usize::try_from(panels).unwrap_or_default(),
+            bound: usize::try_from(bound).unwrap_or_default(),
+            blocked: usize::try_from(blocked).unwrap_or_default(),
+            unverified: usize::try_from(unverified).unwrap_or_default(),
+        })
+    }
+}
+
+impl HistoryStore for SqliteStore {
+    fn append(&self, sweep: NewSweep) -> Result<SweepRecord, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        let (mut bound, mut blocked, mut unverified) = (0, 0, 0);
+        for r in &sweep.records {
+            match r.verdict.status() {
+                Status::Bound => bound += 1,
+                Status::Blocked => blocked += 1,
+                Status::Unverified => unverified += 1,
+            }
+        }
+        let selection = serde_json::to_string(&sweep.selection).unwrap_or_else(|_| "{}".to_owned());
+        tx.execute(
+            "INSERT INTO sweeps (started_at, finished_at, selection, panels, bound, blocked, unverified)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                sweep.started_at.to_string(),
+                sweep.finished_at.to_string(),
+                selection,
+                count(sweep.records.len()),
+                bound,
+                blocked,
+                unverified
+            ],
+        )
+        .map_err(|e| self.err(e))?;
+        let id = to_u64(tx.last_insert_rowid());
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO verdicts (sweep_id, seq, panel, capability, endpoint, fingerprint, status, code, verdict)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .map_err(|e| self.err(e))?;
+            for (seq, r) in sweep.records.iter().enumerate() {
+                let verdict = serde_json::to_string(&r.verdict)
+                    .map_err(|e| self.corrupt(id, e.to_string()))?;
+                insert
+                    .execute(params![
+                        to_i64(id),
+                        count(seq),
+                        r.panel,
+                        r.capability,
+                        r.endpoint,
+                        to_i64(r.invariants_fingerprint),
+                        r.verdict.status().as_str(),
+                        r.verdict.code().map(hisar_core::GapCode::as_str),
+                        verdict
+                    ])
+                    .map_err(|e| self.err(e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(SweepRecord {
+            id,
+            started_at: sweep.started_at,
+            finished_at: sweep.finished_at,
+            selection: sweep.selection,
+            records: sweep.records,
+        })
+    }
+
+    fn sweeps(&self) -> Result<Vec<SweepRecord>, StoreError> {
+        let summaries = self.summaries()?;
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(
+                "SELECT sweep_id, panel, capability, endpoint, fingerprint, verdict FROM verdicts ORDER BY sweep_id, seq",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        let mut sweeps: Vec<SweepRecord> = summaries
+            .into_iter()
+            .map(|s| SweepRecord {
+                id: s.id,
+                started_at: s.started_at,
+                finished_at: s.finished_at,
+                selection: s.selection,
+                records: Vec::with_capacity(s.panels),
+            })
+            .collect();
+        let mut at = 0;
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            let sweep = to_u64(row.get(0).map_err(|e| self.err(e))?);
+            while at < sweeps.len() && sweeps[at].id != sweep {
+                at += 1;
+            }
+            let Some(target) = sweeps.get_mut(at) else {
+                return Err(self.corrupt(sweep, "verdicts of an unknown sweep"));
+            };
+            let verdict_text: String = row.get(5).map_err(|e| self.err(e))?;
+            let verdict: Verdict = serde_json::from_str(&verdict_text)
+                .map_err(|e| self.corrupt(sweep, e.to_string()))?;
+            target.records.push(PanelRecord {
+                panel: row.get(1).map_err(|e| self.err(e))?,
+                capability: row.get(2).map_err(|e| self.err(e))?,
+                endpoint: row.get(3).map_err(|e| self.err(e))?,
+                invariants_fingerprint: to_u64(row.get(4).map_err(|e| self.err(e))?),
+                verdict,
+            });
+        }
+        Ok(sweeps)
+    }
+
+    fn summaries(&self) -> Result<Vec<SweepSummary>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(
+                "SELECT id, started_at, finished_at, selection, panels, bound, blocked, unverified FROM sweeps ORDER BY id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows: Vec<SummaryRow> = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(e))?;
+        drop(stmt);
+        drop(conn);
+        rows.into_iter().map(|row| self.summary_from(row)).collect()
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.lock()
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.lock()
+            .execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use hisar_core::{Evidence, Outcome};
+
+    use super::*;
+
+    fn record(panel: &str, outcome: Outcome) -> PanelRecord {
+        PanelRecord {
+            panel: panel.into(),
+            capability: "a.b".into(),
+            endpoint: "GET /x".into(),
+            invariants_fingerprint: u64::MAX - 3,
+            verdict: Verdict {
+                outcome,
+                findings: vec![],
+                evidence: Evidence::default(),
+            },
+        }
+    }
+
+    #[test]
+    fn appends_and_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_dir(&dir.path().join("state")).unwrap();
+        let at: Timestamp = "2026-01-15T07:58:01.5Z".parse().unwrap();
+        let first = store
+            .append(NewSweep {
+                started_at: at,
+                finished_at: at,
+                selection: Selection::default(),
+                records: vec![
+                    record("A-B-C-O1", Outcome::Bound),
+                    record(
+                        "A-B-C-O2",
+                        Outcome::Unverified {
+                            reason: "down".into(),
+                        },
+                    ),
+                ],
+            })
+            .unwrap();
+        assert_eq!(first.id, 1);
+        let second = store
+            .append(NewSweep {
+                started_at: at,
+                finished_at: at,
+                selection: Selection {
+                    panels: vec!["A-B-C-O1".into()],
+                    domains: vec![],
+                },
+                records: vec![record("A-B-C-O1", Outcome::Bound)],
+            })
+            .unwrap();
+        assert_eq!(second.id, 2);
+        drop(store);
+        let store = SqliteStore::open_dir(&dir.path().join("state")).unwrap();
+        let sweeps = store.sweeps().unwrap();
+        assert_eq!(sweeps, vec![first, second]);
+        let summaries = store.summaries().unwrap();
+        assert_eq!((summaries[0].bound, summaries[0].unverified), (1, 1));
+        assert_eq!(store.setting("tracker").unwrap(), None);
+        store.set_setting("tracker", "a.md").unwrap();
+        store.set_setting("tracker", "b.md").unwrap();
+        assert_eq!(store.setting("tracker").unwrap().as_deref(), Some("b.md"));
+    }
+}
