@@ -236,6 +236,15 @@ pub(crate) enum ImportCommand {
         /// The tracker's Markdown file.
         file: PathBuf,
     },
+    /// From an AURORA L2 repository layout: plan, intents, capabilities and scenarios, with a
+    /// lint of every disagreement between them.
+    Aurora {
+        /// The repository root (with design/ and backend/).
+        dir: PathBuf,
+        /// Also write the lint findings as JSON here.
+        #[arg(long, value_name = "FILE")]
+        lint_json: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

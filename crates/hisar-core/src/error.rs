@@ -48,11 +48,11 @@ pub enum EndpointError {
 #[non_exhaustive]
 pub enum TemplateError {
     /// `${` without `}`.
-    #[error("unclosed `${{` in `{0}`")]
-    Unclosed(String),
+    #[error("unclosed `${{` at character {0}")]
+    Unclosed(usize),
     /// Bad variable name.
-    #[error("invalid variable name `{1}` in `{0}`")]
-    BadName(String, String),
+    #[error("invalid variable name `{0}`: use letters, digits and `_`, not starting with a digit")]
+    BadName(String),
 }
 
 /// An invariant that does not parse.

@@ -82,9 +82,11 @@ impl Template {
                 text.push('$');
                 rest = tail;
             } else if let Some(inner) = after.strip_prefix('{') {
-                let close = inner
-                    .find('}')
-                    .ok_or_else(|| TemplateError::Unclosed(source.to_owned()))?;
+                let close = inner.find('}').ok_or_else(|| {
+                    TemplateError::Unclosed(
+                        source[..source.len() - rest.len() + dollar].chars().count() + 1,
+                    )
+                })?;
                 let body = &inner[..close];
                 let (name, default) = match body.split_once(":-") {
                     Some((name, default)) => (name, Some(default.to_owned())),
@@ -94,7 +96,7 @@ impl Template {
                     || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                     || name.starts_with(|c: char| c.is_ascii_digit())
                 {
-                    return Err(TemplateError::BadName(source.to_owned(), name.to_owned()));
+                    return Err(TemplateError::BadName(name.to_owned()));
                 }
                 if !text.is_empty() {
                     pieces.push(Piece::Text(std::mem::take(&mut text)));

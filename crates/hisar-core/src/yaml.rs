@@ -71,6 +71,7 @@ pub(crate) fn parse(text: &str) -> Result<Located<Node>, (usize, usize, String)>
             let message = e.to_string();
             // The first line of the crate's message is the summary; drop its own position prefix.
             let first = message.lines().next().unwrap_or(&message);
+            let first = first.strip_prefix("error: ").unwrap_or(first);
             let summary = first
                 .split_once(": ")
                 .filter(|(pos, _)| pos.starts_with("line "))

@@ -1,0 +1,265 @@
+//! `hisar demo` and sweeps of the demo registry (issue: first end to end).
+
+use hisar_core::import::tracker::parse_tracker;
+use hisar_core::{GapCode, Status};
+use serde_json::Value;
+
+use crate::support::{Backend, Workspace, run_in, shared};
+
+const REFERENCE: &str = "reference/HISAR_BACKEND_GAPS_TRACKER.md";
+
+#[test]
+fn demo_reproduces_every_reference_verdict() {
+    let work = tempfile::tempdir().unwrap();
+    let run = run_in(work.path(), &["demo", "--out", "out"], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let out = work.path().join("out");
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("tracker.json")).unwrap()).unwrap();
+    let tracker = std::fs::read_to_string(out.join("HISAR_BACKEND_GAPS_TRACKER.md")).unwrap();
+    assert!(out.join("hisar.yaml").exists());
+
+    // Derived dashboard: OVERVIEW 4/8, ACTIVITY 6/9, INCIDENTS 5/10, POLICIES 3/27, LOGS 5/10.
+    let domains: Vec<(String, u64, u64)> = json["summary"]["domains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap().to_owned(),
+                d["bound"].as_u64().unwrap(),
+                d["blocked"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("OVERVIEW", 4, 8),
+        ("ACTIVITY", 6, 9),
+        ("INCIDENTS", 5, 10),
+        ("POLICIES", 3, 27),
+        ("LOGS", 5, 10),
+    ];
+    assert_eq!(domains, expected.map(|(n, b, k)| (n.to_owned(), b, k)));
+    assert!(tracker.contains("| **TOTAL** | **87** | **23** | **64** | **26%** |"));
+    assert!(tracker.contains("| INCIDENTS | 15 | 5 | 10 | 33% |"));
+
+    // Shared endpoints are probed once: fewer requests than panels.
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("swept "))
+        .expect("summary line");
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (panels, requests): (usize, usize) = (words[1].parse().unwrap(), words[4].parse().unwrap());
+    assert_eq!(panels, 87);
+    assert!(requests < panels, "{line}");
+
+    // Every verdict equals the reference document's row, parsed now.
+    let Some(reference) = shared(REFERENCE) else {
+        return;
+    };
+    let import = parse_tracker(&std::fs::read_to_string(reference).unwrap()).unwrap();
+    assert_eq!(import.rows.len(), 87);
+    let panels = json["panels"].as_array().unwrap();
+    for row in &import.rows {
+        let panel = panels
+            .iter()
+            .find(|p| p["id"] == row.panel.as_str())
+            .unwrap_or_else(|| panic!("{} missing", row.panel));
+        let status: Status = serde_json::from_value(panel["status"].clone()).unwrap();
+        assert_eq!(status, row.status, "{}", row.panel);
+        let gap: Option<GapCode> = panel["gap"]["code"].as_str().map(|c| c.parse().unwrap());
+        assert_eq!(gap, row.gap, "{}: {}", row.panel, panel["gap"]);
+    }
+}
+
+#[test]
+fn unreachable_backend_is_unverified_not_a_gap() {
+    let ws = Workspace::new();
+    let mut backend = Backend::start("k");
+    let url = backend.url.clone();
+    backend.stop();
+    let run = ws.hisar(
+        &[
+            "sweep",
+            "--base-url",
+            &url,
+            "--retry",
+            "0",
+            "--tracker",
+            "t.md",
+            "--json",
+            "t.json",
+        ],
+        &[("AOS_API_KEY", "k")],
+    );
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("sweep degraded: 87 of 87 panels unverified"),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr.contains("coherency (stage 1) is unchecked"),
+        "{run:?}"
+    );
+    let json: Value = serde_json::from_str(&ws.read("t.json")).unwrap();
+    assert_eq!(json["summary"]["unverified"], 87);
+    assert_eq!(json["summary"]["blocked"], 0);
+    let tracker = ws.read("t.md");
+    assert!(
+        tracker.contains("| **TOTAL** | **87** | **0** | **0** | **87** | **0%** |"),
+        "{tracker}"
+    );
+    for code in GapCode::ALL {
+        assert!(
+            !tracker.contains(&format!("| {code} | BLOCKED |")),
+            "{code} reported as a gap"
+        );
+        assert!(
+            tracker.contains(&format!("| {code} | 0 |")),
+            "{code} counted"
+        );
+    }
+    assert!(tracker.contains("## Unverified This Sweep (87)"));
+    assert!(tracker.contains("connection refused"));
+}
+
+#[test]
+fn credentials_never_appear_in_any_output() {
+    const SECRET: &str = "s3cr3t-Xq7-credential";
+    let ws = Workspace::new();
+    let backend = Backend::start(SECRET);
+    let env = [("AOS_API_KEY", SECRET), ("SDSR_TENANT_ID", SECRET)];
+    let mut outputs = Vec::new();
+    let sweep = ws.hisar(
+        &[
+            "sweep",
+            "--base-url",
+            &backend.url,
+            "--tracker",
+            "t.md",
+            "--json",
+            "t.json",
+            "--junit",
+            "t.xml",
+        ],
+        &env,
+    );
+    assert_eq!(sweep.code, 0, "{sweep:?}");
+    outputs.push(sweep);
+    outputs.push(ws.hisar(
+        &[
+            "check",
+            "--base-url",
+            &backend.url,
+            "--panel",
+            "LOG-REC-SYS-O3",
+        ],
+        &env,
+    ));
+    outputs.push(ws.hisar(&["list", "--format", "json"], &env));
+    outputs.push(ws.hisar(&["report", "--tracker", "r.md"], &env));
+    // Errors too: a wrong key, a registry that does not validate.
+    outputs.push(ws.hisar(
+        &[
+            "sweep",
+            "--base-url",
+            &backend.url,
+            "--panel",
+            "LOG-REC-SYS-O2",
+        ],
+        &[("AOS_API_KEY", "wrong"), ("SDSR_TENANT_ID", SECRET)],
+    ));
+    std::fs::write(
+        ws.path("bad.yaml"),
+        format!("version: 1\ntitle: x\nauth: {{ a: {{ headers: {{ K: \"{SECRET}${{\" }} }} }}\n"),
+    )
+    .unwrap();
+    outputs.push(ws.hisar(&["validate", "bad.yaml"], &env));
+    for run in &outputs {
+        assert!(
+            !run.stdout.contains(SECRET) && !run.stderr.contains(SECRET),
+            "leak in {run:?}"
+        );
+    }
+    // The bad registry's own text is the user's: the error names the header, not the value.
+    for file in ["t.md", "t.json", "t.xml", "r.md"] {
+        assert!(!ws.read(file).contains(SECRET), "leak in {file}");
+    }
+    let db = std::fs::read(ws.path(".hisar/history.db")).unwrap();
+    let db = String::from_utf8_lossy(&db);
+    assert!(!db.contains(SECRET), "leak in the history store");
+    // The tenant header reached the backend: provenance echoes it... and it must not be stored.
+    assert!(ws.read("t.json").contains("\"BOUND\""));
+}
+
+#[test]
+fn import_tracker_round_trips() {
+    let Some(reference) = shared(REFERENCE) else {
+        return;
+    };
+    let ws = Workspace::new();
+    let run = ws.hisar(&["import", "tracker", reference.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("imported 87 panels (23 bound, 64 blocked) in 5 domains"),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("INC-EV-RES-O5: path parameter {incident_id} has the placeholder value")
+    );
+    std::fs::write(ws.path("imported.yaml"), &run.stdout).unwrap();
+    let valid = ws.hisar(&["validate", "imported.yaml"], &[]);
+    assert_eq!(valid.code, 0, "{valid:?}");
+    assert!(valid.stderr.contains("87 panels in 5 domains"));
+    let list = ws.hisar(
+        &["list", "--registry", "imported.yaml", "--format", "json"],
+        &[],
+    );
+    let items: Vec<Value> = serde_json::from_str(&list.stdout).unwrap();
+    assert_eq!(items.len(), 87);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let ws = Workspace::new();
+    let run = ws.hisar(
+        &[
+            "check",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--panel",
+            "ovr-sum-hl-o1",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("unknown panel `ovr-sum-hl-o1` (did you mean `OVR-SUM-HL-O1`?)"),
+        "{run:?}"
+    );
+    std::fs::write(
+        ws.path("bad.yaml"),
+        "version: 1\ndomains: []\npanels:\n  - {id: X-Y-Z-O1, capability: a.b, endpoint: /x}\n",
+    )
+    .unwrap();
+    let run = ws.hisar(&["validate", "bad.yaml"], &[]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("bad.yaml:4:10: panel X-Y-Z-O1: domain `X` of the panel id is not declared"),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("bad.yaml:4:5: panel X-Y-Z-O1: missing `class`"),
+        "{run:?}"
+    );
+    let run = ws.hisar(&["sweep", "--registry", "missing.yaml"], &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("read registry missing.yaml"));
+}

@@ -1,0 +1,5 @@
+//! End-to-end tests of the `hisar` binary against the embedded demo backend.
+
+mod aurora;
+mod demo;
+mod support;

@@ -1,0 +1,135 @@
+//! Running the binary and the demo backend from tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use hisar_server::demo::{DEMO_REGISTRY, DemoBackend, RunningDemo};
+
+/// The demo backend served from a runtime of its own, for tests that run the binary.
+pub(crate) struct Backend {
+    pub(crate) demo: DemoBackend,
+    pub(crate) running: Option<RunningDemo>,
+    pub(crate) url: String,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Backend {
+    pub(crate) fn start(key: &str) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let demo = DemoBackend::new(key);
+        let running = runtime.block_on(demo.spawn()).unwrap();
+        let url = running.url();
+        Self {
+            demo,
+            running: Some(running),
+            url,
+            runtime,
+        }
+    }
+
+    pub(crate) fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            self.runtime.block_on(running.stop());
+        }
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A scratch directory with the demo registry in it.
+pub(crate) struct Workspace {
+    pub(crate) dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub(crate) fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("hisar.yaml"), DEMO_REGISTRY).unwrap();
+        Self { dir }
+    }
+
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub(crate) fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(name)).unwrap_or_else(|e| panic!("read {name}: {e}"))
+    }
+
+    /// Runs `hisar` in the workspace with a clean HISAR_* environment.
+    pub(crate) fn hisar(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        run_in(self.dir.path(), args, env)
+    }
+}
+
+/// The result of one run of the binary.
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+pub(crate) fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hisar"));
+    cmd.current_dir(dir).args(args).env("NO_COLOR", "1");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("HISAR_") || k == "AOS_API_KEY" {
+            cmd.env_remove(k);
+        }
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+pub(crate) fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command(dir, args, env).output().unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// A file of `../shared` beside the repository; `None` (and a note) when absent.
+pub(crate) fn shared(path: &str) -> Option<PathBuf> {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared")
+        .join(path);
+    if file.exists() {
+        Some(file)
+    } else {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            format!(
+                "skipped: {} is absent; clone ../shared beside the repository\n",
+                file.display()
+            )
+            .as_bytes(),
+        );
+        None
+    }
+}

@@ -1,0 +1,488 @@
+use super::*;
+use crate::Invariant;
+
+/// Every distinct assertion string of the AURORA L2 fixtures, with its translation.
+const KNOWN: &[(&str, &[&str])] = &[
+    ("status_code == 200", &["status == 200"]),
+    (
+        "status_code != 401 and status_code != 403",
+        &["status != 401", "status != 403"],
+    ),
+    (
+        "response is dict and response is not empty",
+        &["$ isObject", "not $ isEmpty"],
+    ),
+    (r#""provenance" in response"#, &["$.provenance exists"]),
+    (
+        r#""aggregation" in response.get("provenance", {})"#,
+        &["$.provenance.aggregation exists"],
+    ),
+    ("isinstance(response, list)", &["$ isArray"]),
+    (
+        r#""summary" in response and "provenance" in response.get("summary", {})"#,
+        &["$.summary exists", "$.summary.provenance exists"],
+    ),
+    (
+        r#""aggregation" in response.get("summary", {}).get("provenance", {})"#,
+        &["$.summary.provenance.aggregation exists"],
+    ),
+    (r#""total" in response"#, &["$.total exists"]),
+    (r#""by_status" in response"#, &["$.by_status exists"]),
+];
+
+/// Forms the fixtures do not use but the translator accepts.
+const OTHER_FORMS: &[(&str, &[&str])] = &[
+    (
+        "(status_code >= 200) and status_code < 300",
+        &["status >= 200", "status < 300"],
+    ),
+    ("isinstance(response, dict)", &["$ isObject"]),
+    ("response is list", &["$ isArray"]),
+    ("response is empty", &["$ isEmpty"]),
+    ("response is not None", &["not $ isNull"]),
+    (r"'error' not in response", &["not $.error exists"]),
+    (r#""id" in response["items"]"#, &["$.items.id exists"]),
+    (
+        r#""a b" in response.get('x-y', {})"#,
+        &["$['x-y']['a b'] exists"],
+    ),
+    (r#""o'k" in response"#, &[r"$['o\'k'] exists"]),
+];
+
+/// Assertions with no clear HISAR meaning (the HIL scenarios' expressions among them).
+const UNTRANSLATABLE: &[&str] = &[
+    "runs.by_status.running + runs.by_status.completed == runs.total",
+    "runs.by_status.failed <= runs.by_status.completed",
+    "window == '24h'",
+    "len(attention.reasons) > 0 implies attention.at_risk_count > 0",
+    "len(provenance.derived_from) > 0",
+    "parse_iso(provenance.generated_at) <= now()",
+    "len(response) > 0",
+    "status_code in (200, 201)",
+    "status_code == 200 and response.total > 0",
+    "status_code == 2000",
+    r#""unclosed in response"#,
+    r#""k" in response.get("a")"#,
+    r#""k" in request"#,
+    "",
+    " and ",
+];
+
+#[test]
+fn every_known_assertion_translates_to_valid_invariants() {
+    for (text, expected) in KNOWN.iter().chain(OTHER_FORMS) {
+        let got = translate_assertion(text).unwrap_or_else(|| panic!("untranslated: {text}"));
+        assert_eq!(got, *expected, "{text}");
+        for inv in &got {
+            Invariant::parse(inv).unwrap_or_else(|e| panic!("{text} → {inv}: {e}"));
+        }
+    }
+}
+
+#[test]
+fn unclear_assertions_stay_untranslated() {
+    for text in UNTRANSLATABLE {
+        assert_eq!(translate_assertion(text), None, "{text}");
+    }
+}
+
+#[test]
+fn translations_mean_what_the_assertions_meant() {
+    use crate::Subject;
+    use serde_json::json;
+    let check = |inv: &str, body: &serde_json::Value, status: u16| {
+        let subject = Subject {
+            body: Some(body),
+            status,
+            headers: &[],
+            duration_ms: 1,
+        };
+        Invariant::parse(inv).unwrap().evaluate(&subject).holds
+    };
+    let all = |text: &str, body: serde_json::Value| {
+        translate_assertion(text)
+            .unwrap()
+            .iter()
+            .all(|i| check(i, &body, 200))
+    };
+    let nested = r#""aggregation" in response.get("summary", {}).get("provenance", {})"#;
+    assert!(all(
+        nested,
+        json!({"summary": {"provenance": {"aggregation": null}}})
+    ));
+    assert!(!all(nested, json!({"summary": {}})));
+    assert!(!all(nested, json!({})));
+    let shape = "response is dict and response is not empty";
+    assert!(all(shape, json!({"a": 1})));
+    assert!(!all(shape, json!({})));
+    assert!(!all(shape, json!([1])));
+    assert!(all("isinstance(response, list)", json!([])));
+    assert!(all(r"'error' not in response", json!({"ok": true})));
+    assert!(!all(r"'error' not in response", json!({"error": "x"})));
+}
+
+fn file(path: &str, text: &str) -> AuroraFile {
+    AuroraFile {
+        path: path.to_owned(),
+        text: text.to_owned(),
+    }
+}
+
+const PLAN: &str = "
+panel_states: { EMPTY: x, UNBOUND: x, DRAFT: x, BOUND: x, DEFERRED: x }
+domains:
+- id: OVERVIEW
+  subdomains:
+  - id: SUMMARY
+    topics:
+    - id: COST
+      panels:
+      - { panel_id: OVR-SUM-CI-O1, panel_class: interpretation, state: BOUND, expected_capability: overview.cost_summary }
+      - { panel_id: OVR-SUM-CI-O2, panel_class: evidence, state: EMPTY }
+      - { panel_id: OVR-SUM-CI-O3, panel_class: evidence, state: DRAFT, expected_capability: overview.replay }
+- id: LOGS
+  subdomains:
+  - id: RECORDS
+    topics:
+    - id: AUDIT
+      panels:
+      - { panel_id: LOG-REC-AUD-O1, panel_class: evidence, state: DRAFT, expected_capability: logs.audit }
+";
+
+fn sources() -> AuroraSources {
+    AuroraSources {
+        plan: file(PLAN_PATH, PLAN),
+        intents: vec![
+            file(
+                "design/l2_1/intents/AURORA_L2_INTENT_OVR-SUM-CI-O1.yaml",
+                "panel_id: OVR-SUM-CI-O1\npanel_class: interpretation\ncapability: { id: overview.cost_summary, assumed_endpoint: /api/v1/cost/summary, assumed_method: GET, query_params: '?include=all' }\nnotes: 'Cost at a glance.\n\n\n  Second paragraph.'\n",
+            ),
+            file(
+                "design/l2_1/intents/AURORA_L2_INTENT_OVR-SUM-CI-O3.yaml",
+                "panel_id: OVR-SUM-CI-O3\npanel_class: evidence\ncapability: { id: overview.replay, assumed_endpoint: '/replay/{incident_id}/summary' }\n",
+            ),
+            file(
+                "design/l2_1/intents/AURORA_L2_INTENT_LOG-REC-AUD-O1.yaml",
+                "panel_id: LOG-REC-AUD-O1\npanel_class: evidence\ncapability: { id: logs.audit_trail, assumed_endpoint: null }\n",
+            ),
+            file(
+                "design/l2_1/intents/AURORA_L2_INTENT_ANL-X-Y-O1.yaml",
+                "panel_id: ANL-X-Y-O1\npanel_class: evidence\ncapability: null\n",
+            ),
+        ],
+        capabilities: vec![
+            file(
+                "backend/AURORA_L2_CAPABILITY_REGISTRY/AURORA_L2_CAPABILITY_overview.cost_summary.yaml",
+                "capability_id: overview.cost_summary\nstatus: ASSUMED\nsource_panels: [OVR-SUM-CI-O1]\nassumption: { endpoint: /cost/summary, method: GET }\n",
+            ),
+            file(
+                "backend/AURORA_L2_CAPABILITY_REGISTRY/AURORA_L2_CAPABILITY_overview.replay.yaml",
+                "capability_id: overview.replay\nstatus: OBSERVED\nsource_panels: [OVR-SUM-CI-O3]\n",
+            ),
+            file(
+                "backend/AURORA_L2_CAPABILITY_REGISTRY/AURORA_L2_CAPABILITY_analytics.x.yaml",
+                "capability_id: analytics.x\nstatus: DECLARED\nsource_panels: [ANL-X-Y-O1]\nendpoint: /x\nmethod: GET\n",
+            ),
+            file(
+                "backend/AURORA_L2_CAPABILITY_REGISTRY/CAPABILITY_STATUS_MODEL.yaml",
+                "statuses: { DISCOVERED: {}, DECLARED: {}, OBSERVED: {}, TRUSTED: {} }\nbinding_gate_rules: { DISCOVERED: DRAFT, DECLARED: DRAFT, OBSERVED: BOUND, TRUSTED: BOUND, missing_capability: UNBOUND }\n",
+            ),
+        ],
+        scenarios: vec![
+            // Listed out of order on purpose: inputs are sorted by path.
+            file(
+                "backend/scripts/sdsr/scenarios/SDSR-OVR-SUM-CI-O1-001.yaml",
+                r#"
+panel_id: OVR-SUM-CI-O1
+capability: overview.cost_summary
+auth: { mode: OBSERVER }
+metadata: { panel_class: evidence }
+inject:
+  endpoint: /cost/summary
+  method: GET
+  headers: { Content-Type: application/json }
+  params: { period: 24h, limit: 10 }
+invariants:
+- { id: INV-001, assertion: status_code == 200 }
+- { id: INV-002, assertion: "status_code != 401 and status_code != 403" }
+- { id: INV-003, assertion: "response.total > 0" }
+invariant_ids: [INV-001, INV-009]
+"#,
+            ),
+            file(
+                "backend/scripts/sdsr/scenarios/SDSR-LOG-REC-AUD-O1-001.yaml",
+                "
+panel_id: LOG-REC-AUD-O1
+capability: logs.audit
+inject:
+  endpoint: /api/v1/audit
+  method: GET
+  headers: { Authorization: 'Bearer ${AUTH_TOKEN}', X-Api-Key: hunter2, X-Tenant-ID: demo }
+invariants:
+- assertion: status_code == 200
+",
+            ),
+            file(
+                "backend/scripts/sdsr/scenarios/observe_ovr_sum_ci_o3.yaml",
+                "
+verifies: { panel_id: OVR-SUM-CI-O3, capability_id: overview.replay }
+steps:
+  - step: 1
+    action: http_get
+    endpoint: /replay/{incident_id}/summary
+    expect: { status_code: [200, 404] }
+  - step: 2
+    action: validate_schema
+    expect: { has_fields: [count, provenance.aggregation] }
+  - step: 3
+    then: { expect: count >= 1 }
+",
+            ),
+            file(
+                "backend/scripts/sdsr/scenarios/ONBOARDING-001.yaml",
+                "scenario_id: ONBOARDING-001\nassertions: [{ table: tenants }]\n",
+            ),
+            file(
+                "backend/scripts/sdsr/scenarios/SDSR-ANL-X-Y-O1-001.yaml",
+                "panel_id: ANL-X-Y-O1\ninject: { endpoint: /x }\ninvariants: [{ assertion: status_code == 200 }]\n",
+            ),
+        ],
+        openapi: Some(OPENAPI_PATH.to_owned()),
+    }
+}
+
+fn kinds_for(import: &AuroraImport, panel: &str) -> Vec<LintKind> {
+    import
+        .lint
+        .iter()
+        .filter(|l| l.panel.as_deref() == Some(panel))
+        .map(|l| l.kind)
+        .collect()
+}
+
+#[test]
+fn a_small_repository_imports_with_its_disagreements() {
+    let import = import_aurora(&sources()).unwrap();
+    let yaml = import.draft.to_yaml();
+    let registry =
+        crate::Registry::from_yaml(&yaml, "hisar.yaml").unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+    let ids: Vec<&str> = registry.panels.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["OVR-SUM-CI-O1", "OVR-SUM-CI-O3", "LOG-REC-AUD-O1"]);
+    assert_eq!(
+        import.draft.domains,
+        [
+            ("OVR".to_owned(), "OVERVIEW".to_owned()),
+            ("LOG".to_owned(), "LOGS".to_owned())
+        ]
+    );
+    assert_eq!(import.draft.routes.as_deref(), Some(OPENAPI_PATH));
+    assert_eq!(
+        import.lifecycle,
+        ["DISCOVERED", "DECLARED", "OBSERVED", "TRUSTED"]
+    );
+    assert_eq!(
+        import.counts,
+        AuroraCounts {
+            plan_panels: 4,
+            intents: 4,
+            capabilities: 3,
+            scenarios: 5,
+            scenarios_attached: 3,
+            panels: 3,
+            invariants: 6,
+            untranslated: 4,
+        }
+    );
+
+    // OVR-SUM-CI-O1: intent endpoint first, its query string and the scenario's params.
+    let p = &import.draft.panels[0];
+    assert_eq!(p.endpoint, "GET /api/v1/cost/summary");
+    assert_eq!(
+        p.params,
+        [
+            ("include".to_owned(), "all".to_owned()),
+            ("period".to_owned(), "24h".to_owned()),
+            ("limit".to_owned(), "10".to_owned())
+        ]
+    );
+    assert_eq!(
+        p.auth, None,
+        "observer is the default (a tie with user, broken by name)"
+    );
+    assert!(p.headers.is_empty(), "Content-Type is not carried over");
+    assert_eq!(p.purpose.as_deref(), Some("Cost at a glance."));
+    assert_eq!(
+        p.invariants,
+        ["status == 200", "status != 401", "status != 403"]
+    );
+    assert_eq!(
+        kinds_for(&import, "OVR-SUM-CI-O1"),
+        [
+            LintKind::CapabilityEndpointMismatch,
+            LintKind::ScenarioEndpointMismatch,
+            LintKind::ClassMismatch,
+        ]
+    );
+    let mismatch = &import
+        .lint
+        .iter()
+        .find(|l| l.kind == LintKind::CapabilityEndpointMismatch)
+        .unwrap();
+    assert_eq!(
+        mismatch.message,
+        "intent for OVR-SUM-CI-O1 says GET /api/v1/cost/summary; capability overview.cost_summary assumes GET /cost/summary (paths differ by API or version prefix)"
+    );
+    assert_eq!(mismatch.files.len(), 2);
+
+    // OVR-SUM-CI-O3: placeholder, steps-format scenario, plan DRAFT but capability OBSERVED.
+    let p = &import.draft.panels[1];
+    assert_eq!(
+        p.path_params,
+        [("incident_id".to_owned(), "TODO-incident_id".to_owned())]
+    );
+    assert_eq!(
+        p.invariants,
+        ["$.count exists", "$.provenance.aggregation exists"]
+    );
+    assert_eq!(
+        kinds_for(&import, "OVR-SUM-CI-O3"),
+        [LintKind::StateMismatch, LintKind::PathParamPlaceholder]
+    );
+
+    // LOG-REC-AUD-O1: no intent endpoint and no capability file: the scenario's; the literal
+    // key is replaced; the plan's capability differs from the intent's.
+    let p = &import.draft.panels[2];
+    assert_eq!(p.endpoint, "GET /api/v1/audit");
+    assert_eq!(p.auth.as_deref(), Some("user"));
+    assert!(p.headers.is_empty(), "all its headers are its mode's");
+    let user = &import
+        .draft
+        .auth
+        .iter()
+        .find(|(m, _)| m == "user")
+        .unwrap()
+        .1;
+    assert_eq!(
+        *user,
+        [
+            (
+                "Authorization".to_owned(),
+                "Bearer ${AUTH_TOKEN}".to_owned()
+            ),
+            ("X-Api-Key".to_owned(), "${X_API_KEY}".to_owned()),
+            ("X-Tenant-ID".to_owned(), "demo".to_owned())
+        ]
+    );
+    assert!(!yaml.contains("hunter2"));
+    assert_eq!(import.draft.default_auth.as_deref(), Some("observer"));
+
+    // The rest of the lint.
+    let kinds: Vec<(LintKind, Option<&str>)> = import
+        .lint
+        .iter()
+        .map(|l| (l.kind, l.panel.as_deref().or(l.capability.as_deref())))
+        .collect();
+    for expected in [
+        (LintKind::PanelWithoutIntent, Some("OVR-SUM-CI-O2")),
+        (LintKind::IntentWithoutPanel, Some("ANL-X-Y-O1")),
+        (LintKind::PanelWithoutEndpoint, Some("OVR-SUM-CI-O2")),
+        (LintKind::CapabilityMismatch, Some("LOG-REC-AUD-O1")),
+        (
+            LintKind::CapabilityStatusOutsideLifecycle,
+            Some("overview.cost_summary"),
+        ),
+        (LintKind::OrphanScenario, None),
+        (LintKind::OrphanScenario, Some("ANL-X-Y-O1")),
+        (LintKind::OrphanCapability, Some("analytics.x")),
+        (LintKind::AuthTemplate, None),
+        (LintKind::LiteralCredential, None),
+    ] {
+        assert!(kinds.contains(&expected), "{expected:?} in {kinds:#?}");
+    }
+    let sorted = import.lint.windows(2).all(|w| w[0].kind <= w[1].kind);
+    assert!(sorted, "lint is grouped by kind");
+
+    // Untranslated, in plan order: the inline assertion, the undefined id, two step expectations.
+    let texts: Vec<&str> = import
+        .untranslated
+        .iter()
+        .map(|u| u.text.as_str())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "response.total > 0",
+            "INV-009",
+            "step 1: expect status_code: [200, 404]",
+            "step 3: then expect count >= 1",
+        ]
+    );
+    assert!(yaml.contains(
+        "  # untranslated (backend/scripts/sdsr/scenarios/SDSR-OVR-SUM-CI-O1-001.yaml): response.total > 0\n"
+    ));
+}
+
+#[test]
+fn imports_are_deterministic_whatever_the_input_order() {
+    let first = import_aurora(&sources()).unwrap();
+    let mut shuffled = sources();
+    shuffled.intents.reverse();
+    shuffled.capabilities.reverse();
+    shuffled.scenarios.rotate_left(2);
+    let second = import_aurora(&shuffled).unwrap();
+    assert_eq!(first.draft.to_yaml(), second.draft.to_yaml());
+    assert_eq!(first.lint, second.lint);
+    assert_eq!(first.untranslated, second.untranslated);
+}
+
+#[test]
+fn unreadable_files_are_errors_naming_the_file() {
+    let mut bad = sources();
+    bad.scenarios[1].text = "panel_id: [unclosed\n".to_owned();
+    let err = import_aurora(&bad).unwrap_err();
+    let AuroraError::Yaml { file, line, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        file,
+        "backend/scripts/sdsr/scenarios/SDSR-LOG-REC-AUD-O1-001.yaml"
+    );
+    assert!(line.is_some());
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with("parse backend/scripts/sdsr/scenarios/SDSR-LOG-REC-AUD-O1-001.yaml:"),
+        "{shown}"
+    );
+    assert!(!shown.contains("error:"), "{shown}");
+
+    let mut not_a_plan = sources();
+    not_a_plan.plan.text = "version: 1\n".to_owned();
+    assert_eq!(
+        import_aurora(&not_a_plan).unwrap_err().to_string(),
+        "read design/l2_1/ui_plan.yaml as an AURORA UI plan: no `domains:` list"
+    );
+}
+
+#[test]
+fn messy_values_are_lint_not_errors() {
+    let mut messy = sources();
+    messy.intents[0].text = "panel_id: OVR-SUM-CI-O1\npanel_class: widget\ncapability: { id: Overview.Cost, assumed_endpoint: 'cost/summary' }\n".to_owned();
+    let import = import_aurora(&messy).unwrap();
+    let p = &import.draft.panels[0];
+    assert_eq!(
+        p.capability, "overview.cost_summary",
+        "the plan's, after the intent's bad id"
+    );
+    assert_eq!(
+        p.endpoint, "GET /cost/summary",
+        "the capability's, after the intent's bad path"
+    );
+    assert_eq!(p.class, Some(PanelClass::Interpretation), "the plan's");
+    let invalid = import
+        .lint
+        .iter()
+        .filter(|l| l.kind == LintKind::InvalidValue && l.panel.as_deref() == Some("OVR-SUM-CI-O1"))
+        .count();
+    assert_eq!(invalid, 3);
+    crate::Registry::from_yaml(&import.draft.to_yaml(), "x").unwrap();
+}
