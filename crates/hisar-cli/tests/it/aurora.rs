@@ -54,8 +54,8 @@ fn import_validates_and_lints() {
     for id in ["OVR-SUM-HL-O3", "ACT-LLM-COMP-O3", "ACT-LLM-LIVE-O2"] {
         assert!(section.contains(&format!("    {id}: ")), "{id}");
     }
-    let lint: Value = serde_json::from_str(&ws.read("lint.json")).unwrap();
-    let kinds: Vec<&str> = lint["lint"]
+    let findings: Value = serde_json::from_str(&ws.read("lint.json")).unwrap();
+    let kinds: Vec<&str> = findings["lint"]
         .as_array()
         .unwrap()
         .iter()
@@ -71,7 +71,7 @@ fn import_validates_and_lints() {
     ] {
         assert!(kinds.contains(&kind), "{kind}");
     }
-    let first = &lint["lint"][0];
+    let first = &findings["lint"][0];
     assert!(first["files"].as_array().is_some_and(|f| !f.is_empty()));
 }
 

@@ -2,4 +2,5 @@
 
 mod aurora;
 mod demo;
+mod history;
 mod support;
