@@ -46,6 +46,8 @@ pub(crate) enum Command {
     /// Print a registry built from another system's files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Serve the tracker, its API, the dashboard and the render plan.
+    Serve(ServeArgs),
     /// Sweep the 87 reference panels against an embedded demo backend.
     Demo(DemoArgs),
 }
@@ -86,6 +88,9 @@ pub(crate) struct OutputArgs {
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
     pub(crate) junit: Option<PathBuf>,
+    /// Write the HTML dashboard page here.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
 }
 
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {

@@ -5,6 +5,7 @@ mod diff;
 mod import;
 mod list;
 mod report;
+mod serve;
 mod sweep;
 mod validate;
 
@@ -34,6 +35,7 @@ pub(crate) fn run(cli: Cli) -> Exit {
             Command::Report(args) => report::report(&args, ui),
             Command::Diff(args) => diff::diff(&args),
             Command::Import(command) => import::import(command, ui),
+            Command::Serve(args) => serve::serve(args, ui).await,
             Command::Demo(args) => demo::demo(args, ui).await,
         }
     });

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, anyhow};
 use hisar_core::history::{SweepRecord, TrackerState, derive};
 use hisar_core::{Env, Registry};
-use hisar_report::{Report, write_json, write_junit, write_markdown};
+use hisar_report::{Report, write_html, write_json, write_junit, write_markdown};
 use hisar_server::store::{HistoryStore, SqliteStore};
 use jiff::civil::Date;
 
@@ -125,10 +125,11 @@ pub(crate) fn write_outputs(
     outputs: &OutputArgs,
     ui: Ui,
 ) -> Result<(), Failure> {
-    let jobs: [(&Option<PathBuf>, Renderer); 3] = [
+    let jobs: [(&Option<PathBuf>, Renderer); 4] = [
         (&outputs.tracker, write_markdown),
         (&outputs.json, write_json),
         (&outputs.junit, write_junit),
+        (&outputs.html, write_html),
     ];
     for (path, render) in jobs {
         if let Some(path) = path {

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use hisar_core::{Observation, RouteTable, TRANSIENT_STATUSES, Transport, Verdict, classify};
 
 use crate::plan::SweepPlan;
@@ -60,15 +61,15 @@ pub async fn run(
     let mut attempts = 0;
     let mut done = 0;
     progress(0, total);
-    let mut answers = futures::stream::iter(plan.requests.iter().enumerate())
-        .map(|(i, planned)| async move {
-            (
-                i,
-                probe_with_retries(probe, &planned.request, options).await,
-            )
-        })
-        .buffer_unordered(options.jobs.max(1));
-    while let Some((i, observation)) = answers.next().await {
+    let mut queue = plan.requests.iter().enumerate();
+    let mut in_flight = FuturesUnordered::new();
+    for (i, planned) in queue.by_ref().take(options.jobs.max(1)) {
+        in_flight.push(probe_one(probe, i, &planned.request, options));
+    }
+    while let Some((i, observation)) = in_flight.next().await {
+        if let Some((next, planned)) = queue.next() {
+            in_flight.push(probe_one(probe, next, &planned.request, options));
+        }
         attempts += observation.retries as usize + 1;
         for &panel in &plan.requests[i].panels {
             verdicts[panel] = Some(classify(plan.panels[panel], Some(&observation), routes));
@@ -85,6 +86,15 @@ pub async fn run(
         attempts,
         elapsed: started.elapsed(),
     }
+}
+
+async fn probe_one(
+    probe: &dyn Probe,
+    index: usize,
+    request: &ProbeRequest,
+    options: &SweepOptions,
+) -> (usize, Observation) {
+    (index, probe_with_retries(probe, request, options).await)
 }
 
 /// Sends a request, retrying transport failures and transient statuses with exponential

@@ -136,6 +136,16 @@ fn counts(total: usize, bound: usize, blocked: usize, unverified: usize) -> Coun
 
 /// Writes the JSON report (pretty, with a final newline).
 pub fn write_json(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, &document(report)).map_err(io::Error::other)?;
+    writeln!(w)
+}
+
+/// The JSON report as a value (the service serves parts of it).
+pub fn json_value(report: &Report<'_>) -> serde_json::Value {
+    serde_json::to_value(document(report)).unwrap_or_default()
+}
+
+fn document<'a>(report: &'a Report<'_>) -> Document<'a> {
     let state = report.state;
     let (domains, total) = report.dashboard();
     let latest_time = state.latest.as_ref().map(|l| l.started_at);
@@ -183,7 +193,7 @@ pub fn write_json(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
             }
         })
         .collect();
-    let document = Document {
+    Document {
         schema_version: SCHEMA_VERSION,
         generator: format!("hisar {}", env!("CARGO_PKG_VERSION")),
         title: report
@@ -261,7 +271,5 @@ pub fn write_json(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
                 reason: &w.reason,
             })
             .collect(),
-    };
-    serde_json::to_writer_pretty(&mut *w, &document).map_err(io::Error::other)?;
-    writeln!(w)
+    }
 }

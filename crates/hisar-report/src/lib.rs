@@ -2,8 +2,9 @@
 //!
 //! [`Report`] gathers what every rendering shows (dashboard, gaps, priority fixes, history);
 //! the renderers write it to any [`std::io::Write`] and never choose file paths: the Markdown
-//! tracker ([`write_markdown`]), JSON with a stable schema ([`write_json`]) and JUnit XML
-//! ([`write_junit`]). The same history always renders the same bytes.
+//! tracker ([`write_markdown`]), JSON with a stable schema ([`write_json`]), JUnit XML
+//! ([`write_junit`]) and the HTML dashboard ([`write_html`]). The same history always renders
+//! the same bytes.
 //!
 //! # Example
 //!
@@ -38,12 +39,14 @@
 //! assert!(text.contains("| `/health/ready` | exact | 1 panel |"));
 //! ```
 
+mod html;
 mod json;
 mod junit;
 mod markdown;
 mod model;
 
-pub use json::{SCHEMA_VERSION, write_json};
+pub use html::{GapFilter, SeriesPoint, render_html, series, write_html};
+pub use json::{SCHEMA_VERSION, json_value, write_json};
 pub use junit::write_junit;
 pub use markdown::{DEFAULT_TITLE, write_markdown};
 pub use model::{DomainRow, Report, Row};

@@ -57,6 +57,8 @@ pub struct Report<'a> {
     pub today: Date,
     /// The registry file as the user names it, for commands shown in reports.
     pub registry_path: String,
+    /// Tracked counts after each sweep, for the history chart (empty unless set).
+    pub series: Vec<crate::html::SeriesPoint>,
 }
 
 impl<'a> Report<'a> {
@@ -73,6 +75,7 @@ impl<'a> Report<'a> {
             fixes: PriorityFixes::default(),
             today,
             registry_path: registry_path.into(),
+            series: Vec::new(),
         };
         let blocked: Vec<(&Panel, &Gap)> = report
             .rows()
@@ -80,6 +83,13 @@ impl<'a> Report<'a> {
             .collect();
         report.fixes = priority_fixes(blocked);
         report
+    }
+
+    /// Adds the history chart's points.
+    #[must_use]
+    pub fn with_series(mut self, series: Vec<crate::html::SeriesPoint>) -> Self {
+        self.series = series;
+        self
     }
 
     /// Every panel with its state, in registry order.

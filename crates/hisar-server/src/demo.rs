@@ -9,21 +9,17 @@
 mod routes;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use self::routes::{Access, Ctx, DemoRoute, Fault};
+use crate::net::{Running, spawn};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-
-use self::routes::{Access, Ctx, DemoRoute, Fault};
 
 /// The bundled demo registry: the 87 reference panels.
 pub const DEMO_REGISTRY: &str = include_str!("demo/registry.yaml");
@@ -228,27 +224,8 @@ impl DemoBackend {
     }
 
     /// Serves on an ephemeral loopback port until stopped.
-    pub async fn spawn(&self) -> std::io::Result<RunningDemo> {
-        Self::spawn_router(self.router(), "127.0.0.1:0").await
-    }
-
-    /// Serves any router on `addr` until stopped.
-    pub async fn spawn_router(router: Router, addr: &str) -> std::io::Result<RunningDemo> {
-        let listener = TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
-        let (tx, rx) = oneshot::channel::<()>();
-        let handle = tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
-        Ok(RunningDemo {
-            addr,
-            shutdown: Some(tx),
-            handle: Some(handle),
-        })
+    pub async fn spawn(&self) -> std::io::Result<Running> {
+        spawn(self.router(), "127.0.0.1:0").await
     }
 
     fn find(&self, path: &str) -> Option<(usize, BTreeMap<String, String>)> {
@@ -280,40 +257,6 @@ impl DemoBackend {
             }
         }
         None
-    }
-}
-
-/// A demo backend serving on a loopback port.
-#[derive(Debug)]
-pub struct RunningDemo {
-    /// Where it listens.
-    pub addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
-    handle: Option<JoinHandle<()>>,
-}
-
-impl RunningDemo {
-    /// `http://127.0.0.1:PORT`.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// Stops serving and waits for open connections to finish.
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(handle) = self.handle.take() {
-            let _ = handle.await;
-        }
-    }
-}
-
-impl Drop for RunningDemo {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
     }
 }
 

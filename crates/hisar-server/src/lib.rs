@@ -4,6 +4,8 @@
 //!   the reference backend did, with its bundled 87-panel registry.
 //! - [`store`]: the history store shared by the CLI and the service (SQLite).
 //! - [`sweeper`]: one sweep from selection to record, shared by the CLI and the service.
+//! - [`service`]: `hisar serve`, the tracker as a service: API, dashboard, render plan, metrics.
+//! - [`net`]: serving a router on a socket until stopped.
 //!
 //! # Example
 //!
@@ -22,6 +24,8 @@
 
 pub mod demo;
 mod error;
+pub mod net;
+pub mod service;
 pub mod store;
 pub mod sweeper;
 

@@ -58,11 +58,25 @@ pub struct NewSweep {
     pub records: Vec<PanelRecord>,
 }
 
+/// Where a sweep stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SweepStatus {
+    /// Started and not finished yet.
+    Running,
+    /// Recorded whole: part of history.
+    Complete,
+    /// Started by a process that stopped before finishing: not part of history.
+    Abandoned,
+}
+
 /// A sweep's header and counts, without its records.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SweepSummary {
     /// Id.
     pub id: u64,
+    /// Running, complete or abandoned.
+    pub status: SweepStatus,
     /// Start.
     pub started_at: Timestamp,
     /// End.
@@ -81,11 +95,19 @@ pub struct SweepSummary {
 
 /// Where sweeps are kept.
 pub trait HistoryStore: Send + Sync {
-    /// Appends a sweep atomically and returns it with its id.
+    /// Appends a finished sweep atomically and returns it with its id.
     fn append(&self, sweep: NewSweep) -> Result<SweepRecord, StoreError>;
-    /// Every sweep with its records, oldest first.
+    /// Reserves an id for a sweep that starts now; it is not part of history until finished.
+    fn begin(&self, started_at: Timestamp, selection: &Selection) -> Result<u64, StoreError>;
+    /// Records a begun sweep whole, atomically.
+    fn finish(&self, id: u64, sweep: NewSweep) -> Result<SweepRecord, StoreError>;
+    /// Marks every running sweep abandoned (its process stopped); returns how many.
+    fn abandon_running(&self) -> Result<usize, StoreError>;
+    /// Every complete sweep with its records, oldest first.
     fn sweeps(&self) -> Result<Vec<SweepRecord>, StoreError>;
-    /// Sweep headers and counts, oldest first.
+    /// One complete sweep with its records.
+    fn sweep(&self, id: u64) -> Result<Option<SweepRecord>, StoreError>;
+    /// Sweep headers and counts, every status, oldest first.
     fn summaries(&self) -> Result<Vec<SweepSummary>, StoreError>;
     /// A setting kept with the history (such as the tracker file last written).
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
@@ -104,6 +126,7 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sweeps (
     id INTEGER PRIMARY KEY,
+    status TEXT NOT NULL DEFAULT 'complete',
     started_at TEXT NOT NULL,
     finished_at TEXT NOT NULL,
     selection TEXT NOT NULL,
@@ -199,18 +222,25 @@ fn count(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-type SummaryRow = (i64, String, String, String, i64, i64, i64, i64);
+type SummaryRow = (i64, String, String, String, String, i64, i64, i64, i64);
 
 impl SqliteStore {
     fn summary_from(&self, row: SummaryRow) -> Result<SweepSummary, StoreError> {
-        let (id, started, finished, selection, panels, bound, blocked, unverified) = row;
+        let (id, status, started, finished, selection, panels, bound, blocked, unverified) = row;
         let id = to_u64(id);
+        let status = match status.as_str() {
+            "running" => SweepStatus::Running,
+            "abandoned" => SweepStatus::Abandoned,
+            "complete" => SweepStatus::Complete,
+            other => return Err(self.corrupt(id, format!("status {other:?}"))),
+        };
         let time = |text: &str| {
             text.parse::<Timestamp>()
                 .map_err(|e| self.corrupt(id, format!("time {text:?}: {e}")))
         };
         Ok(SweepSummary {
             id,
+            status,
             started_at: time(&started)?,
             finished_at: time(&finished)?,
             selection: serde_json::from_str(&selection)
@@ -223,8 +253,10 @@ impl SqliteStore {
     }
 }
 
-impl HistoryStore for SqliteStore {
-    fn append(&self, sweep: NewSweep) -> Result<SweepRecord, StoreError> {
+impl SqliteStore {
+    /// Writes a sweep's row (insert, or update of a begun one) and its verdicts in one
+    /// transaction.
+    fn write(&self, reserved: Option<u64>, sweep: NewSweep) -> Result<SweepRecord, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction().map_err(|e| self.err(e))?;
         let (mut bound, mut blocked, mut unverified) = (0, 0, 0);
@@ -236,21 +268,48 @@ impl HistoryStore for SqliteStore {
             }
         }
         let selection = serde_json::to_string(&sweep.selection).unwrap_or_else(|_| "{}".to_owned());
-        tx.execute(
-            "INSERT INTO sweeps (started_at, finished_at, selection, panels, bound, blocked, unverified)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                sweep.started_at.to_string(),
-                sweep.finished_at.to_string(),
-                selection,
-                count(sweep.records.len()),
-                bound,
-                blocked,
-                unverified
-            ],
-        )
-        .map_err(|e| self.err(e))?;
-        let id = to_u64(tx.last_insert_rowid());
+        let values = params![
+            sweep.started_at.to_string(),
+            sweep.finished_at.to_string(),
+            selection,
+            count(sweep.records.len()),
+            bound,
+            blocked,
+            unverified
+        ];
+        let id = match reserved {
+            None => {
+                tx.execute(
+                    "INSERT INTO sweeps (status, started_at, finished_at, selection, panels, bound, blocked, unverified)
+                     VALUES ('complete', ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    values,
+                )
+                .map_err(|e| self.err(e))?;
+                to_u64(tx.last_insert_rowid())
+            }
+            Some(id) => {
+                let changed = tx
+                    .execute(
+                        "UPDATE sweeps SET status = 'complete', started_at = ?1, finished_at = ?2, selection = ?3,
+                         panels = ?4, bound = ?5, blocked = ?6, unverified = ?7 WHERE id = ?8 AND status = 'running'",
+                        params![
+                            sweep.started_at.to_string(),
+                            sweep.finished_at.to_string(),
+                            serde_json::to_string(&sweep.selection).unwrap_or_else(|_| "{}".to_owned()),
+                            count(sweep.records.len()),
+                            bound,
+                            blocked,
+                            unverified,
+                            to_i64(id)
+                        ],
+                    )
+                    .map_err(|e| self.err(e))?;
+                if changed != 1 {
+                    return Err(self.corrupt(id, "finish of a sweep that is not running"));
+                }
+                id
+            }
+        };
         {
             let mut insert = tx
                 .prepare(
@@ -286,15 +345,22 @@ impl HistoryStore for SqliteStore {
         })
     }
 
-    fn sweeps(&self) -> Result<Vec<SweepRecord>, StoreError> {
-        let summaries = self.summaries()?;
+    fn load(&self, only: Option<u64>) -> Result<Vec<SweepRecord>, StoreError> {
+        let summaries: Vec<SweepSummary> = self
+            .summaries()?
+            .into_iter()
+            .filter(|s| s.status == SweepStatus::Complete && only.is_none_or(|id| id == s.id))
+            .collect();
         let conn = self.lock();
         let mut stmt = conn
             .prepare(
-                "SELECT sweep_id, panel, capability, endpoint, fingerprint, verdict FROM verdicts ORDER BY sweep_id, seq",
+                "SELECT v.sweep_id, v.panel, v.capability, v.endpoint, v.fingerprint, v.verdict
+                 FROM verdicts v JOIN sweeps s ON s.id = v.sweep_id
+                 WHERE s.status = 'complete' AND (?1 IS NULL OR v.sweep_id = ?1)
+                 ORDER BY v.sweep_id, v.seq",
             )
             .map_err(|e| self.err(e))?;
-        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        let mut rows = stmt.query([only.map(to_i64)]).map_err(|e| self.err(e))?;
         let mut sweeps: Vec<SweepRecord> = summaries
             .into_iter()
             .map(|s| SweepRecord {
@@ -327,12 +393,50 @@ impl HistoryStore for SqliteStore {
         }
         Ok(sweeps)
     }
+}
+
+impl HistoryStore for SqliteStore {
+    fn append(&self, sweep: NewSweep) -> Result<SweepRecord, StoreError> {
+        self.write(None, sweep)
+    }
+
+    fn begin(&self, started_at: Timestamp, selection: &Selection) -> Result<u64, StoreError> {
+        let conn = self.lock();
+        conn.execute(
+            "INSERT INTO sweeps (status, started_at, finished_at, selection, panels, bound, blocked, unverified)
+             VALUES ('running', ?1, ?1, ?2, 0, 0, 0, 0)",
+            params![started_at.to_string(), serde_json::to_string(selection).unwrap_or_else(|_| "{}".to_owned())],
+        )
+        .map_err(|e| self.err(e))?;
+        Ok(to_u64(conn.last_insert_rowid()))
+    }
+
+    fn finish(&self, id: u64, sweep: NewSweep) -> Result<SweepRecord, StoreError> {
+        self.write(Some(id), sweep)
+    }
+
+    fn abandon_running(&self) -> Result<usize, StoreError> {
+        self.lock()
+            .execute(
+                "UPDATE sweeps SET status = 'abandoned' WHERE status = 'running'",
+                [],
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    fn sweeps(&self) -> Result<Vec<SweepRecord>, StoreError> {
+        self.load(None)
+    }
+
+    fn sweep(&self, id: u64) -> Result<Option<SweepRecord>, StoreError> {
+        Ok(self.load(Some(id))?.pop())
+    }
 
     fn summaries(&self) -> Result<Vec<SweepSummary>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn
             .prepare(
-                "SELECT id, started_at, finished_at, selection, panels, bound, blocked, unverified FROM sweeps ORDER BY id",
+                "SELECT id, status, started_at, finished_at, selection, panels, bound, blocked, unverified FROM sweeps ORDER BY id",
             )
             .map_err(|e| self.err(e))?;
         let rows: Vec<SummaryRow> = stmt
@@ -346,6 +450,7 @@ impl HistoryStore for SqliteStore {
                     r.get(5)?,
                     r.get(6)?,
                     r.get(7)?,
+                    r.get(8)?,
                 ))
             })
             .map_err(|e| self.err(e))?
@@ -397,6 +502,38 @@ mod tests {
     }
 
     #[test]
+    fn begun_sweeps_join_history_only_when_finished() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_dir(dir.path()).unwrap();
+        let at: Timestamp = "2026-01-15T07:58:01Z".parse().unwrap();
+        let id = store.begin(at, &Selection::default()).unwrap();
+        assert_eq!(store.summaries().unwrap()[0].status, SweepStatus::Running);
+        assert!(
+            store.sweeps().unwrap().is_empty(),
+            "a running sweep is not history"
+        );
+        let new = NewSweep {
+            started_at: at,
+            finished_at: at,
+            selection: Selection::default(),
+            records: vec![record("A-B-C-O1", Outcome::Bound)],
+        };
+        let done = store.finish(id, new.clone()).unwrap();
+        assert_eq!(done.id, id);
+        assert!(store.finish(id, new.clone()).is_err(), "finished once");
+        assert_eq!(store.sweeps().unwrap().len(), 1);
+        let other = store.begin(at, &Selection::default()).unwrap();
+        assert_eq!(store.abandon_running().unwrap(), 1);
+        let summaries = store.summaries().unwrap();
+        assert_eq!(summaries[1].status, SweepStatus::Abandoned);
+        assert!(
+            store.finish(other, new).is_err(),
+            "an abandoned sweep stays out of history"
+        );
+        assert_eq!(store.sweeps().unwrap().len(), 1);
+    }
+
+    #[test]
     fn appends_and_reads_back() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open_dir(&dir.path().join("state")).unwrap();
@@ -436,6 +573,8 @@ mod tests {
         assert_eq!(sweeps, vec![first, second]);
         let summaries = store.summaries().unwrap();
         assert_eq!((summaries[0].bound, summaries[0].unverified), (1, 1));
+        assert_eq!(store.sweep(2).unwrap().unwrap().records.len(), 1);
+        assert_eq!(store.sweep(9).unwrap(), None);
         assert_eq!(store.setting("tracker").unwrap(), None);
         store.set_setting("tracker", "a.md").unwrap();
         store.set_setting("tracker", "b.md").unwrap();

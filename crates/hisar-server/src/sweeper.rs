@@ -2,6 +2,7 @@
 //! route table, plan unique requests, probe, classify, and append the result to history.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use hisar_core::history::{PanelRecord, Selection};
@@ -136,7 +137,7 @@ pub struct SweepSpec<'a> {
     /// The backend's base URL.
     pub base_url: String,
     /// Where `${VAR}` come from.
-    pub env: &'a dyn Env,
+    pub env: &'a (dyn Env + Sync),
     /// The route table, if any.
     pub routes: Option<&'a RouteTable>,
     /// Per-request time limit override.
@@ -220,6 +221,111 @@ pub async fn sweep(
         },
         result,
     })
+}
+
+/// The service's sweep runner: HTTP probes against a base URL, with the route table loaded
+/// afresh for each sweep.
+pub struct HttpRunner {
+    registry: Arc<Registry>,
+    registry_dir: PathBuf,
+    http: HttpProbe,
+    base_url: String,
+    env: Arc<dyn Env + Send + Sync>,
+    routes: Option<String>,
+    max_time: Option<Duration>,
+    options: SweepOptions,
+    log: crate::service::Logger,
+}
+
+impl std::fmt::Debug for HttpRunner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRunner")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Settings of an [`HttpRunner`].
+pub struct HttpRunnerSpec {
+    /// The registry (shared with the service).
+    pub registry: Arc<Registry>,
+    /// Its directory, for a relative route-table file.
+    pub registry_dir: PathBuf,
+    /// The HTTP probe.
+    pub http: HttpProbe,
+    /// The backend's base URL.
+    pub base_url: String,
+    /// Where `${VAR}` come from.
+    pub env: Arc<dyn Env + Send + Sync>,
+    /// A route source overriding the registry's.
+    pub routes: Option<String>,
+    /// Per-request time limit override.
+    pub max_time: Option<Duration>,
+    /// Concurrency and retries.
+    pub options: SweepOptions,
+    /// Where warnings go.
+    pub log: crate::service::Logger,
+}
+
+impl std::fmt::Debug for HttpRunnerSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRunnerSpec")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpRunner {
+    /// A runner from its settings.
+    pub fn new(spec: HttpRunnerSpec) -> Self {
+        Self {
+            registry: spec.registry,
+            registry_dir: spec.registry_dir,
+            http: spec.http,
+            base_url: spec.base_url,
+            env: spec.env,
+            routes: spec.routes,
+            max_time: spec.max_time,
+            options: spec.options,
+            log: spec.log,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::service::SweepRunner for HttpRunner {
+    async fn sweep(&self, selection: Selection) -> Result<NewSweep, String> {
+        let env: &(dyn Env + Sync) = &*self.env;
+        let source = match &self.routes {
+            Some(text) => Some(RouteSource::parse(text, Path::new("."))),
+            None => RouteSource::from_registry(&self.registry, &self.registry_dir, env),
+        };
+        let routes = match &source {
+            Some(source) => match load_routes(source, &self.http).await {
+                Ok(table) => Some(table),
+                Err(e) => {
+                    (self.log)(&format!(
+                        "warning: {e}; coherency (stage 1) is unchecked this sweep"
+                    ));
+                    None
+                }
+            },
+            None => None,
+        };
+        let spec = SweepSpec {
+            registry: &self.registry,
+            selection,
+            base_url: self.base_url.clone(),
+            env,
+            routes: routes.as_ref(),
+            max_time: self.max_time,
+            options: self.options.clone(),
+        };
+        let swept = sweep(&self.http, spec, &|_, _| {})
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(swept.sweep)
+    }
 }
 
 /// Stage 1 alone, for `--offline`: panels the table already blocks are gaps; the rest are

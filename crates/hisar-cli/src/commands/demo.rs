@@ -11,6 +11,7 @@ use hisar_core::history::{FailOn, Selection};
 use hisar_server::demo::{DEMO_REGISTRY, DemoBackend};
 
 use crate::args::{DemoArgs, OutputArgs, ProbeArgs};
+use crate::commands::serve;
 use crate::commands::sweep::{Job, execute};
 use crate::context::{Environment, write_atomic};
 use crate::exit::{Outcome, invalid};
@@ -51,7 +52,7 @@ pub(crate) async fn demo(args: DemoArgs, ui: Ui) -> Outcome {
     ui.line(&format!("demo backend listening on {}", running.url()));
 
     let mut env = Environment::default();
-    env.set("AOS_API_KEY", key);
+    env.set("AOS_API_KEY", key.clone());
     let probe = ProbeArgs {
         base_url: Some(running.url()),
         jobs: 16,
@@ -65,6 +66,7 @@ pub(crate) async fn demo(args: DemoArgs, ui: Ui) -> Outcome {
         tracker: Some(out.join(TRACKER_FILE)),
         json: Some(out.join("tracker.json")),
         junit: None,
+        html: Some(out.join("dashboard.html")),
     };
     let job = Job {
         registry_path: &registry_path,
@@ -79,6 +81,40 @@ pub(crate) async fn demo(args: DemoArgs, ui: Ui) -> Outcome {
         reuse_tracker: false,
     };
     let outcome = execute(job, ui).await;
+    if !args.serve || outcome.is_err() {
+        running.stop().await;
+        return outcome;
+    }
+    // Keep the backend and serve the dashboard on the demo's history.
+    let mut env = Environment::default();
+    env.set("AOS_API_KEY", key);
+    let service = serve::start(
+        serve::ServiceSpec {
+            registry,
+            registry_path: &registry_path,
+            probe: &probe,
+            state: &state,
+            listen: &args.listen,
+            every: None,
+            token: std::env::var("HISAR_TOKEN").ok().filter(|t| !t.is_empty()),
+            env,
+        },
+        ui,
+    )
+    .await;
+    let service = match service {
+        Ok(s) => s,
+        Err(e) => {
+            running.stop().await;
+            return Err(e);
+        }
+    };
+    ui.line(&format!(
+        "demo backend: {} (Ctrl-C stops both)",
+        running.url()
+    ));
+    serve::until_stopped().await;
+    service.stop().await;
     running.stop().await;
     outcome
 }

@@ -11,9 +11,9 @@ use crate::ui::Ui;
 pub(crate) fn report(args: &ReportArgs, ui: Ui) -> Outcome {
     let registry = load_registry(&args.registry.registry)?;
     let o = &args.outputs;
-    if o.tracker.is_none() && o.json.is_none() && o.junit.is_none() {
+    if o.tracker.is_none() && o.json.is_none() && o.junit.is_none() && o.html.is_none() {
         return Err(usage(anyhow!(
-            "nothing to write: pass --tracker, --json or --junit"
+            "nothing to write: pass --tracker, --json, --junit or --html"
         )));
     }
     let sweeps = read_history(&args.state.state)?;
@@ -29,7 +29,8 @@ pub(crate) fn report(args: &ReportArgs, ui: Ui) -> Outcome {
         &state,
         today(),
         args.registry.registry.display().to_string(),
-    );
+    )
+    .with_series(hisar_report::series(&registry, &sweeps));
     write_outputs(&report, &args.outputs, ui)?;
     Ok(Exit::Pass)
 }

@@ -200,12 +200,15 @@ pub(crate) async fn execute(mut job: Job<'_>, ui: Ui) -> Outcome {
             .set_setting(TRACKER_SETTING, &absolute.display().to_string())
             .map_err(invalid)?;
     }
-    let report = Report::new(
+    let mut report = Report::new(
         registry,
         &state,
         today(),
         job.registry_path.display().to_string(),
     );
+    if job.outputs.html.is_some() {
+        report = report.with_series(hisar_report::series(registry, &sweeps));
+    }
 
     ui.line(&format!("{} (sweep #{})", request_line, this_sweep.id));
     if let Some(routes) = &routes {

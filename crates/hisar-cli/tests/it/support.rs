@@ -3,12 +3,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use hisar_server::demo::{DEMO_REGISTRY, DemoBackend, RunningDemo};
+use hisar_server::demo::{DEMO_REGISTRY, DemoBackend};
+use hisar_server::net::Running;
 
 /// The demo backend served from a runtime of its own, for tests that run the binary.
 pub(crate) struct Backend {
     pub(crate) demo: DemoBackend,
-    pub(crate) running: Option<RunningDemo>,
+    pub(crate) running: Option<Running>,
     pub(crate) url: String,
     runtime: tokio::runtime::Runtime,
 }

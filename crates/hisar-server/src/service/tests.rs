@@ -1,0 +1,418 @@
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::Request;
+use hisar_probe::{HttpOptions, HttpProbe, SweepOptions};
+use tower::ServiceExt;
+
+use super::*;
+use crate::demo::{DEMO_REGISTRY, DemoBackend};
+use crate::net::Running;
+use crate::store::SqliteStore;
+use crate::sweeper::{HttpRunner, HttpRunnerSpec};
+
+const KEY: &str = "svc-observer-key";
+const TOKEN: &str = "svc-token-Zt9";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    state_dir: std::path::PathBuf,
+    backend: DemoBackend,
+    running: Running,
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = DemoBackend::new(KEY);
+    let running = backend.spawn().await.unwrap();
+    Fixture {
+        state_dir: dir.path().join("state"),
+        _dir: dir,
+        backend,
+        running,
+    }
+}
+
+fn state(f: &Fixture, token: Option<&str>) -> AppState {
+    let registry = Registry::from_yaml(DEMO_REGISTRY, "demo.yaml").unwrap();
+    let shared = Arc::new(registry.clone());
+    let env: BTreeMap<String, String> = BTreeMap::from([
+        ("AOS_API_KEY".into(), KEY.into()),
+        ("HISAR_BASE_URL".into(), f.running.url()),
+    ]);
+    let log: Logger = Arc::new(|_| {});
+    let runner = HttpRunner::new(HttpRunnerSpec {
+        registry: shared,
+        registry_dir: ".".into(),
+        http: HttpProbe::new(HttpOptions::default()).unwrap(),
+        base_url: f.running.url(),
+        env: Arc::new(env),
+        routes: None,
+        max_time: None,
+        options: SweepOptions::default(),
+        log: Arc::clone(&log),
+    });
+    let store = SqliteStore::open_dir(&f.state_dir).unwrap();
+    AppState::new(
+        registry,
+        "demo.yaml",
+        Arc::new(store),
+        Arc::new(runner),
+        token.map(str::to_owned),
+        log,
+    )
+}
+
+async fn call(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: &str,
+) -> (u16, String, String) {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        request = request.header("authorization", format!("Bearer {t}"));
+    }
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::from(body.to_owned())).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let ctype = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (status, ctype, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+async fn wait_done(app: &Router, id: u64) {
+    for _ in 0..200 {
+        let (_, _, body) = call(app, "GET", &format!("/api/v1/sweeps/{id}"), None, "").await;
+        if json(&body)["sweep"]["status"] == "complete" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("sweep {id} did not finish");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mutating_routes_need_a_configured_token() {
+    let f = fixture().await;
+    let closed = router(state(&f, None));
+    let (status, _, body) = call(&closed, "POST", "/api/v1/sweeps", Some(TOKEN), "").await;
+    assert_eq!(status, 403, "no token configured: refused, never open");
+    assert!(body.contains("mutating routes are disabled"));
+
+    let app = router(state(&f, Some(TOKEN)));
+    assert_eq!(call(&app, "POST", "/api/v1/sweeps", None, "").await.0, 401);
+    assert_eq!(
+        call(&app, "POST", "/api/v1/sweeps", Some("svc-token-Zt8"), "")
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        call(&app, "POST", "/api/v1/sweeps", Some("svc-token-Zt9x"), "")
+            .await
+            .0,
+        401
+    );
+    let (status, _, body) = call(
+        &app,
+        "POST",
+        "/api/v1/sweeps",
+        Some(TOKEN),
+        r#"{"panels": ["NOPE-X-Y-O1"]}"#,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("unknown panel"));
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            "/api/v1/sweeps",
+            Some(TOKEN),
+            r#"{"panel": []}"#
+        )
+        .await
+        .0,
+        400
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_sweep_at_a_time() {
+    let f = fixture().await;
+    let app = router(state(&f, Some(TOKEN)));
+    f.backend.set_delay(None, Duration::from_millis(600));
+    let (status, _, body) = call(&app, "POST", "/api/v1/sweeps", Some(TOKEN), "").await;
+    assert_eq!(status, 202, "{body}");
+    let id = json(&body)["sweep"].as_u64().unwrap();
+    let (status, _, body) = call(
+        &app,
+        "POST",
+        "/api/v1/sweeps",
+        Some(TOKEN),
+        r#"{"domains": ["LOG"]}"#,
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(json(&body)["sweep"], id);
+    let (_, _, listing) = call(&app, "GET", "/api/v1/sweeps", None, "").await;
+    assert_eq!(json(&listing)["running"], id);
+    assert_eq!(json(&listing)["sweeps"][0]["status"], "running");
+    wait_done(&app, id).await;
+    f.backend.set_delay(None, Duration::ZERO);
+    let (status, _, body) = call(
+        &app,
+        "POST",
+        "/api/v1/sweeps",
+        Some(TOKEN),
+        r#"{"domains": ["LOG"]}"#,
+    )
+    .await;
+    assert_eq!(status, 202, "free again: {body}");
+    wait_done(&app, json(&body)["sweep"].as_u64().unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_after_a_sweep() {
+    let f = fixture().await;
+    let app = router(state(&f, Some(TOKEN)));
+    let (status, _, body) = call(&app, "GET", "/api/v1/render-plan", None, "").await;
+    assert_eq!(
+        (status, json(&body)["renderable"].as_u64()),
+        (200, Some(0)),
+        "nothing renders before evidence"
+    );
+    let (_, _, body) = call(&app, "POST", "/api/v1/sweeps", Some(TOKEN), "").await;
+    wait_done(&app, json(&body)["sweep"].as_u64().unwrap()).await;
+
+    let (status, ctype, body) = call(&app, "GET", "/api/v1/panels", None, "").await;
+    assert_eq!((status, ctype.as_str()), (200, "application/json"));
+    assert_eq!(json(&body)["count"], 87);
+    let (_, _, body) = call(
+        &app,
+        "GET",
+        "/api/v1/panels?domain=LOG&status=BLOCKED&gap=AUTH_FAILURE",
+        None,
+        "",
+    )
+    .await;
+    let ids: Vec<String> = json(&body)["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "LOG-REC-AUD-O1",
+            "LOG-REC-AUD-O3",
+            "LOG-REC-SYS-O1",
+            "LOG-REC-SYS-O3",
+            "LOG-REC-SYS-O4",
+            "LOG-REC-SYS-O5"
+        ]
+    );
+    assert_eq!(
+        call(&app, "GET", "/api/v1/panels?status=GREEN", None, "")
+            .await
+            .0,
+        400
+    );
+
+    let (status, _, body) = call(&app, "GET", "/api/v1/panels/OVR-SUM-CI-O3", None, "").await;
+    let panel = json(&body);
+    assert_eq!(
+        (status, panel["gap"]["code"].as_str()),
+        (200, Some("SDSR_FAILED"))
+    );
+    assert_eq!(panel["history"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        call(&app, "GET", "/api/v1/panels/NOPE-X-Y-O1", None, "")
+            .await
+            .0,
+        404
+    );
+
+    let (_, _, body) = call(&app, "GET", "/api/v1/gaps", None, "").await;
+    let gaps = json(&body);
+    assert_eq!(gaps["count"], 64);
+    assert_eq!(
+        gaps["gaps"][0]["gap"]["code"], "AUTH_FAILURE",
+        "most urgent first"
+    );
+    let (_, _, body) = call(&app, "GET", "/api/v1/fixes", None, "").await;
+    assert_eq!(json(&body)["p0"][0]["entry"], "/api/v1/recovery/");
+    let (_, _, body) = call(&app, "GET", "/api/v1/sweeps/1", None, "").await;
+    assert_eq!(json(&body)["verdicts"].as_array().unwrap().len(), 87);
+    assert_eq!(
+        call(&app, "GET", "/api/v1/sweeps/99", None, "").await.0,
+        404
+    );
+
+    // The render plan: exactly the 23 bound panels.
+    let (_, _, body) = call(&app, "GET", "/api/v1/render-plan", None, "").await;
+    let plan = json(&body);
+    assert_eq!(plan["renderable"], 23);
+    let render: Vec<&str> = plan["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["render"] == true)
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    let bound: Vec<String> = json(
+        &call(&app, "GET", "/api/v1/panels?status=BOUND", None, "")
+            .await
+            .2,
+    )["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(render, bound);
+    let blocked = plan["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "LOG-REC-SYS-O3")
+        .unwrap();
+    assert!(
+        blocked["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("blocked: AUTH_FAILURE")
+    );
+
+    let (status, ctype, body) = call(&app, "GET", "/", None, "").await;
+    assert_eq!(status, 200);
+    assert!(ctype.starts_with("text/html"));
+    for name in [
+        "OVERVIEW",
+        "ACTIVITY",
+        "INCIDENTS",
+        "POLICIES",
+        "LOGS",
+        "26%",
+    ] {
+        assert!(body.contains(name), "{name}");
+    }
+    let (_, _, filtered) = call(&app, "GET", "/?domain=LOG&code=AUTH_FAILURE", None, "").await;
+    assert!(filtered.contains("Active gaps (6)"));
+    let (status, ctype, body) = call(&app, "GET", "/tracker.md", None, "").await;
+    assert_eq!((status, ctype.starts_with("text/markdown")), (200, true));
+    assert!(body.contains("| **TOTAL** | **87** | **23** | **64** | **26%** |"));
+    let (_, _, body) = call(&app, "GET", "/healthz", None, "").await;
+    assert_eq!(json(&body)["status"], "ok");
+    let (_, ctype, metrics) = call(&app, "GET", "/metrics", None, "").await;
+    assert!(ctype.starts_with("text/plain; version=0.0.4"));
+    for line in [
+        "hisar_sweeps_total{outcome=\"complete\"} 1",
+        "hisar_panels{status=\"BOUND\"} 23",
+        "hisar_gaps{code=\"AUTH_FAILURE\",priority=\"P0\"} 24",
+        "hisar_sweep_duration_seconds_count 1",
+        "hisar_probe_latency_seconds_count 87",
+    ] {
+        assert!(metrics.contains(line), "{line}\n{metrics}");
+    }
+    // Neither the token nor the verifier's key leaks anywhere.
+    for uri in [
+        "/",
+        "/tracker.md",
+        "/metrics",
+        "/healthz",
+        "/api/v1/panels",
+        "/api/v1/sweeps/1",
+        "/api/v1/gaps",
+        "/api/v1/render-plan",
+    ] {
+        let (_, _, body) = call(&app, "GET", uri, None, "").await;
+        assert!(
+            !body.contains(TOKEN) && !body.contains(KEY),
+            "leak in {uri}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_service_serves_the_same_history() {
+    let f = fixture().await;
+    let first = router(state(&f, Some(TOKEN)));
+    let (_, _, body) = call(&first, "POST", "/api/v1/sweeps", Some(TOKEN), "").await;
+    wait_done(&first, json(&body)["sweep"].as_u64().unwrap()).await;
+    let mut before = Vec::new();
+    for uri in [
+        "/api/v1/panels",
+        "/api/v1/gaps",
+        "/api/v1/sweeps",
+        "/api/v1/fixes",
+        "/api/v1/render-plan",
+    ] {
+        before.push(call(&first, "GET", uri, None, "").await.2);
+    }
+    drop(first);
+    let again = router(state(&f, Some(TOKEN)));
+    for (i, uri) in [
+        "/api/v1/panels",
+        "/api/v1/gaps",
+        "/api/v1/sweeps",
+        "/api/v1/fixes",
+        "/api/v1/render-plan",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert_eq!(
+            call(&again, "GET", uri, None, "").await.2,
+            before[i],
+            "{uri}"
+        );
+    }
+}
+
+#[test]
+fn the_openapi_document_lists_every_route() {
+    let doc: Value = serde_json::from_str(OPENAPI).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/api/v1/panels",
+        "/api/v1/panels/{id}",
+        "/api/v1/gaps",
+        "/api/v1/fixes",
+        "/api/v1/sweeps",
+        "/api/v1/sweeps/{id}",
+        "/api/v1/render-plan",
+        "/api/v1/openapi.json",
+        "/",
+        "/tracker.md",
+        "/healthz",
+        "/metrics",
+    ] {
+        assert!(paths.contains_key(path), "{path}");
+    }
+    assert!(paths["/api/v1/sweeps"].get("post").is_some());
+    // The document is a route table HISAR itself reads.
+    let table = hisar_core::RouteTable::from_value(&doc).unwrap();
+    assert!(
+        table
+            .check(&"POST /api/v1/sweeps".parse().unwrap())
+            .passes()
+    );
+}
