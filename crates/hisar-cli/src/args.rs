@@ -79,7 +79,7 @@ pub(crate) struct StateArg {
 
 #[derive(Debug, Clone, Default, Args)]
 pub(crate) struct OutputArgs {
-    /// Write the Markdown tracker here.
+    /// Write the Markdown tracker here (`-` for stdout, as for every report).
     #[arg(long, env = "HISAR_TRACKER", value_name = "FILE")]
     pub(crate) tracker: Option<PathBuf>,
     /// Write the JSON report here.

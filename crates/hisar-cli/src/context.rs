@@ -132,10 +132,16 @@ pub(crate) fn write_outputs(
         (&outputs.html, write_html),
     ];
     for (path, render) in jobs {
-        if let Some(path) = path {
-            write_atomic(path, |w| render(report, w)).map_err(invalid)?;
-            ui.line(&format!("wrote {}", path.display()));
+        let Some(path) = path else { continue };
+        if path.as_os_str() == "-" {
+            let mut out = std::io::stdout().lock();
+            render(report, &mut out)
+                .and_then(|()| out.flush())
+                .map_err(|e| invalid(anyhow!("write to stdout: {e}")))?;
+            continue;
         }
+        write_atomic(path, |w| render(report, w)).map_err(invalid)?;
+        ui.line(&format!("wrote {}", path.display()));
     }
     Ok(())
 }

@@ -210,7 +210,11 @@ pub(crate) async fn execute(mut job: Job<'_>, ui: Ui) -> Outcome {
         report = report.with_series(hisar_report::series(registry, &sweeps));
     }
 
-    ui.line(&format!("{} (sweep #{})", request_line, this_sweep.id));
+    if job.offline {
+        ui.line(&request_line);
+    } else {
+        ui.line(&format!("{request_line} (sweep #{})", this_sweep.id));
+    }
     if let Some(routes) = &routes {
         ui.line(&ui.dim(&format!("route table: {} routes", routes.routes().len())));
     }

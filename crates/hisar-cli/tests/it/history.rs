@@ -175,6 +175,12 @@ fn three_sweeps_resolve_regress_and_leave_the_unreachable_alone() {
     assert_eq!(again.code, 0, "{again:?}");
     assert_eq!(ws.read("again.md"), tracker);
     assert_eq!(ws.read("again.json"), ws.read("t.json"));
+    let piped = ws.hisar(&["report", "--json", "-"], &[]);
+    assert_eq!(
+        piped.stdout,
+        ws.read("t.json"),
+        "`-` writes a report to stdout"
+    );
     assert_ne!(before, tracker);
 }
 
