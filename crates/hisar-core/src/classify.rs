@@ -59,8 +59,10 @@ pub fn classify(
     let mut findings = Vec::new();
 
     // Stage 1: coherency.
-    let route_check = routes.map(|t| t.check(&panel.endpoint));
-    let stage1 = route_check.as_ref().and_then(|c| coherency_gap(panel, c));
+    let route_check = routes.map(|t| (t, t.check(&panel.endpoint)));
+    let stage1 = route_check
+        .as_ref()
+        .and_then(|(t, c)| coherency_gap(panel, t, c));
     evidence.coherency = match (&route_check, &stage1) {
         (None, _) => CoherencyCheck::Unchecked,
         (Some(_), None) => CoherencyCheck::Passed,
@@ -205,7 +207,18 @@ fn unverified_or_static(
     }
 }
 
-fn coherency_gap(panel: &Panel, check: &RouteCheck) -> Option<Gap> {
+fn closest_hint(panel: &Panel, table: &RouteTable) -> String {
+    table
+        .closest(&panel.endpoint)
+        .map_or_else(String::new, |r| {
+            format!(
+                "; closest served route: {} {} (one segment apart)",
+                panel.endpoint.method, r.path
+            )
+        })
+}
+
+fn coherency_gap(panel: &Panel, table: &RouteTable, check: &RouteCheck) -> Option<Gap> {
     let endpoint = &panel.endpoint;
     match check {
         RouteCheck::Served { .. } => None,
@@ -246,7 +259,10 @@ fn coherency_gap(panel: &Panel, check: &RouteCheck) -> Option<Gap> {
         RouteCheck::Missing => Some(Gap {
             code: GapCode::EndpointMissing,
             stage: Stage::Coherency,
-            detail: format!("no route for {endpoint} in the route table"),
+            detail: format!(
+                "no route for {endpoint} in the route table{}",
+                closest_hint(panel, table)
+            ),
             fix: None,
         }),
     }

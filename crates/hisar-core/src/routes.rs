@@ -317,6 +317,48 @@ impl RouteTable {
     }
 }
 
+impl RouteTable {
+    /// A served route that differs from `endpoint`'s path by exactly one segment inserted or
+    /// dropped (`/api/v1/overview/costs` and `/api/v1/runtime/overview/costs`), serving the
+    /// method; the lexically first when several do. A hint for missing routes, outside the
+    /// near-route rules.
+    pub fn closest(&self, endpoint: &Endpoint) -> Option<&Route> {
+        let path = endpoint.path.segments();
+        if path.len() < 2 {
+            return None;
+        }
+        self.routes
+            .iter()
+            .filter(|r| serves(r, endpoint.method))
+            .filter(|r| r.path.segments().len().abs_diff(path.len()) == 1)
+            .filter(|r| {
+                let (long, short) = if r.path.segments().len() > path.len() {
+                    (r.path.segments(), path)
+                } else {
+                    (path, r.path.segments())
+                };
+                (0..long.len()).any(|skip| {
+                    long.iter()
+                        .enumerate()
+                        .filter(|(i, _)| *i != skip)
+                        .map(|(_, s)| s)
+                        .zip(short)
+                        .all(|(a, b)| segment_eq(a, b))
+                })
+            })
+            .min_by(|a, b| a.path.as_str().cmp(b.path.as_str()))
+    }
+}
+
+fn segment_eq(a: &Segment, b: &Segment) -> bool {
+    match (a, b) {
+        (Segment::Literal(x), Segment::Literal(y)) => x == y,
+        (Segment::Param(_), Segment::Param(_)) => true,
+        (Segment::Mixed(x), Segment::Mixed(y)) => anon(x) == anon(y),
+        _ => false,
+    }
+}
+
 fn serves(route: &Route, method: Method) -> bool {
     route.methods.contains(&method)
         || (method == Method::Head && route.methods.contains(&Method::Get))
@@ -537,6 +579,31 @@ mod tests {
         // so lexical order decides.
         assert_eq!(near("GET /api/alpha/items").0, "/alpha/items");
         assert_eq!(check("GET /nothing/here"), RouteCheck::Missing);
+    }
+
+    #[test]
+    fn closest_route_by_one_segment() {
+        let t = RouteTable::parse(r#"{"/api/v1/runtime/overview/costs": ["GET"], "/api/v1/agents/jobs": ["POST"], "/a/b/c": ["GET"]}"#).unwrap();
+        let closest = |e: &str| {
+            t.closest(&e.parse().unwrap())
+                .map(|r| r.path.as_str().to_owned())
+        };
+        assert_eq!(
+            closest("GET /api/v1/overview/costs").as_deref(),
+            Some("/api/v1/runtime/overview/costs")
+        );
+        assert_eq!(
+            closest("GET /api/v1/agents/jobs/all"),
+            None,
+            "the route does not serve GET"
+        );
+        assert_eq!(closest("GET /a/b/c/d").as_deref(), Some("/a/b/c"));
+        assert_eq!(
+            closest("GET /a/x/c"),
+            None,
+            "a substitution is not one segment inserted or dropped"
+        );
+        assert_eq!(closest("GET /c"), None, "too short to guess");
     }
 
     #[test]

@@ -124,6 +124,11 @@ fn offline_sweep_of_the_aurora_import_suggests_the_served_routes() {
             "{endpoint}\n{tracker}"
         );
     }
+    // A missing route one segment away from a served one gets a hint (read in the OpenAPI
+    // document: /api/v1/runtime/overview/costs).
+    assert!(tracker.contains(
+        "no route for GET /api/v1/overview/costs in the route table; closest served route: GET /api/v1/runtime/overview/costs (one segment apart)"
+    ));
     // Panels that pass stage 1 are listed as not yet probed, never as bound.
     assert!(
         tracker.contains("| **TOTAL** | **86** | **0** |"),
