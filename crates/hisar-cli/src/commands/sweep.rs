@@ -39,41 +39,70 @@ pub(crate) struct Job<'a> {
 }
 
 pub(crate) async fn sweep(args: SweepArgs, ui: Ui) -> Outcome {
-    let registry = load_registry(&args.registry.registry)?;
-    let job = Job {
-        registry_path: &args.registry.registry,
-        registry: &registry,
-        selection: Selection {
-            panels: args.panels,
-            domains: args.domains,
-        },
-        probe: &args.probe,
-        offline: args.offline,
-        state: &args.state.state,
-        outputs: args.outputs,
-        fail_on: args.gate.fail_on,
-        env: Environment::default(),
-        reuse_tracker: false,
+    let selection = Selection {
+        panels: args.panels,
+        domains: args.domains,
     };
-    execute(job, ui).await
+    run(
+        &args.registry.registry,
+        &args.probe,
+        selection,
+        args.offline,
+        &args.state.state,
+        args.outputs,
+        args.gate.fail_on,
+        false,
+        ui,
+    )
+    .await
 }
 
 pub(crate) async fn check(args: CheckArgs, ui: Ui) -> Outcome {
-    let registry = load_registry(&args.registry.registry)?;
+    let selection = Selection {
+        panels: args.panels,
+        domains: Vec::new(),
+    };
+    run(
+        &args.registry.registry,
+        &args.probe,
+        selection,
+        false,
+        &args.state.state,
+        args.outputs,
+        args.gate.fail_on,
+        true,
+        ui,
+    )
+    .await
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the flags of sweep and check, passed through once"
+)]
+async fn run(
+    registry_path: &Path,
+    probe: &ProbeArgs,
+    selection: Selection,
+    offline: bool,
+    state: &Path,
+    outputs: OutputArgs,
+    fail_on: FailOn,
+    reuse_tracker: bool,
+    ui: Ui,
+) -> Outcome {
+    let registry = load_registry(registry_path)?;
     let job = Job {
-        registry_path: &args.registry.registry,
+        registry_path,
         registry: &registry,
-        selection: Selection {
-            panels: args.panels,
-            domains: Vec::new(),
-        },
-        probe: &args.probe,
-        offline: false,
-        state: &args.state.state,
-        outputs: args.outputs,
-        fail_on: args.gate.fail_on,
+        selection,
+        probe,
+        offline,
+        state,
+        outputs,
+        fail_on,
         env: Environment::default(),
-        reuse_tracker: true,
+        reuse_tracker,
     };
     execute(job, ui).await
 }
