@@ -8,6 +8,7 @@ use jiff::civil::Date;
 use crate::error::{Diagnostic, RegistryError};
 use crate::history::TrustPolicy;
 use crate::id::{CapabilityId, DomainCode, PanelId};
+use crate::index::IdIndex;
 use crate::interpolate::Template;
 use crate::invariant::Invariant;
 use crate::model::{
@@ -128,6 +129,8 @@ pub struct Registry {
     pub gate: GatePolicy,
     /// Tracker header and footer text.
     pub tracker: TrackerText,
+    /// Panel positions by id, for [`Registry::panel`].
+    panel_index: IdIndex,
 }
 
 impl Registry {
@@ -154,7 +157,7 @@ impl Registry {
 
     /// A panel by id.
     pub fn panel(&self, id: &str) -> Option<&Panel> {
-        self.panels.iter().find(|p| p.id.as_str() == id)
+        self.panel_index.find(&self.panels, id, |p| p.id.as_str())
     }
 
     /// A domain by code.
@@ -473,6 +476,7 @@ impl Loader<'_> {
             trust,
             gate,
             tracker,
+            panel_index: IdIndex::default(),
         })
     }
 
