@@ -142,6 +142,7 @@ impl Registry {
             text,
             diags: Vec::new(),
             panel: None,
+            compiled: HashMap::new(),
         };
         let registry = loader.load();
         let mut diagnostics = loader.diags;
@@ -190,6 +191,9 @@ struct Loader<'t> {
     text: &'t str,
     diags: Vec<Diagnostic>,
     panel: Option<String>,
+    /// Invariants compiled so far, by text: panels that share an invariant share its compiled
+    /// form (JSONPath, regular expression and the latter's search caches).
+    compiled: HashMap<String, Invariant>,
 }
 
 type Entries = Vec<(Located<String>, Located<Node>)>;
@@ -894,7 +898,13 @@ impl Loader<'_> {
                             ok = false;
                             continue;
                         };
-                        match Invariant::parse(&text) {
+                        let parsed = match self.compiled.get(&text) {
+                            Some(compiled) => Ok(compiled.clone()),
+                            None => Invariant::parse(&text).inspect(|compiled| {
+                                self.compiled.insert(text.clone(), compiled.clone());
+                            }),
+                        };
+                        match parsed {
                             Ok(i) => invariants.push(i),
                             Err(e) => {
                                 let quoted = self
