@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use hisar_benches::Synthetic;
 use hisar_core::Registry;
 
@@ -20,7 +20,8 @@ fn bench(c: &mut Criterion) {
     let registry = Registry::from_yaml(&yaml, "synthetic").expect("valid registry");
 
     let mut group = c.benchmark_group("registry");
-    group.sample_size(10);
+    // Slow routines: ten samples of a fixed number of iterations each.
+    group.sample_size(10).sampling_mode(SamplingMode::Flat);
     group.throughput(Throughput::Elements(PANELS as u64));
     group.bench_function("from_yaml_10000_panels", |b| {
         b.iter(|| Registry::from_yaml(black_box(&yaml), "synthetic"));

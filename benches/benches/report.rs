@@ -5,7 +5,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use hisar_benches::tracker;
 use hisar_core::{Gap, Panel, priority_fixes};
 use hisar_report::{Report, write_markdown};
@@ -25,7 +25,8 @@ fn bench(c: &mut Criterion) {
         .collect();
 
     let mut group = c.benchmark_group("report");
-    group.sample_size(10);
+    // Slow routines: ten samples of a fixed number of iterations each.
+    group.sample_size(10).sampling_mode(SamplingMode::Flat);
     group.throughput(Throughput::Elements(VERDICTS as u64));
     group.bench_function(format!("priority_fixes_{VERDICTS}"), |b| {
         b.iter(|| priority_fixes(black_box(blocked.iter().copied())));
