@@ -15,6 +15,7 @@ use jiff::{Timestamp, tz::TimeZone};
 use serde::{Deserialize, Serialize};
 
 use crate::id::CapabilityId;
+use crate::index::IdIndex;
 use crate::model::{DeclaredStatus, Panel};
 use crate::registry::{Registry, Waiver};
 use crate::verdict::{GapCode, Status, Verdict};
@@ -510,6 +511,7 @@ impl Ledger {
             panels,
             resolutions,
             capabilities,
+            panel_index: IdIndex::default(),
         }
     }
 
@@ -598,12 +600,16 @@ pub struct TrackerState {
     pub resolutions: Vec<Resolution>,
     /// Capabilities of registry panels.
     pub capabilities: BTreeMap<CapabilityId, CapabilityState>,
+    /// Panel positions by id, for [`TrackerState::panel`].
+    #[serde(skip)]
+    panel_index: IdIndex,
 }
 
 impl TrackerState {
     /// A panel's state.
     pub fn panel(&self, id: &str) -> Option<&PanelState> {
-        self.panels.iter().find(|p| p.panel == id)
+        self.panel_index
+            .find(&self.panels, id, |p| p.panel.as_str())
     }
 
     /// Panels currently blocked after a regression, oldest regression first.

@@ -29,6 +29,7 @@
 
 use std::cmp::Ordering;
 use std::fmt;
+use std::sync::Arc;
 
 use regex::Regex;
 use serde_json::Value;
@@ -61,7 +62,8 @@ pub struct Check {
 
 #[derive(Debug, Clone)]
 enum Query {
-    Path(JsonPath),
+    /// Shared by the clones of an invariant (the registry compiles each distinct text once).
+    Path(Arc<JsonPath>),
     Status,
     Header(String),
     Duration,
@@ -83,7 +85,8 @@ enum Predicate {
     Compare(Op, Value),
     Contains(Value),
     StartsWith(String),
-    Matches(Regex),
+    /// Shared by clones, so panels with the same pattern also share its search caches.
+    Matches(Arc<Regex>),
     IsArray,
     IsObject,
     IsString,
@@ -344,16 +347,18 @@ fn parse_query(cur: &mut Cursor<'_>) -> Result<Query, InvariantError> {
         let len = jsonpath_len(rest);
         let path_text = &rest[..len];
         cur.pos += len;
-        return JsonPath::parse(path_text).map(Query::Path).map_err(|e| {
-            let offset = rest
-                .char_indices()
-                .nth(e.position())
-                .map_or(len, |(i, _)| i);
-            cur.error(
-                start + offset,
-                format!("invalid JSONPath `{path_text}`: {}", e.message()),
-            )
-        });
+        return JsonPath::parse(path_text)
+            .map(|path| Query::Path(Arc::new(path)))
+            .map_err(|e| {
+                let offset = rest
+                    .char_indices()
+                    .nth(e.position())
+                    .map_or(len, |(i, _)| i);
+                cur.error(
+                    start + offset,
+                    format!("invalid JSONPath `{path_text}`: {}", e.message()),
+                )
+            });
     }
     let (at, word) = cur.word();
     match word {
@@ -470,10 +475,11 @@ fn build_predicate(
             _ => return Err(cur.error(value_at, "`startsWith` takes a string")),
         },
         "matches" => match value {
-            Some(Value::String(s)) => Predicate::Matches(
-                Regex::new(&s)
-                    .map_err(|e| cur.error(value_at, format!("invalid regular expression: {e}")))?,
-            ),
+            Some(Value::String(s)) => {
+                Predicate::Matches(Arc::new(Regex::new(&s).map_err(|e| {
+                    cur.error(value_at, format!("invalid regular expression: {e}"))
+                })?))
+            }
             _ => {
                 return Err(cur.error(
                     value_at,

@@ -45,6 +45,7 @@ pub mod fixes;
 pub mod history;
 mod id;
 pub mod import;
+mod index;
 mod interpolate;
 mod invariant;
 mod model;

@@ -8,6 +8,7 @@ use jiff::civil::Date;
 use crate::error::{Diagnostic, RegistryError};
 use crate::history::TrustPolicy;
 use crate::id::{CapabilityId, DomainCode, PanelId};
+use crate::index::IdIndex;
 use crate::interpolate::Template;
 use crate::invariant::Invariant;
 use crate::model::{
@@ -128,6 +129,8 @@ pub struct Registry {
     pub gate: GatePolicy,
     /// Tracker header and footer text.
     pub tracker: TrackerText,
+    /// Panel positions by id, for [`Registry::panel`].
+    panel_index: IdIndex,
 }
 
 impl Registry {
@@ -139,6 +142,7 @@ impl Registry {
             text,
             diags: Vec::new(),
             panel: None,
+            compiled: HashMap::new(),
         };
         let registry = loader.load();
         let mut diagnostics = loader.diags;
@@ -154,7 +158,7 @@ impl Registry {
 
     /// A panel by id.
     pub fn panel(&self, id: &str) -> Option<&Panel> {
-        self.panels.iter().find(|p| p.id.as_str() == id)
+        self.panel_index.find(&self.panels, id, |p| p.id.as_str())
     }
 
     /// A domain by code.
@@ -187,6 +191,9 @@ struct Loader<'t> {
     text: &'t str,
     diags: Vec<Diagnostic>,
     panel: Option<String>,
+    /// Invariants compiled so far, by text: panels that share an invariant share its compiled
+    /// form (JSONPath, regular expression and the latter's search caches).
+    compiled: HashMap<String, Invariant>,
 }
 
 type Entries = Vec<(Located<String>, Located<Node>)>;
@@ -473,6 +480,7 @@ impl Loader<'_> {
             trust,
             gate,
             tracker,
+            panel_index: IdIndex::default(),
         })
     }
 
@@ -890,7 +898,13 @@ impl Loader<'_> {
                             ok = false;
                             continue;
                         };
-                        match Invariant::parse(&text) {
+                        let parsed = match self.compiled.get(&text) {
+                            Some(compiled) => Ok(compiled.clone()),
+                            None => Invariant::parse(&text).inspect(|compiled| {
+                                self.compiled.insert(text.clone(), compiled.clone());
+                            }),
+                        };
+                        match parsed {
                             Ok(i) => invariants.push(i),
                             Err(e) => {
                                 let quoted = self

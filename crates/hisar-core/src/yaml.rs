@@ -53,7 +53,16 @@ impl Node {
 
 /// Parses YAML text into a located tree. The error is the parser's, with its position.
 pub(crate) fn parse(text: &str) -> Result<Located<Node>, (usize, usize, String)> {
+    // The parser's default budget (250,000 nodes, 1,000,000 events) guards against inputs that
+    // expand without bound, but it also refuses honest registries from about 13,000 panels.
+    // The text is already in memory and every node takes at least one byte of it (and yields
+    // at most two events), so limits proportional to its length bound the work just as well;
+    // the alias limits, which guard against expansion, keep their defaults.
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = budget.max_nodes.max(text.len());
+    budget.max_events = budget.max_events.max(text.len().saturating_mul(2));
     let options = serde_saphyr::options! {
+        budget: Some(budget),
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
         strict_booleans: true,
     };
@@ -220,5 +229,15 @@ mod tests {
         assert_eq!((line, column), (2, 2));
         assert!(!message.is_empty());
         assert_eq!(parse("").unwrap().value, Node::Null);
+    }
+
+    /// A registry of 100,000 panels has about two million nodes: the budget grows with the text.
+    #[test]
+    fn large_documents_are_not_refused() {
+        let text = "- 1\n".repeat(260_000);
+        let Node::Seq(items) = parse(&text).unwrap().value else {
+            panic!()
+        };
+        assert_eq!(items.len(), 260_000);
     }
 }
