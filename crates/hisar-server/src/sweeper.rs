@@ -161,7 +161,7 @@ impl std::fmt::Debug for SweepSpec<'_> {
 pub struct Swept {
     /// The sweep to record.
     pub sweep: NewSweep,
-    /// Request counts and timing.
+    /// Request counts and timing (its verdicts have moved into `sweep.records`).
     pub result: SweepResult,
 }
 
@@ -204,13 +204,14 @@ pub async fn sweep(
         spec.max_time,
     )?;
     let started_at = Timestamp::now();
-    let result = run(probe, &planned, spec.routes, &spec.options, progress).await;
+    let mut result = run(probe, &planned, spec.routes, &spec.options, progress).await;
     let finished_at = Timestamp::now();
+    // The verdicts move into the records: each is held once.
     let records = planned
         .panels
         .iter()
-        .zip(&result.verdicts)
-        .map(|(panel, verdict)| PanelRecord::new(panel, verdict.clone()))
+        .zip(std::mem::take(&mut result.verdicts))
+        .map(|(panel, verdict)| PanelRecord::new(panel, verdict))
         .collect();
     Ok(Swept {
         sweep: NewSweep {
