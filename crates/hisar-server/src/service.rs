@@ -203,9 +203,18 @@ impl AppState {
                             .iter()
                             .filter_map(|r| r.verdict.evidence.elapsed_ms),
                     );
+                    let degraded = crate::sweeper::is_degraded(
+                        record.records.iter().map(|r| &r.verdict),
+                        state.inner.registry.gate.max_unverified_share,
+                    );
                     (state.inner.log)(&format!(
-                        "sweep #{id} finished in {:.2}s: {bound} bound, {blocked} blocked, {unverified} unverified",
-                        elapsed.as_secs_f64()
+                        "sweep #{id} finished in {:.2}s: {bound} bound, {blocked} blocked, {unverified} unverified{}",
+                        elapsed.as_secs_f64(),
+                        if degraded {
+                            " (degraded: is the backend reachable?)"
+                        } else {
+                            ""
+                        }
                     ));
                 }
                 Err(e) => {
