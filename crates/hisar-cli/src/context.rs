@@ -6,7 +6,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow};
-use hisar_core::history::{SweepRecord, TrackerState, derive};
+use hisar_core::history::SweepRecord;
 use hisar_core::{Env, Registry};
 use hisar_report::{Report, write_html, write_json, write_junit, write_markdown};
 use hisar_server::store::{HistoryStore, SqliteStore};
@@ -71,14 +71,6 @@ pub(crate) fn read_history(state: &Path) -> Result<Vec<SweepRecord>, Failure> {
 
 pub(crate) fn load_history(store: &dyn HistoryStore) -> Result<Vec<SweepRecord>, Failure> {
     store.sweeps().map_err(invalid)
-}
-
-/// Derives the tracked state from history.
-pub(crate) fn tracked(
-    registry: &Registry,
-    sweeps: &[SweepRecord],
-) -> (TrackerState, Vec<hisar_core::Change>) {
-    derive(registry, sweeps)
 }
 
 /// Writes a file through a temporary file in the same directory, synced, then renamed over

@@ -114,7 +114,14 @@ pub fn classify(
     }
 
     // Stages 3 to 5 on live evidence.
-    let route_exists = routes.is_some_and(|t| t.find(&panel.endpoint.path).is_some());
+    // Stage 1 already looked the path up: it exists when the table serves it with any method.
+    let route_exists = matches!(
+        route_check,
+        Some((
+            _,
+            RouteCheck::Served { .. } | RouteCheck::MethodNotServed { .. }
+        ))
+    );
     let mut live: Vec<Gap> = Vec::new();
     match status_gap(panel, observation, response, route_exists) {
         Some(gap) => live.push(gap),

@@ -7,8 +7,9 @@ use hisar_core::Status;
 use serde_json::json;
 
 use crate::args::{Format, ListArgs};
-use crate::context::{load_registry, read_history, tracked};
+use crate::context::{load_registry, read_history};
 use crate::exit::{Exit, Outcome, invalid, usage};
+use hisar_core::history::derive;
 
 pub(crate) fn list(args: &ListArgs) -> Outcome {
     let registry = load_registry(&args.registry.registry)?;
@@ -18,7 +19,7 @@ pub(crate) fn list(args: &ListArgs) -> Outcome {
         }
     }
     let sweeps = read_history(&args.state.state)?;
-    let (state, _) = tracked(&registry, &sweeps);
+    let (state, _) = derive(&registry, &sweeps);
     let rows: Vec<_> = registry
         .panels
         .iter()

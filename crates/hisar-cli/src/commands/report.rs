@@ -4,9 +4,10 @@ use anyhow::anyhow;
 use hisar_report::Report;
 
 use crate::args::ReportArgs;
-use crate::context::{load_registry, read_history, today, tracked, write_outputs};
+use crate::context::{load_registry, read_history, today, write_outputs};
 use crate::exit::{Exit, Outcome, usage};
 use crate::ui::Ui;
+use hisar_core::history::derive;
 
 pub(crate) fn report(args: &ReportArgs, ui: Ui) -> Outcome {
     let registry = load_registry(&args.registry.registry)?;
@@ -23,7 +24,7 @@ pub(crate) fn report(args: &ReportArgs, ui: Ui) -> Outcome {
             args.state.state.display()
         ));
     }
-    let (state, _) = tracked(&registry, &sweeps);
+    let (state, _) = derive(&registry, &sweeps);
     let report = Report::new(
         &registry,
         &state,

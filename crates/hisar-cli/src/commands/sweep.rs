@@ -14,11 +14,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::args::{CheckArgs, OutputArgs, ProbeArgs, SweepArgs};
 use crate::context::{
-    Environment, load_history, load_registry, open_store, registry_dir, today, tracked,
-    write_outputs,
+    Environment, load_history, load_registry, open_store, registry_dir, today, write_outputs,
 };
 use crate::exit::{Exit, Failure, Outcome, invalid, usage};
 use crate::ui::Ui;
+use hisar_core::history::derive;
 
 /// The setting that remembers the tracker file, so `check` can update it.
 const TRACKER_SETTING: &str = "tracker";
@@ -220,7 +220,7 @@ pub(crate) async fn execute(mut job: Job<'_>, ui: Ui) -> Outcome {
         (load_history(store)?, record, line, degraded)
     };
 
-    let (state, changes) = tracked(registry, &sweeps);
+    let (state, changes) = derive(registry, &sweeps);
     if let (Some(store), Some(tracker)) = (&store, &job.outputs.tracker)
         && !job.reuse_tracker
     {
