@@ -44,19 +44,19 @@ mod error;
 pub mod fixes;
 pub mod history;
 mod id;
-pub mod import;
 mod index;
 mod interpolate;
 mod invariant;
 mod model;
 mod observation;
+mod policy;
 pub mod provenance;
 mod registry;
 mod routes;
 mod suggest;
 mod time;
 mod verdict;
-mod yaml;
+pub mod yaml;
 
 pub use classify::{TRANSIENT_STATUSES, classify};
 pub use error::{
@@ -64,7 +64,7 @@ pub use error::{
     TemplateError,
 };
 pub use fixes::{PriorityFixes, priority_fixes};
-pub use history::{Change, ChangeKind, FailOn, Ledger, SweepRecord, TrackerState};
+pub use history::{Change, ChangeKind, Ledger, SweepRecord, TrackerState};
 pub use id::{CapabilityId, DomainCode, PanelId};
 pub use interpolate::{Env, Resolved, Template};
 pub use invariant::{Check, Invariant, Subject};
@@ -75,7 +75,8 @@ pub use model::{
 pub use observation::{
     Body, Observation, Response, Transport, TransportErrorKind, TransportFailure,
 };
-pub use registry::{Backend, Defaults, GatePolicy, NO_AUTH, Registry, TrackerText, Waiver};
+pub use policy::{FailOn, GatePolicy, TrustPolicy, Waiver};
+pub use registry::{Backend, Defaults, NO_AUTH, Registry, TrackerText};
 pub use routes::{NearKind, Route, RouteCheck, RouteTable};
 pub use time::{is_rfc3339, parse_duration, parse_rfc3339};
 pub use verdict::{

@@ -87,6 +87,14 @@ pub enum Segment {
     Mixed(String),
 }
 
+impl Segment {
+    /// Whether this is an API or version prefix segment (`api`, `v1`, `v2.1`), the kind a
+    /// did-you-mean adds or removes.
+    pub fn is_api_prefix(&self) -> bool {
+        matches!(self, Segment::Literal(text) if crate::routes::is_prefix_segment(text))
+    }
+}
+
 /// A path template such as `/replay/{incident_id}/summary`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PathTemplate {

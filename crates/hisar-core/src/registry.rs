@@ -6,7 +6,7 @@ use std::time::Duration;
 use jiff::civil::Date;
 
 use crate::error::{Diagnostic, RegistryError};
-use crate::history::TrustPolicy;
+use crate::policy::{GatePolicy, TrustPolicy, Waiver};
 use crate::id::{CapabilityId, DomainCode, PanelId};
 use crate::index::IdIndex;
 use crate::interpolate::Template;
@@ -48,43 +48,6 @@ impl Default for Defaults {
             auth: NO_AUTH.to_owned(),
             timeout: None,
             class: None,
-        }
-    }
-}
-
-/// A waiver: a known gap kept in the tracker but out of the gate until it expires.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Waiver {
-    /// The panel.
-    pub panel: PanelId,
-    /// The gap code waived.
-    pub code: GapCode,
-    /// Who owns the gap.
-    pub owner: String,
-    /// Last day the waiver applies (inclusive).
-    pub expires: Date,
-    /// Why.
-    pub reason: String,
-}
-
-impl Waiver {
-    /// Whether the waiver applies on `today`.
-    pub fn active_on(&self, today: Date) -> bool {
-        today <= self.expires
-    }
-}
-
-/// Gate settings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GatePolicy {
-    /// Share of unverified panels above which a sweep is degraded (exit 3).
-    pub max_unverified_share: f64,
-}
-
-impl Default for GatePolicy {
-    fn default() -> Self {
-        Self {
-            max_unverified_share: 0.5,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! A YAML tree where every node knows its line and column, for validation that reports every
-//! problem at once.
+//! problem at once. The registry loader reads it; importers of other systems' YAML
+//! (`hisar-import`) reuse it so their findings carry positions too.
 
 use std::fmt;
 
@@ -8,26 +9,37 @@ use serde_saphyr::{DuplicateKeyPolicy, Spanned};
 
 /// A value with its 1-based position.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Located<T> {
-    pub(crate) value: T,
-    pub(crate) line: usize,
-    pub(crate) column: usize,
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
 }
 
 /// A YAML node.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Node {
+pub enum Node {
+    /// `null` or `~` or nothing.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// An integer.
     Int(i64),
+    /// Any other number.
     Float(f64),
+    /// A string.
     Str(String),
+    /// A sequence.
     Seq(Vec<Located<Node>>),
+    /// A mapping, keys in document order (duplicates kept, for the loader to report).
     Map(Vec<(Located<String>, Located<Node>)>),
 }
 
 impl Node {
-    pub(crate) fn kind(&self) -> &'static str {
+    /// What kind of node this is, with its article, for messages: `a list`.
+    pub fn kind(&self) -> &'static str {
         match self {
             Node::Null => "null",
             Node::Bool(_) => "a boolean",
@@ -40,7 +52,7 @@ impl Node {
     }
 
     /// The scalar as text, for values that are naturally strings (query parameters).
-    pub(crate) fn scalar_text(&self) -> Option<String> {
+    pub fn scalar_text(&self) -> Option<String> {
         match self {
             Node::Bool(b) => Some(b.to_string()),
             Node::Int(i) => Some(i.to_string()),
@@ -52,7 +64,7 @@ impl Node {
 }
 
 /// Parses YAML text into a located tree. The error is the parser's, with its position.
-pub(crate) fn parse(text: &str) -> Result<Located<Node>, (usize, usize, String)> {
+pub fn parse(text: &str) -> Result<Located<Node>, (usize, usize, String)> {
     // The parser's default budget (250,000 nodes, 1,000,000 events) guards against inputs that
     // expand without bound, but it also refuses honest registries from about 13,000 panels.
     // The text is already in memory and every node takes at least one byte of it (and yields

@@ -1,5 +1,9 @@
 use super::*;
-use crate::verdict::{CoherencyCheck, Evidence, Gap, Outcome, Stage};
+use crate::id::CapabilityId;
+use crate::policy::FailOn;
+use crate::registry::Registry;
+use crate::verdict::{CoherencyCheck, Evidence, Gap, GapCode, Outcome, Stage, Status, Verdict};
+use jiff::Timestamp;
 
 const REGISTRY: &str = r"
 version: 1

@@ -1,7 +1,7 @@
 //! The AURORA L2 fixture repository, imported.
 
 use hisar_core::Registry;
-use hisar_core::import::aurora::{
+use hisar_import::aurora::{
     AuroraFile, AuroraImport, AuroraSources, CAPABILITIES_DIR, INTENTS_DIR, LintKind, OPENAPI_PATH,
     PLAN_PATH, SCENARIOS_DIR, import_aurora,
 };
@@ -10,33 +10,31 @@ use crate::{shared, shared_yaml_dir};
 
 const ROOT: &str = "fixtures/aurora-l2";
 
-fn folder(dir: &str) -> Option<Vec<AuroraFile>> {
-    Some(
-        shared_yaml_dir(&format!("{ROOT}/{dir}"))?
-            .into_iter()
-            .map(|(name, text)| AuroraFile {
-                path: format!("{dir}/{name}"),
-                text,
-            })
-            .collect(),
-    )
+fn folder(dir: &str) -> Vec<AuroraFile> {
+    shared_yaml_dir(&format!("{ROOT}/{dir}"))
+        .into_iter()
+        .map(|(name, text)| AuroraFile {
+            path: format!("{dir}/{name}"),
+            text,
+        })
+        .collect()
 }
 
-fn sources() -> Option<AuroraSources> {
-    Some(AuroraSources {
+fn sources() -> AuroraSources {
+    AuroraSources {
         plan: AuroraFile {
             path: PLAN_PATH.to_owned(),
-            text: shared(&format!("{ROOT}/{PLAN_PATH}"))?,
+            text: shared(&format!("{ROOT}/{PLAN_PATH}")),
         },
-        intents: folder(INTENTS_DIR)?,
-        capabilities: folder(CAPABILITIES_DIR)?,
-        scenarios: folder(SCENARIOS_DIR)?,
+        intents: folder(INTENTS_DIR),
+        capabilities: folder(CAPABILITIES_DIR),
+        scenarios: folder(SCENARIOS_DIR),
         openapi: Some(OPENAPI_PATH.to_owned()),
-    })
+    }
 }
 
-fn import() -> Option<AuroraImport> {
-    Some(import_aurora(&sources()?).expect("the fixtures import"))
+fn import() -> AuroraImport {
+    import_aurora(&sources()).expect("the fixtures import")
 }
 
 fn ids(import: &AuroraImport, kind: LintKind) -> Vec<&str> {
@@ -64,7 +62,7 @@ fn finding<'a>(import: &'a AuroraImport, kind: LintKind, panel: &str) -> Vec<&'a
 
 #[test]
 fn the_fixture_repository_imports_into_a_valid_registry() {
-    let Some(import) = import() else { return };
+    let import = import();
     let counts = import.counts;
     assert_eq!(
         (
@@ -114,7 +112,7 @@ fn the_fixture_repository_imports_into_a_valid_registry() {
     );
 
     // Every plan panel with an intent is there, with an endpoint; first and last in plan order.
-    let intents = folder(INTENTS_DIR).unwrap();
+    let intents = folder(INTENTS_DIR);
     for intent in &intents {
         let id = intent
             .path
@@ -215,7 +213,7 @@ fn the_fixture_repository_imports_into_a_valid_registry() {
 
 #[test]
 fn the_lint_names_the_disagreements_found_by_reading_the_files() {
-    let Some(import) = import() else { return };
+    let import = import();
 
     // Plan versus intents.
     assert_eq!(
@@ -351,7 +349,7 @@ fn the_lint_names_the_disagreements_found_by_reading_the_files() {
 
 #[test]
 fn untranslated_assertions_are_listed_and_commented() {
-    let Some(import) = import() else { return };
+    let import = import();
     let untranslated: Vec<(&str, &str, &str)> = import
         .untranslated
         .iter()
@@ -405,7 +403,7 @@ fn untranslated_assertions_are_listed_and_commented() {
 
 #[test]
 fn a_second_import_is_byte_identical() {
-    let Some(mut sources) = sources() else { return };
+    let mut sources = sources();
     let first = import_aurora(&sources).unwrap().draft.to_yaml();
     assert_eq!(import_aurora(&sources).unwrap().draft.to_yaml(), first);
     sources.intents.reverse();
@@ -418,13 +416,9 @@ fn a_second_import_is_byte_identical() {
 /// for the imported panels' endpoints, say which each one serves.
 #[test]
 fn the_two_route_sources_disagree_on_panel_endpoints() {
-    let (Some(import), Some(cache), Some(openapi)) = (
-        import(),
-        crate::shared("fixtures/aurora-l2/backend/aurora_l2/tools/.routes_cache.json"),
-        crate::shared("fixtures/aurora-l2/backend/.openapi_snapshot.json"),
-    ) else {
-        return;
-    };
+    let import = import();
+    let cache = crate::shared("fixtures/aurora-l2/backend/aurora_l2/tools/.routes_cache.json");
+    let openapi = crate::shared("fixtures/aurora-l2/backend/.openapi_snapshot.json");
     let cache =
         hisar_core::RouteTable::parse(&cache).expect("the scraped {path: [methods]} map loads");
     let openapi = hisar_core::RouteTable::parse(&openapi).expect("the OpenAPI document loads");

@@ -13,7 +13,6 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use self::routes::{Access, Ctx, DemoRoute, Fault};
-use crate::net::{Running, spawn};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -22,7 +21,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 /// The bundled demo registry: the 87 reference panels.
-pub const DEMO_REGISTRY: &str = include_str!("demo/registry.yaml");
+pub const DEMO_REGISTRY: &str = include_str!("backend/registry.yaml");
 
 /// The header that carries the verifier's key on public paths.
 pub const OBSERVER_KEY_HEADER: &str = "x-aos-key";
@@ -221,11 +220,6 @@ impl DemoBackend {
                 true
             }
         }
-    }
-
-    /// Serves on an ephemeral loopback port until stopped.
-    pub async fn spawn(&self) -> std::io::Result<Running> {
-        spawn(self.router(), "127.0.0.1:0").await
     }
 
     fn find(&self, path: &str) -> Option<(usize, BTreeMap<String, String>)> {

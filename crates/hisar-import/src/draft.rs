@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::PanelClass;
+use hisar_core::PanelClass;
 
 /// A panel to write.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -109,7 +109,7 @@ fn flow_map(pairs: &[(String, String)]) -> String {
 }
 
 impl RegistryDraft {
-    /// Writes the registry as YAML text that [`crate::Registry::from_yaml`] reads back.
+    /// Writes the registry as YAML text that [`hisar_core::Registry::from_yaml`] reads back.
     pub fn to_yaml(&self) -> String {
         let mut out = String::new();
         for line in &self.header {
@@ -292,7 +292,7 @@ mod tests {
             ..RegistryDraft::default()
         };
         let text = draft.to_yaml();
-        let reg = crate::Registry::from_yaml(&text, "draft.yaml")
+        let reg = hisar_core::Registry::from_yaml(&text, "draft.yaml")
             .unwrap_or_else(|e| panic!("{e}\n{text}"));
         let p = &reg.panels[0];
         assert_eq!(p.path_params["id"], "007");

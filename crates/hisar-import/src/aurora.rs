@@ -75,7 +75,7 @@
 //! # Example
 //!
 //! ```
-//! use hisar_core::import::aurora::{import_aurora, AuroraFile, AuroraSources, LintKind};
+//! use hisar_import::aurora::{import_aurora, AuroraFile, AuroraSources, LintKind};
 //!
 //! let file = |path: &str, text: &str| AuroraFile { path: path.into(), text: text.into() };
 //! let sources = AuroraSources {
@@ -122,14 +122,14 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::id::{CapabilityId, PanelId};
-use crate::import::draft::{CapabilityDraft, PanelDraft, RegistryDraft};
-use crate::import::tracker::derive_capability;
-use crate::interpolate::Template;
-use crate::model::{Endpoint, PanelClass};
-use crate::registry::NO_AUTH;
-use crate::routes::{Route, RouteCheck, RouteTable};
-use crate::yaml::{self, Located, Node};
+use hisar_core::{CapabilityId, PanelId};
+use crate::draft::{CapabilityDraft, PanelDraft, RegistryDraft};
+use crate::tracker::derive_capability;
+use hisar_core::Template;
+use hisar_core::{Endpoint, PanelClass};
+use hisar_core::NO_AUTH;
+use hisar_core::{Route, RouteCheck, RouteTable};
+use hisar_core::yaml::{self, Located, Node};
 
 #[cfg(test)]
 mod tests;
@@ -356,7 +356,7 @@ fn position(line: Option<usize>, column: Option<usize>) -> String {
 /// `"k" in response.get("a", {})`, `"k" not in response["a"]`).
 ///
 /// ```
-/// use hisar_core::import::aurora::translate_assertion;
+/// use hisar_import::aurora::translate_assertion;
 /// assert_eq!(translate_assertion("status_code != 401 and status_code != 403").unwrap(),
 ///            ["status != 401", "status != 403"]);
 /// assert_eq!(translate_assertion(r#""aggregation" in response.get("provenance", {})"#).unwrap(),

@@ -1,5 +1,5 @@
 use super::*;
-use crate::Invariant;
+use hisar_core::Invariant;
 
 /// Every distinct assertion string of the AURORA L2 fixtures, with its translation.
 const KNOWN: &[(&str, &[&str])] = &[
@@ -88,7 +88,7 @@ fn unclear_assertions_stay_untranslated() {
 
 #[test]
 fn translations_mean_what_the_assertions_meant() {
-    use crate::Subject;
+    use hisar_core::Subject;
     use serde_json::json;
     let check = |inv: &str, body: &serde_json::Value, status: u16| {
         let subject = Subject {
@@ -265,7 +265,7 @@ fn a_small_repository_imports_with_its_disagreements() {
     let import = import_aurora(&sources()).unwrap();
     let yaml = import.draft.to_yaml();
     let registry =
-        crate::Registry::from_yaml(&yaml, "hisar.yaml").unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+        hisar_core::Registry::from_yaml(&yaml, "hisar.yaml").unwrap_or_else(|e| panic!("{e}\n{yaml}"));
     let ids: Vec<&str> = registry.panels.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids, ["OVR-SUM-CI-O1", "OVR-SUM-CI-O3", "LOG-REC-AUD-O1"]);
     assert_eq!(
@@ -484,5 +484,5 @@ fn messy_values_are_lint_not_errors() {
         .filter(|l| l.kind == LintKind::InvalidValue && l.panel.as_deref() == Some("OVR-SUM-CI-O1"))
         .count();
     assert_eq!(invalid, 3);
-    crate::Registry::from_yaml(&import.draft.to_yaml(), "x").unwrap();
+    hisar_core::Registry::from_yaml(&import.draft.to_yaml(), "x").unwrap();
 }

@@ -1,119 +1,17 @@
-//! The history store: every sweep, appended whole or not at all.
-//!
-//! [`HistoryStore`] is the edge trait; [`SqliteStore`] keeps history in one SQLite file
-//! (`STATE_DIR/history.db`) shared by the CLI and the service. A sweep is written in one
-//! transaction after it completes, in WAL mode with full synchronisation: a process killed at
-//! any point leaves the previous history intact and readable.
+//! History in one SQLite file (`STATE_DIR/history.db`), shared by the CLI and the service. A
+//! sweep is written in one transaction after it completes, in WAL mode with full
+//! synchronisation: a process killed at any point leaves the previous history intact and
+//! readable.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use hisar_core::history::{PanelRecord, Selection, SweepRecord};
+use hisar_core::history::{NewSweep, PanelRecord, Selection, SweepRecord};
+
+use crate::{HistoryStore, StoreError, SweepStatus, SweepSummary};
 use hisar_core::{Status, Verdict};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
-
-/// A failure of the history store.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StoreError {
-    /// The database could not be opened or written.
-    #[error("history store {path}: {source}")]
-    Sqlite {
-        /// The database file.
-        path: String,
-        /// What SQLite said.
-        source: rusqlite::Error,
-    },
-    /// The state directory could not be created.
-    #[error("create state directory {path}: {source}")]
-    Dir {
-        /// The directory.
-        path: String,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// A stored row could not be read back.
-    #[error("history store {path}: sweep {sweep} has an unreadable row: {reason}")]
-    Corrupt {
-        /// The database file.
-        path: String,
-        /// The sweep.
-        sweep: u64,
-        /// Why.
-        reason: String,
-    },
-}
-
-/// A sweep to append (its id is assigned by the store).
-#[derive(Debug, Clone)]
-pub struct NewSweep {
-    /// When it started.
-    pub started_at: Timestamp,
-    /// When it finished.
-    pub finished_at: Timestamp,
-    /// What it covered.
-    pub selection: Selection,
-    /// Its records, in registry order.
-    pub records: Vec<PanelRecord>,
-}
-
-/// Where a sweep stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SweepStatus {
-    /// Started and not finished yet.
-    Running,
-    /// Recorded whole: part of history.
-    Complete,
-    /// Started by a process that stopped before finishing: not part of history.
-    Abandoned,
-}
-
-/// A sweep's header and counts, without its records.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct SweepSummary {
-    /// Id.
-    pub id: u64,
-    /// Running, complete or abandoned.
-    pub status: SweepStatus,
-    /// Start.
-    pub started_at: Timestamp,
-    /// End.
-    pub finished_at: Timestamp,
-    /// Coverage.
-    pub selection: Selection,
-    /// Panels probed.
-    pub panels: usize,
-    /// Bound panels.
-    pub bound: usize,
-    /// Blocked panels.
-    pub blocked: usize,
-    /// Unverified panels.
-    pub unverified: usize,
-}
-
-/// Where sweeps are kept.
-pub trait HistoryStore: Send + Sync {
-    /// Appends a finished sweep atomically and returns it with its id.
-    fn append(&self, sweep: NewSweep) -> Result<SweepRecord, StoreError>;
-    /// Reserves an id for a sweep that starts now; it is not part of history until finished.
-    fn begin(&self, started_at: Timestamp, selection: &Selection) -> Result<u64, StoreError>;
-    /// Records a begun sweep whole, atomically.
-    fn finish(&self, id: u64, sweep: NewSweep) -> Result<SweepRecord, StoreError>;
-    /// Marks every running sweep abandoned (its process stopped); returns how many.
-    fn abandon_running(&self) -> Result<usize, StoreError>;
-    /// Every complete sweep with its records, oldest first.
-    fn sweeps(&self) -> Result<Vec<SweepRecord>, StoreError>;
-    /// One complete sweep with its records.
-    fn sweep(&self, id: u64) -> Result<Option<SweepRecord>, StoreError>;
-    /// Sweep headers and counts, every status, oldest first.
-    fn summaries(&self) -> Result<Vec<SweepSummary>, StoreError>;
-    /// A setting kept with the history (such as the tracker file last written).
-    fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
-    /// Stores a setting.
-    fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
-}
 
 /// History in a SQLite file.
 #[derive(Debug)]

@@ -8,10 +8,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::import::draft::{CapabilityDraft, PanelDraft, RegistryDraft};
-use crate::model::{Endpoint, PanelClass};
-use crate::verdict::{GapCode, Status};
-use crate::{DomainCode, PanelId};
+use crate::draft::{CapabilityDraft, PanelDraft, RegistryDraft};
+use hisar_core::{Endpoint, PanelClass};
+use hisar_core::{GapCode, Segment, Status};
+use hisar_core::{DomainCode, PanelId};
 
 /// One panel row of the tracker.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -353,8 +353,8 @@ pub fn parse_tracker(text: &str) -> Result<TrackerImport, TrackerImportError> {
 pub fn derive_capability(domain_name: &str, endpoint: &Endpoint) -> String {
     let mut words: Vec<String> = Vec::new();
     for segment in endpoint.path.segments() {
-        if let crate::model::Segment::Literal(text) = segment {
-            if words.is_empty() && crate::routes::is_prefix_segment(text) {
+        if let Segment::Literal(text) = segment {
+            if words.is_empty() && segment.is_api_prefix() {
                 continue;
             }
             words.push(
@@ -403,7 +403,7 @@ mod tests {
         assert_eq!(p.capability, "overview.replay_x");
         assert_eq!(p.path_params, [("id".to_owned(), "TODO-id".to_owned())]);
         assert_eq!(import.warnings.len(), 1);
-        let reg = crate::Registry::from_yaml(&import.draft.to_yaml(), "x")
+        let reg = hisar_core::Registry::from_yaml(&import.draft.to_yaml(), "x")
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(reg.panels.len(), 2);
         assert!(reg.capabilities.values().all(|c| c.derived));

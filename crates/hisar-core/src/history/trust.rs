@@ -1,0 +1,103 @@
+//! Capability trust (SPEC §5.4): `DECLARED`, `OBSERVED`, `TRUSTED`, by the trust policy.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::policy::TrustPolicy;
+
+/// A capability's status (SPEC §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum CapabilityStatus {
+    /// In the registry, not seen working in its latest verification.
+    Declared,
+    /// A panel using it was bound in the latest sweep that verified it.
+    Observed,
+    /// Stable over history.
+    Trusted,
+    /// Declared deprecated in the registry.
+    Deprecated,
+}
+
+impl CapabilityStatus {
+    /// The status as written in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CapabilityStatus::Declared => "DECLARED",
+            CapabilityStatus::Observed => "OBSERVED",
+            CapabilityStatus::Trusted => "TRUSTED",
+            CapabilityStatus::Deprecated => "DEPRECATED",
+        }
+    }
+}
+
+/// A trust summary of one capability.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CapabilityState {
+    /// The status.
+    pub status: CapabilityStatus,
+    /// Verifications in the window ending at its latest verification.
+    pub verified_in_window: u32,
+    /// Bound share in that window.
+    pub bound_rate: f64,
+    /// When it was last verified.
+    pub last_verified: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(super) struct CapTrack {
+    /// (time, bound, fingerprint) per verification.
+    pub(super) events: Vec<(Timestamp, bool, u64)>,
+    pub(super) trusted: bool,
+    pub(super) last_any_bound: bool,
+}
+
+/// ((verified, bound rate), most failures in a row, fingerprints constant) over the window
+/// ending at the latest event.
+pub(super) fn window_stats(policy: &TrustPolicy, track: &CapTrack) -> ((u32, f64), u32, bool) {
+    let Some(&(end, _, last_print)) = track.events.last() else {
+        return ((0, 0.0), 0, true);
+    };
+    let window = jiff::SignedDuration::try_from(policy.window).unwrap_or(jiff::SignedDuration::MAX);
+    let start = end.checked_sub(window).unwrap_or(Timestamp::MIN);
+    let events: Vec<_> = track.events.iter().filter(|(t, _, _)| *t > start).collect();
+    let verified = u32::try_from(events.len()).unwrap_or(u32::MAX);
+    let bound = events.iter().filter(|(_, b, _)| *b).count();
+    #[expect(clippy::cast_precision_loss, reason = "counts are small")]
+    let rate = if events.is_empty() {
+        0.0
+    } else {
+        bound as f64 / events.len() as f64
+    };
+    let mut run = 0u32;
+    let mut max_run = 0u32;
+    for (_, b, _) in &events {
+        run = if *b { 0 } else { run + 1 };
+        max_run = max_run.max(run);
+    }
+    let stable = events.iter().all(|(_, _, p)| *p == last_print);
+    ((verified, rate), max_run, stable)
+}
+
+pub(super) fn next_trust(policy: &TrustPolicy, track: &CapTrack) -> bool {
+    let ((verified, rate), max_run, stable) = window_stats(policy, track);
+    let streak = u32::try_from(
+        track
+            .events
+            .iter()
+            .rev()
+            .take_while(|(_, b, _)| !*b)
+            .count(),
+    )
+    .unwrap_or(u32::MAX);
+    if track.trusted {
+        !(rate < policy.demote_below_rate || streak >= policy.demote_after_failures || !stable)
+    } else {
+        let latest_bound = track.events.last().is_some_and(|e| e.1);
+        latest_bound
+            && verified >= policy.min_verified
+            && rate >= policy.min_bound_rate
+            && max_run <= policy.max_consecutive_failures
+            && stable
+    }
+}
