@@ -27,9 +27,9 @@ pub struct HttpOptions {
 impl Default for HttpOptions {
     fn default() -> Self {
         Self {
-            connect_timeout: Duration::from_secs(5),
-            max_time: Duration::from_secs(10),
-            max_body: 8 * 1024 * 1024,
+            connect_timeout: crate::defaults::CONNECT_TIMEOUT,
+            max_time: crate::defaults::MAX_TIME,
+            max_body: crate::defaults::MAX_BODY,
             pool_per_host: 64,
         }
     }
@@ -110,12 +110,11 @@ impl HttpProbe {
             value.set_sensitive(true);
             headers.insert(name, value);
         }
-        let max_time = request.max_time.unwrap_or(self.options.max_time);
         let send = self
             .client
             .request(method, &request.url)
             .headers(headers)
-            .timeout(max_time)
+            .timeout(self.options.max_time)
             .send();
         let mut response = send.await.map_err(|e| {
             let (kind, message) = classify_error(&e);

@@ -1,10 +1,12 @@
-//! `hisar-probe`: HISAR's edge to the backend.
+//! `hisar-probe`: HISAR's edge to the backend, and the sweep.
 //!
 //! A [`Probe`] sends one request and returns an [`hisar_core::Observation`]; [`HttpProbe`] does
 //! it over HTTP with reqwest (rustls, a connection pool, no redirect following, a time limit and
-//! a body-size cap). [`plan`] turns selected panels into unique requests, so an endpoint read by
-//! several panels is probed once; [`run`] sends them with bounded concurrency and retries, and
-//! classifies each panel as its answer arrives, returning verdicts in registry order.
+//! a body-size cap). A [`Sweeper`] is the one place a sweep is orchestrated: it [`select`]s
+//! panels, loads the route table ([`load_routes`]), [`plan`]s unique requests (an endpoint read
+//! by several panels is probed once), [`run`]s them with bounded concurrency and retries,
+//! classifies each panel as its answer arrives, and returns the sweep to record ([`Swept`]),
+//! verdicts in registry order. The CLI and the service both call it.
 //!
 //! # Example
 //!
@@ -12,9 +14,11 @@
 //!
 //! ```
 //! use std::collections::BTreeMap;
+//! use std::sync::Arc;
 //! use async_trait::async_trait;
+//! use hisar_core::history::Selection;
 //! use hisar_core::{Observation, Registry, Response, Status};
-//! use hisar_probe::{plan, run, Probe, ProbeRequest, SweepOptions};
+//! use hisar_probe::{HttpOptions, HttpProbe, Probe, ProbeRequest, SweepOptions, Sweeper, Target};
 //!
 //! struct Canned;
 //! #[async_trait]
@@ -32,22 +36,30 @@
 //!       invariants: ['$.status == "ok"'] }
 //!   - { id: LOG-REC-SYS-O6, capability: logs.health_again, endpoint: /health, class: evidence }
 //! "#, "hisar.yaml").unwrap();
-//! let plan = plan(&registry, registry.panels.iter().collect(), "http://127.0.0.1:8000",
-//!                 &BTreeMap::<String, String>::new(), None).unwrap();
-//! assert_eq!(plan.requests.len(), 1, "one request serves both panels");
+//! let target = Target { base_url: Some("http://127.0.0.1:8000".into()), routes: None };
+//! let http = HttpProbe::new(HttpOptions::default()).unwrap();
+//! let env = Arc::new(BTreeMap::<String, String>::new());
+//! let sweeper = Sweeper::new(Arc::new(registry), http, env, target, SweepOptions::default())
+//!     .with_probe(Arc::new(Canned));
 //! let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-//! let result = rt.block_on(run(&Canned, &plan, None, &SweepOptions::default(), &|_, _| {}));
-//! assert!(result.verdicts.iter().all(|v| v.status() == Status::Bound));
+//! let swept = rt.block_on(sweeper.sweep(Selection::default(), &|_, _| {})).unwrap();
+//! assert_eq!(swept.requests, 1, "one request serves both panels");
+//! assert!(swept.sweep.records.iter().all(|r| r.verdict.status() == Status::Bound));
 //! ```
 
+pub mod defaults;
 mod error;
 mod http;
 mod plan;
 mod probe;
+mod routes;
+mod run;
 mod sweep;
 
 pub use error::ProbeError;
 pub use http::{HttpOptions, HttpProbe};
 pub use plan::{PlannedRequest, SweepPlan, plan};
 pub use probe::{Probe, ProbeRequest, Secret};
-pub use sweep::{SweepOptions, SweepResult, probe_with_retries, run};
+pub use routes::{RouteLoadError, RouteSource, load_routes};
+pub use run::{RunResult, SweepOptions, probe_with_retries, run};
+pub use sweep::{SelectionError, SweepError, Swept, Sweeper, Target, is_degraded, select};

@@ -1,7 +1,6 @@
 //! Turning selected panels into unique requests.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use hisar_core::{Env, Method, Panel, Registry};
 
@@ -38,7 +37,6 @@ pub fn plan<'r>(
     panels: Vec<&'r Panel>,
     base_url: &str,
     env: &dyn Env,
-    max_time: Option<Duration>,
 ) -> Result<SweepPlan<'r>, ProbeError> {
     let base = reqwest::Url::parse(base_url)
         .map_err(|e| ProbeError::BaseUrl(base_url.to_owned(), e.to_string()))?;
@@ -79,7 +77,7 @@ pub fn plan<'r>(
         let slot = match index.get(&key) {
             Some(&slot) => slot,
             None => {
-                let request = build_request(registry, panel, url.to_string(), env, max_time);
+                let request = build_request(registry, panel, url.to_string(), env);
                 requests.push(PlannedRequest {
                     request,
                     panels: Vec::new(),
@@ -103,7 +101,6 @@ fn build_request(
     panel: &Panel,
     url: String,
     env: &dyn Env,
-    max_time: Option<Duration>,
 ) -> ProbeRequest {
     let mut headers: Vec<(String, Secret)> = Vec::new();
     let mut missing = Vec::new();
@@ -125,7 +122,6 @@ fn build_request(
         headers,
         auth_mode: panel.auth.clone(),
         missing_credentials: missing,
-        max_time: max_time.or(registry.defaults.timeout),
     }
 }
 
@@ -158,7 +154,6 @@ panels:
             reg.panels.iter().collect(),
             "http://127.0.0.1:9/api/",
             &env,
-            None,
         )
         .unwrap();
         assert_eq!(plan.requests.len(), 4);
@@ -189,14 +184,13 @@ panels:
             reg.panels.iter().collect(),
             "http://h",
             &BTreeMap::new(),
-            None,
         )
         .unwrap();
         assert_eq!(
             plan_without.requests[0].request.missing_credentials,
             ["KEY"]
         );
-        assert!(super::plan(&reg, vec![], "ftp://h", &env, None).is_err());
-        assert!(super::plan(&reg, vec![], "not a url", &env, None).is_err());
+        assert!(super::plan(&reg, vec![], "ftp://h", &env).is_err());
+        assert!(super::plan(&reg, vec![], "not a url", &env).is_err());
     }
 }

@@ -1,7 +1,6 @@
 //! The `Probe` trait: one HTTP request in, one [`Observation`] out.
 
 use std::fmt;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use hisar_core::{Method, Observation};
@@ -41,8 +40,6 @@ pub struct ProbeRequest {
     pub auth_mode: String,
     /// Credential variables the environment lacked.
     pub missing_credentials: Vec<String>,
-    /// Time limit for the whole exchange, when not the probe's default.
-    pub max_time: Option<Duration>,
 }
 
 /// Sends one request and reports what it saw. Implementations never retry: the sweep does.

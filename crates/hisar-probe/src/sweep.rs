@@ -1,220 +1,380 @@
-//! The sweep runner: bounded concurrency, retries with exponential backoff, and classification
-//! as each answer arrives, so bodies are dropped as soon as their panels are judged.
+//! One sweep from selection to record, the one place a sweep is orchestrated (the CLI's
+//! `sweep`, `check` and `demo`, and the service's schedule all call it): select panels, load
+//! the route table, plan unique requests, probe, classify, and return the sweep to record.
 
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
-use futures::StreamExt;
-use futures::stream::FuturesUnordered;
-use hisar_core::{Observation, RouteTable, TRANSIENT_STATUSES, Transport, Verdict, classify};
+use hisar_core::history::{NewSweep, PanelRecord, Selection};
+use hisar_core::{Env, Panel, Registry, RouteTable, Status, Verdict, classify};
+use jiff::Timestamp;
 
-use crate::plan::SweepPlan;
-use crate::probe::{Probe, ProbeRequest};
+use crate::error::ProbeError;
+use crate::http::HttpProbe;
+use crate::plan::plan;
+use crate::probe::Probe;
+use crate::routes::{RouteLoadError, RouteSource, load_routes};
+use crate::run::{SweepOptions, run};
 
-/// How a sweep runs.
-#[derive(Debug, Clone)]
-pub struct SweepOptions {
-    /// Requests in flight at once (`--jobs`).
-    pub jobs: usize,
-    /// Retries for transport failures and transient statuses (`--retry`).
-    pub retries: u32,
-    /// First backoff; it doubles on each retry.
-    pub backoff: Duration,
-    /// Longest wait honoured from a `Retry-After` header.
-    pub max_retry_after: Duration,
+/// A selection that names what the registry does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SelectionError {
+    /// An unknown panel id.
+    #[error("unknown panel `{0}`{1}")]
+    Panel(String, String),
+    /// An unknown domain code.
+    #[error("unknown domain `{0}`; the registry declares {1}")]
+    Domain(String, String),
 }
 
-impl Default for SweepOptions {
-    fn default() -> Self {
-        Self {
-            jobs: 16,
-            retries: 2,
-            backoff: Duration::from_millis(200),
-            max_retry_after: Duration::from_secs(5),
+/// What can stop a sweep before it probes anything.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SweepError {
+    /// The selection names unknown panels or domains.
+    #[error(transparent)]
+    Selection(#[from] SelectionError),
+    /// The requests could not be built.
+    #[error(transparent)]
+    Probe(#[from] ProbeError),
+    /// No base URL was given anywhere.
+    #[error(
+        "no base URL: pass --base-url, set HISAR_BASE_URL, or set backend.base_url in the registry"
+    )]
+    NoBaseUrl,
+    /// An offline check needs a route table.
+    #[error(
+        "--offline needs a route table: pass --routes FILE|URL or set backend.routes in the registry"
+    )]
+    NoRouteTable,
+    /// The route table is unusable (unreadable file, not a route table).
+    #[error(transparent)]
+    Routes(#[from] RouteLoadError),
+}
+
+/// The panels a selection covers, in registry order: every panel when empty; otherwise the
+/// panels named and the panels of the domains named.
+pub fn select<'r>(
+    registry: &'r Registry,
+    selection: &Selection,
+) -> Result<Vec<&'r Panel>, SelectionError> {
+    for id in &selection.panels {
+        if registry.panel(id).is_none() {
+            let hint = registry
+                .panels
+                .iter()
+                .map(|p| p.id.as_str())
+                .find(|p| p.eq_ignore_ascii_case(id))
+                .map_or(String::new(), |p| format!(" (did you mean `{p}`?)"));
+            return Err(SelectionError::Panel(id.clone(), hint));
         }
     }
+    for code in &selection.domains {
+        if registry.domain(code).is_none() {
+            let codes: Vec<&str> = registry.domains.iter().map(|d| d.code.as_str()).collect();
+            return Err(SelectionError::Domain(code.clone(), codes.join(", ")));
+        }
+    }
+    Ok(registry
+        .panels
+        .iter()
+        .filter(|p| {
+            selection.is_all()
+                || selection.panels.iter().any(|id| id == p.id.as_str())
+                || selection
+                    .domains
+                    .iter()
+                    .any(|d| d == p.id.domain().as_str())
+        })
+        .collect())
 }
 
-/// The outcome of a sweep.
+/// Whether more than `share` of verdicts are unverified (the sweep is degraded).
+pub fn is_degraded<'v>(verdicts: impl IntoIterator<Item = &'v Verdict>, share: f64) -> bool {
+    let (mut total, mut unverified) = (0usize, 0usize);
+    for v in verdicts {
+        total += 1;
+        if v.status() == Status::Unverified {
+            unverified += 1;
+        }
+    }
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "panel counts are far below 2^52"
+    )]
+    let degraded = total > 0 && unverified as f64 > share * total as f64;
+    degraded
+}
+
+/// Where a sweep goes: the settings resolved once from flags, environment and registry.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    /// The backend's base URL; `None` when nothing gave one (a live sweep then fails).
+    pub base_url: Option<String>,
+    /// The route table's source, if any.
+    pub routes: Option<RouteSource>,
+}
+
+/// A finished sweep, ready to append.
 #[derive(Debug, Clone)]
-pub struct SweepResult {
-    /// One verdict per planned panel, in plan (registry) order.
-    pub verdicts: Vec<Verdict>,
-    /// Unique requests sent.
+pub struct Swept {
+    /// The sweep to record.
+    pub sweep: NewSweep,
+    /// Unique requests sent (0 offline).
     pub requests: usize,
     /// Attempts made, retries included.
     pub attempts: usize,
-    /// Wall time.
+    /// Wall time of the probing.
     pub elapsed: Duration,
+    /// Routes in the table used for stage 1, when one was loaded.
+    pub routes: Option<usize>,
+    /// What the sweep could not do but went on without (a route table it could not fetch).
+    pub warnings: Vec<String>,
 }
 
-/// Runs a sweep. `progress` is called with (requests done, requests planned).
-pub async fn run(
-    probe: &dyn Probe,
-    plan: &SweepPlan<'_>,
-    routes: Option<&RouteTable>,
-    options: &SweepOptions,
-    progress: &(dyn Fn(usize, usize) + Sync),
-) -> SweepResult {
-    let started = Instant::now();
-    let total = plan.requests.len();
-    let mut verdicts: Vec<Option<Verdict>> = vec![None; plan.panels.len()];
-    let mut attempts = 0;
-    let mut done = 0;
-    progress(0, total);
-    let mut queue = plan.requests.iter().enumerate();
-    let mut in_flight = FuturesUnordered::new();
-    for (i, planned) in queue.by_ref().take(options.jobs.max(1)) {
-        in_flight.push(probe_one(probe, i, &planned.request, options));
+impl Swept {
+    /// Whether more than `share` of the swept panels are unverified (the sweep is degraded).
+    pub fn degraded(&self, share: f64) -> bool {
+        is_degraded(self.sweep.records.iter().map(|r| &r.verdict), share)
     }
-    while let Some((i, observation)) = in_flight.next().await {
-        if let Some((next, planned)) = queue.next() {
-            in_flight.push(probe_one(probe, next, &planned.request, options));
+}
+
+/// Runs sweeps of one registry against one target.
+pub struct Sweeper {
+    registry: Arc<Registry>,
+    http: HttpProbe,
+    probe: Arc<dyn Probe>,
+    env: Arc<dyn Env + Send + Sync>,
+    target: Target,
+    options: SweepOptions,
+}
+
+impl std::fmt::Debug for Sweeper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sweeper")
+            .field("target", &self.target)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The process environment seen through the sweep: `HISAR_BASE_URL` is the base URL the sweep
+/// resolved (so `routes: ${HISAR_BASE_URL}/openapi.json` follows `--base-url`).
+struct SweepEnv<'a> {
+    env: &'a (dyn Env + Send + Sync),
+    base_url: Option<&'a str>,
+}
+
+impl Env for SweepEnv<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        match (name, self.base_url) {
+            ("HISAR_BASE_URL", Some(url)) => Some(url.trim_end_matches('/').to_owned()),
+            _ => self.env.get(name),
         }
-        attempts += observation.retries as usize + 1;
-        for &panel in &plan.requests[i].panels {
-            verdicts[panel] = Some(classify(plan.panels[panel], Some(&observation), routes));
-        }
-        done += 1;
-        progress(done, total);
-    }
-    SweepResult {
-        verdicts: verdicts
-            .into_iter()
-            .map(|v| v.expect("every panel has a request"))
-            .collect(),
-        requests: total,
-        attempts,
-        elapsed: started.elapsed(),
     }
 }
 
-async fn probe_one(
-    probe: &dyn Probe,
-    index: usize,
-    request: &ProbeRequest,
-    options: &SweepOptions,
-) -> (usize, Observation) {
-    (index, probe_with_retries(probe, request, options).await)
-}
-
-/// Sends a request, retrying transport failures and transient statuses with exponential
-/// backoff (honouring `Retry-After` up to a limit).
-pub async fn probe_with_retries(
-    probe: &dyn Probe,
-    request: &ProbeRequest,
-    options: &SweepOptions,
-) -> Observation {
-    let mut attempt = 0;
-    loop {
-        let mut observation = probe.probe(request).await;
-        observation.retries = attempt;
-        let (retry, retry_after) = match &observation.transport {
-            Transport::Failed(_) => (true, None),
-            Transport::Answered(r) if TRANSIENT_STATUSES.contains(&r.status) => (
-                true,
-                r.header("retry-after")
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map(Duration::from_secs),
-            ),
-            Transport::Answered(_) => (false, None),
+impl Target {
+    /// Resolves where a sweep goes, once: the base URL from `--base-url` (or `HISAR_BASE_URL`,
+    /// which the caller passes as `base_url`), else the registry's `backend.base_url`; the
+    /// route table from `--routes` (relative to the working directory), else the registry's
+    /// `backend.routes` (relative to the registry's directory), where `${HISAR_BASE_URL}`
+    /// stands for the base URL just resolved.
+    pub fn resolve(
+        registry: &Registry,
+        registry_dir: &Path,
+        env: &(dyn Env + Send + Sync),
+        base_url: Option<String>,
+        routes: Option<&str>,
+    ) -> Self {
+        let base_url = base_url
+            .or_else(|| {
+                registry
+                    .backend
+                    .base_url
+                    .as_ref()
+                    .map(|t| t.resolve(env).value)
+            })
+            .filter(|u| !u.is_empty());
+        let routes = match routes {
+            Some(text) => Some(RouteSource::parse(text, Path::new("."))),
+            None => {
+                let env = SweepEnv {
+                    env,
+                    base_url: base_url.as_deref(),
+                };
+                RouteSource::from_registry(registry, registry_dir, &env)
+            }
         };
-        if !retry || attempt >= options.retries {
-            return observation;
+        Self { base_url, routes }
+    }
+}
+
+impl Sweeper {
+    /// A sweeper probing over `http`, resolving `${VAR}` from `env`.
+    pub fn new(
+        registry: Arc<Registry>,
+        http: HttpProbe,
+        env: Arc<dyn Env + Send + Sync>,
+        target: Target,
+        options: SweepOptions,
+    ) -> Self {
+        Self {
+            registry,
+            probe: Arc::new(http.clone()),
+            http,
+            env,
+            target,
+            options,
         }
-        let backoff = options.backoff.saturating_mul(1 << attempt.min(16));
-        let wait = retry_after.map_or(backoff, |ra| ra.min(options.max_retry_after).max(backoff));
-        tokio::time::sleep(wait).await;
-        attempt += 1;
+    }
+
+    /// Probes with `probe` instead of HTTP (route tables are still fetched over HTTP).
+    #[must_use]
+    pub fn with_probe(mut self, probe: Arc<dyn Probe>) -> Self {
+        self.probe = probe;
+        self
+    }
+
+    /// The registry swept.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Where the sweep goes.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// Loads the route table, if one is configured.
+    pub async fn routes(&self) -> Result<Option<RouteTable>, RouteLoadError> {
+        match &self.target.routes {
+            Some(source) => load_routes(source, &self.http).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Probes the selected panels and returns the sweep to record. A route table that cannot
+    /// be fetched leaves stage 1 unchecked with a warning (the backend may be down, which the
+    /// panels' verdicts will say); one that is unreadable or malformed is an error.
+    pub async fn sweep(
+        &self,
+        selection: Selection,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Swept, SweepError> {
+        let panels = select(&self.registry, &selection)?;
+        let base_url = self
+            .target
+            .base_url
+            .as_deref()
+            .ok_or(SweepError::NoBaseUrl)?;
+        let env = SweepEnv {
+            env: &*self.env,
+            base_url: Some(base_url),
+        };
+        let mut warnings = Vec::new();
+        let routes = match self.routes().await {
+            Ok(table) => table,
+            Err(e @ RouteLoadError::Fetch(..)) => {
+                warnings.push(format!("{e}; coherency (stage 1) is unchecked this sweep"));
+                None
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let planned = plan(&self.registry, panels, base_url, &env)?;
+        let started_at = Timestamp::now();
+        let result = run(
+            &*self.probe,
+            &planned,
+            routes.as_ref(),
+            &self.options,
+            progress,
+        )
+        .await;
+        let finished_at = Timestamp::now();
+        let records = planned
+            .panels
+            .iter()
+            .zip(result.verdicts)
+            .map(|(panel, verdict)| PanelRecord::new(panel, verdict))
+            .collect();
+        Ok(Swept {
+            sweep: NewSweep {
+                started_at,
+                finished_at,
+                selection,
+                records,
+            },
+            requests: result.requests,
+            attempts: result.attempts,
+            elapsed: result.elapsed,
+            routes: routes.as_ref().map(|r| r.routes().len()),
+            warnings,
+        })
+    }
+
+    /// Stage 1 alone, for `--offline`: panels the table already blocks are gaps; the rest are
+    /// listed as not probed. Nothing is sent but the route table's fetch.
+    pub async fn offline(&self, selection: Selection) -> Result<Swept, SweepError> {
+        let panels = select(&self.registry, &selection)?;
+        let routes = self.routes().await?.ok_or(SweepError::NoRouteTable)?;
+        let now = Timestamp::now();
+        Ok(Swept {
+            sweep: NewSweep {
+                started_at: now,
+                finished_at: now,
+                selection,
+                records: panels
+                    .iter()
+                    .map(|p| PanelRecord::new(p, classify(p, None, Some(&routes))))
+                    .collect(),
+            },
+            requests: 0,
+            attempts: 0,
+            elapsed: Duration::ZERO,
+            routes: Some(routes.routes().len()),
+            warnings: Vec::new(),
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    use async_trait::async_trait;
-    use hisar_core::{Registry, Response, Status, TransportErrorKind};
-    use serde_json::json;
-
     use super::*;
-    use crate::plan::plan;
 
-    /// Answers by URL from a script; counts calls.
-    struct Scripted {
-        calls: AtomicUsize,
-        flaky: AtomicUsize,
-        log: Mutex<Vec<String>>,
-    }
+    const REGISTRY: &str = "version: 1\ndomains: [{code: OVR, name: O}, {code: LOG, name: L}]\ndefaults: {class: evidence}\npanels:\n  - {id: OVR-A-B-O1, capability: a.a, endpoint: /a}\n  - {id: LOG-REC-SYS-O2, capability: a.b, endpoint: /b}\n  - {id: OVR-A-B-O2, capability: a.c, endpoint: /c}\n";
 
-    #[async_trait]
-    impl Probe for Scripted {
-        async fn probe(&self, request: &ProbeRequest) -> Observation {
-            let n = self.calls.fetch_add(1, Ordering::SeqCst);
-            self.log.lock().unwrap().push(request.url.clone());
-            if request.url.ends_with("/flaky") && self.flaky.fetch_add(1, Ordering::SeqCst) == 0 {
-                return Observation::failed(TransportErrorKind::Reset, "reset by peer");
-            }
-            if request.url.ends_with("/down") {
-                return Observation::failed(TransportErrorKind::Refused, "refused");
-            }
-            if request.url.ends_with("/busy") {
-                return Observation::answered(Response::json(503, json!({})));
-            }
-            // Later requests answer sooner, so completion order differs from plan order.
-            tokio::time::sleep(Duration::from_millis(20u64.saturating_sub(n as u64 * 5))).await;
-            Observation::answered(Response::json(200, json!({"items": []})))
-        }
-    }
-
-    #[tokio::test]
-    async fn results_keep_registry_order_and_retries_count() {
-        let reg = Registry::from_yaml(
-            "version: 1\ndomains: [{code: A, name: A}]\ndefaults: {class: evidence}\npanels:\n  - {id: A-B-C-O1, capability: a.a, endpoint: /a}\n  - {id: A-B-C-O2, capability: a.b, endpoint: /flaky}\n  - {id: A-B-C-O3, capability: a.c, endpoint: /down}\n  - {id: A-B-C-O4, capability: a.d, endpoint: /a}\n  - {id: A-B-C-O5, capability: a.e, endpoint: /busy}\n",
-            "r",
-        )
-        .unwrap();
-        let plan = plan(
-            &reg,
-            reg.panels.iter().collect(),
-            "http://x",
-            &BTreeMap::<String, String>::new(),
-            None,
-        )
-        .unwrap();
-        let probe = Scripted {
-            calls: AtomicUsize::new(0),
-            flaky: AtomicUsize::new(0),
-            log: Mutex::new(Vec::new()),
+    #[test]
+    fn selection() {
+        let reg = Registry::from_yaml(REGISTRY, "r").unwrap();
+        assert_eq!(select(&reg, &Selection::default()).unwrap().len(), 3);
+        let by_domain = Selection {
+            domains: vec!["OVR".into()],
+            panels: vec!["LOG-REC-SYS-O2".into()],
         };
-        let options = SweepOptions {
-            jobs: 4,
-            retries: 2,
-            backoff: Duration::from_millis(1),
-            ..SweepOptions::default()
+        let ids: Vec<&str> = select(&reg, &by_domain)
+            .unwrap()
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect();
+        assert_eq!(ids, ["OVR-A-B-O1", "LOG-REC-SYS-O2", "OVR-A-B-O2"]);
+        let bad = Selection {
+            panels: vec!["log-rec-sys-o2".into()],
+            domains: vec![],
         };
-        let seen = Mutex::new(Vec::new());
-        let result = run(&probe, &plan, None, &options, &|done, total| {
-            seen.lock().unwrap().push((done, total));
-        })
-        .await;
-        let statuses: Vec<Status> = result.verdicts.iter().map(Verdict::status).collect();
         assert_eq!(
-            statuses,
-            [
-                Status::Bound,
-                Status::Bound,
-                Status::Unverified,
-                Status::Bound,
-                Status::Unverified
-            ]
+            select(&reg, &bad).unwrap_err().to_string(),
+            "unknown panel `log-rec-sys-o2` (did you mean `LOG-REC-SYS-O2`?)"
         );
-        assert_eq!(result.requests, 4, "/a is sent once for two panels");
-        // /a once, /flaky twice (reset then ok), /down three times, /busy three times.
-        assert_eq!(result.attempts, 9);
-        assert_eq!(probe.calls.load(Ordering::SeqCst), 9);
-        assert_eq!(result.verdicts[2].evidence.retries, 2);
-        assert_eq!(seen.lock().unwrap().last(), Some(&(4, 4)));
+        let bad = Selection {
+            panels: vec![],
+            domains: vec!["XYZ".into()],
+        };
+        assert_eq!(
+            select(&reg, &bad).unwrap_err().to_string(),
+            "unknown domain `XYZ`; the registry declares OVR, LOG"
+        );
     }
 }

@@ -1,0 +1,219 @@
+//! Running a planned sweep: bounded concurrency, retries with exponential backoff, and classification
+//! as each answer arrives, so bodies are dropped as soon as their panels are judged.
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use hisar_core::{Observation, RouteTable, TRANSIENT_STATUSES, Transport, Verdict, classify};
+
+use crate::plan::SweepPlan;
+use crate::probe::{Probe, ProbeRequest};
+
+/// How a sweep runs.
+#[derive(Debug, Clone)]
+pub struct SweepOptions {
+    /// Requests in flight at once (`--jobs`).
+    pub jobs: usize,
+    /// Retries for transport failures and transient statuses (`--retry`).
+    pub retries: u32,
+    /// First backoff; it doubles on each retry.
+    pub backoff: Duration,
+    /// Longest wait honoured from a `Retry-After` header.
+    pub max_retry_after: Duration,
+}
+
+impl Default for SweepOptions {
+    fn default() -> Self {
+        Self {
+            jobs: crate::defaults::JOBS,
+            retries: crate::defaults::RETRIES,
+            backoff: Duration::from_millis(200),
+            max_retry_after: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The outcome of a sweep.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    /// One verdict per planned panel, in plan (registry) order.
+    pub verdicts: Vec<Verdict>,
+    /// Unique requests sent.
+    pub requests: usize,
+    /// Attempts made, retries included.
+    pub attempts: usize,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// Runs a sweep. `progress` is called with (requests done, requests planned).
+pub async fn run(
+    probe: &dyn Probe,
+    plan: &SweepPlan<'_>,
+    routes: Option<&RouteTable>,
+    options: &SweepOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> RunResult {
+    let started = Instant::now();
+    let total = plan.requests.len();
+    let mut verdicts: Vec<Option<Verdict>> = vec![None; plan.panels.len()];
+    let mut attempts = 0;
+    let mut done = 0;
+    progress(0, total);
+    let mut queue = plan.requests.iter().enumerate();
+    let mut in_flight = FuturesUnordered::new();
+    for (i, planned) in queue.by_ref().take(options.jobs.max(1)) {
+        in_flight.push(probe_one(probe, i, &planned.request, options));
+    }
+    while let Some((i, observation)) = in_flight.next().await {
+        if let Some((next, planned)) = queue.next() {
+            in_flight.push(probe_one(probe, next, &planned.request, options));
+        }
+        attempts += observation.retries as usize + 1;
+        for &panel in &plan.requests[i].panels {
+            verdicts[panel] = Some(classify(plan.panels[panel], Some(&observation), routes));
+        }
+        done += 1;
+        progress(done, total);
+    }
+    RunResult {
+        verdicts: verdicts
+            .into_iter()
+            .map(|v| v.expect("every panel has a request"))
+            .collect(),
+        requests: total,
+        attempts,
+        elapsed: started.elapsed(),
+    }
+}
+
+async fn probe_one(
+    probe: &dyn Probe,
+    index: usize,
+    request: &ProbeRequest,
+    options: &SweepOptions,
+) -> (usize, Observation) {
+    (index, probe_with_retries(probe, request, options).await)
+}
+
+/// Sends a request, retrying transport failures and transient statuses with exponential
+/// backoff (honouring `Retry-After` up to a limit).
+pub async fn probe_with_retries(
+    probe: &dyn Probe,
+    request: &ProbeRequest,
+    options: &SweepOptions,
+) -> Observation {
+    let mut attempt = 0;
+    loop {
+        let mut observation = probe.probe(request).await;
+        observation.retries = attempt;
+        let (retry, retry_after) = match &observation.transport {
+            Transport::Failed(_) => (true, None),
+            Transport::Answered(r) if TRANSIENT_STATUSES.contains(&r.status) => (
+                true,
+                r.header("retry-after")
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs),
+            ),
+            Transport::Answered(_) => (false, None),
+        };
+        if !retry || attempt >= options.retries {
+            return observation;
+        }
+        let backoff = options.backoff.saturating_mul(1 << attempt.min(16));
+        let wait = retry_after.map_or(backoff, |ra| ra.min(options.max_retry_after).max(backoff));
+        tokio::time::sleep(wait).await;
+        attempt += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use async_trait::async_trait;
+    use hisar_core::{Registry, Response, Status, TransportErrorKind};
+    use serde_json::json;
+
+    use super::*;
+    use crate::plan::plan;
+
+    /// Answers by URL from a script; counts calls.
+    struct Scripted {
+        calls: AtomicUsize,
+        flaky: AtomicUsize,
+        log: Mutex<Vec<String>>,
+    }
+
+    #[async_trait]
+    impl Probe for Scripted {
+        async fn probe(&self, request: &ProbeRequest) -> Observation {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst);
+            self.log.lock().unwrap().push(request.url.clone());
+            if request.url.ends_with("/flaky") && self.flaky.fetch_add(1, Ordering::SeqCst) == 0 {
+                return Observation::failed(TransportErrorKind::Reset, "reset by peer");
+            }
+            if request.url.ends_with("/down") {
+                return Observation::failed(TransportErrorKind::Refused, "refused");
+            }
+            if request.url.ends_with("/busy") {
+                return Observation::answered(Response::json(503, json!({})));
+            }
+            // Later requests answer sooner, so completion order differs from plan order.
+            tokio::time::sleep(Duration::from_millis(20u64.saturating_sub(n as u64 * 5))).await;
+            Observation::answered(Response::json(200, json!({"items": []})))
+        }
+    }
+
+    #[tokio::test]
+    async fn results_keep_registry_order_and_retries_count() {
+        let reg = Registry::from_yaml(
+            "version: 1\ndomains: [{code: A, name: A}]\ndefaults: {class: evidence}\npanels:\n  - {id: A-B-C-O1, capability: a.a, endpoint: /a}\n  - {id: A-B-C-O2, capability: a.b, endpoint: /flaky}\n  - {id: A-B-C-O3, capability: a.c, endpoint: /down}\n  - {id: A-B-C-O4, capability: a.d, endpoint: /a}\n  - {id: A-B-C-O5, capability: a.e, endpoint: /busy}\n",
+            "r",
+        )
+        .unwrap();
+        let plan = plan(
+            &reg,
+            reg.panels.iter().collect(),
+            "http://x",
+            &BTreeMap::<String, String>::new(),
+        )
+        .unwrap();
+        let probe = Scripted {
+            calls: AtomicUsize::new(0),
+            flaky: AtomicUsize::new(0),
+            log: Mutex::new(Vec::new()),
+        };
+        let options = SweepOptions {
+            jobs: 4,
+            retries: 2,
+            backoff: Duration::from_millis(1),
+            ..SweepOptions::default()
+        };
+        let seen = Mutex::new(Vec::new());
+        let result = run(&probe, &plan, None, &options, &|done, total| {
+            seen.lock().unwrap().push((done, total));
+        })
+        .await;
+        let statuses: Vec<Status> = result.verdicts.iter().map(Verdict::status).collect();
+        assert_eq!(
+            statuses,
+            [
+                Status::Bound,
+                Status::Bound,
+                Status::Unverified,
+                Status::Bound,
+                Status::Unverified
+            ]
+        );
+        assert_eq!(result.requests, 4, "/a is sent once for two panels");
+        // /a once, /flaky twice (reset then ok), /down three times, /busy three times.
+        assert_eq!(result.attempts, 9);
+        assert_eq!(probe.calls.load(Ordering::SeqCst), 9);
+        assert_eq!(result.verdicts[2].evidence.retries, 2);
+        assert_eq!(seen.lock().unwrap().last(), Some(&(4, 4)));
+    }
+}
