@@ -34,7 +34,6 @@ fn bench(c: &mut Criterion) {
                 registry.panels.iter().collect(),
                 "http://127.0.0.1:8000",
                 &env,
-                None,
             )
         });
     });

@@ -1,11 +1,10 @@
 //! Command-line arguments.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use hisar_core::history::FailOn;
-use hisar_core::{GapCode, Status};
+use hisar_core::{FailOn, GapCode, HumanDuration, Status};
+use hisar_probe::defaults;
 
 /// Prove, from live evidence, which panels of a UI the backend really serves.
 #[derive(Debug, Parser)]
@@ -93,10 +92,6 @@ pub(crate) struct OutputArgs {
     pub(crate) html: Option<PathBuf>,
 }
 
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
-    hisar_core::parse_duration(text)
-}
-
 #[derive(Debug, Clone, Args)]
 pub(crate) struct ProbeArgs {
     /// The backend's base URL (default: the registry's `backend.base_url`).
@@ -107,21 +102,21 @@ pub(crate) struct ProbeArgs {
         long,
         short = 'j',
         env = "HISAR_JOBS",
-        default_value_t = 16,
+        default_value_t = defaults::JOBS,
         value_name = "N"
     )]
     pub(crate) jobs: usize,
     /// Time allowed to connect.
-    #[arg(long, env = "HISAR_CONNECT_TIMEOUT", default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
-    pub(crate) connect_timeout: Duration,
+    #[arg(long, env = "HISAR_CONNECT_TIMEOUT", default_value_t = HumanDuration(defaults::CONNECT_TIMEOUT), value_name = "DURATION")]
+    pub(crate) connect_timeout: HumanDuration,
     /// Time allowed per request (default: the registry's `defaults.timeout`, else 10s).
-    #[arg(long, env = "HISAR_MAX_TIME", value_parser = parse_duration, value_name = "DURATION")]
-    pub(crate) max_time: Option<Duration>,
+    #[arg(long, env = "HISAR_MAX_TIME", value_name = "DURATION")]
+    pub(crate) max_time: Option<HumanDuration>,
     /// Retries for transport failures and 429/502/503/504, with exponential backoff.
-    #[arg(long, env = "HISAR_RETRY", default_value_t = 2, value_name = "N")]
+    #[arg(long, env = "HISAR_RETRY", default_value_t = defaults::RETRIES, value_name = "N")]
     pub(crate) retry: u32,
     /// Largest body read, in bytes; larger bodies fail the contract.
-    #[arg(long, default_value_t = 8 * 1024 * 1024, value_name = "BYTES")]
+    #[arg(long, env = "HISAR_MAX_BODY", default_value_t = defaults::MAX_BODY, value_name = "BYTES")]
     pub(crate) max_body: usize,
     /// Route table: an OpenAPI 3 document or a {path: [methods]} map, as a file or a URL
     /// (default: the registry's `backend.routes`).
@@ -269,8 +264,8 @@ pub(crate) struct ServeArgs {
     )]
     pub(crate) listen: String,
     /// Sweep on a schedule (off by default).
-    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
-    pub(crate) every: Option<Duration>,
+    #[arg(long, value_name = "DURATION")]
+    pub(crate) every: Option<HumanDuration>,
     /// The environment variable holding the API token for mutating routes.
     #[arg(long, default_value = "HISAR_TOKEN", value_name = "NAME")]
     pub(crate) token_env: String,

@@ -9,7 +9,7 @@ use anyhow::{Context as _, anyhow};
 use hisar_core::history::SweepRecord;
 use hisar_core::{Env, Registry};
 use hisar_report::{Report, write_html, write_json, write_junit, write_markdown};
-use hisar_server::store::{HistoryStore, SqliteStore};
+use hisar_store::{HistoryStore, SqliteStore};
 use jiff::civil::Date;
 
 use crate::args::OutputArgs;

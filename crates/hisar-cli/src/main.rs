@@ -4,6 +4,7 @@ mod args;
 mod commands;
 mod context;
 mod exit;
+mod settings;
 mod ui;
 
 use std::process::ExitCode;

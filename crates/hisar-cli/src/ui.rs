@@ -23,6 +23,11 @@ impl Ui {
         Self { color, terminal }
     }
 
+    /// Whether output for people is coloured.
+    pub(crate) fn is_color(self) -> bool {
+        self.color
+    }
+
     /// Whether stderr is a terminal (for the progress bar).
     pub(crate) fn is_terminal(self) -> bool {
         self.terminal

@@ -126,3 +126,21 @@ impl fmt::Display for RegistryError {
         Ok(())
     }
 }
+
+/// A duration that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DurationError {
+    /// Nothing was given.
+    #[error("empty duration")]
+    Empty,
+    /// Not numbers followed by units.
+    #[error("invalid duration `{0}`: expected such as 500ms, 10s, 2m, 1h or 7d")]
+    Syntax(String),
+    /// A number too large.
+    #[error("invalid duration `{0}`: number too large")]
+    TooLarge(String),
+    /// An unknown unit.
+    #[error("invalid duration `{0}`: unknown unit `{1}` (use ms, s, m, h or d)")]
+    Unit(String, String),
+}

@@ -60,8 +60,8 @@ pub mod yaml;
 
 pub use classify::{TRANSIENT_STATUSES, classify};
 pub use error::{
-    Diagnostic, EndpointError, IdError, InvariantError, RegistryError, RouteTableError,
-    TemplateError,
+    Diagnostic, DurationError, EndpointError, IdError, InvariantError, RegistryError,
+    RouteTableError, TemplateError,
 };
 pub use fixes::{PriorityFixes, priority_fixes};
 pub use history::{Change, ChangeKind, Ledger, SweepRecord, TrackerState};
@@ -78,7 +78,7 @@ pub use observation::{
 pub use policy::{FailOn, GatePolicy, TrustPolicy, Waiver};
 pub use registry::{Backend, Defaults, NO_AUTH, Registry, TrackerText};
 pub use routes::{NearKind, Route, RouteCheck, RouteTable};
-pub use time::{is_rfc3339, parse_duration, parse_rfc3339};
+pub use time::HumanDuration;
 pub use verdict::{
     CoherencyCheck, Evidence, Finding, Gap, GapCode, Outcome, Stage, Status, Verdict,
 };

@@ -6,7 +6,6 @@ use std::time::Duration;
 use jiff::civil::Date;
 
 use crate::error::{Diagnostic, RegistryError};
-use crate::policy::{GatePolicy, TrustPolicy, Waiver};
 use crate::id::{CapabilityId, DomainCode, PanelId};
 use crate::index::IdIndex;
 use crate::interpolate::Template;
@@ -15,6 +14,7 @@ use crate::model::{
     Aggregation, AuthMode, BodyKind, CapabilityDecl, DeclaredStatus, Domain, Endpoint, Panel,
     PanelClass, ProvenanceRequirement,
 };
+use crate::policy::{GatePolicy, TrustPolicy, Waiver};
 use crate::time::parse_duration;
 use crate::verdict::GapCode;
 use crate::yaml::{self, Located, Node};

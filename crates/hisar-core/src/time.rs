@@ -1,11 +1,63 @@
-//! Strict RFC 3339 parsing. The core never reads the clock: times are passed in.
+//! Strict RFC 3339 parsing and human durations. The core never reads the clock: times are
+//! passed in.
 
+use std::fmt;
+use std::str::FromStr;
 use std::time::Duration;
 
 use jiff::Timestamp;
 
+use crate::error::DurationError;
+
+/// A duration as people write it: `10s`, `500ms`, `2m`, `1h30m`, `7d`; a bare number means
+/// seconds. It prints back in the same form, largest units first.
+///
+/// ```
+/// use std::time::Duration;
+/// use hisar_core::HumanDuration;
+/// let d: HumanDuration = "1m30s".parse().unwrap();
+/// assert_eq!(d.0, Duration::from_secs(90));
+/// assert_eq!(d.to_string(), "1m30s");
+/// assert_eq!(HumanDuration(Duration::from_millis(250)).to_string(), "250ms");
+/// assert!("soon".parse::<HumanDuration>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct HumanDuration(pub Duration);
+
+impl FromStr for HumanDuration {
+    type Err = DurationError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        parse_duration(text).map(HumanDuration)
+    }
+}
+
+impl fmt::Display for HumanDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut millis = self.0.as_millis();
+        if millis == 0 {
+            return f.write_str("0s");
+        }
+        for (unit, size) in [
+            ("d", 86_400_000),
+            ("h", 3_600_000),
+            ("m", 60_000),
+            ("s", 1000),
+        ] {
+            if millis >= size {
+                write!(f, "{}{unit}", millis / size)?;
+                millis %= size;
+            }
+        }
+        if millis > 0 {
+            write!(f, "{millis}ms")?;
+        }
+        Ok(())
+    }
+}
+
 /// Parses an RFC 3339 `date-time` (with `T`, `t` or a space, and `Z` or an offset).
-pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
+pub(crate) fn parse_rfc3339(text: &str) -> Option<Timestamp> {
     let b = text.as_bytes();
     if b.len() < 20 || !is_full_date(&b[..10]) || !matches!(b[10], b'T' | b't' | b' ') {
         return None;
@@ -41,7 +93,7 @@ pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
 }
 
 /// Whether `text` is an RFC 3339 `date-time` or `full-date` naming a real day.
-pub fn is_rfc3339(text: &str) -> bool {
+pub(crate) fn is_rfc3339(text: &str) -> bool {
     if text.len() == 10 {
         return is_full_date(text.as_bytes()) && text.parse::<jiff::civil::Date>().is_ok();
     }
@@ -62,18 +114,10 @@ fn digits(b: &[u8]) -> bool {
 }
 
 /// Parses a duration such as `10s`, `500ms`, `2m`, `1h30m` or `7d`. A bare number means seconds.
-///
-/// ```
-/// use std::time::Duration;
-/// use hisar_core::parse_duration;
-/// assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
-/// assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
-/// assert!(parse_duration("soon").is_err());
-/// ```
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err("empty duration".to_owned());
+        return Err(DurationError::Empty);
     }
     if let Ok(secs) = text.parse::<u64>() {
         return Ok(Duration::from_secs(secs));
@@ -87,13 +131,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             .take_while(u8::is_ascii_alphabetic)
             .count();
         if digits == 0 || unit_len == 0 {
-            return Err(format!(
-                "invalid duration `{text}`: expected such as 500ms, 10s, 2m, 1h or 7d"
-            ));
+            return Err(DurationError::Syntax(text.to_owned()));
         }
         let n: u64 = rest[..digits]
             .parse()
-            .map_err(|_| format!("invalid duration `{text}`: number too large"))?;
+            .map_err(|_| DurationError::TooLarge(text.to_owned()))?;
         let unit = match &rest[digits..digits + unit_len] {
             "ms" => Duration::from_millis(n),
             "s" => Duration::from_secs(n),
@@ -101,9 +143,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             "h" => Duration::from_secs(n.saturating_mul(3600)),
             "d" => Duration::from_secs(n.saturating_mul(86_400)),
             other => {
-                return Err(format!(
-                    "invalid duration `{text}`: unknown unit `{other}` (use ms, s, m, h or d)"
-                ));
+                return Err(DurationError::Unit(text.to_owned(), other.to_owned()));
             }
         };
         total = total.saturating_add(unit);
@@ -130,6 +170,17 @@ mod tests {
         for bad in ["", "s", "10x", "1.5s", "-1s", "10 s"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn durations_print_back() {
+        for text in ["0s", "10s", "250ms", "1m30s", "7d", "1h2m3s4ms"] {
+            assert_eq!(text.parse::<HumanDuration>().unwrap().to_string(), text);
+        }
+        assert_eq!(
+            "10x".parse::<HumanDuration>().unwrap_err().to_string(),
+            "invalid duration `10x`: unknown unit `x` (use ms, s, m, h or d)"
+        );
     }
 
     #[test]

@@ -143,6 +143,37 @@ impl DemoBackend {
             .with_state(self.clone())
     }
 
+    /// The OpenAPI document the backend serves at `/openapi.json`: its shipped routes now.
+    pub fn openapi(&self) -> Value {
+        let s = self
+            .inner
+            .state
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut paths = serde_json::Map::new();
+        let mut order: Vec<usize> = (0..self.inner.routes.len()).collect();
+        order.sort_by_key(|&i| self.inner.routes[i].path);
+        for i in order {
+            let (route, state) = (&self.inner.routes[i], &s.routes[i]);
+            if !state.deployed {
+                continue;
+            }
+            let mut item = serde_json::Map::new();
+            for m in &state.methods {
+                item.insert(
+                    m.to_ascii_lowercase(),
+                    json!({"summary": format!("{m} {}", route.path), "responses": {"200": {"description": "OK"}}}),
+                );
+            }
+            paths.insert(route.path.to_owned(), Value::Object(item));
+        }
+        json!({
+            "openapi": "3.1.0",
+            "info": {"title": "AOS demo backend", "version": "2026.01.15"},
+            "paths": paths,
+        })
+    }
+
     /// Every route path the backend knows, shipped or planned.
     pub fn paths(&self) -> Vec<&'static str> {
         self.inner.routes.iter().map(|r| r.path).collect()
@@ -399,34 +430,7 @@ async fn dispatch_to(
 }
 
 async fn openapi(State(demo): State<DemoBackend>) -> Response {
-    let s = demo
-        .inner
-        .state
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let mut paths = serde_json::Map::new();
-    let mut order: Vec<usize> = (0..demo.inner.routes.len()).collect();
-    order.sort_by_key(|&i| demo.inner.routes[i].path);
-    for i in order {
-        let (route, state) = (&demo.inner.routes[i], &s.routes[i]);
-        if !state.deployed {
-            continue;
-        }
-        let mut item = serde_json::Map::new();
-        for m in &state.methods {
-            item.insert(
-                m.to_ascii_lowercase(),
-                json!({"summary": format!("{m} {}", route.path), "responses": {"200": {"description": "OK"}}}),
-            );
-        }
-        paths.insert(route.path.to_owned(), Value::Object(item));
-    }
-    axum::Json(json!({
-        "openapi": "3.1.0",
-        "info": {"title": "AOS demo backend", "version": "2026.01.15"},
-        "paths": paths,
-    }))
-    .into_response()
+    axum::Json(demo.openapi()).into_response()
 }
 
 #[cfg(test)]

@@ -122,14 +122,14 @@ use std::fmt;
 
 use serde::Serialize;
 
-use hisar_core::{CapabilityId, PanelId};
 use crate::draft::{CapabilityDraft, PanelDraft, RegistryDraft};
 use crate::tracker::derive_capability;
-use hisar_core::Template;
-use hisar_core::{Endpoint, PanelClass};
 use hisar_core::NO_AUTH;
-use hisar_core::{Route, RouteCheck, RouteTable};
+use hisar_core::Template;
 use hisar_core::yaml::{self, Located, Node};
+use hisar_core::{CapabilityId, PanelId};
+use hisar_core::{Endpoint, PanelClass};
+use hisar_core::{Route, RouteCheck, RouteTable};
 
 #[cfg(test)]
 mod tests;

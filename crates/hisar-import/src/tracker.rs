@@ -9,9 +9,9 @@
 use std::collections::BTreeMap;
 
 use crate::draft::{CapabilityDraft, PanelDraft, RegistryDraft};
+use hisar_core::{DomainCode, PanelId};
 use hisar_core::{Endpoint, PanelClass};
 use hisar_core::{GapCode, Segment, Status};
-use hisar_core::{DomainCode, PanelId};
 
 /// One panel row of the tracker.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -62,4 +62,4 @@ pub use plan::{PlannedRequest, SweepPlan, plan};
 pub use probe::{Probe, ProbeRequest, Secret};
 pub use routes::{RouteLoadError, RouteSource, load_routes};
 pub use run::{RunResult, SweepOptions, probe_with_retries, run};
-pub use sweep::{SelectionError, SweepError, Swept, Sweeper, Target, is_degraded, select};
+pub use sweep::{SelectionError, SweepError, Sweeper, Swept, Target, is_degraded, select};

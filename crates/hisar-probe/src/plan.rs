@@ -96,12 +96,7 @@ pub fn plan<'r>(
     })
 }
 
-fn build_request(
-    registry: &Registry,
-    panel: &Panel,
-    url: String,
-    env: &dyn Env,
-) -> ProbeRequest {
+fn build_request(registry: &Registry, panel: &Panel, url: String, env: &dyn Env) -> ProbeRequest {
     let mut headers: Vec<(String, Secret)> = Vec::new();
     let mut missing = Vec::new();
     let auth_headers = registry

@@ -1,32 +1,65 @@
-//! `hisar-server`: HISAR's service side.
+//! `hisar-server`: `hisar serve`, the tracker as a service.
 //!
-//! - [`demo`]: the embedded demo backend that `hisar demo` sweeps, an axum router behaving as
-//!   the reference backend did, with its bundled 87-panel registry.
-//! - [`store`]: the history store shared by the CLI and the service (SQLite).
-//! - [`sweeper`]: one sweep from selection to record, shared by the CLI and the service.
-//! - [`service`]: `hisar serve`, the tracker as a service: API, dashboard, render plan, metrics.
-//! - [`net`]: serving a router on a socket until stopped.
+//! [`router`] builds the axum router from an [`AppState`] holding `Arc<dyn …>` handles: the
+//! history store ([`hisar_store::HistoryStore`]) and the sweep runner ([`SweepRunner`],
+//! implemented by `hisar-probe`'s [`Sweeper`](hisar_probe::Sweeper)). Routes:
+//!
+//! - `GET /` the HTML dashboard (`?domain=&code=` filter the gaps), `GET /tracker.md`;
+//! - `GET /api/v1/panels` (`?domain=&status=&gap=`), `GET /api/v1/panels/{id}` (with history),
+//!   `GET /api/v1/gaps`, `GET /api/v1/fixes`, `GET /api/v1/sweeps`, `GET /api/v1/sweeps/{id}`,
+//!   `GET /api/v1/render-plan`, `GET /api/v1/openapi.json`;
+//! - `POST /api/v1/sweeps` (`{panels, domains}` optional): 202 with the sweep id; needs
+//!   `Authorization: Bearer <token>`; refused (403) when no token is configured; 409 with the
+//!   running sweep's id while one runs;
+//! - `GET /healthz`, `GET /metrics` (Prometheus text).
+//!
+//! Responses never carry credentials or the token. What the service does is logged with
+//! `tracing`; [`net`] serves a router on a socket until stopped.
 //!
 //! # Example
 //!
 //! ```
-//! use hisar_server::demo::{DemoBackend, DEMO_REGISTRY};
-//! let registry = hisar_core::Registry::from_yaml(DEMO_REGISTRY, "demo.yaml").unwrap();
-//! assert_eq!(registry.panels.len(), 87);
+//! use std::sync::Arc;
+//! use async_trait::async_trait;
+//! use axum::body::Body;
+//! use axum::http::Request;
+//! use hisar_core::history::{NewSweep, Selection};
+//! use hisar_server::{AppState, SweepRunner, router};
+//! use tower::ServiceExt;
+//!
+//! struct Nothing;
+//! #[async_trait]
+//! impl SweepRunner for Nothing {
+//!     async fn sweep(&self, _: Selection) -> Result<NewSweep, String> {
+//!         Err("no backend in this example".into())
+//!     }
+//! }
+//!
+//! let registry = hisar_core::Registry::from_yaml(
+//!     "version: 1\ndomains: [{code: LOG, name: LOGS}]\npanels:\n  - {id: LOG-REC-SYS-O2, capability: logs.health, endpoint: /health, class: evidence}\n",
+//!     "hisar.yaml",
+//! ).unwrap();
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = hisar_store::SqliteStore::open_dir(dir.path()).unwrap();
+//! let state = AppState::new(registry, "hisar.yaml", Arc::new(store), Arc::new(Nothing), None);
 //! let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-//! rt.block_on(async {
-//!     let backend = DemoBackend::new("demo-key");
-//!     let running = backend.spawn().await.unwrap();
-//!     assert!(running.url().starts_with("http://127.0.0.1:"));
-//!     running.stop().await;
+//! let status = rt.block_on(async {
+//!     let request = Request::get("/healthz").body(Body::empty()).unwrap();
+//!     router(state).oneshot(request).await.unwrap().status()
 //! });
+//! assert_eq!(status, 200);
 //! ```
 
-pub mod demo;
+mod api;
 mod error;
+mod metrics;
 pub mod net;
-pub mod service;
-pub mod store;
-pub mod sweeper;
+mod runner;
+mod state;
 
-pub use error::Error;
+pub use api::{OPENAPI, router};
+pub use runner::SweepRunner;
+pub use state::{AppState, StartError};
+
+#[cfg(test)]
+mod tests;

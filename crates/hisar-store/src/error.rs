@@ -31,4 +31,3 @@ pub enum StoreError {
         reason: String,
     },
 }
-

@@ -234,13 +234,7 @@ impl SqliteStore {
             }
         }
         tx.commit().map_err(|e| self.err(e))?;
-        Ok(SweepRecord {
-            id,
-            started_at: sweep.started_at,
-            finished_at: sweep.finished_at,
-            selection: sweep.selection,
-            records: sweep.records,
-        })
+        Ok(SweepRecord::from_new(id, sweep))
     }
 
     fn load(&self, only: Option<u64>) -> Result<Vec<SweepRecord>, StoreError> {

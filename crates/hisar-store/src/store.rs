@@ -61,4 +61,3 @@ pub trait HistoryStore: Send + Sync {
     /// Stores a setting.
     fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
 }
-

@@ -3,18 +3,20 @@
 //! against it, and the tracker is written.
 
 use std::hash::{BuildHasher, RandomState};
-use std::time::Duration;
+use std::sync::Arc;
 
 use anyhow::anyhow;
-use hisar_core::Registry;
-use hisar_core::history::{FailOn, Selection};
-use hisar_server::demo::{DEMO_REGISTRY, DemoBackend};
+use hisar_core::history::Selection;
+use hisar_core::{FailOn, Registry};
+use hisar_demo::{DEMO_REGISTRY, DemoBackend};
+use hisar_probe::{HttpOptions, SweepOptions, Target};
 
-use crate::args::{DemoArgs, OutputArgs, ProbeArgs};
+use crate::args::{DemoArgs, OutputArgs};
 use crate::commands::serve;
-use crate::commands::sweep::{Job, execute};
+use crate::commands::sweep::execute;
 use crate::context::{Environment, write_atomic};
 use crate::exit::{Outcome, invalid};
+use crate::settings::{ProbeSettings, ServeSettings, SweepSettings};
 use crate::ui::Ui;
 
 /// The tracker's file name in the demo's output directory.
@@ -45,22 +47,18 @@ pub(crate) async fn demo(args: DemoArgs, ui: Ui) -> Outcome {
 
     let key = fresh_key();
     let backend = DemoBackend::new(key.clone());
-    let running = backend
-        .spawn()
+    let running = hisar_server::net::spawn(backend.router(), "127.0.0.1:0")
         .await
         .map_err(|e| invalid(anyhow!("start the demo backend: {e}")))?;
     ui.line(&format!("demo backend listening on {}", running.url()));
 
     let mut env = Environment::default();
-    env.set("AOS_API_KEY", key.clone());
-    let probe = ProbeArgs {
-        base_url: Some(running.url()),
-        jobs: 16,
-        connect_timeout: Duration::from_secs(5),
-        max_time: None,
-        retry: 2,
-        max_body: 8 * 1024 * 1024,
-        routes: None,
+    env.set("AOS_API_KEY", key);
+    let registry = Arc::new(registry);
+    let probe = ProbeSettings {
+        http: HttpOptions::default(),
+        run: SweepOptions::default(),
+        target: Target::resolve(&registry, out, &env, Some(running.url()), None),
     };
     let outputs = OutputArgs {
         tracker: Some(out.join(TRACKER_FILE)),
@@ -68,16 +66,16 @@ pub(crate) async fn demo(args: DemoArgs, ui: Ui) -> Outcome {
         junit: None,
         html: Some(out.join("dashboard.html")),
     };
-    let job = Job {
-        registry_path: &registry_path,
-        registry: &registry,
+    let job = SweepSettings {
+        registry_path: registry_path.clone(),
+        registry: Arc::clone(&registry),
+        env: env.clone(),
+        probe: probe.clone(),
         selection: Selection::default(),
-        probe: &probe,
         offline: false,
-        state: &state,
+        state: state.clone(),
         outputs,
         fail_on: FailOn::Regressed,
-        env,
         reuse_tracker: false,
     };
     let outcome = execute(job, ui).await;
@@ -86,18 +84,16 @@ pub(crate) async fn demo(args: DemoArgs, ui: Ui) -> Outcome {
         return outcome;
     }
     // Keep the backend and serve the dashboard on the demo's history.
-    let mut env = Environment::default();
-    env.set("AOS_API_KEY", key);
     let service = serve::start(
-        serve::ServiceSpec {
+        ServeSettings {
+            registry_path,
             registry,
-            registry_path: &registry_path,
-            probe: &probe,
-            state: &state,
-            listen: &args.listen,
+            env,
+            probe,
+            state,
+            listen: args.listen.clone(),
             every: None,
             token: std::env::var("HISAR_TOKEN").ok().filter(|t| !t.is_empty()),
-            env,
         },
         ui,
     )

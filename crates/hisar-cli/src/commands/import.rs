@@ -4,11 +4,11 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::anyhow;
-use hisar_core::import::aurora::{
+use hisar_import::aurora::{
     AuroraFile, AuroraSources, CAPABILITIES_DIR, INTENTS_DIR, OPENAPI_PATH, PLAN_PATH,
     SCENARIOS_DIR, import_aurora,
 };
-use hisar_core::import::tracker::parse_tracker;
+use hisar_import::tracker::parse_tracker;
 
 use crate::args::ImportCommand;
 use crate::context::write_atomic;

@@ -1,234 +1,101 @@
 //! `hisar sweep` and `hisar check`: probe, record, report, gate.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::anyhow;
-use hisar_core::history::{FailOn, Selection, SweepRecord, gate};
-use hisar_core::{Change, ChangeKind, Env, GapCode, Registry, RouteTable, Status};
-use hisar_probe::{HttpOptions, HttpProbe, SweepOptions};
+use hisar_core::history::{SweepRecord, derive, gate};
+use hisar_core::{Change, ChangeKind, GapCode, Status};
+use hisar_probe::SweepError;
 use hisar_report::{DomainRow, Report};
-use hisar_server::store::HistoryStore;
-use hisar_server::sweeper::{self, RouteLoadError, RouteSource, SweepSpec};
+use hisar_store::HistoryStore;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::args::{CheckArgs, OutputArgs, ProbeArgs, SweepArgs};
-use crate::context::{
-    Environment, load_history, load_registry, open_store, registry_dir, today, write_outputs,
-};
+use crate::args::{CheckArgs, SweepArgs};
+use crate::context::{load_history, open_store, today, write_outputs};
 use crate::exit::{Exit, Failure, Outcome, invalid, usage};
+use crate::settings::SweepSettings;
 use crate::ui::Ui;
-use hisar_core::history::derive;
 
 /// The setting that remembers the tracker file, so `check` can update it.
 const TRACKER_SETTING: &str = "tracker";
 
-/// One sweep to run.
-pub(crate) struct Job<'a> {
-    pub(crate) registry_path: &'a Path,
-    pub(crate) registry: &'a Registry,
-    pub(crate) selection: Selection,
-    pub(crate) probe: &'a ProbeArgs,
-    pub(crate) offline: bool,
-    pub(crate) state: &'a Path,
-    pub(crate) outputs: OutputArgs,
-    pub(crate) fail_on: FailOn,
-    pub(crate) env: Environment,
-    /// `check`: when no tracker is named, update the one the last sweep wrote.
-    pub(crate) reuse_tracker: bool,
-}
-
 pub(crate) async fn sweep(args: SweepArgs, ui: Ui) -> Outcome {
-    let selection = Selection {
-        panels: args.panels,
-        domains: args.domains,
-    };
-    run(
-        &args.registry.registry,
-        &args.probe,
-        selection,
-        args.offline,
-        &args.state.state,
-        args.outputs,
-        args.gate.fail_on,
-        false,
-        ui,
-    )
-    .await
+    execute(SweepSettings::sweep(args)?, ui).await
 }
 
 pub(crate) async fn check(args: CheckArgs, ui: Ui) -> Outcome {
-    let selection = Selection {
-        panels: args.panels,
-        domains: Vec::new(),
-    };
-    run(
-        &args.registry.registry,
-        &args.probe,
-        selection,
-        false,
-        &args.state.state,
-        args.outputs,
-        args.gate.fail_on,
-        true,
-        ui,
-    )
-    .await
+    execute(SweepSettings::check(args)?, ui).await
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the flags of sweep and check, passed through once"
-)]
-async fn run(
-    registry_path: &Path,
-    probe: &ProbeArgs,
-    selection: Selection,
-    offline: bool,
-    state: &Path,
-    outputs: OutputArgs,
-    fail_on: FailOn,
-    reuse_tracker: bool,
-    ui: Ui,
-) -> Outcome {
-    let registry = load_registry(registry_path)?;
-    let job = Job {
-        registry_path,
-        registry: &registry,
-        selection,
-        probe,
-        offline,
-        state,
-        outputs,
-        fail_on,
-        env: Environment::default(),
-        reuse_tracker,
-    };
-    execute(job, ui).await
+/// Bad input is exit 2; everything else that stops a sweep before it probes is too.
+fn sweep_failure(e: SweepError) -> Failure {
+    usage(e)
 }
 
-fn http_options(probe: &ProbeArgs, registry: &Registry) -> HttpOptions {
-    HttpOptions {
-        connect_timeout: probe.connect_timeout,
-        max_time: probe
-            .max_time
-            .or(registry.defaults.timeout)
-            .unwrap_or(Duration::from_secs(10)),
-        max_body: probe.max_body,
-        ..HttpOptions::default()
-    }
-}
-
-/// Runs a sweep (or an offline check), records it, writes reports and applies the gate.
-pub(crate) async fn execute(mut job: Job<'_>, ui: Ui) -> Outcome {
-    let registry = job.registry;
+/// Runs a sweep (or an offline check), records it, writes reports and applies the gate:
+/// settings → `hisar_probe` sweep → store → history → report → gate.
+pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
+    let registry = &*job.registry;
     // Fail on a bad selection before touching the network or the state.
-    sweeper::select(registry, &job.selection).map_err(usage)?;
-    let http = HttpProbe::new(http_options(job.probe, registry)).map_err(invalid)?;
-
-    let base_url = job
+    hisar_probe::select(registry, &job.selection).map_err(usage)?;
+    let sweeper = job
         .probe
-        .base_url
-        .clone()
-        .or_else(|| {
-            registry
-                .backend
-                .base_url
-                .as_ref()
-                .map(|t| t.resolve(&job.env).value)
-        })
-        .filter(|u| !u.is_empty());
-    if let Some(url) = &base_url {
-        job.env.set("HISAR_BASE_URL", url.trim_end_matches('/'));
-    }
-    let routes = load_route_table(&job, &http, ui).await?;
+        .sweeper(std::sync::Arc::clone(&job.registry), job.env.clone())?;
 
-    let store = if job.offline {
-        None
-    } else {
-        Some(open_store(job.state)?)
-    };
-    if job.reuse_tracker
-        && job.outputs.tracker.is_none()
-        && let Some(store) = &store
-    {
-        job.outputs.tracker = store
-            .setting(TRACKER_SETTING)
-            .map_err(invalid)?
-            .map(PathBuf::from);
-    }
-
-    let (sweeps, this_sweep, request_line, degraded) = if job.offline {
-        let Some(routes) = &routes else {
-            return Err(usage(anyhow!(
-                "--offline needs a route table: pass --routes FILE|URL or set backend.routes in {}",
-                job.registry_path.display()
-            )));
-        };
-        let new = sweeper::offline(registry, &job.selection, routes).map_err(usage)?;
-        let record = SweepRecord {
-            id: 0,
-            started_at: new.started_at,
-            finished_at: new.finished_at,
-            selection: new.selection,
-            records: new.records,
-        };
+    let (sweeps, this_sweep, request_line, routes, degraded) = if job.offline {
+        let checked = sweeper
+            .offline(job.selection.clone())
+            .await
+            .map_err(sweep_failure)?;
+        let record = SweepRecord::from_new(0, checked.sweep);
         let line = format!(
             "checked {} panels offline against {} routes (stage 1 only; nothing probed, nothing recorded)",
             record.records.len(),
-            routes.routes().len()
+            checked.routes.unwrap_or_default()
         );
-        (vec![record.clone()], record, line, false)
+        (vec![record.clone()], record, line, checked.routes, false)
     } else {
-        let Some(base_url) = base_url else {
-            return Err(usage(anyhow!(
-                "no base URL: pass --base-url, set HISAR_BASE_URL, or set backend.base_url in {}",
-                job.registry_path.display()
-            )));
-        };
-        let store = store.as_ref().expect("opened for live sweeps");
+        let store = open_store(&job.state)?;
+        if job.reuse_tracker && job.outputs.tracker.is_none() {
+            job.outputs.tracker = store
+                .setting(TRACKER_SETTING)
+                .map_err(invalid)?
+                .map(PathBuf::from);
+        }
         let bar = progress_bar(ui);
-        let spec = SweepSpec {
-            registry,
-            selection: job.selection.clone(),
-            base_url: base_url.clone(),
-            env: &job.env,
-            routes: routes.as_ref(),
-            max_time: job.probe.max_time,
-            options: SweepOptions {
-                jobs: job.probe.jobs,
-                retries: job.probe.retry,
-                ..SweepOptions::default()
-            },
-        };
-        let swept = sweeper::sweep(&http, spec, &|done, total| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        })
-        .await
-        .map_err(usage)?;
+        let swept = sweeper
+            .sweep(job.selection.clone(), &|done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            })
+            .await
+            .map_err(sweep_failure)?;
         bar.finish_and_clear();
+        for warning in &swept.warnings {
+            ui.warn(warning);
+        }
         let degraded = swept.degraded(registry.gate.max_unverified_share);
         let line = format!(
-            "swept {} panels with {} requests ({} attempts) in {:.2}s against {base_url}",
+            "swept {} panels with {} requests ({} attempts) in {:.2}s against {}",
             swept.sweep.records.len(),
-            swept.result.requests,
-            swept.result.attempts,
-            swept.result.elapsed.as_secs_f64()
+            swept.requests,
+            swept.attempts,
+            swept.elapsed.as_secs_f64(),
+            sweeper.target().base_url.as_deref().unwrap_or_default(),
         );
         let record = store.append(swept.sweep).map_err(invalid)?;
-        (load_history(store)?, record, line, degraded)
+        if let Some(tracker) = &job.outputs.tracker
+            && !job.reuse_tracker
+        {
+            let absolute = std::path::absolute(tracker).unwrap_or_else(|_| tracker.clone());
+            store
+                .set_setting(TRACKER_SETTING, &absolute.display().to_string())
+                .map_err(invalid)?;
+        }
+        (load_history(&store)?, record, line, swept.routes, degraded)
     };
 
     let (state, changes) = derive(registry, &sweeps);
-    if let (Some(store), Some(tracker)) = (&store, &job.outputs.tracker)
-        && !job.reuse_tracker
-    {
-        let absolute = std::path::absolute(tracker).unwrap_or_else(|_| tracker.clone());
-        store
-            .set_setting(TRACKER_SETTING, &absolute.display().to_string())
-            .map_err(invalid)?;
-    }
     let mut report = Report::new(
         registry,
         &state,
@@ -244,8 +111,8 @@ pub(crate) async fn execute(mut job: Job<'_>, ui: Ui) -> Outcome {
     } else {
         ui.line(&format!("{request_line} (sweep #{})", this_sweep.id));
     }
-    if let Some(routes) = &routes {
-        ui.line(&ui.dim(&format!("route table: {} routes", routes.routes().len())));
+    if let Some(routes) = routes {
+        ui.line(&ui.dim(&format!("route table: {routes} routes")));
     }
     summary(&report, &this_sweep, &changes, ui);
 
@@ -280,29 +147,6 @@ pub(crate) async fn execute(mut job: Job<'_>, ui: Ui) -> Outcome {
     } else {
         ui.line(&format!("gate --fail-on {policy}: {}", ui.green("pass")));
         Ok(Exit::Pass)
-    }
-}
-
-async fn load_route_table(
-    job: &Job<'_>,
-    http: &HttpProbe,
-    ui: Ui,
-) -> Result<Option<RouteTable>, Failure> {
-    let dir = registry_dir(job.registry_path);
-    let source = match &job.probe.routes {
-        Some(text) => Some(RouteSource::parse(text, Path::new("."))),
-        None => RouteSource::from_registry(job.registry, &dir, &job.env as &dyn Env),
-    };
-    let Some(source) = source else {
-        return Ok(None);
-    };
-    match sweeper::load_routes(&source, http).await {
-        Ok(table) => Ok(Some(table)),
-        Err(e @ RouteLoadError::Fetch(..)) if !job.offline => {
-            ui.warn(&format!("{e}; coherency (stage 1) is unchecked this sweep"));
-            Ok(None)
-        }
-        Err(e) => Err(usage(e)),
     }
 }
 

@@ -18,13 +18,15 @@ fn chromium() -> Option<PathBuf> {
                 .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
         });
     if found.is_none() {
+        // Skipping is a decision someone states, never a silent pass.
         assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install Debian's chromium (.ci/run does) for the browser test"
+            std::env::var_os("HISAR_SKIP_BROWSER").is_some_and(|v| v == "1"),
+            "the browser test needs Chromium: install Debian's chromium (.ci/run does), \
+             or set HISAR_SKIP_BROWSER=1 to skip it knowingly"
         );
         let _ = std::io::Write::write_all(
             &mut std::io::stderr(),
-            b"skipped: no chromium on this machine\n",
+            b"skipped: no chromium on this machine (HISAR_SKIP_BROWSER=1)\n",
         );
     }
     found

@@ -1,7 +1,8 @@
 //! `hisar demo` and sweeps of the demo registry (issue: first end to end).
 
-use hisar_core::import::tracker::parse_tracker;
-use hisar_core::{GapCode, Status};
+use hisar_core::{GapCode, Registry, Status};
+use hisar_demo::{DEMO_REGISTRY, DemoBackend};
+use hisar_import::tracker::parse_tracker;
 use serde_json::Value;
 
 use crate::support::{Backend, Workspace, run_in, shared};
@@ -55,9 +56,7 @@ fn demo_reproduces_every_reference_verdict() {
     assert!(requests < panels, "{line}");
 
     // Every verdict equals the reference document's row, parsed now.
-    let Some(reference) = shared(REFERENCE) else {
-        return;
-    };
+    let reference = shared(REFERENCE);
     let import = parse_tracker(&std::fs::read_to_string(reference).unwrap()).unwrap();
     assert_eq!(import.rows.len(), 87);
     let panels = json["panels"].as_array().unwrap();
@@ -196,9 +195,7 @@ fn credentials_never_appear_in_any_output() {
 
 #[test]
 fn import_tracker_round_trips() {
-    let Some(reference) = shared(REFERENCE) else {
-        return;
-    };
+    let reference = shared(REFERENCE);
     let ws = Workspace::new();
     let run = ws.hisar(&["import", "tracker", reference.to_str().unwrap()], &[]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -262,4 +259,29 @@ fn usage_errors_exit_2() {
     let run = ws.hisar(&["sweep", "--registry", "missing.yaml"], &[]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("read registry missing.yaml"));
+}
+
+#[test]
+fn the_demo_openapi_document_is_a_route_table_of_its_shipped_routes() {
+    let doc = DemoBackend::new("k").openapi();
+    let table = hisar_core::RouteTable::from_value(&doc).unwrap();
+    assert_eq!(
+        table.routes().len(),
+        doc["paths"].as_object().unwrap().len()
+    );
+}
+
+#[test]
+fn every_demo_panel_has_a_route() {
+    let registry = Registry::from_yaml(DEMO_REGISTRY, "demo").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(registry.panels.len(), 87);
+    let paths = DemoBackend::new("k").paths();
+    for panel in &registry.panels {
+        assert!(
+            paths.contains(&panel.endpoint.path.as_str()),
+            "{} {}",
+            panel.id,
+            panel.endpoint
+        );
+    }
 }

@@ -294,7 +294,7 @@ fn json_matches_the_schema_and_junit_parses() {
         ws.path("hisar.yaml"),
         format!(
             "{}waivers:\n  - {{ panel: LOG-REC-SYS-O3, code: AUTH_FAILURE, owner: platform, expires: 2099-12-31, reason: gateway rework }}\n  - {{ panel: LOG-REC-SYS-O4, code: AUTH_FAILURE, owner: platform, expires: 2020-01-01, reason: long gone }}\n",
-            hisar_server::demo::DEMO_REGISTRY
+            hisar_demo::DEMO_REGISTRY
         ),
     )
     .unwrap();

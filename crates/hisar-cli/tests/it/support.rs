@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use hisar_server::demo::{DEMO_REGISTRY, DemoBackend};
+use hisar_demo::{DEMO_REGISTRY, DemoBackend};
 use hisar_server::net::Running;
 
 /// The demo backend served from a runtime of its own, for tests that run the binary.
@@ -22,7 +22,9 @@ impl Backend {
             .build()
             .unwrap();
         let demo = DemoBackend::new(key);
-        let running = runtime.block_on(demo.spawn()).unwrap();
+        let running = runtime
+            .block_on(hisar_server::net::spawn(demo.router(), "127.0.0.1:0"))
+            .unwrap();
         let url = running.url();
         Self {
             demo,
@@ -115,22 +117,16 @@ pub(crate) fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
-/// A file of `../shared` beside the repository; `None` (and a note) when absent.
-pub(crate) fn shared(path: &str) -> Option<PathBuf> {
+/// A file or folder of `../shared` beside the repository; panics with what to do when it is
+/// absent (a test that passes without its data proves nothing).
+pub(crate) fn shared(path: &str) -> PathBuf {
     let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared")
         .join(path);
-    if file.exists() {
-        Some(file)
-    } else {
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            format!(
-                "skipped: {} is absent; clone ../shared beside the repository\n",
-                file.display()
-            )
-            .as_bytes(),
-        );
-        None
-    }
+    assert!(
+        file.exists(),
+        "{} is absent: these tests need ../shared beside the repository",
+        file.display()
+    );
+    file
 }

@@ -2,7 +2,7 @@
 
 use jiff::civil::Date;
 
-use super::ledger::{ChangeKind, Change, TrackerState};
+use super::ledger::{Change, ChangeKind, TrackerState};
 use crate::policy::{FailOn, Waiver};
 use crate::registry::Registry;
 use crate::verdict::{GapCode, Status, Verdict};

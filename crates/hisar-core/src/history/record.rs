@@ -85,6 +85,17 @@ pub struct SweepRecord {
 }
 
 impl SweepRecord {
+    /// The record of a sweep once its id is known.
+    pub fn from_new(id: u64, sweep: NewSweep) -> Self {
+        Self {
+            id,
+            started_at: sweep.started_at,
+            finished_at: sweep.finished_at,
+            selection: sweep.selection,
+            records: sweep.records,
+        }
+    }
+
     /// Counts of (bound, blocked, unverified).
     pub fn counts(&self) -> (usize, usize, usize) {
         let mut c = (0, 0, 0);

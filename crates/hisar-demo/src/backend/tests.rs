@@ -95,3 +95,14 @@ async fn fixes_move_routes() {
     );
     assert!(!demo.fix("/nope"));
 }
+
+#[tokio::test]
+async fn openapi_lists_shipped_routes_only() {
+    let demo = DemoBackend::new("k");
+    let (status, _, doc) = call(&demo, "GET", "/openapi.json", None).await;
+    assert_eq!(status, 200);
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.contains_key("/replay/{incident_id}/summary"));
+    assert!(paths["/api/v1/agents/jobs"].get("post").is_some());
+    assert!(!paths.contains_key("/policy-layer/state"));
+}

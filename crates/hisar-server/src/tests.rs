@@ -3,14 +3,19 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::Request;
-use hisar_probe::{HttpOptions, HttpProbe, SweepOptions};
+use std::sync::Arc;
+
+use axum::Router;
+use hisar_core::Registry;
+use hisar_demo::{DEMO_REGISTRY, DemoBackend};
+use hisar_probe::{HttpOptions, HttpProbe, SweepOptions, Sweeper, Target};
+use hisar_store::SqliteStore;
 use tower::ServiceExt;
 
-use super::*;
-use crate::demo::{DEMO_REGISTRY, DemoBackend};
 use crate::net::Running;
-use crate::store::SqliteStore;
-use crate::sweeper::{HttpRunner, HttpRunnerSpec};
+use serde_json::Value;
+
+use crate::{AppState, OPENAPI, router};
 
 const KEY: &str = "svc-observer-key";
 const TOKEN: &str = "svc-token-Zt9";
@@ -25,7 +30,9 @@ struct Fixture {
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let backend = DemoBackend::new(KEY);
-    let running = backend.spawn().await.unwrap();
+    let running = crate::net::spawn(backend.router(), "127.0.0.1:0")
+        .await
+        .unwrap();
     Fixture {
         state_dir: dir.path().join("state"),
         _dir: dir,
@@ -36,23 +43,21 @@ async fn fixture() -> Fixture {
 
 fn state(f: &Fixture, token: Option<&str>) -> AppState {
     let registry = Registry::from_yaml(DEMO_REGISTRY, "demo.yaml").unwrap();
-    let shared = Arc::new(registry.clone());
-    let env: BTreeMap<String, String> = BTreeMap::from([
-        ("AOS_API_KEY".into(), KEY.into()),
-        ("HISAR_BASE_URL".into(), f.running.url()),
-    ]);
-    let log: Logger = Arc::new(|_| {});
-    let runner = HttpRunner::new(HttpRunnerSpec {
-        registry: shared,
-        registry_dir: ".".into(),
-        http: HttpProbe::new(HttpOptions::default()).unwrap(),
-        base_url: f.running.url(),
-        env: Arc::new(env),
-        routes: None,
-        max_time: None,
-        options: SweepOptions::default(),
-        log: Arc::clone(&log),
-    });
+    let env: BTreeMap<String, String> = BTreeMap::from([("AOS_API_KEY".into(), KEY.into())]);
+    let target = Target::resolve(
+        &registry,
+        std::path::Path::new("."),
+        &env,
+        Some(f.running.url()),
+        None,
+    );
+    let runner = Sweeper::new(
+        Arc::new(registry.clone()),
+        HttpProbe::new(HttpOptions::default()).unwrap(),
+        Arc::new(env),
+        target,
+        SweepOptions::default(),
+    );
     let store = SqliteStore::open_dir(&f.state_dir).unwrap();
     AppState::new(
         registry,
@@ -60,7 +65,6 @@ fn state(f: &Fixture, token: Option<&str>) -> AppState {
         Arc::new(store),
         Arc::new(runner),
         token.map(str::to_owned),
-        log,
     )
 }
 

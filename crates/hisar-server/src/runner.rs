@@ -1,0 +1,26 @@
+//! The runner the service sweeps with: `hisar-probe`'s [`Sweeper`] behind a small trait, so
+//! tests can bring their own.
+
+use async_trait::async_trait;
+use hisar_core::history::{NewSweep, Selection};
+use hisar_probe::Sweeper;
+
+/// Runs one sweep of a selection and returns it, ready to record.
+#[async_trait]
+pub trait SweepRunner: Send + Sync {
+    /// Probes the selected panels.
+    async fn sweep(&self, selection: Selection) -> Result<NewSweep, String>;
+}
+
+#[async_trait]
+impl SweepRunner for Sweeper {
+    async fn sweep(&self, selection: Selection) -> Result<NewSweep, String> {
+        let swept = Sweeper::sweep(self, selection, &|_, _| {})
+            .await
+            .map_err(|e| e.to_string())?;
+        for warning in &swept.warnings {
+            tracing::warn!("{warning}");
+        }
+        Ok(swept.sweep)
+    }
+}

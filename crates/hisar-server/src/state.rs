@@ -1,0 +1,227 @@
+//! The service's shared state: the registry, the history store, the sweep runner, the
+//! sweep running now, and history derived once per change of the store.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use hisar_core::Registry;
+use hisar_core::history::{Selection, SweepRecord, TrackerState, derive};
+use hisar_probe::select;
+use hisar_report::{Report, SeriesPoint, series};
+use hisar_store::{HistoryStore, SweepStatus};
+
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::runner::SweepRunner;
+
+/// The service's shared state.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) registry_path: String,
+    pub(crate) store: Arc<dyn HistoryStore>,
+    pub(crate) runner: Arc<dyn SweepRunner>,
+    pub(crate) token: Option<String>,
+    pub(crate) running: Mutex<Option<u64>>,
+    pub(crate) metrics: Metrics,
+    pub(crate) cache: Mutex<Option<Arc<Derived>>>,
+    pub(crate) today: fn() -> jiff::civil::Date,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("registry_path", &self.inner.registry_path)
+            .field("token", &self.inner.token.as_ref().map(|_| "***"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// History as the API shows it, derived once per change of the store.
+pub(crate) struct Derived {
+    key: (usize, Option<u64>),
+    pub(crate) sweeps: Vec<SweepRecord>,
+    pub(crate) state: TrackerState,
+    pub(crate) series: Vec<SeriesPoint>,
+}
+
+impl AppState {
+    /// A state over a registry, its history and a sweep runner. `token` guards mutating routes:
+    /// without one they are refused.
+    pub fn new(
+        registry: Registry,
+        registry_path: impl Into<String>,
+        store: Arc<dyn HistoryStore>,
+        runner: Arc<dyn SweepRunner>,
+        token: Option<String>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                registry: Arc::new(registry),
+                registry_path: registry_path.into(),
+                store,
+                runner,
+                token: token.filter(|t| !t.is_empty()),
+                running: Mutex::new(None),
+                metrics: Metrics::default(),
+                cache: Mutex::new(None),
+                today: || hisar_core::history::day(jiff::Timestamp::now()),
+            }),
+        }
+    }
+
+    pub(crate) fn derived(&self) -> Result<Arc<Derived>, ApiError> {
+        let summaries = self.inner.store.summaries()?;
+        let complete: Vec<u64> = summaries
+            .iter()
+            .filter(|s| s.status == SweepStatus::Complete)
+            .map(|s| s.id)
+            .collect();
+        let key = (complete.len(), complete.last().copied());
+        let mut cache = self
+            .inner
+            .cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(d) = cache.as_ref().filter(|d| d.key == key) {
+            return Ok(Arc::clone(d));
+        }
+        let sweeps = self.inner.store.sweeps()?;
+        let (state, _) = derive(&self.inner.registry, &sweeps);
+        let series = series(&self.inner.registry, &sweeps);
+        let d = Arc::new(Derived {
+            key,
+            sweeps,
+            state,
+            series,
+        });
+        *cache = Some(Arc::clone(&d));
+        Ok(d)
+    }
+
+    pub(crate) fn report<'a>(&'a self, d: &'a Derived) -> Report<'a> {
+        Report::new(
+            &self.inner.registry,
+            &d.state,
+            (self.inner.today)(),
+            self.inner.registry_path.clone(),
+        )
+    }
+
+    /// The id of the sweep running now, if any.
+    pub fn running(&self) -> Option<u64> {
+        *self
+            .inner
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Starts a sweep in the background; `Err(id)` when one is already running.
+    pub fn start_sweep(&self, selection: Selection) -> Result<u64, StartError> {
+        select(&self.inner.registry, &selection)
+            .map_err(|e| StartError::Selection(e.to_string()))?;
+        let mut running = self
+            .inner
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(id) = *running {
+            return Err(StartError::Running(id));
+        }
+        let id = self
+            .inner
+            .store
+            .begin(jiff::Timestamp::now(), &selection)
+            .map_err(|e| StartError::Store(e.to_string()))?;
+        *running = Some(id);
+        drop(running);
+        tracing::info!("sweep #{id} started ({})", selection.describe());
+        let state = self.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let outcome = state.inner.runner.sweep(selection).await;
+            let elapsed = started.elapsed();
+            match outcome.and_then(|sweep| {
+                state
+                    .inner
+                    .store
+                    .finish(id, sweep)
+                    .map_err(|e| e.to_string())
+            }) {
+                Ok(record) => {
+                    let (bound, blocked, unverified) = record.counts();
+                    state.inner.metrics.sweep_done(
+                        true,
+                        elapsed,
+                        record
+                            .records
+                            .iter()
+                            .filter_map(|r| r.verdict.evidence.elapsed_ms),
+                    );
+                    let degraded = hisar_probe::is_degraded(
+                        record.records.iter().map(|r| &r.verdict),
+                        state.inner.registry.gate.max_unverified_share,
+                    );
+                    tracing::info!(
+                        "sweep #{id} finished in {:.2}s: {bound} bound, {blocked} blocked, {unverified} unverified{}",
+                        elapsed.as_secs_f64(),
+                        if degraded {
+                            " (degraded: is the backend reachable?)"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+                Err(e) => {
+                    state
+                        .inner
+                        .metrics
+                        .sweep_done(false, elapsed, std::iter::empty());
+                    let _ = state.inner.store.abandon_running();
+                    tracing::error!("sweep #{id} failed: {e}");
+                }
+            }
+            *state
+                .inner
+                .running
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = None;
+        });
+        Ok(id)
+    }
+
+    /// Sweeps every `every` in the background, skipping a turn while a sweep runs.
+    pub fn schedule(&self, every: Duration) {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                ticks.tick().await;
+                if let Err(StartError::Running(id)) = state.start_sweep(Selection::default()) {
+                    tracing::info!("scheduled sweep skipped: sweep #{id} is still running");
+                }
+            }
+        });
+    }
+}
+
+/// Why a sweep did not start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// A sweep is running.
+    #[error("sweep #{0} is running")]
+    Running(u64),
+    /// The selection names unknown panels or domains.
+    #[error("{0}")]
+    Selection(String),
+    /// The store failed.
+    #[error("{0}")]
+    Store(String),
+}
