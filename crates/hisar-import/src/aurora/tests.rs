@@ -1,5 +1,5 @@
 use super::*;
-use hisar_core::Invariant;
+use hisar_core::{Invariant, PanelClass};
 
 /// Every distinct assertion string of the AURORA L2 fixtures, with its translation.
 const KNOWN: &[(&str, &[&str])] = &[
