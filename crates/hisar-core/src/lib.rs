@@ -48,6 +48,7 @@ mod index;
 mod interpolate;
 mod invariant;
 mod model;
+pub mod names;
 mod observation;
 mod policy;
 pub mod provenance;
@@ -68,6 +69,7 @@ pub use history::{Change, ChangeKind, Ledger, SweepRecord, TrackerState};
 pub use id::{CapabilityId, DomainCode, PanelId};
 pub use interpolate::{Env, Resolved, Template};
 pub use invariant::{Check, Invariant, Subject};
+pub use names::UnknownName;
 pub use model::{
     Aggregation, AuthMode, BodyKind, CapabilityDecl, DeclaredStatus, Domain, Endpoint, Method,
     Panel, PanelClass, PathTemplate, ProvenanceRequirement, Segment,

@@ -20,59 +20,23 @@ pub struct Domain {
     pub name: String,
 }
 
-/// An HTTP method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-#[allow(missing_docs, reason = "the names are the HTTP methods")]
-pub enum Method {
-    Get,
-    Head,
-    Post,
-    Put,
-    Patch,
-    Delete,
-    Options,
-}
-
-impl Method {
-    /// All methods, in display order.
-    pub const ALL: [Method; 7] = [
-        Method::Get,
-        Method::Head,
-        Method::Post,
-        Method::Put,
-        Method::Patch,
-        Method::Delete,
-        Method::Options,
-    ];
-
-    /// The upper-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Head => "HEAD",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-            Method::Options => "OPTIONS",
-        }
-    }
-}
-
-impl FromStr for Method {
-    type Err = EndpointError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Method::ALL
-            .into_iter()
-            .find(|m| m.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| EndpointError::Method(s.to_owned()))
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+crate::named_enum! {
+    /// An HTTP method.
+    pub enum Method("method") {
+        /// `GET`.
+        Get = "GET",
+        /// `HEAD`.
+        Head = "HEAD",
+        /// `POST`.
+        Post = "POST",
+        /// `PUT`.
+        Put = "PUT",
+        /// `PATCH`.
+        Patch = "PATCH",
+        /// `DELETE`.
+        Delete = "DELETE",
+        /// `OPTIONS`.
+        Options = "OPTIONS",
     }
 }
 
@@ -316,7 +280,12 @@ impl Endpoint {
     pub fn parse(text: &str) -> Result<Self, EndpointError> {
         let text = text.trim();
         let (method, path) = match text.split_once(char::is_whitespace) {
-            Some((method, path)) => (method.parse()?, path.trim()),
+            Some((method, path)) => (
+                method
+                    .parse()
+                    .map_err(|_| EndpointError::Method(method.to_owned()))?,
+                path.trim(),
+            ),
             None => (Method::Get, text),
         };
         Ok(Self {
@@ -345,108 +314,33 @@ impl Serialize for Endpoint {
     }
 }
 
-/// What a panel does with the data it reads; `interpretation` panels need provenance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
-pub enum PanelClass {
-    /// Aggregates or interprets data: requires HIL v1 provenance by default.
-    Interpretation,
-    /// Shows raw records.
-    Evidence,
-    /// Shows running work.
-    Execution,
-    /// Offers an action.
-    Action,
-    /// Shows or edits configuration.
-    Configuration,
-}
-
-impl PanelClass {
-    /// All classes.
-    pub const ALL: [PanelClass; 5] = [
-        PanelClass::Interpretation,
-        PanelClass::Evidence,
-        PanelClass::Execution,
-        PanelClass::Action,
-        PanelClass::Configuration,
-    ];
-
-    /// The lower-case name used in the registry.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PanelClass::Interpretation => "interpretation",
-            PanelClass::Evidence => "evidence",
-            PanelClass::Execution => "execution",
-            PanelClass::Action => "action",
-            PanelClass::Configuration => "configuration",
-        }
+crate::named_enum! {
+    /// What a panel does with the data it reads; `interpretation` panels need provenance.
+    pub enum PanelClass("panel class") {
+        /// Aggregates or interprets data: requires HIL v1 provenance by default.
+        Interpretation = "interpretation",
+        /// Shows raw records.
+        Evidence = "evidence",
+        /// Shows running work.
+        Execution = "execution",
+        /// Offers an action.
+        Action = "action",
+        /// Shows or edits configuration.
+        Configuration = "configuration",
     }
 }
 
-impl FromStr for PanelClass {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        PanelClass::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or(())
-    }
-}
-
-impl fmt::Display for PanelClass {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The HIL v1 aggregation kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Aggregation {
-    /// Paginated collections.
-    List,
-    /// Aggregated metrics.
-    Summary,
-    /// A bare count.
-    Count,
-    /// One entity.
-    Detail,
-}
-
-impl Aggregation {
-    /// All kinds.
-    pub const ALL: [Aggregation; 4] = [
-        Aggregation::List,
-        Aggregation::Summary,
-        Aggregation::Count,
-        Aggregation::Detail,
-    ];
-
-    /// The lower-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Aggregation::List => "list",
-            Aggregation::Summary => "summary",
-            Aggregation::Count => "count",
-            Aggregation::Detail => "detail",
-        }
-    }
-}
-
-impl FromStr for Aggregation {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Aggregation::ALL
-            .into_iter()
-            .find(|a| a.as_str() == s)
-            .ok_or(())
-    }
-}
-
-impl fmt::Display for Aggregation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+crate::named_enum! {
+    /// The HIL v1 aggregation kinds.
+    pub enum Aggregation("aggregation") {
+        /// Paginated collections.
+        List = "list",
+        /// Aggregated metrics.
+        Summary = "summary",
+        /// A bare count.
+        Count = "count",
+        /// One entity.
+        Detail = "detail",
     }
 }
 

@@ -116,7 +116,7 @@ pub fn check(
     match block.get("aggregation") {
         None => return Err(problem(at, "aggregation", "aggregation is missing".into())),
         Some(Value::String(s)) => match s.parse::<Aggregation>() {
-            Err(()) => {
+            Err(_) => {
                 return Err(problem(
                     at,
                     "aggregation",

@@ -959,7 +959,7 @@ impl Loader<'_> {
                             if let Some(a) = self.string(value, "`provenance.aggregation`") {
                                 match a.parse::<Aggregation>() {
                                     Ok(a) => aggregation = Some(a),
-                                    Err(()) => self.error(
+                                    Err(_) => self.error(
                                         value,
                                         format!("unknown aggregation `{a}`; expected list, summary, count or detail"),
                                     ),
@@ -1037,7 +1037,7 @@ impl Loader<'_> {
                 .string(code_node, "`code`")
                 .and_then(|c| match c.parse::<GapCode>() {
                     Ok(code) => Some(code),
-                    Err(()) => {
+                    Err(_) => {
                         let codes: Vec<&str> = GapCode::ALL.iter().map(|c| c.as_str()).collect();
                         self.error(
                             code_node,

@@ -1,49 +1,25 @@
 //! Verdicts, gap codes and findings.
 
-use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// The five gap codes, in priority order (P0 first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
-#[cfg_attr(feature = "clap", clap(rename_all = "SCREAMING_SNAKE_CASE"))]
-pub enum GapCode {
-    /// The backend refuses the probe's credentials (P0).
-    AuthFailure,
-    /// No such route (P1).
-    EndpointMissing,
-    /// The answer lacks valid HIL v1 provenance (P2).
-    ProvenanceMissing,
-    /// The route exists in another form (P3).
-    CoherencyFailed,
-    /// The route answers, but not as the panel needs (P4).
-    SdsrFailed,
+crate::named_enum! {
+    /// The five gap codes, in priority order (P0 first).
+    pub enum GapCode("gap code") {
+        /// The backend refuses the probe's credentials (P0).
+        AuthFailure = "AUTH_FAILURE",
+        /// No such route (P1).
+        EndpointMissing = "ENDPOINT_MISSING",
+        /// The answer lacks valid HIL v1 provenance (P2).
+        ProvenanceMissing = "PROVENANCE_MISSING",
+        /// The route exists in another form (P3).
+        CoherencyFailed = "COHERENCY_FAILED",
+        /// The route answers, but not as the panel needs (P4).
+        SdsrFailed = "SDSR_FAILED",
+    }
 }
 
 impl GapCode {
-    /// All codes, in priority order.
-    pub const ALL: [GapCode; 5] = [
-        GapCode::AuthFailure,
-        GapCode::EndpointMissing,
-        GapCode::ProvenanceMissing,
-        GapCode::CoherencyFailed,
-        GapCode::SdsrFailed,
-    ];
-
-    /// The code as written in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GapCode::AuthFailure => "AUTH_FAILURE",
-            GapCode::EndpointMissing => "ENDPOINT_MISSING",
-            GapCode::ProvenanceMissing => "PROVENANCE_MISSING",
-            GapCode::CoherencyFailed => "COHERENCY_FAILED",
-            GapCode::SdsrFailed => "SDSR_FAILED",
-        }
-    }
-
     /// The priority, 0 (most urgent) to 4.
     pub fn priority(self) -> u8 {
         match self {
@@ -82,18 +58,6 @@ impl GapCode {
     }
 }
 
-impl FromStr for GapCode {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        GapCode::ALL.into_iter().find(|c| c.as_str() == s).ok_or(())
-    }
-}
-
-impl fmt::Display for GapCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// The classification stages of SPEC §3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -202,34 +166,15 @@ pub enum Outcome {
     },
 }
 
-/// The three statuses, for counting and filtering.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
-#[cfg_attr(feature = "clap", clap(rename_all = "UPPERCASE"))]
-pub enum Status {
-    /// Bound.
-    Bound,
-    /// Blocked.
-    Blocked,
-    /// Unverified.
-    Unverified,
-}
-
-impl Status {
-    /// The status as written in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Bound => "BOUND",
-            Status::Blocked => "BLOCKED",
-            Status::Unverified => "UNVERIFIED",
-        }
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+crate::named_enum! {
+    /// The three statuses, for counting and filtering.
+    pub enum Status("status") {
+        /// Bound.
+        Bound = "BOUND",
+        /// Blocked.
+        Blocked = "BLOCKED",
+        /// Unverified.
+        Unverified = "UNVERIFIED",
     }
 }
 

@@ -118,7 +118,6 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::Serialize;
 
@@ -235,77 +234,46 @@ pub struct LintFinding {
     pub files: Vec<String>,
 }
 
-/// The kinds of [`LintFinding`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum LintKind {
-    /// A plan panel has no intent.
-    PanelWithoutIntent,
-    /// An intent names a panel that is not in the plan.
-    IntentWithoutPanel,
-    /// A plan panel has no endpoint from any source: it is left out of the registry.
-    PanelWithoutEndpoint,
-    /// The intent's endpoint differs from its capability file's.
-    CapabilityEndpointMismatch,
-    /// A scenario requests another endpoint than the panel's.
-    ScenarioEndpointMismatch,
-    /// Two sources give a panel different classes (plan or scenario versus intent).
-    ClassMismatch,
-    /// Two sources tie a panel to different capabilities (plan, scenario or a capability's
-    /// `source_panels` versus the intent).
-    CapabilityMismatch,
-    /// A capability's status is outside the lifecycle.
-    CapabilityStatusOutsideLifecycle,
-    /// The plan's state of a panel contradicts its capability's status.
-    StateMismatch,
-    /// A panel's capability has no capability file.
-    CapabilityMissing,
-    /// A path parameter got a placeholder value.
-    PathParamPlaceholder,
-    /// A scenario names no plan panel: it is not imported.
-    OrphanScenario,
-    /// A capability file is used by no plan panel.
-    OrphanCapability,
-    /// An auth mode's headers come from HISAR's template, not from the data.
-    AuthTemplate,
-    /// A credential header had a literal value, replaced by a `${VAR}` reference.
-    LiteralCredential,
-    /// A second definition of the same panel, intent or capability: the first one is kept.
-    Duplicate,
-    /// A value HISAR cannot use (malformed id, endpoint, class, header...): the next source
-    /// is used instead, or the value is skipped.
-    InvalidValue,
-}
-
-impl LintKind {
-    /// The snake_case name, as serialized.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LintKind::PanelWithoutIntent => "panel_without_intent",
-            LintKind::IntentWithoutPanel => "intent_without_panel",
-            LintKind::PanelWithoutEndpoint => "panel_without_endpoint",
-            LintKind::CapabilityEndpointMismatch => "capability_endpoint_mismatch",
-            LintKind::ScenarioEndpointMismatch => "scenario_endpoint_mismatch",
-            LintKind::ClassMismatch => "class_mismatch",
-            LintKind::CapabilityMismatch => "capability_mismatch",
-            LintKind::CapabilityStatusOutsideLifecycle => "capability_status_outside_lifecycle",
-            LintKind::StateMismatch => "state_mismatch",
-            LintKind::CapabilityMissing => "capability_missing",
-            LintKind::PathParamPlaceholder => "path_param_placeholder",
-            LintKind::OrphanScenario => "orphan_scenario",
-            LintKind::OrphanCapability => "orphan_capability",
-            LintKind::AuthTemplate => "auth_template",
-            LintKind::LiteralCredential => "literal_credential",
-            LintKind::Duplicate => "duplicate",
-            LintKind::InvalidValue => "invalid_value",
-        }
-    }
-}
-
-impl fmt::Display for LintKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+hisar_core::named_enum! {
+    /// The kinds of [`LintFinding`].
+    #[non_exhaustive]
+    pub enum LintKind("lint kind") {
+        /// A plan panel has no intent.
+        PanelWithoutIntent = "panel_without_intent",
+        /// An intent names a panel that is not in the plan.
+        IntentWithoutPanel = "intent_without_panel",
+        /// A plan panel has no endpoint from any source: it is left out of the registry.
+        PanelWithoutEndpoint = "panel_without_endpoint",
+        /// The intent's endpoint differs from its capability file's.
+        CapabilityEndpointMismatch = "capability_endpoint_mismatch",
+        /// A scenario requests another endpoint than the panel's.
+        ScenarioEndpointMismatch = "scenario_endpoint_mismatch",
+        /// Two sources give a panel different classes (plan or scenario versus intent).
+        ClassMismatch = "class_mismatch",
+        /// Two sources tie a panel to different capabilities (plan, scenario or a capability's
+        /// `source_panels` versus the intent).
+        CapabilityMismatch = "capability_mismatch",
+        /// A capability's status is outside the lifecycle.
+        CapabilityStatusOutsideLifecycle = "capability_status_outside_lifecycle",
+        /// The plan's state of a panel contradicts its capability's status.
+        StateMismatch = "state_mismatch",
+        /// A panel's capability has no capability file.
+        CapabilityMissing = "capability_missing",
+        /// A path parameter got a placeholder value.
+        PathParamPlaceholder = "path_param_placeholder",
+        /// A scenario names no plan panel: it is not imported.
+        OrphanScenario = "orphan_scenario",
+        /// A capability file is used by no plan panel.
+        OrphanCapability = "orphan_capability",
+        /// An auth mode's headers come from HISAR's template, not from the data.
+        AuthTemplate = "auth_template",
+        /// A credential header had a literal value, replaced by a `${VAR}` reference.
+        LiteralCredential = "literal_credential",
+        /// A second definition of the same panel, intent or capability: the first one is kept.
+        Duplicate = "duplicate",
+        /// A value HISAR cannot use (malformed id, endpoint, class, header...): the next source
+        /// is used instead, or the value is skipped.
+        InvalidValue = "invalid_value",
     }
 }
 

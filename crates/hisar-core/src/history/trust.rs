@@ -1,33 +1,21 @@
 //! Capability trust (SPEC §5.4): `DECLARED`, `OBSERVED`, `TRUSTED`, by the trust policy.
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::policy::TrustPolicy;
 
-/// A capability's status (SPEC §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum CapabilityStatus {
-    /// In the registry, not seen working in its latest verification.
-    Declared,
-    /// A panel using it was bound in the latest sweep that verified it.
-    Observed,
-    /// Stable over history.
-    Trusted,
-    /// Declared deprecated in the registry.
-    Deprecated,
-}
-
-impl CapabilityStatus {
-    /// The status as written in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CapabilityStatus::Declared => "DECLARED",
-            CapabilityStatus::Observed => "OBSERVED",
-            CapabilityStatus::Trusted => "TRUSTED",
-            CapabilityStatus::Deprecated => "DEPRECATED",
-        }
+crate::named_enum! {
+    /// A capability's status (SPEC §2).
+    pub enum CapabilityStatus("capability status") {
+        /// In the registry, not seen working in its latest verification.
+        Declared = "DECLARED",
+        /// A panel using it was bound in the latest sweep that verified it.
+        Observed = "OBSERVED",
+        /// Stable over history.
+        Trusted = "TRUSTED",
+        /// Declared deprecated in the registry.
+        Deprecated = "DEPRECATED",
     }
 }
 

@@ -274,7 +274,7 @@ impl<'r> Import<'r> {
         for (value, file, label) in candidates.into_iter().flatten() {
             match value.parse::<PanelClass>() {
                 Ok(class) => return class,
-                Err(()) => self.lint.push(
+                Err(_) => self.lint.push(
                     LintKind::InvalidValue,
                     Some(pid),
                     None,
