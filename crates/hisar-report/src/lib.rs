@@ -45,6 +45,9 @@ mod junit;
 mod markdown;
 mod model;
 
+#[cfg(test)]
+mod tests;
+
 pub use html::{GapFilter, SeriesPoint, render_html, series, write_html};
 pub use json::{SCHEMA_VERSION, json_value, write_json};
 pub use junit::write_junit;
