@@ -5,47 +5,12 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use hisar_core::history::{Ledger, SweepRecord};
-use hisar_core::{GapCode, Registry, Status};
+use hisar_core::{GapCode, Status};
 use jiff::Timestamp;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::markdown::DEFAULT_TITLE;
-use crate::model::Report;
-
-/// One point of the history chart: the tracked state after a sweep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SeriesPoint {
-    /// The sweep.
-    pub sweep: u64,
-    /// When it ran.
-    pub at: Timestamp,
-    /// Panels tracked bound after it.
-    pub bound: usize,
-    /// Panels tracked blocked after it.
-    pub blocked: usize,
-    /// Panels in the registry.
-    pub total: usize,
-}
-
-/// The tracked counts after each sweep, replaying history once.
-pub fn series(registry: &Registry, sweeps: &[SweepRecord]) -> Vec<SeriesPoint> {
-    let mut ledger = Ledger::new(registry.trust.clone());
-    sweeps
-        .iter()
-        .map(|s| {
-            ledger.apply(s);
-            let (bound, blocked, _) = ledger.counts(registry);
-            SeriesPoint {
-                sweep: s.id,
-                at: s.started_at,
-                bound,
-                blocked,
-                total: registry.panels.len(),
-            }
-        })
-        .collect()
-}
+use crate::model::{Report, SeriesPoint};
 
 /// Filters of the active gaps table (`?domain=OVR&code=AUTH_FAILURE`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -48,8 +48,8 @@ mod model;
 #[cfg(test)]
 mod tests;
 
-pub use html::{GapFilter, SeriesPoint, render_html, series, write_html};
+pub use html::{GapFilter, render_html, write_html};
 pub use json::{SCHEMA_VERSION, json_value, write_json};
 pub use junit::write_junit;
 pub use markdown::{DEFAULT_TITLE, write_markdown};
-pub use model::{DomainRow, Report, Row};
+pub use model::{DomainRow, Report, Row, SeriesPoint, series};

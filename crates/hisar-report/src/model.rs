@@ -1,7 +1,9 @@
-//! The data every rendering shows, computed once from a registry and its tracked state.
+//! The data every rendering shows, computed once from a registry and its tracked state, and the
+//! tracked counts over sweeps that the history chart draws.
 
-use hisar_core::history::{PanelState, TrackerState, day};
+use hisar_core::history::{Ledger, PanelState, SweepRecord, TrackerState, day};
 use hisar_core::{Gap, GapCode, Panel, PriorityFixes, Registry, Status, Waiver, priority_fixes};
+use jiff::Timestamp;
 use jiff::civil::Date;
 
 /// Counts of one domain (or of all, for the total row).
@@ -44,6 +46,40 @@ impl<'a> Row<'a> {
     }
 }
 
+/// One point of the history chart: the tracked state after a sweep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeriesPoint {
+    /// The sweep.
+    pub sweep: u64,
+    /// When it ran.
+    pub at: Timestamp,
+    /// Panels tracked bound after it.
+    pub bound: usize,
+    /// Panels tracked blocked after it.
+    pub blocked: usize,
+    /// Panels in the registry.
+    pub total: usize,
+}
+
+/// The tracked counts after each sweep, replaying history once.
+pub fn series(registry: &Registry, sweeps: &[SweepRecord]) -> Vec<SeriesPoint> {
+    let mut ledger = Ledger::new(registry.trust.clone());
+    sweeps
+        .iter()
+        .map(|s| {
+            ledger.apply(s);
+            let (bound, blocked, _) = ledger.counts(registry);
+            SeriesPoint {
+                sweep: s.id,
+                at: s.started_at,
+                bound,
+                blocked,
+                total: registry.panels.len(),
+            }
+        })
+        .collect()
+}
+
 /// Everything a rendering needs.
 #[derive(Debug, Clone)]
 pub struct Report<'a> {
@@ -58,7 +94,7 @@ pub struct Report<'a> {
     /// The registry file as the user names it, for commands shown in reports.
     pub registry_path: String,
     /// Tracked counts after each sweep, for the history chart (empty unless set).
-    pub series: Vec<crate::html::SeriesPoint>,
+    pub series: Vec<SeriesPoint>,
 }
 
 impl<'a> Report<'a> {
@@ -87,7 +123,7 @@ impl<'a> Report<'a> {
 
     /// Adds the history chart's points.
     #[must_use]
-    pub fn with_series(mut self, series: Vec<crate::html::SeriesPoint>) -> Self {
+    pub fn with_series(mut self, series: Vec<SeriesPoint>) -> Self {
         self.series = series;
         self
     }
@@ -176,7 +212,7 @@ impl<'a> Report<'a> {
     }
 
     /// The date a timestamp falls on, as reports show it.
-    pub fn date(ts: jiff::Timestamp) -> String {
+    pub fn date(ts: Timestamp) -> String {
         day(ts).to_string()
     }
 }
