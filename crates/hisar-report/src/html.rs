@@ -9,7 +9,6 @@ use hisar_core::{GapCode, Status};
 use jiff::Timestamp;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use crate::markdown::DEFAULT_TITLE;
 use crate::model::{Report, SeriesPoint};
 
 /// Filters of the active gaps table (`?domain=OVR&code=AUTH_FAILURE`).
@@ -124,7 +123,7 @@ fn chart(points: &[SeriesPoint]) -> Markup {
 pub fn render_html(report: &Report<'_>, series: &[SeriesPoint], filter: &GapFilter) -> String {
     let registry = report.registry;
     let state = report.state;
-    let title = registry.title.as_deref().unwrap_or(DEFAULT_TITLE);
+    let title = report.title();
     let (domains, total) = report.dashboard();
     let regressions = state.regressions();
     let unverified = state.unverified_now();

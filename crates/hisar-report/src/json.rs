@@ -196,11 +196,7 @@ fn document<'a>(report: &'a Report<'_>) -> Document<'a> {
     Document {
         schema_version: SCHEMA_VERSION,
         generator: format!("hisar {}", env!("CARGO_PKG_VERSION")),
-        title: report
-            .registry
-            .title
-            .as_deref()
-            .unwrap_or(crate::markdown::DEFAULT_TITLE),
+        title: report.title(),
         registry: &report.registry_path,
         sweep: state.latest.as_ref().map(|l| SweepJson {
             id: l.id,

@@ -51,5 +51,5 @@ mod tests;
 pub use html::{GapFilter, render_html, write_html};
 pub use json::{SCHEMA_VERSION, json_value, write_json};
 pub use junit::write_junit;
-pub use markdown::{DEFAULT_TITLE, write_markdown};
-pub use model::{DomainRow, Report, Row, SeriesPoint, series};
+pub use markdown::write_markdown;
+pub use model::{DEFAULT_TITLE, DomainRow, Report, Row, SeriesPoint, series};

@@ -7,9 +7,6 @@ use hisar_core::{GapCode, Method, Panel, Status};
 
 use crate::model::{Report, Row};
 
-/// The title when the registry gives none.
-pub const DEFAULT_TITLE: &str = "HISAR Backend Gaps Tracker";
-
 const DEFAULT_PURPOSE: &str = "This document tracks every backend gap that HISAR found by probing the backend \
 for each panel of the UI. It is generated from the stored history of sweeps: do not edit it by hand. \
 Backend teams pick a gap from Priority Fixes, fix it, and re-check the panel; the gap then moves to \
@@ -57,8 +54,7 @@ fn rule(w: &mut dyn Write) -> io::Result<()> {
 }
 
 fn header(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
-    let title = report.registry.title.as_deref().unwrap_or(DEFAULT_TITLE);
-    writeln!(w, "# {title}\n")?;
+    writeln!(w, "# {}\n", report.title())?;
     let tracker = &report.registry.tracker;
     writeln!(
         w,

@@ -6,6 +6,9 @@ use hisar_core::{Gap, GapCode, Panel, PriorityFixes, Registry, Status, Waiver, p
 use jiff::Timestamp;
 use jiff::civil::Date;
 
+/// The title when the registry gives none.
+pub const DEFAULT_TITLE: &str = "HISAR Backend Gaps Tracker";
+
 /// Counts of one domain (or of all, for the total row).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DomainRow {
@@ -126,6 +129,11 @@ impl<'a> Report<'a> {
     pub fn with_series(mut self, series: Vec<SeriesPoint>) -> Self {
         self.series = series;
         self
+    }
+
+    /// The title every rendering heads with: the registry's, or [`DEFAULT_TITLE`].
+    pub fn title(&self) -> &'a str {
+        self.registry.title.as_deref().unwrap_or(DEFAULT_TITLE)
     }
 
     /// Every panel with its state, in registry order.
