@@ -13,14 +13,14 @@ Backend teams pick a gap from Priority Fixes, fix it, and re-check the panel; th
 Resolved Gaps.";
 
 /// Escapes text for a table cell.
-pub(crate) fn cell(text: &str) -> String {
+fn cell(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace(['\n', '\r'], " ")
 }
 
 /// The endpoint as tables show it: the path, with the method when it is not GET.
-pub(crate) fn endpoint(panel: &Panel) -> String {
+fn endpoint(panel: &Panel) -> String {
     if panel.endpoint.method == Method::Get {
         format!("`{}`", panel.endpoint.path)
     } else {
