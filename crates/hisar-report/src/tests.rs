@@ -6,12 +6,13 @@
 //! rendered byte shows up here as a snapshot diff.
 
 use hisar_core::history::{Ledger, PanelRecord, Selection, SweepRecord, TrackerState};
-use hisar_core::{GapCode, Observation, Registry, Response, TransportErrorKind, classify};
+use hisar_core::{GapCode, Observation, Registry, Response, Status, TransportErrorKind, classify};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::{
-    GapFilter, Report, render_html, series, write_html, write_json, write_junit, write_markdown,
+    GapFilter, Report, json_report, json_value, render_html, series, write_html, write_json,
+    write_junit, write_markdown,
 };
 
 const REGISTRY: &str = r#"
@@ -256,7 +257,7 @@ fn the_fixture_covers_what_the_snapshots_claim() {
         let changed = state.panel("INC-EV-RES-O2").expect("in the registry");
         assert!(changed.code_since > changed.since, "no code change");
         let never = state.panel("LOG-REC-SYS-O3").expect("in the registry");
-        assert_eq!(never.status, hisar_core::Status::Unverified);
+        assert_eq!(never.status, Status::Unverified);
         let (_, total) = report.dashboard();
         assert_eq!(
             (total.total, total.bound, total.blocked, total.unverified),
@@ -304,4 +305,44 @@ fn never_swept() {
     insta::assert_snapshot!("never_swept_json", render(write_json, &report));
     insta::assert_snapshot!("never_swept_junit", render(write_junit, &report));
     insta::assert_snapshot!("never_swept_html", render(write_html, &report));
+}
+
+#[test]
+fn typed_json_serializes_as_write_json() {
+    with_fixture(|report| {
+        let written = render(write_json, report);
+        let doc = json_report(report);
+        let typed = serde_json::to_string_pretty(&doc).expect("serializes") + "\n";
+        assert_eq!(typed, written);
+        assert_eq!(
+            json_value(report),
+            serde_json::to_value(&doc).expect("serializes")
+        );
+    });
+}
+
+#[test]
+fn typed_rows_filter_as_the_value_rows_did() {
+    with_fixture(|report| {
+        let value = json_value(report);
+        let by_value: Vec<&Value> = value["panels"]
+            .as_array()
+            .expect("panels")
+            .iter()
+            .filter(|p| p["status"] == "BLOCKED" && p["domain"] == "INC")
+            .filter(|p| p["gap"]["code"] == "SDSR_FAILED")
+            .collect();
+        let doc = json_report(report);
+        let typed: Vec<Value> = doc
+            .panels
+            .iter()
+            .filter(|p| p.status == Status::Blocked && p.domain == "INC")
+            .filter(|p| p.code() == Some(GapCode::SdsrFailed))
+            .map(|p| serde_json::to_value(p).expect("serializes"))
+            .collect();
+        assert_eq!(typed.len(), 2);
+        assert_eq!(typed.iter().collect::<Vec<_>>(), by_value);
+        let gaps = serde_json::to_value(&doc.summary.gaps).expect("serializes");
+        assert_eq!(gaps, value["summary"]["gaps"]);
+    });
 }
