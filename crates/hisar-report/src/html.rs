@@ -281,3 +281,24 @@ pub fn render_html(report: &Report<'_>, series: &[SeriesPoint], filter: &GapFilt
 pub fn write_html(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
     w.write_all(render_html(report, &report.series, &GapFilter::default()).as_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use hisar_core::GapCode;
+
+    use super::GapFilter;
+
+    #[test]
+    fn filter_links_carry_the_domain_then_the_code() {
+        assert_eq!(GapFilter::query(None, None), "?");
+        assert_eq!(GapFilter::query(Some("OVR"), None), "?domain=OVR");
+        assert_eq!(
+            GapFilter::query(None, Some(GapCode::SdsrFailed)),
+            "?code=SDSR_FAILED"
+        );
+        assert_eq!(
+            GapFilter::query(Some("OVR"), Some(GapCode::AuthFailure)),
+            "?domain=OVR&code=AUTH_FAILURE"
+        );
+    }
+}
