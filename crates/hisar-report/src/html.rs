@@ -5,47 +5,11 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use hisar_core::history::{Ledger, SweepRecord};
-use hisar_core::{GapCode, Registry, Status};
+use hisar_core::{GapCode, Status};
 use jiff::Timestamp;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use crate::markdown::DEFAULT_TITLE;
-use crate::model::Report;
-
-/// One point of the history chart: the tracked state after a sweep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SeriesPoint {
-    /// The sweep.
-    pub sweep: u64,
-    /// When it ran.
-    pub at: Timestamp,
-    /// Panels tracked bound after it.
-    pub bound: usize,
-    /// Panels tracked blocked after it.
-    pub blocked: usize,
-    /// Panels in the registry.
-    pub total: usize,
-}
-
-/// The tracked counts after each sweep, replaying history once.
-pub fn series(registry: &Registry, sweeps: &[SweepRecord]) -> Vec<SeriesPoint> {
-    let mut ledger = Ledger::new(registry.trust.clone());
-    sweeps
-        .iter()
-        .map(|s| {
-            ledger.apply(s);
-            let (bound, blocked, _) = ledger.counts(registry);
-            SeriesPoint {
-                sweep: s.id,
-                at: s.started_at,
-                bound,
-                blocked,
-                total: registry.panels.len(),
-            }
-        })
-        .collect()
-}
+use crate::model::{Report, SeriesPoint};
 
 /// Filters of the active gaps table (`?domain=OVR&code=AUTH_FAILURE`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -159,7 +123,7 @@ fn chart(points: &[SeriesPoint]) -> Markup {
 pub fn render_html(report: &Report<'_>, series: &[SeriesPoint], filter: &GapFilter) -> String {
     let registry = report.registry;
     let state = report.state;
-    let title = registry.title.as_deref().unwrap_or(DEFAULT_TITLE);
+    let title = report.title();
     let (domains, total) = report.dashboard();
     let regressions = state.regressions();
     let unverified = state.unverified_now();
@@ -316,4 +280,25 @@ pub fn render_html(report: &Report<'_>, series: &[SeriesPoint], filter: &GapFilt
 /// Writes the dashboard page (no filter; the history chart from the report's series).
 pub fn write_html(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
     w.write_all(render_html(report, &report.series, &GapFilter::default()).as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use hisar_core::GapCode;
+
+    use super::GapFilter;
+
+    #[test]
+    fn filter_links_carry_the_domain_then_the_code() {
+        assert_eq!(GapFilter::query(None, None), "?");
+        assert_eq!(GapFilter::query(Some("OVR"), None), "?domain=OVR");
+        assert_eq!(
+            GapFilter::query(None, Some(GapCode::SdsrFailed)),
+            "?code=SDSR_FAILED"
+        );
+        assert_eq!(
+            GapFilter::query(Some("OVR"), Some(GapCode::AuthFailure)),
+            "?domain=OVR&code=AUTH_FAILURE"
+        );
+    }
 }

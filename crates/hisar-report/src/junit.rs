@@ -152,3 +152,18 @@ fn elapsed(r: &Row<'_>) -> f64 {
         .and_then(|v| v.evidence.elapsed_ms)
         .map_or(0.0, |ms| ms as f64 / 1000.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::xml;
+
+    #[test]
+    fn xml_escapes_markup_and_blanks_control_characters() {
+        assert_eq!(
+            xml(r#"<a href="x">Tom & 'Jerry'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; &apos;Jerry&apos;&lt;/a&gt;"
+        );
+        assert_eq!(xml("a\u{1}b\u{1f}c"), "a b c");
+        assert_eq!(xml("line\nnext\tcol\r"), "line\nnext\tcol\r");
+    }
+}

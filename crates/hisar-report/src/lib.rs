@@ -2,9 +2,9 @@
 //!
 //! [`Report`] gathers what every rendering shows (dashboard, gaps, priority fixes, history);
 //! the renderers write it to any [`std::io::Write`] and never choose file paths: the Markdown
-//! tracker ([`write_markdown`]), JSON with a stable schema ([`write_json`]), JUnit XML
-//! ([`write_junit`]) and the HTML dashboard ([`write_html`]). The same history always renders
-//! the same bytes.
+//! tracker ([`write_markdown`]), JSON with a stable schema ([`write_json`], typed as
+//! [`JsonReport`] by [`json_report`]), JUnit XML ([`write_junit`]) and the HTML dashboard
+//! ([`write_html`]). The same history always renders the same bytes.
 //!
 //! # Example
 //!
@@ -45,8 +45,15 @@ mod junit;
 mod markdown;
 mod model;
 
-pub use html::{GapFilter, SeriesPoint, render_html, series, write_html};
-pub use json::{SCHEMA_VERSION, json_value, write_json};
+#[cfg(test)]
+mod tests;
+
+pub use html::{GapFilter, render_html, write_html};
+pub use json::{
+    CapabilityJson, CountsJson, DomainJson, GapCountJson, JsonReport, PanelJson, RegressionJson,
+    SCHEMA_VERSION, SummaryJson, SweepJson, UnverifiedJson, WaiverJson, json_report, json_value,
+    write_json,
+};
 pub use junit::write_junit;
-pub use markdown::{DEFAULT_TITLE, write_markdown};
-pub use model::{DomainRow, Report, Row};
+pub use markdown::write_markdown;
+pub use model::{DEFAULT_TITLE, DomainRow, Report, Row, SeriesPoint, series};

@@ -1,8 +1,13 @@
-//! The data every rendering shows, computed once from a registry and its tracked state.
+//! The data every rendering shows, computed once from a registry and its tracked state, and the
+//! tracked counts over sweeps that the history chart draws.
 
-use hisar_core::history::{PanelState, TrackerState, day};
+use hisar_core::history::{Ledger, PanelState, SweepRecord, TrackerState, day};
 use hisar_core::{Gap, GapCode, Panel, PriorityFixes, Registry, Status, Waiver, priority_fixes};
+use jiff::Timestamp;
 use jiff::civil::Date;
+
+/// The title when the registry gives none.
+pub const DEFAULT_TITLE: &str = "HISAR Backend Gaps Tracker";
 
 /// Counts of one domain (or of all, for the total row).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +49,40 @@ impl<'a> Row<'a> {
     }
 }
 
+/// One point of the history chart: the tracked state after a sweep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeriesPoint {
+    /// The sweep.
+    pub sweep: u64,
+    /// When it ran.
+    pub at: Timestamp,
+    /// Panels tracked bound after it.
+    pub bound: usize,
+    /// Panels tracked blocked after it.
+    pub blocked: usize,
+    /// Panels in the registry.
+    pub total: usize,
+}
+
+/// The tracked counts after each sweep, replaying history once.
+pub fn series(registry: &Registry, sweeps: &[SweepRecord]) -> Vec<SeriesPoint> {
+    let mut ledger = Ledger::new(registry.trust.clone());
+    sweeps
+        .iter()
+        .map(|s| {
+            ledger.apply(s);
+            let (bound, blocked, _) = ledger.counts(registry);
+            SeriesPoint {
+                sweep: s.id,
+                at: s.started_at,
+                bound,
+                blocked,
+                total: registry.panels.len(),
+            }
+        })
+        .collect()
+}
+
 /// Everything a rendering needs.
 #[derive(Debug, Clone)]
 pub struct Report<'a> {
@@ -58,7 +97,7 @@ pub struct Report<'a> {
     /// The registry file as the user names it, for commands shown in reports.
     pub registry_path: String,
     /// Tracked counts after each sweep, for the history chart (empty unless set).
-    pub series: Vec<crate::html::SeriesPoint>,
+    pub series: Vec<SeriesPoint>,
 }
 
 impl<'a> Report<'a> {
@@ -87,9 +126,14 @@ impl<'a> Report<'a> {
 
     /// Adds the history chart's points.
     #[must_use]
-    pub fn with_series(mut self, series: Vec<crate::html::SeriesPoint>) -> Self {
+    pub fn with_series(mut self, series: Vec<SeriesPoint>) -> Self {
         self.series = series;
         self
+    }
+
+    /// The title every rendering heads with: the registry's, or [`DEFAULT_TITLE`].
+    pub fn title(&self) -> &'a str {
+        self.registry.title.as_deref().unwrap_or(DEFAULT_TITLE)
     }
 
     /// Every panel with its state, in registry order.
@@ -176,7 +220,225 @@ impl<'a> Report<'a> {
     }
 
     /// The date a timestamp falls on, as reports show it.
-    pub fn date(ts: jiff::Timestamp) -> String {
+    pub fn date(ts: Timestamp) -> String {
         day(ts).to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use hisar_core::history::{PanelRecord, Selection};
+    use hisar_core::{Observation, Response, classify};
+    use serde_json::json;
+
+    use super::*;
+
+    /// Domains declared B before A; panels listed A first.
+    const REGISTRY: &str = r"
+version: 1
+defaults: { class: evidence }
+domains:
+  - { code: BBB, name: BETA }
+  - { code: AAA, name: ALPHA }
+panels:
+  - { id: AAA-X-Y-O1, capability: a.one, endpoint: /one, invariants: ['$.n isNumber'] }
+  - { id: AAA-X-Y-O2, capability: a.two, endpoint: /two }
+  - id: AAA-X-Y-O3
+    capability: a.three
+    endpoint: /three
+    class: interpretation
+    provenance: { aggregation: summary }
+    invariants: ['$.n isNumber']
+  - { id: BBB-X-Y-O1, capability: b.one, endpoint: /b }
+waivers:
+  - { panel: AAA-X-Y-O2, code: AUTH_FAILURE, owner: team, expires: 2026-01-20, reason: known }
+";
+
+    fn registry(title: Option<&str>) -> Registry {
+        let text = match title {
+            Some(t) => format!("title: {t}\n{REGISTRY}"),
+            None => REGISTRY.to_owned(),
+        };
+        Registry::from_yaml(&text, "hisar.yaml").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn at(day: i64) -> Timestamp {
+        Timestamp::from_second(1_768_464_000 + day * 86_400).expect("valid") // 2026-01-15T08:00Z
+    }
+
+    /// A sweep of the named panels, each answering a status and a JSON body.
+    fn sweep(registry: &Registry, id: u64, seen: &[(&str, u16, serde_json::Value)]) -> SweepRecord {
+        let started_at = at(i64::try_from(id).expect("small"));
+        let records = seen
+            .iter()
+            .map(|(panel, status, body)| {
+                let panel = registry.panel(panel).expect("declared");
+                let seen = Observation::answered(Response::json(*status, body.clone()));
+                PanelRecord::new(panel, classify(panel, Some(&seen), None))
+            })
+            .collect();
+        SweepRecord {
+            id,
+            started_at,
+            finished_at: started_at,
+            selection: Selection::default(),
+            records,
+        }
+    }
+
+    /// A1 bound, A2 blocked (AUTH_FAILURE, waived), A3 blocked (SDSR_FAILED with a provenance
+    /// finding), B1 never probed.
+    fn first(registry: &Registry) -> SweepRecord {
+        sweep(
+            registry,
+            1,
+            &[
+                ("AAA-X-Y-O1", 200, json!({"n": 1})),
+                ("AAA-X-Y-O2", 401, json!({})),
+                ("AAA-X-Y-O3", 200, json!({"n": "one"})),
+            ],
+        )
+    }
+
+    fn state(registry: &Registry, sweeps: &[SweepRecord]) -> TrackerState {
+        Ledger::replay(registry.trust.clone(), sweeps).state(registry)
+    }
+
+    fn row(code: &str, total: usize, bound: usize) -> DomainRow {
+        DomainRow {
+            code: code.to_owned(),
+            name: code.to_owned(),
+            total,
+            bound,
+            blocked: total - bound,
+            unverified: 0,
+        }
+    }
+
+    #[test]
+    fn completion_rounds_down_and_is_zero_without_panels() {
+        assert_eq!(row("A", 3, 2).completion(), 66);
+        assert_eq!(row("A", 3, 1).completion(), 33);
+        assert_eq!(row("A", 200, 199).completion(), 99);
+        assert_eq!(row("A", 7, 7).completion(), 100);
+        assert_eq!(row("A", 0, 0).completion(), 0);
+    }
+
+    #[test]
+    fn dashboard_counts_domains_in_declaration_order_then_the_total() {
+        let registry = registry(None);
+        let state = state(&registry, &[first(&registry)]);
+        let report = Report::new(&registry, &state, jiff::civil::date(2026, 1, 16), "r.yaml");
+        let (rows, total) = report.dashboard();
+        let counts: Vec<_> = rows
+            .iter()
+            .map(|d| {
+                (
+                    d.code.as_str(),
+                    d.name.as_str(),
+                    d.total,
+                    d.bound,
+                    d.blocked,
+                    d.unverified,
+                )
+            })
+            .collect();
+        assert_eq!(
+            counts,
+            [("BBB", "BETA", 1, 0, 0, 1), ("AAA", "ALPHA", 3, 1, 2, 0)]
+        );
+        assert_eq!((total.code.as_str(), total.name.as_str()), ("", "TOTAL"));
+        assert_eq!(
+            (total.total, total.bound, total.blocked, total.unverified),
+            (4, 1, 2, 1)
+        );
+        assert_eq!(total.completion(), 25);
+    }
+
+    #[test]
+    fn gap_count_counts_primary_gaps_only() {
+        let registry = registry(None);
+        let state = state(&registry, &[first(&registry)]);
+        let report = Report::new(&registry, &state, jiff::civil::date(2026, 1, 16), "r.yaml");
+        let a3 = report
+            .rows()
+            .find(|r| r.panel.id.as_str() == "AAA-X-Y-O3")
+            .expect("declared");
+        let secondary: Vec<_> = a3
+            .state
+            .verdict
+            .iter()
+            .flat_map(|v| &v.findings)
+            .filter_map(|f| f.code)
+            .collect();
+        assert_eq!(secondary, [GapCode::ProvenanceMissing]);
+        assert_eq!(report.gap_count(GapCode::AuthFailure), 1);
+        assert_eq!(report.gap_count(GapCode::SdsrFailed), 1);
+        assert_eq!(report.gap_count(GapCode::ProvenanceMissing), 0);
+        assert_eq!(report.gap_count(GapCode::EndpointMissing), 0);
+    }
+
+    #[test]
+    fn a_waiver_covers_its_gap_until_it_expires() {
+        let registry = registry(None);
+        let state = state(&registry, &[first(&registry)]);
+        let waived = |today| {
+            let report = Report::new(&registry, &state, today, "r.yaml");
+            let waived: Vec<String> = report
+                .rows()
+                .filter(|r| report.waiver(r).is_some())
+                .map(|r| r.panel.id.to_string())
+                .collect();
+            (waived, report.expired_waivers().count())
+        };
+        assert_eq!(
+            waived(jiff::civil::date(2026, 1, 20)),
+            (vec!["AAA-X-Y-O2".to_owned()], 0)
+        );
+        assert_eq!(waived(jiff::civil::date(2026, 1, 21)), (vec![], 1));
+    }
+
+    #[test]
+    fn recheck_command_names_the_registry_as_given() {
+        let registry = registry(None);
+        let state = state(&registry, &[]);
+        let report = Report::new(
+            &registry,
+            &state,
+            jiff::civil::date(2026, 1, 16),
+            "conf/hisar.yaml",
+        );
+        assert_eq!(
+            report.recheck_command(),
+            "hisar check --registry conf/hisar.yaml --panel <PANEL_ID>"
+        );
+    }
+
+    #[test]
+    fn title_is_the_registrys_or_the_default() {
+        let state = state(&registry(None), &[]);
+        let untitled = registry(None);
+        let report = Report::new(&untitled, &state, jiff::civil::date(2026, 1, 16), "r.yaml");
+        assert_eq!(report.title(), DEFAULT_TITLE);
+        let titled = registry(Some("Console gaps"));
+        let report = Report::new(&titled, &state, jiff::civil::date(2026, 1, 16), "r.yaml");
+        assert_eq!(report.title(), "Console gaps");
+    }
+
+    #[test]
+    fn series_has_a_point_per_sweep_with_the_tracked_counts_after_it() {
+        let registry = registry(None);
+        assert_eq!(series(&registry, &[]), []);
+        // The second sweep probes A2 alone: A1 stays bound and A3 blocked.
+        let second = sweep(&registry, 2, &[("AAA-X-Y-O2", 200, json!({}))]);
+        let points = series(&registry, &[first(&registry), second]);
+        let point = |sweep, day, bound, blocked| SeriesPoint {
+            sweep,
+            at: at(day),
+            bound,
+            blocked,
+            total: 4,
+        };
+        assert_eq!(points, [point(1, 1, 1, 2), point(2, 2, 2, 1)]);
     }
 }
