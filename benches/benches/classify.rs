@@ -18,7 +18,7 @@ fn answered(status: u16, body: serde_json::Value) -> Observation {
 
 fn bench(c: &mut Criterion) {
     let registry = Registry::from_yaml(BOUND_PANEL, "bench").expect("valid registry");
-    let panel = &registry.panels[0];
+    let panel = &registry.panels()[0];
     let routes = RouteTable::parse(r#"{"/api/v1/runs/": ["GET"], "/api/v1/agents": ["GET"]}"#)
         .expect("valid route table");
 

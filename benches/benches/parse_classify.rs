@@ -16,7 +16,7 @@ use hisar_core::{Body, Observation, Registry, Response, Status, classify};
 
 fn bench(c: &mut Criterion) {
     let registry = Registry::from_yaml(BOUND_PANEL, "bench").expect("valid registry");
-    let panel = &registry.panels[0];
+    let panel = &registry.panels()[0];
     let observe = |bytes: &[u8]| {
         Observation::answered(Response {
             status: 200,

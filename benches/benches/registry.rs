@@ -31,7 +31,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             hisar_probe::plan(
                 &registry,
-                registry.panels.iter().collect(),
+                registry.panels().iter().collect(),
                 "http://127.0.0.1:8000",
                 &env,
             )

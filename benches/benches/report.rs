@@ -18,7 +18,7 @@ fn bench(c: &mut Criterion) {
     let state = tracker::state(&registry, &sweeps);
     let today = jiff::civil::date(2026, 1, 15);
     let blocked: Vec<(&Panel, &Gap)> = registry
-        .panels
+        .panels()
         .iter()
         .zip(&state.panels)
         .filter_map(|(p, s)| s.verdict.as_ref().and_then(|v| v.gap()).map(|g| (p, g)))

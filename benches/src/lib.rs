@@ -22,7 +22,7 @@
 //!
 //! let synthetic = Synthetic { panels: 100, shared_percent: 50 };
 //! let registry = Registry::from_yaml(&synthetic.registry_yaml(), "synthetic").unwrap();
-//! assert_eq!(registry.panels.len(), 100);
+//! assert_eq!(registry.panels().len(), 100);
 //! assert_eq!(synthetic.endpoints().len(), 50, "half the panels share an endpoint");
 //! ```
 

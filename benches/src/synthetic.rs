@@ -218,7 +218,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         let endpoints = synthetic.endpoints();
         assert_eq!(endpoints.len(), 180);
-        for (i, panel) in registry.panels.iter().enumerate() {
+        for (i, panel) in registry.panels().iter().enumerate() {
             let e = &endpoints[synthetic.endpoint_of(i)];
             assert_eq!(panel.request_path(), e.target().split('?').next().unwrap());
             let seen = if e.served {

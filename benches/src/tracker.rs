@@ -97,7 +97,7 @@ pub fn sweeps(panels: usize) -> (Registry, [SweepRecord; 2]) {
     let sweep = |n: u8, at: &str| {
         let at: Timestamp = at.parse().expect("a timestamp");
         let records = registry
-            .panels
+            .panels()
             .iter()
             .enumerate()
             .map(|(i, panel)| {
@@ -120,5 +120,5 @@ pub fn sweeps(panels: usize) -> (Registry, [SweepRecord; 2]) {
 
 /// The tracked state after the sweeps.
 pub fn state(registry: &Registry, sweeps: &[SweepRecord]) -> TrackerState {
-    Ledger::replay(registry.trust.clone(), sweeps).state(registry)
+    Ledger::replay(registry.trust().clone(), sweeps).state(registry)
 }

@@ -35,7 +35,7 @@ impl ProbeSettings {
             max_time: args
                 .max_time
                 .map(|d| d.0)
-                .or(registry.defaults.timeout)
+                .or(registry.defaults().timeout)
                 .unwrap_or(defaults::MAX_TIME),
             max_body: args.max_body,
             ..HttpOptions::default()

@@ -35,7 +35,7 @@ pub const TRANSIENT_STATUSES: [u16; 4] = [429, 502, 503, 504];
 ///     provenance: { aggregation: summary }
 ///     invariants: ["$.total_cost isNumber"]
 /// "#, "hisar.yaml").unwrap();
-/// let panel = &registry.panels[0];
+/// let panel = &registry.panels()[0];
 ///
 /// let ok = Observation::answered(Response::json(200, json!({
 ///     "total_cost": 12.5,

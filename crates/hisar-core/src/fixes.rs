@@ -338,7 +338,7 @@ mod tests {
             ("/api/v1/tenants/tenant/usage", "Usage"),
         ]);
         let g = gap(GapCode::EndpointMissing);
-        let fixes = priority_fixes(reg.panels.iter().map(|p| (p, &g)));
+        let fixes = priority_fixes(reg.panels().iter().map(|p| (p, &g)));
         let rows: Vec<(&str, usize)> = fixes
             .p1
             .iter()

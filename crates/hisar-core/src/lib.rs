@@ -69,11 +69,11 @@ pub use history::{Change, ChangeKind, Ledger, SweepRecord, TrackerState};
 pub use id::{CapabilityId, DomainCode, PanelId};
 pub use interpolate::{Env, Resolved, Template};
 pub use invariant::{Check, Invariant, Subject};
-pub use names::UnknownName;
 pub use model::{
     Aggregation, AuthMode, BodyKind, CapabilityDecl, DeclaredStatus, Domain, Endpoint, Method,
     Panel, PanelClass, PathTemplate, ProvenanceRequirement, Segment,
 };
+pub use names::UnknownName;
 pub use observation::{
     Body, Observation, Response, Transport, TransportErrorKind, TransportFailure,
 };

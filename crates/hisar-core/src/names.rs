@@ -21,7 +21,11 @@ pub struct UnknownName {
 
 impl UnknownName {
     /// `given` is not a `what`, whose names are `names`.
-    pub fn new(what: &'static str, given: &str, names: impl IntoIterator<Item = &'static str>) -> Self {
+    pub fn new(
+        what: &'static str,
+        given: &str,
+        names: impl IntoIterator<Item = &'static str>,
+    ) -> Self {
         Self {
             what,
             given: given.to_owned(),

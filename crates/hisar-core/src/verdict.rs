@@ -1,6 +1,5 @@
 //! Verdicts, gap codes and findings.
 
-
 use serde::{Deserialize, Serialize};
 
 crate::named_enum! {
@@ -57,7 +56,6 @@ impl GapCode {
         }
     }
 }
-
 
 /// The classification stages of SPEC §3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

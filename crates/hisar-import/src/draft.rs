@@ -294,11 +294,11 @@ mod tests {
         let text = draft.to_yaml();
         let reg = hisar_core::Registry::from_yaml(&text, "draft.yaml")
             .unwrap_or_else(|e| panic!("{e}\n{text}"));
-        let p = &reg.panels[0];
+        let p = &reg.panels()[0];
         assert_eq!(p.path_params["id"], "007");
         assert_eq!(p.params, [("limit".to_owned(), "50".to_owned())]);
         assert_eq!(p.purpose.as_deref(), Some("Yes: a list"));
-        assert_eq!(reg.title.as_deref(), Some("T: x"));
-        assert!(reg.capabilities.values().next().unwrap().derived);
+        assert_eq!(reg.title(), Some("T: x"));
+        assert!(reg.capabilities().values().next().unwrap().derived);
     }
 }

@@ -17,7 +17,7 @@
 //!     | LOG | LOG-REC-SYS-O2 | `/health` | logs.health_check |\n";
 //! let import = parse_tracker(text).unwrap();
 //! let registry = hisar_core::Registry::from_yaml(&import.draft.to_yaml(), "hisar.yaml").unwrap();
-//! assert_eq!(registry.panels.len(), 1);
+//! assert_eq!(registry.panels().len(), 1);
 //! ```
 
 pub mod aurora;

@@ -405,8 +405,8 @@ mod tests {
         assert_eq!(import.warnings.len(), 1);
         let reg = hisar_core::Registry::from_yaml(&import.draft.to_yaml(), "x")
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(reg.panels.len(), 2);
-        assert!(reg.capabilities.values().all(|c| c.derived));
+        assert_eq!(reg.panels().len(), 2);
+        assert!(reg.capabilities().values().all(|c| c.derived));
     }
 
     #[test]

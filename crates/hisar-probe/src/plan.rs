@@ -146,7 +146,7 @@ panels:
         let env = BTreeMap::from([("KEY".to_owned(), "k1".to_owned())]);
         let plan = plan(
             &reg,
-            reg.panels.iter().collect(),
+            reg.panels().iter().collect(),
             "http://127.0.0.1:9/api/",
             &env,
         )
@@ -176,7 +176,7 @@ panels:
         );
         let plan_without = super::plan(
             &reg,
-            reg.panels.iter().collect(),
+            reg.panels().iter().collect(),
             "http://h",
             &BTreeMap::new(),
         )

@@ -30,7 +30,7 @@ impl RouteSource {
     /// The route source a registry names (`backend.routes`), resolved against `env`; a file is
     /// relative to `registry_dir`.
     pub fn from_registry(registry: &Registry, registry_dir: &Path, env: &dyn Env) -> Option<Self> {
-        let template = registry.backend.routes.as_ref()?;
+        let template = registry.backend().routes.as_ref()?;
         Some(Self::parse(&template.resolve(env).value, registry_dir))
     }
 }

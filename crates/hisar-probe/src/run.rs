@@ -177,7 +177,7 @@ mod tests {
         .unwrap();
         let plan = plan(
             &reg,
-            reg.panels.iter().collect(),
+            reg.panels().iter().collect(),
             "http://x",
             &BTreeMap::<String, String>::new(),
         )

@@ -63,7 +63,7 @@ pub fn select<'r>(
     for id in &selection.panels {
         if registry.panel(id).is_none() {
             let hint = registry
-                .panels
+                .panels()
                 .iter()
                 .map(|p| p.id.as_str())
                 .find(|p| p.eq_ignore_ascii_case(id))
@@ -73,12 +73,12 @@ pub fn select<'r>(
     }
     for code in &selection.domains {
         if registry.domain(code).is_none() {
-            let codes: Vec<&str> = registry.domains.iter().map(|d| d.code.as_str()).collect();
+            let codes: Vec<&str> = registry.domains().iter().map(|d| d.code.as_str()).collect();
             return Err(SelectionError::Domain(code.clone(), codes.join(", ")));
         }
     }
     Ok(registry
-        .panels
+        .panels()
         .iter()
         .filter(|p| {
             selection.is_all()
@@ -192,7 +192,7 @@ impl Target {
         let base_url = base_url
             .or_else(|| {
                 registry
-                    .backend
+                    .backend()
                     .base_url
                     .as_ref()
                     .map(|t| t.resolve(env).value)

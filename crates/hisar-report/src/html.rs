@@ -211,7 +211,7 @@ pub fn render_html(report: &Report<'_>, series: &[SeriesPoint], filter: &GapFilt
                         p.filters {
                             "Domain: "
                             a class=(if filter.domain.is_none() { "on" } else { "" }) href=(GapFilter::query(None, filter.code)) { "all" }
-                            @for d in &registry.domains {
+                            @for d in registry.domains() {
                                 a class=(if filter.domain.as_deref() == Some(d.code.as_str()) { "on" } else { "" }) href=(GapFilter::query(Some(d.code.as_str()), filter.code)) { (d.code) }
                             }
                             " · Gap: "

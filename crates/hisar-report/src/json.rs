@@ -276,11 +276,11 @@ pub fn json_value(report: &Report<'_>) -> serde_json::Value {
 /// # let sweep = SweepRecord {
 /// #     id: 1, started_at: at, finished_at: at, selection: Selection::default(),
 /// #     records: vec![
-/// #         PanelRecord::new(&registry.panels[0], classify(&registry.panels[0], Some(&ok), None)),
-/// #         PanelRecord::new(&registry.panels[1], classify(&registry.panels[1], Some(&denied), None)),
+/// #         PanelRecord::new(&registry.panels()[0], classify(&registry.panels()[0], Some(&ok), None)),
+/// #         PanelRecord::new(&registry.panels()[1], classify(&registry.panels()[1], Some(&denied), None)),
 /// #     ],
 /// # };
-/// # let state = Ledger::replay(registry.trust.clone(), [&sweep]).state(&registry);
+/// # let state = Ledger::replay(registry.trust().clone(), [&sweep]).state(&registry);
 /// use hisar_report::{Report, json_report};
 ///
 /// // One bound and one blocked panel, as in the crate example.

@@ -91,7 +91,7 @@ pub fn write_junit(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
         w,
         r#"<testsuites name="hisar" tests="{tests}" failures="{failures}" errors="0" skipped="{skipped}">"#
     )?;
-    for domain in &report.registry.domains {
+    for domain in report.registry.domains() {
         let cases: Vec<&(Row<'_>, Case)> = rows
             .iter()
             .filter(|(r, _)| r.panel.id.domain() == &domain.code)

@@ -26,11 +26,11 @@
 //! let sweep = SweepRecord {
 //!     id: 1, started_at: at, finished_at: at, selection: Selection::default(),
 //!     records: vec![
-//!         PanelRecord::new(&registry.panels[0], classify(&registry.panels[0], Some(&ok), None)),
-//!         PanelRecord::new(&registry.panels[1], classify(&registry.panels[1], Some(&denied), None)),
+//!         PanelRecord::new(&registry.panels()[0], classify(&registry.panels()[0], Some(&ok), None)),
+//!         PanelRecord::new(&registry.panels()[1], classify(&registry.panels()[1], Some(&denied), None)),
 //!     ],
 //! };
-//! let state = Ledger::replay(registry.trust.clone(), [&sweep]).state(&registry);
+//! let state = Ledger::replay(registry.trust().clone(), [&sweep]).state(&registry);
 //! let report = Report::new(&registry, &state, jiff::civil::date(2026, 1, 15), "hisar.yaml");
 //! let mut out = Vec::new();
 //! write_markdown(&report, &mut out).unwrap();

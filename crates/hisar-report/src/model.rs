@@ -66,7 +66,7 @@ pub struct SeriesPoint {
 
 /// The tracked counts after each sweep, replaying history once.
 pub fn series(registry: &Registry, sweeps: &[SweepRecord]) -> Vec<SeriesPoint> {
-    let mut ledger = Ledger::new(registry.trust.clone());
+    let mut ledger = Ledger::new(registry.trust().clone());
     sweeps
         .iter()
         .map(|s| {
@@ -77,7 +77,7 @@ pub fn series(registry: &Registry, sweeps: &[SweepRecord]) -> Vec<SeriesPoint> {
                 at: s.started_at,
                 bound,
                 blocked,
-                total: registry.panels.len(),
+                total: registry.panels().len(),
             }
         })
         .collect()
@@ -133,13 +133,13 @@ impl<'a> Report<'a> {
 
     /// The title every rendering heads with: the registry's, or [`DEFAULT_TITLE`].
     pub fn title(&self) -> &'a str {
-        self.registry.title.as_deref().unwrap_or(DEFAULT_TITLE)
+        self.registry.title().unwrap_or(DEFAULT_TITLE)
     }
 
     /// Every panel with its state, in registry order.
     pub fn rows(&self) -> impl Iterator<Item = Row<'a>> + 'a {
         self.registry
-            .panels
+            .panels()
             .iter()
             .zip(&self.state.panels)
             .map(|(panel, state)| Row { panel, state })
@@ -154,7 +154,7 @@ impl<'a> Report<'a> {
     pub fn dashboard(&self) -> (Vec<DomainRow>, DomainRow) {
         let mut rows: Vec<DomainRow> = self
             .registry
-            .domains
+            .domains()
             .iter()
             .map(|d| DomainRow {
                 code: d.code.to_string(),
@@ -206,7 +206,7 @@ impl<'a> Report<'a> {
     pub fn expired_waivers(&self) -> impl Iterator<Item = &'a Waiver> + 'a {
         let today = self.today;
         self.registry
-            .waivers
+            .waivers()
             .iter()
             .filter(move |w| !w.active_on(today))
     }
@@ -301,7 +301,7 @@ waivers:
     }
 
     fn state(registry: &Registry, sweeps: &[SweepRecord]) -> TrackerState {
-        Ledger::replay(registry.trust.clone(), sweeps).state(registry)
+        Ledger::replay(registry.trust().clone(), sweeps).state(registry)
     }
 
     fn row(code: &str, total: usize, bound: usize) -> DomainRow {

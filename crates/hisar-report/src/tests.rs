@@ -183,7 +183,7 @@ fn sweeps(registry: &Registry) -> Vec<SweepRecord> {
                 Selection::default()
             };
             let records = registry
-                .panels
+                .panels()
                 .iter()
                 .filter(|p| {
                     selection.is_all()
@@ -211,7 +211,7 @@ fn sweeps(registry: &Registry) -> Vec<SweepRecord> {
 }
 
 fn state(registry: &Registry, sweeps: &[SweepRecord]) -> TrackerState {
-    Ledger::replay(registry.trust.clone(), sweeps).state(registry)
+    Ledger::replay(registry.trust().clone(), sweeps).state(registry)
 }
 
 fn render(

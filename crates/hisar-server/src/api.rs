@@ -218,7 +218,7 @@ async fn render_plan(State(state): State<AppState>) -> Result<Json<Value>, ApiEr
     let panels: Vec<Value> = state
         .inner
         .registry
-        .panels
+        .panels()
         .iter()
         .zip(&d.state.panels)
         .map(|(p, s)| {

@@ -165,7 +165,7 @@ impl AppState {
                     );
                     let degraded = hisar_probe::is_degraded(
                         record.records.iter().map(|r| &r.verdict),
-                        state.inner.registry.gate.max_unverified_share,
+                        state.inner.registry.gate().max_unverified_share,
                     );
                     tracing::info!(
                         "sweep #{id} finished in {:.2}s: {bound} bound, {blocked} blocked, {unverified} unverified{}",

@@ -21,7 +21,7 @@ pub(crate) fn list(args: &ListArgs) -> Outcome {
     let sweeps = read_history(&args.state.state)?;
     let (state, _) = derive(&registry, &sweeps);
     let rows: Vec<_> = registry
-        .panels
+        .panels()
         .iter()
         .zip(&state.panels)
         .filter(|(p, _)| {

@@ -74,7 +74,7 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
         for warning in &swept.warnings {
             ui.warn(warning);
         }
-        let degraded = swept.degraded(registry.gate.max_unverified_share);
+        let degraded = swept.degraded(registry.gate().max_unverified_share);
         let line = format!(
             "swept {} panels with {} requests ({} attempts) in {:.2}s against {}",
             swept.sweep.records.len(),
@@ -133,7 +133,7 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
         ui.error(&format!(
             "sweep degraded: {unverified} of {} panels unverified (more than {:.0}%): is the backend reachable?",
             this_sweep.records.len(),
-            registry.gate.max_unverified_share * 100.0
+            registry.gate().max_unverified_share * 100.0
         ));
         return Ok(Exit::Invalid);
     }

@@ -274,9 +274,9 @@ fn the_demo_openapi_document_is_a_route_table_of_its_shipped_routes() {
 #[test]
 fn every_demo_panel_has_a_route() {
     let registry = Registry::from_yaml(DEMO_REGISTRY, "demo").unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(registry.panels.len(), 87);
+    assert_eq!(registry.panels().len(), 87);
     let paths = DemoBackend::new("k").paths();
-    for panel in &registry.panels {
+    for panel in registry.panels() {
         assert!(
             paths.contains(&panel.endpoint.path.as_str()),
             "{} {}",

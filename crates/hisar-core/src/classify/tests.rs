@@ -687,7 +687,7 @@ proptest! {
         let reg = registry();
         let table = routes();
         let table = with_table.then_some(&table);
-        let p = &reg.panels[panel];
+        let p = &reg.panels()[panel];
         let a = classify(p, Some(&obs), table);
         let b = classify(p, Some(&obs.clone()), table);
         prop_assert_eq!(&a, &b);

@@ -30,7 +30,7 @@ pub fn gate(
 ) -> GateReport {
     let mut report = GateReport {
         expired: registry
-            .waivers
+            .waivers()
             .iter()
             .filter(|w| !w.active_on(today))
             .cloned()
@@ -39,7 +39,7 @@ pub fn gate(
     };
     let waived = |panel: &str, code: GapCode| {
         registry
-            .waivers
+            .waivers()
             .iter()
             .any(|w| w.panel.as_str() == panel && w.code == code && w.active_on(today))
     };

@@ -274,7 +274,7 @@ impl Ledger {
     /// than [`Ledger::state`] when only the numbers are needed (history charts).
     pub fn counts(&self, registry: &Registry) -> (usize, usize, usize) {
         let mut c = (0, 0, 0);
-        for p in &registry.panels {
+        for p in registry.panels() {
             match self
                 .tracks
                 .get(p.id.as_str())
@@ -291,7 +291,7 @@ impl Ledger {
     /// The state of every panel of the registry, in registry order, with history.
     pub fn state(&self, registry: &Registry) -> TrackerState {
         let panels = registry
-            .panels
+            .panels()
             .iter()
             .map(|p| {
                 self.tracks.get(p.id.as_str()).map_or_else(
@@ -310,7 +310,7 @@ impl Ledger {
                 )
             })
             .collect();
-        let known: BTreeSet<&str> = registry.panels.iter().map(|p| p.id.as_str()).collect();
+        let known: BTreeSet<&str> = registry.panels().iter().map(|p| p.id.as_str()).collect();
         let mut resolutions: Vec<Resolution> = self
             .resolutions
             .iter()
@@ -324,7 +324,7 @@ impl Ledger {
         });
 
         let mut capabilities = BTreeMap::new();
-        for panel in &registry.panels {
+        for panel in registry.panels() {
             let id = panel.capability.clone();
             if capabilities.contains_key(&id) {
                 continue;
@@ -414,7 +414,7 @@ impl TrackerState {
 
 /// Replays the sweeps and returns the state with the changes made by the last one.
 pub fn derive(registry: &Registry, sweeps: &[SweepRecord]) -> (TrackerState, Vec<Change>) {
-    let mut ledger = Ledger::new(registry.trust.clone());
+    let mut ledger = Ledger::new(registry.trust().clone());
     let mut last = Vec::new();
     for sweep in sweeps {
         last = ledger.apply(sweep);
@@ -427,7 +427,7 @@ pub fn derive(registry: &Registry, sweeps: &[SweepRecord]) -> (TrackerState, Vec
 pub fn diff(registry: &Registry, sweeps: &[SweepRecord], from: u64, to: u64) -> Vec<Change> {
     let upto = |id: u64| {
         Ledger::replay(
-            registry.trust.clone(),
+            registry.trust().clone(),
             sweeps.iter().take_while(move |s| s.id <= id),
         )
         .state(registry)

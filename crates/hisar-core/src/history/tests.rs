@@ -125,7 +125,7 @@ fn sweeps() -> Vec<SweepRecord> {
 fn resolutions_regressions_and_code_changes() {
     let reg = registry();
     let all = sweeps();
-    let mut ledger = Ledger::new(reg.trust.clone());
+    let mut ledger = Ledger::new(reg.trust().clone());
     let first = ledger.apply(&all[0]);
     assert_eq!(
         first.iter().filter(|c| c.kind == ChangeKind::New).count(),
@@ -233,7 +233,7 @@ fn gate_policies_and_waivers() {
     let reg = registry();
     let all = sweeps();
     let (state, _) = derive(&reg, &all[..2]);
-    let changes = Ledger::replay(reg.trust.clone(), &all[..1])
+    let changes = Ledger::replay(reg.trust().clone(), &all[..1])
         .clone()
         .apply(&all[1]);
     let today = jiff::civil::date(2026, 1, 16);

@@ -1,5 +1,6 @@
 use super::*;
 use crate::model::Method;
+use crate::model::ProvenanceRequirement;
 
 const GOOD: &str = r#"
 version: 1

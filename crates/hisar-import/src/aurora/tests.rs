@@ -266,7 +266,7 @@ fn a_small_repository_imports_with_its_disagreements() {
     let yaml = import.draft.to_yaml();
     let registry = hisar_core::Registry::from_yaml(&yaml, "hisar.yaml")
         .unwrap_or_else(|e| panic!("{e}\n{yaml}"));
-    let ids: Vec<&str> = registry.panels.iter().map(|p| p.id.as_str()).collect();
+    let ids: Vec<&str> = registry.panels().iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids, ["OVR-SUM-CI-O1", "OVR-SUM-CI-O3", "LOG-REC-AUD-O1"]);
     assert_eq!(
         import.draft.domains,

@@ -86,9 +86,9 @@ fn the_fixture_repository_imports_into_a_valid_registry() {
 
     let yaml = import.draft.to_yaml();
     let registry = Registry::from_yaml(&yaml, "hisar.yaml").unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(registry.panels.len(), 86);
+    assert_eq!(registry.panels().len(), 86);
     let domains: Vec<(&str, &str)> = registry
-        .domains
+        .domains()
         .iter()
         .map(|d| (d.code.as_str(), d.name.as_str()))
         .collect();
@@ -104,7 +104,7 @@ fn the_fixture_repository_imports_into_a_valid_registry() {
     );
     assert_eq!(
         registry
-            .backend
+            .backend()
             .routes
             .as_ref()
             .map(|t| t.source().to_owned()),
@@ -126,8 +126,8 @@ fn the_fixture_repository_imports_into_a_valid_registry() {
             .unwrap_or_else(|| panic!("{id} has an intent but is not in the registry"));
         assert!(!panel.endpoint.path.as_str().is_empty());
     }
-    assert_eq!(registry.panels[0].id.as_str(), "OVR-SUM-CI-O1");
-    assert_eq!(registry.panels[85].id.as_str(), "LOG-REC-SYS-O5");
+    assert_eq!(registry.panels()[0].id.as_str(), "OVR-SUM-CI-O1");
+    assert_eq!(registry.panels()[85].id.as_str(), "LOG-REC-SYS-O5");
 
     // Endpoint precedence: the intent's, else the capability's, else the scenario's.
     let endpoint = |id: &str| registry.panel(id).unwrap().endpoint.to_string();
@@ -168,11 +168,11 @@ fn the_fixture_repository_imports_into_a_valid_registry() {
     );
 
     // Auth: modes from the scenarios; the four OBSERVER panels; no literal credential.
-    assert_eq!(registry.defaults.auth, "user");
-    let modes: Vec<&str> = registry.auth.keys().map(String::as_str).collect();
+    assert_eq!(registry.defaults().auth, "user");
+    let modes: Vec<&str> = registry.auth_modes().keys().map(String::as_str).collect();
     assert_eq!(modes, ["observer", "service", "user"]);
     let observers: Vec<&str> = registry
-        .panels
+        .panels()
         .iter()
         .filter(|p| p.auth == "observer")
         .map(|p| p.id.as_str())
@@ -187,7 +187,7 @@ fn the_fixture_repository_imports_into_a_valid_registry() {
         ]
     );
     let services: Vec<&str> = registry
-        .panels
+        .panels()
         .iter()
         .filter(|p| p.auth == "service")
         .map(|p| p.id.as_str())
@@ -203,7 +203,7 @@ fn the_fixture_repository_imports_into_a_valid_registry() {
         ],
         "the other five SERVICE scenarios are for ANL panels, not in the plan"
     );
-    for mode in registry.auth.values() {
+    for mode in registry.auth_modes().values() {
         for (_, value) in &mode.headers {
             assert!(value.has_variables(), "{}", value.source());
         }
@@ -431,7 +431,7 @@ fn the_two_route_sources_disagree_on_panel_endpoints() {
     );
     let registry = hisar_core::Registry::from_yaml(&import.draft.to_yaml(), "r.yaml").unwrap();
     let mut disagreements = std::collections::BTreeMap::new();
-    for panel in &registry.panels {
+    for panel in registry.panels() {
         let (a, b) = (cache.check(&panel.endpoint), openapi.check(&panel.endpoint));
         if a.passes() != b.passes() {
             disagreements.insert(panel.endpoint.to_string(), (a.passes(), b.passes()));

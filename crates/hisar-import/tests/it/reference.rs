@@ -35,7 +35,7 @@ fn reference_panels_and_p0_entries() {
     assert_eq!(import.rows.len(), 87);
     let registry = Registry::from_yaml(&import.draft.to_yaml(), "imported.yaml")
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(registry.panels.len(), 87);
+    assert_eq!(registry.panels().len(), 87);
 
     // Classify every panel from an observation mimicking the reference sweep.
     let mut verdicts = Vec::new();
@@ -140,10 +140,10 @@ fn import_round_trips_every_reference_panel() {
     let text = shared(REFERENCE);
     let import = parse_tracker(&text).unwrap();
     let registry = Registry::from_yaml(&import.draft.to_yaml(), "imported.yaml").unwrap();
-    let ids: Vec<&str> = registry.panels.iter().map(|p| p.id.as_str()).collect();
+    let ids: Vec<&str> = registry.panels().iter().map(|p| p.id.as_str()).collect();
     let rows: Vec<&str> = import.rows.iter().map(|r| r.panel.as_str()).collect();
     assert_eq!(ids, rows);
-    let codes: Vec<&str> = registry.domains.iter().map(|d| d.code.as_str()).collect();
+    let codes: Vec<&str> = registry.domains().iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, ["OVR", "ACT", "INC", "POL", "LOG"]);
     // Only the replay panel has a path parameter.
     assert_eq!(import.warnings.len(), 1, "{:?}", import.warnings);
