@@ -15,10 +15,8 @@
 //! assert!(!state.resolutions.is_empty() && !state.regressions().is_empty());
 //! ```
 
-use hisar_core::history::{Ledger, PanelRecord, Selection, SweepRecord};
-use hisar_core::{
-    Observation, Registry, Response, TrackerState, TransportErrorKind, Verdict, classify,
-};
+use hisar_core::history::{Ledger, PanelRecord, Selection, SweepRecord, TrackerState};
+use hisar_core::{Observation, Registry, Response, TransportErrorKind, Verdict, classify};
 use jiff::Timestamp;
 use serde_json::json;
 

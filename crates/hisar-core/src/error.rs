@@ -144,3 +144,8 @@ pub enum DurationError {
     #[error("invalid duration `{0}`: unknown unit `{1}` (use ms, s, m, h or d)")]
     Unit(String, String),
 }
+
+/// A path parameter without a value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no value for path parameter `{0}`")]
+pub struct MissingPathParam(pub String);

@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::model::is_prefix_segment;
 use crate::model::{Panel, PathTemplate, Segment};
-use crate::routes::is_prefix_segment;
 use crate::verdict::{Gap, GapCode};
 
 /// How a P0 entry matches paths.

@@ -41,14 +41,14 @@
 
 mod classify;
 mod error;
-pub mod fixes;
+mod fixes;
 pub mod history;
 mod id;
 mod index;
 mod interpolate;
 mod invariant;
 mod model;
-pub mod names;
+mod names;
 mod observation;
 mod policy;
 pub mod provenance;
@@ -61,11 +61,10 @@ pub mod yaml;
 
 pub use classify::{TRANSIENT_STATUSES, classify};
 pub use error::{
-    Diagnostic, DurationError, EndpointError, IdError, InvariantError, RegistryError,
-    RouteTableError, TemplateError,
+    Diagnostic, DurationError, EndpointError, IdError, InvariantError, MissingPathParam,
+    RegistryError, RouteTableError, TemplateError,
 };
-pub use fixes::{PriorityFixes, priority_fixes};
-pub use history::{Change, ChangeKind, Ledger, SweepRecord, TrackerState};
+pub use fixes::{EntryKind, FixRow, MissingEndpoint, PriorityFixes, PublicPath, priority_fixes};
 pub use id::{CapabilityId, DomainCode, PanelId};
 pub use interpolate::{Env, Resolved, Template};
 pub use invariant::{Check, Invariant, Subject};

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::EndpointError;
+use crate::error::{EndpointError, MissingPathParam};
 use crate::id::{CapabilityId, DomainCode, PanelId};
 use crate::interpolate::Template;
 use crate::invariant::Invariant;
@@ -55,7 +55,7 @@ impl Segment {
     /// Whether this is an API or version prefix segment (`api`, `v1`, `v2.1`), the kind a
     /// did-you-mean adds or removes.
     pub fn is_api_prefix(&self) -> bool {
-        matches!(self, Segment::Literal(text) if crate::routes::is_prefix_segment(text))
+        matches!(self, Segment::Literal(text) if is_prefix_segment(text))
     }
 }
 
@@ -147,16 +147,18 @@ impl PathTemplate {
         out
     }
 
-    /// Substitutes parameter values, percent-encoding them as path segments.
-    /// Returns the name of the first parameter without a value.
-    pub fn render(&self, values: &BTreeMap<String, String>) -> Result<String, String> {
+    /// Substitutes parameter values, percent-encoding them as path segments; fails naming the
+    /// first parameter without a value.
+    pub fn render(&self, values: &BTreeMap<String, String>) -> Result<String, MissingPathParam> {
         let mut out = String::with_capacity(self.raw.len() + 16);
         for segment in &self.segments {
             out.push('/');
             match segment {
                 Segment::Literal(text) => out.push_str(text),
                 Segment::Param(name) => {
-                    let value = values.get(name).ok_or_else(|| name.clone())?;
+                    let value = values
+                        .get(name)
+                        .ok_or_else(|| MissingPathParam(name.clone()))?;
                     encode_segment(value, &mut out);
                 }
                 Segment::Mixed(text) => {
@@ -165,7 +167,9 @@ impl PathTemplate {
                         out.push_str(&rest[..open]);
                         let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
                         let name = &rest[open + 1..close];
-                        let value = values.get(name).ok_or_else(|| name.to_owned())?;
+                        let value = values
+                            .get(name)
+                            .ok_or_else(|| MissingPathParam(name.to_owned()))?;
                         encode_segment(value, &mut out);
                         rest = rest.get(close + 1..).unwrap_or_default();
                     }
@@ -178,6 +182,17 @@ impl PathTemplate {
         }
         Ok(out)
     }
+}
+
+pub(crate) fn is_prefix_segment(segment: &str) -> bool {
+    let s = segment.to_ascii_lowercase();
+    s == "api"
+        || s.strip_prefix('v').is_some_and(|rest| {
+            !rest.is_empty()
+                && rest
+                    .split('.')
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        })
 }
 
 fn parse_segment(part: &str) -> Option<Segment> {
@@ -513,7 +528,10 @@ mod tests {
             ("name".to_owned(), "x".to_owned()),
         ]);
         assert_eq!(t.render(&values).unwrap(), "/runs/a%20b%2Fc/files/x.txt");
-        assert_eq!(t.render(&BTreeMap::new()).unwrap_err(), "id");
+        assert_eq!(
+            t.render(&BTreeMap::new()).unwrap_err(),
+            MissingPathParam("id".to_owned())
+        );
     }
 
     #[test]

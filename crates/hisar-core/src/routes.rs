@@ -27,7 +27,7 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::error::RouteTableError;
-use crate::model::{Endpoint, Method, PathTemplate, Segment};
+use crate::model::{Endpoint, Method, PathTemplate, Segment, is_prefix_segment};
 
 /// One way two paths can be near each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -380,17 +380,6 @@ fn router_match(route: &PathTemplate, path: &PathTemplate) -> Option<usize> {
 
 fn anon(text: &str) -> String {
     PathTemplate::parse(&format!("/{text}")).map_or_else(|_| text.to_owned(), |t| t.shape())
-}
-
-pub(crate) fn is_prefix_segment(segment: &str) -> bool {
-    let s = segment.to_ascii_lowercase();
-    s == "api"
-        || s.strip_prefix('v').is_some_and(|rest| {
-            !rest.is_empty()
-                && rest
-                    .split('.')
-                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        })
 }
 
 /// The path normalised by the kinds in `mask`.

@@ -21,3 +21,15 @@ pub enum ProbeError {
         reason: String,
     },
 }
+
+/// A document (such as a route table) that could not be fetched.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// No HTTP answer: what the transport said.
+    #[error("{0}")]
+    Transport(String),
+    /// An answer, but not a success.
+    #[error("HTTP {0}")]
+    Status(u16),
+}

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use hisar_core::{Body, Method, Observation, Response, TransportErrorKind};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::error::ProbeError;
+use crate::error::{FetchError, ProbeError};
 use crate::probe::{Probe, ProbeRequest};
 
 /// Settings of the HTTP probe.
@@ -60,19 +60,20 @@ impl HttpProbe {
     }
 
     /// Fetches a document (such as a route table) with a plain GET and returns its text.
-    pub async fn get_text(&self, url: &str) -> Result<String, String> {
+    pub async fn get_text(&self, url: &str) -> Result<String, FetchError> {
+        let transport = |e: reqwest::Error| FetchError::Transport(describe(&e));
         let response = self
             .client
             .get(url)
             .timeout(self.options.max_time)
             .send()
             .await
-            .map_err(|e| describe(&e))?;
+            .map_err(transport)?;
         let status = response.status();
         if !status.is_success() {
-            return Err(format!("HTTP {}", status.as_u16()));
+            return Err(FetchError::Status(status.as_u16()));
         }
-        response.text().await.map_err(|e| describe(&e))
+        response.text().await.map_err(transport)
     }
 
     async fn attempt(

@@ -56,7 +56,7 @@ mod routes;
 mod run;
 mod sweep;
 
-pub use error::ProbeError;
+pub use error::{FetchError, ProbeError};
 pub use http::{HttpOptions, HttpProbe};
 pub use plan::{PlannedRequest, SweepPlan, plan};
 pub use probe::{Probe, ProbeRequest, Secret};

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use hisar_core::{Env, Registry, RouteTable};
 
+use crate::error::FetchError;
 use crate::http::HttpProbe;
 
 /// Where a route table comes from.
@@ -53,7 +54,7 @@ pub enum RouteLoadError {
     Read(String, String),
     /// The URL could not be fetched: the backend may be down, which is not bad input.
     #[error("fetch route table {0}: {1}")]
-    Fetch(String, String),
+    Fetch(String, FetchError),
     /// The document is not a route table.
     #[error("route table {0}: {1}")]
     Parse(String, String),

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use hisar_core::fixes::EntryKind;
+use hisar_core::EntryKind;
 use hisar_core::{GapCode, Method, Panel, Status};
 
 use crate::model::{Report, Row};

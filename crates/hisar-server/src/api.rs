@@ -9,10 +9,10 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use hisar_core::history::Selection;
-use hisar_core::{CapabilityId, GapCode, Status};
-use hisar_report::{GapFilter, json_value, render_html, write_markdown};
+use hisar_core::{CapabilityId, GapCode, Outcome, Status};
+use hisar_report::{GapFilter, PanelJson, json_report, render_html, write_markdown};
 use hisar_store::SweepStatus;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
@@ -53,17 +53,36 @@ async fn panels(
     Query(filter): Query<PanelFilter>,
 ) -> Result<Json<Value>, ApiError> {
     let d = state.derived()?;
-    let doc = json_value(&state.report(&d));
-    let items: Vec<Value> = doc["panels"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|p| filter.domain.as_deref().is_none_or(|x| p["domain"] == x))
-        .filter(|p| filter.status.is_none_or(|s| p["status"] == s.as_str()))
-        .filter(|p| filter.gap.is_none_or(|g| p["gap"]["code"] == g.as_str()))
-        .cloned()
+    let report = state.report(&d);
+    let doc = json_report(&report);
+    let items: Vec<&PanelJson<'_>> = doc
+        .panels
+        .iter()
+        .filter(|p| filter.domain.as_deref().is_none_or(|x| p.domain == x))
+        .filter(|p| filter.status.is_none_or(|s| p.status == s))
+        .filter(|p| filter.gap.is_none_or(|g| p.code() == Some(g)))
         .collect();
     Ok(Json(json!({"count": items.len(), "panels": items})))
+}
+
+/// One sweep's verdict on a panel, as its history shows it.
+#[derive(Serialize)]
+struct HistoryEntry<'a> {
+    sweep: u64,
+    at: jiff::Timestamp,
+    status: Status,
+    gap: Option<&'a hisar_core::Gap>,
+    evidence: &'a hisar_core::Evidence,
+    endpoint: &'a str,
+    unverified_reason: Option<&'a str>,
+}
+
+/// A panel with its history.
+#[derive(Serialize)]
+struct PanelWithHistory<'a> {
+    #[serde(flatten)]
+    panel: &'a PanelJson<'a>,
+    history: Vec<HistoryEntry<'a>>,
 }
 
 async fn panel(
@@ -71,50 +90,54 @@ async fn panel(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let d = state.derived()?;
-    let doc = json_value(&state.report(&d));
-    let mut item = doc["panels"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|p| p["id"] == id.as_str())
-        .cloned()
+    let report = state.report(&d);
+    let doc = json_report(&report);
+    let panel = doc
+        .panels
+        .iter()
+        .find(|p| p.id == id)
         .ok_or_else(|| ApiError::NotFound(format!("panel {id}")))?;
-    let history: Vec<Value> = d
+    let history = d
         .sweeps
         .iter()
         .filter_map(|s| {
             let r = s.records.iter().find(|r| r.panel == id)?;
-            Some(json!({
-                "sweep": s.id, "at": s.started_at, "status": r.verdict.status(),
-                "gap": r.verdict.gap(), "evidence": r.verdict.evidence, "endpoint": r.endpoint,
-                "unverified_reason": match &r.verdict.outcome { hisar_core::Outcome::Unverified { reason } => Some(reason), _ => None },
-            }))
+            Some(HistoryEntry {
+                sweep: s.id,
+                at: s.started_at,
+                status: r.verdict.status(),
+                gap: r.verdict.gap(),
+                evidence: &r.verdict.evidence,
+                endpoint: &r.endpoint,
+                unverified_reason: match &r.verdict.outcome {
+                    Outcome::Unverified { reason } => Some(reason),
+                    _ => None,
+                },
+            })
         })
         .collect();
-    item["history"] = Value::from(history);
-    Ok(Json(item))
+    to_json(&PanelWithHistory { panel, history })
 }
 
 async fn gaps(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let d = state.derived()?;
-    let doc = json_value(&state.report(&d));
-    let mut items: Vec<Value> = doc["panels"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|p| p["status"] == "BLOCKED")
-        .cloned()
+    let report = state.report(&d);
+    let doc = json_report(&report);
+    let mut items: Vec<&PanelJson<'_>> = doc
+        .panels
+        .iter()
+        .filter(|p| p.status == Status::Blocked)
         .collect();
-    let priority = |p: &Value| {
-        p["gap"]["code"]
-            .as_str()
-            .and_then(|c| c.parse::<GapCode>().ok())
-            .map_or(9, GapCode::priority)
-    };
-    items.sort_by_key(|p| priority(p));
+    items.sort_by_key(|p| p.code().map_or(u8::MAX, GapCode::priority));
     Ok(Json(
-        json!({"count": items.len(), "by_code": doc["summary"]["gaps"], "gaps": items}),
+        json!({"count": items.len(), "by_code": doc.summary.gaps, "gaps": items}),
     ))
+}
+
+fn to_json(value: &impl Serialize) -> Result<Json<Value>, ApiError> {
+    serde_json::to_value(value)
+        .map(Json)
+        .map_err(|e| ApiError::Internal(format!("serialize a response: {e}")))
 }
 
 async fn fixes(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
@@ -206,8 +229,8 @@ async fn post_sweep(
         )
             .into_response()),
         Err(StartError::Running(id)) => Err(ApiError::Conflict(id)),
-        Err(StartError::Selection(why)) => Err(ApiError::BadRequest(why)),
-        Err(StartError::Store(why)) => Err(ApiError::Internal(why)),
+        Err(StartError::Selection(why)) => Err(ApiError::BadRequest(why.to_string())),
+        Err(e) => Err(ApiError::Internal(e.to_string())),
     }
 }
 

@@ -24,14 +24,15 @@
 //! use axum::body::Body;
 //! use axum::http::Request;
 //! use hisar_core::history::{NewSweep, Selection};
+//! use hisar_probe::SweepError;
 //! use hisar_server::{AppState, SweepRunner, router};
 //! use tower::ServiceExt;
 //!
 //! struct Nothing;
 //! #[async_trait]
 //! impl SweepRunner for Nothing {
-//!     async fn sweep(&self, _: Selection) -> Result<NewSweep, String> {
-//!         Err("no backend in this example".into())
+//!     async fn sweep(&self, _: Selection) -> Result<NewSweep, SweepError> {
+//!         Err(SweepError::NoBaseUrl)
 //!     }
 //! }
 //!

@@ -3,21 +3,19 @@
 
 use async_trait::async_trait;
 use hisar_core::history::{NewSweep, Selection};
-use hisar_probe::Sweeper;
+use hisar_probe::{SweepError, Sweeper};
 
 /// Runs one sweep of a selection and returns it, ready to record.
 #[async_trait]
 pub trait SweepRunner: Send + Sync {
     /// Probes the selected panels.
-    async fn sweep(&self, selection: Selection) -> Result<NewSweep, String>;
+    async fn sweep(&self, selection: Selection) -> Result<NewSweep, SweepError>;
 }
 
 #[async_trait]
 impl SweepRunner for Sweeper {
-    async fn sweep(&self, selection: Selection) -> Result<NewSweep, String> {
-        let swept = Sweeper::sweep(self, selection, &|_, _| {})
-            .await
-            .map_err(|e| e.to_string())?;
+    async fn sweep(&self, selection: Selection) -> Result<NewSweep, SweepError> {
+        let swept = Sweeper::sweep(self, selection, &|_, _| {}).await?;
         for warning in &swept.warnings {
             tracing::warn!("{warning}");
         }

@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use hisar_core::Registry;
 use hisar_core::history::{Selection, SweepRecord, TrackerState, derive};
-use hisar_probe::select;
+use hisar_probe::{SelectionError, SweepError, select};
 use hisar_report::{Report, SeriesPoint, series};
-use hisar_store::{HistoryStore, SweepStatus};
+use hisar_store::{HistoryStore, StoreError, SweepStatus};
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -123,8 +123,7 @@ impl AppState {
 
     /// Starts a sweep in the background; `Err(id)` when one is already running.
     pub fn start_sweep(&self, selection: Selection) -> Result<u64, StartError> {
-        select(&self.inner.registry, &selection)
-            .map_err(|e| StartError::Selection(e.to_string()))?;
+        select(&self.inner.registry, &selection)?;
         let mut running = self
             .inner
             .running
@@ -133,11 +132,7 @@ impl AppState {
         if let Some(id) = *running {
             return Err(StartError::Running(id));
         }
-        let id = self
-            .inner
-            .store
-            .begin(jiff::Timestamp::now(), &selection)
-            .map_err(|e| StartError::Store(e.to_string()))?;
+        let id = self.inner.store.begin(jiff::Timestamp::now(), &selection)?;
         *running = Some(id);
         drop(running);
         tracing::info!("sweep #{id} started ({})", selection.describe());
@@ -146,12 +141,12 @@ impl AppState {
             let started = Instant::now();
             let outcome = state.inner.runner.sweep(selection).await;
             let elapsed = started.elapsed();
-            match outcome.and_then(|sweep| {
+            match outcome.map_err(SweepFailed::from).and_then(|sweep| {
                 state
                     .inner
                     .store
                     .finish(id, sweep)
-                    .map_err(|e| e.to_string())
+                    .map_err(SweepFailed::from)
             }) {
                 Ok(record) => {
                     let (bound, blocked, unverified) = record.counts();
@@ -212,16 +207,25 @@ impl AppState {
 }
 
 /// Why a sweep did not start.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StartError {
     /// A sweep is running.
     #[error("sweep #{0} is running")]
     Running(u64),
     /// The selection names unknown panels or domains.
-    #[error("{0}")]
-    Selection(String),
+    #[error(transparent)]
+    Selection(#[from] SelectionError),
     /// The store failed.
-    #[error("{0}")]
-    Store(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a started sweep was not recorded.
+#[derive(Debug, thiserror::Error)]
+enum SweepFailed {
+    #[error(transparent)]
+    Sweep(#[from] SweepError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::anyhow;
-use hisar_core::ChangeKind;
+use hisar_core::history::ChangeKind;
 use hisar_core::history::diff as diff_sweeps;
 
 use crate::args::{DiffArgs, Format};

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use hisar_core::history::{SweepRecord, derive, gate};
-use hisar_core::{Change, ChangeKind, GapCode, Status};
+use hisar_core::history::{Change, ChangeKind, SweepRecord, derive, gate};
+use hisar_core::{GapCode, Status};
 use hisar_probe::SweepError;
 use hisar_report::{DomainRow, Report};
 use hisar_store::HistoryStore;

@@ -285,3 +285,34 @@ fn every_demo_panel_has_a_route() {
         );
     }
 }
+
+/// What `hisar sweep` prints for people, with the parts that change from run to run (the
+/// port, timings, dates) replaced by placeholders.
+fn normalise(text: &str, url: &str) -> String {
+    let text = text.replace(url, "http://127.0.0.1:PORT");
+    let timing = regex::Regex::new(r"in \d+\.\d+s").unwrap();
+    let timing = timing.replace_all(&text, "in T.TTs");
+    let date = regex::Regex::new(r"\d{4}-\d{2}-\d{2}").unwrap();
+    date.replace_all(&timing, "YYYY-MM-DD").into_owned()
+}
+
+#[test]
+fn sweep_summary_snapshot() {
+    let backend = Backend::start("snapshot-key");
+    let ws = Workspace::new();
+    let env = [("AOS_API_KEY", "snapshot-key")];
+    let args = ["sweep", "--base-url", backend.url.as_str(), "--retry", "0"];
+    let first = ws.hisar(&args, &env);
+    assert_eq!(first.code, 0, "{first:?}");
+    insta::assert_snapshot!("sweep_first", normalise(&first.stderr, &backend.url));
+
+    // A fix and a break: one resolution, one regression, both named.
+    assert!(backend.demo.fix("/guard/logs"));
+    assert!(backend.demo.break_route("/health"));
+    let second = ws.hisar(&args, &env);
+    assert_eq!(
+        second.code, 1,
+        "a regression fails the default gate: {second:?}"
+    );
+    insta::assert_snapshot!("sweep_second", normalise(&second.stderr, &backend.url));
+}

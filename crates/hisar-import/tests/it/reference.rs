@@ -1,6 +1,6 @@
 //! The 87 reference panels, classified from observations that mimic the reference sweep.
 
-use hisar_core::fixes::EntryKind;
+use hisar_core::EntryKind;
 use hisar_core::{GapCode, Observation, Registry, Response, Status, classify, priority_fixes};
 use hisar_import::tracker::parse_tracker;
 use serde_json::json;
