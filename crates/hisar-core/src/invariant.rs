@@ -6,12 +6,18 @@
 //! Semantics:
 //! - QUERY is an RFC 9535 JSONPath starting with `$`, or `status`, `header "Name"` (every value
 //!   of that response header, case-insensitive name) or `duration` (milliseconds).
-//! - A query selecting several nodes holds only if the predicate holds for every node.
+//! - A query selecting several nodes holds only if the predicate holds for every node; the
+//!   failure names the first offending node by its normalized path (`$['items'][1]['cost']`).
+//! - For all, not for some: a wildcard, filter, slice or descendant segment followed by member
+//!   or index segments asks them of every node it selects. `$.items[*].id exists` fails when
+//!   one item lacks `id` (RFC 9535 alone would select the ids that exist and pass).
 //! - A query selecting no node fails, except `not … exists`, which holds exactly then.
 //! - `not` negates the predicate for each node: `not $.items[*].state == "failed"` holds when
-//!   at least one item was selected and none of them is `"failed"`.
+//!   every item has a `state` and none of them is `"failed"`.
 //! - `count` applies the predicate to the number of selected nodes, or to the length of the
-//!   one selected node when that node is an array (`$.items count <= 100`).
+//!   one selected node when that node is an array (`$.items count <= 100`); a query that
+//!   selects nothing because a member on its way is missing fails (no `items` at all), while
+//!   an empty array counts 0.
 //!
 //! ```
 //! use hisar_core::{Invariant, Subject};
@@ -25,7 +31,16 @@
 //! }
 //! let err = Invariant::parse("$.total => 0").unwrap_err();
 //! assert_eq!(err.column, 9);
+//!
+//! // One item without `id`: the table would break on that row.
+//! let body = json!({"items": [{"id": 1}, {"name": "b"}]});
+//! let subject = Subject { body: Some(&body), status: 200, headers: &[], duration_ms: 12 };
+//! let check = Invariant::parse("$.items[*].id exists").unwrap().evaluate(&subject);
+//! assert!(!check.holds);
+//! assert_eq!(check.found, "no `id` in $['items'][1]");
 //! ```
+
+mod path;
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -33,8 +48,8 @@ use std::sync::Arc;
 
 use regex::Regex;
 use serde_json::Value;
-use serde_json_path::JsonPath;
 
+use self::path::PathQuery;
 use crate::error::InvariantError;
 use crate::time::is_rfc3339;
 
@@ -63,7 +78,7 @@ pub struct Check {
 #[derive(Debug, Clone)]
 enum Query {
     /// Shared by the clones of an invariant (the registry compiles each distinct text once).
-    Path(Arc<JsonPath>),
+    Path(Arc<PathQuery>),
     Status,
     Header(String),
     Duration,
@@ -271,15 +286,12 @@ impl Invariant {
         let duration = Value::from(subject.duration_ms);
         let header_values: Vec<Value>;
         let nodes: Vec<&Value> = match &self.query {
-            Query::Path(path) => match subject.body {
-                Some(body) => path.query(body).all(),
-                None => {
-                    return Check {
-                        holds: false,
-                        found: "no JSON body".to_owned(),
-                    };
-                }
-            },
+            Query::Path(path) => {
+                return match subject.body {
+                    Some(body) => self.evaluate_path(path, body),
+                    None => fail("no JSON body".to_owned()),
+                };
+            }
             Query::Status => vec![&status],
             Query::Duration => vec![&duration],
             Query::Header(name) => {
@@ -294,31 +306,10 @@ impl Invariant {
         };
 
         if self.count {
-            let n = match nodes.as_slice() {
-                [Value::Array(items)] => items.len(),
-                _ => nodes.len(),
-            };
-            let counted = Value::from(n);
-            let holds = self.predicate.test(&counted);
-            return Check {
-                holds,
-                found: if holds {
-                    String::new()
-                } else {
-                    format!("count {n}")
-                },
-            };
+            return self.count_check(nodes.as_slice(), None);
         }
         if nodes.is_empty() {
-            let holds = self.negated && matches!(self.predicate, Predicate::Exists);
-            return Check {
-                holds,
-                found: if holds {
-                    String::new()
-                } else {
-                    "nothing selected".to_owned()
-                },
-            };
+            return self.nothing_selected();
         }
         for node in &nodes {
             if self.predicate.test(node) == self.negated {
@@ -327,16 +318,89 @@ impl Invariant {
                 } else {
                     show(node)
                 };
-                return Check {
-                    holds: false,
-                    found,
-                };
+                return fail(found);
             }
         }
-        Check {
-            holds: true,
-            found: String::new(),
+        HOLDS
+    }
+
+    fn evaluate_path(&self, path: &PathQuery, body: &Value) -> Check {
+        let selected = path.select(body);
+        if self.count {
+            let missing = if selected.is_empty() {
+                path.first_missing(body)
+            } else {
+                None
+            };
+            let values: Vec<&Value> = selected.iter().map(|s| s.value).collect();
+            return self.count_check(&values, missing.map(|m| m.to_string()));
         }
+        if self.negated && matches!(self.predicate, Predicate::Exists) {
+            return match selected.first() {
+                None => HOLDS,
+                Some(first) => fail(located(first.value, &first.path, path.is_singular())),
+            };
+        }
+        if let Some(missing) = path.first_missing(body) {
+            return if selected.is_empty() {
+                fail(format!("nothing selected: {missing}"))
+            } else {
+                fail(missing.to_string())
+            };
+        }
+        if selected.is_empty() {
+            return self.nothing_selected();
+        }
+        for node in &selected {
+            if self.predicate.test(node.value) == self.negated {
+                return fail(located(node.value, &node.path, path.is_singular()));
+            }
+        }
+        HOLDS
+    }
+
+    fn count_check(&self, nodes: &[&Value], missing: Option<String>) -> Check {
+        if let Some(missing) = missing {
+            return fail(format!("nothing selected: {missing}"));
+        }
+        let n = match nodes {
+            [Value::Array(items)] => items.len(),
+            _ => nodes.len(),
+        };
+        if self.predicate.test(&Value::from(n)) {
+            HOLDS
+        } else {
+            fail(format!("count {n}"))
+        }
+    }
+
+    fn nothing_selected(&self) -> Check {
+        if self.negated && matches!(self.predicate, Predicate::Exists) {
+            HOLDS
+        } else {
+            fail("nothing selected".to_owned())
+        }
+    }
+}
+
+const HOLDS: Check = Check {
+    holds: true,
+    found: String::new(),
+};
+
+fn fail(found: String) -> Check {
+    Check {
+        holds: false,
+        found,
+    }
+}
+
+/// A value found by a query, with its normalized path unless the query names one node.
+fn located(value: &Value, path: &str, singular: bool) -> String {
+    if singular {
+        show(value)
+    } else {
+        format!("{} at {path}", show(value))
     }
 }
 
@@ -347,16 +411,13 @@ fn parse_query(cur: &mut Cursor<'_>) -> Result<Query, InvariantError> {
         let len = jsonpath_len(rest);
         let path_text = &rest[..len];
         cur.pos += len;
-        return JsonPath::parse(path_text)
+        return PathQuery::parse(path_text)
             .map(|path| Query::Path(Arc::new(path)))
-            .map_err(|e| {
-                let offset = rest
-                    .char_indices()
-                    .nth(e.position())
-                    .map_or(len, |(i, _)| i);
+            .map_err(|(position, message)| {
+                let offset = rest.char_indices().nth(position).map_or(len, |(i, _)| i);
                 cur.error(
                     start + offset,
-                    format!("invalid JSONPath `{path_text}`: {}", e.message()),
+                    format!("invalid JSONPath `{path_text}`: {message}"),
                 )
             });
     }
@@ -714,9 +775,12 @@ mod tests {
         assert!(eval("$.items[*].id > 0", &body).holds);
         let check = eval("$.items[*].id > 1", &body);
         assert!(!check.holds);
-        assert_eq!(check.found, "1 (one of 2 nodes)");
+        assert_eq!(check.found, "1 at $['items'][0]['id']");
         // No node selected fails, for every predicate but `not exists`.
-        assert_eq!(eval("$.nothing[*] > 0", &body).found, "nothing selected");
+        assert_eq!(
+            eval("$.nothing[*] > 0", &body).found,
+            "nothing selected: no `nothing` in $"
+        );
         assert!(!eval("$.missing isNull", &body).holds);
         assert!(!eval("not $.missing == 1", &body).holds);
         assert!(eval("not $.missing exists", &body).holds);
@@ -733,10 +797,70 @@ mod tests {
         assert!(eval("$.items[*] count == 2", &body).holds);
         assert!(eval("$.items[*].id count == 2", &body).holds);
         assert!(eval("$.empty count == 0", &body).holds);
-        assert!(eval("$.missing count == 0", &body).holds);
+        assert!(eval("$.empty[*] count == 0", &body).holds);
         assert!(eval("$.items count <= 100", &body).holds);
         let check = eval("$.items count > 5", &body);
         assert_eq!(check.found, "count 2");
+    }
+
+    /// SPEC §3.2: a wildcard or filter followed by more segments means "for every node".
+    /// Each of these passed before (RFC 9535 selects only what exists): a false BOUND.
+    #[test]
+    fn for_all_not_for_some() {
+        let body = json!({"items": [
+            {"id": 1, "cost": 2, "kind": "a"},
+            {"name": "no id", "kind": "a"},
+            {"id": 3, "cost": -1, "kind": "b"}
+        ]});
+        let cases: &[(&str, &str)] = &[
+            ("$.items[*].id exists", "no `id` in $['items'][1]"),
+            ("$.items[*].cost >= 0", "no `cost` in $['items'][1]"),
+            (
+                "$.items[?@.kind == 'a'].id isInteger",
+                "no `id` in $['items'][1]",
+            ),
+            ("$.items.*.id exists", "no `id` in $['items'][1]"),
+            ("not $.items[*].id == 0", "no `id` in $['items'][1]"),
+            (
+                "$.items[?@.kind == 'b'].cost >= 0",
+                "-1 at $['items'][2]['cost']",
+            ),
+        ];
+        for (text, found) in cases {
+            let check = eval(text, &body);
+            assert!(!check.holds, "{text} must fail");
+            assert_eq!(&check.found, found, "{text}");
+        }
+        // The same queries hold when every node has what they ask for.
+        let whole = json!({"items": [{"id": 1, "cost": 0, "kind": "a"}, {"id": 2, "cost": 5, "kind": "b"}]});
+        for (text, _) in cases {
+            assert!(eval(text, &whole).holds, "{text} must hold");
+        }
+        // Nodes the filter does not select are not asked anything.
+        assert!(eval("$.items[?@.kind == 'b'].cost exists", &body).holds);
+        // `not exists` asks that nothing is selected: items without `error` are what it wants.
+        assert!(eval("not $.items[*].error exists", &body).holds);
+        assert!(!eval("not $.items[*].kind exists", &body).holds);
+        // A descendant segment at the end selects what exists anywhere.
+        assert!(eval("$..id exists", &body).holds);
+    }
+
+    /// SPEC §3.2: `count` on a query that selects nothing because a member on its way is
+    /// missing fails; an empty array counts 0. `$.items count <= 100` passed without `items`.
+    #[test]
+    fn count_on_missing_fails() {
+        let body = json!({"data": {"items": []}, "other": 1});
+        let check = eval("$.items count <= 100", &body);
+        assert!(!check.holds);
+        assert_eq!(check.found, "nothing selected: no `items` in $");
+        assert_eq!(
+            eval("$.data.rows count == 0", &body).found,
+            "nothing selected: no `rows` in $['data']"
+        );
+        assert!(eval("$.data.items count <= 100", &body).holds);
+        assert!(eval("$.data.items count == 0", &body).holds);
+        assert!(eval("$.data.items[*] count == 0", &body).holds);
+        assert!(!eval("$.other.items count == 0", &body).holds);
     }
 
     #[test]
@@ -786,7 +910,7 @@ mod tests {
             ("$.a => 1", 5, "did you mean `>=`"),
             ("$.a isArray 3", 13, "takes no value"),
             ("$.a == 'x'", 8, "not a JSON literal"),
-            ("$.a[ exists", 4, "invalid JSONPath"),
+            ("$.a[ exists", 6, "invalid JSONPath"),
             ("body exists", 1, "expected a query"),
             ("header content-type exists", 8, "quoted header name"),
             ("$.a matches \"(\"", 13, "invalid regular expression"),
