@@ -263,6 +263,22 @@ fn coherency_gap(panel: &Panel, table: &RouteTable, check: &RouteCheck) -> Optio
                 fix: Some(format!("did you mean {method} {route}")),
             })
         }
+        RouteCheck::TakenAsParameter { route, taken } => {
+            let taken: Vec<String> = taken
+                .iter()
+                .map(|(literal, param)| format!("`{literal}` as its {param}"))
+                .collect();
+            Some(Gap {
+                code: GapCode::EndpointMissing,
+                stage: Stage::Coherency,
+                detail: format!(
+                    "no route {}; {route} would take {}",
+                    endpoint.path,
+                    taken.join(" and ")
+                ),
+                fix: None,
+            })
+        }
         RouteCheck::Missing => Some(Gap {
             code: GapCode::EndpointMissing,
             stage: Stage::Coherency,

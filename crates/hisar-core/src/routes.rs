@@ -1,12 +1,14 @@
 //! Route tables and stage 1, coherency (SPEC §3).
 //!
 //! A route table comes from an OpenAPI 3 document (JSON or YAML) or a `{path: [methods]}` map.
-//! Templates compare by shape: `{run_id}` and `{id}` are the same segment, and a literal
-//! segment of the panel's path is served by a parameter segment of a route, as a router would.
-//! When no route serves the path, near routes are searched: equal after dropping or adding a
-//! trailing slash, case, `-` versus `_`, a version or API prefix added or removed, or a segment
-//! repeated. The closest (fewest differences) wins; ties go to routes serving the method, then
-//! to the lexically first path.
+//! Templates compare by shape: `{run_id}` and `{id}` are the same segment. A literal segment of
+//! the panel's path (`/incidents/active`) that the table matches only through a parameter
+//! (`/incidents/{incident_id}`) is not a served route (SPEC §3.5): the route would take
+//! `active` as its id, and a literal route in the table wins over a parameter route, as in
+//! every router. When no route serves the path, near routes are searched: equal after dropping
+//! or adding a trailing slash, case, `-` versus `_`, a version or API prefix added or removed,
+//! or a segment repeated. The closest (fewest differences) wins; ties go to routes serving the
+//! method, then to the lexically first path.
 //!
 //! ```
 //! use hisar_core::{Endpoint, RouteTable, RouteCheck};
@@ -19,6 +21,14 @@
 //!     other => panic!("{other:?}"),
 //! }
 //! assert!(matches!(check("GET /billing"), RouteCheck::Missing));
+//! // A literal swallowed by a parameter is not a served route.
+//! match check("GET /api/v1/runs/latest") {
+//!     RouteCheck::TakenAsParameter { route, taken, .. } => {
+//!         assert_eq!(route, "/api/v1/runs/{run_id}");
+//!         assert_eq!(taken, [("latest".to_owned(), "run_id".to_owned())]);
+//!     }
+//!     other => panic!("{other:?}"),
+//! }
 //! ```
 
 use std::collections::{BTreeSet, HashMap};
@@ -108,6 +118,14 @@ pub enum RouteCheck {
         methods: Vec<Method>,
         /// How it differs.
         kinds: Vec<NearKind>,
+    },
+    /// No route serves the path, but a route would take some of its literal segments as
+    /// parameters (`/incidents/{incident_id}` for `/incidents/active`): not a served route.
+    TakenAsParameter {
+        /// The parameter route's template.
+        route: String,
+        /// Each literal of the path the route would take, with the parameter taking it.
+        taken: Vec<(String, String)>,
     },
     /// No route at all.
     Missing,
@@ -252,14 +270,18 @@ impl RouteTable {
         self.routes.is_empty()
     }
 
-    /// The route that serves a path, by shape or as a router would (literal segments of the
-    /// path served by parameter segments of the route; the route with most literal segments wins).
+    /// The route that serves a path: the one of the same shape (`{run_id}` and `{id}` are the
+    /// same segment). A parameter route never serves a literal segment of the path.
     pub fn find(&self, path: &PathTemplate) -> Option<&Route> {
-        if let Some(&i) = self.by_shape.get(&path.shape()) {
-            return Some(&self.routes[i]);
-        }
+        self.by_shape.get(&path.shape()).map(|&i| &self.routes[i])
+    }
+
+    /// The parameter route a router would send `path` to when no route has its shape: the one
+    /// matching most literal segments (then the lexically first), with the literals of `path`
+    /// it would take as parameters.
+    fn taking_literals(&self, path: &PathTemplate) -> Option<(&Route, Vec<(String, String)>)> {
         let candidates = self.with_params.get(&path.segments().len())?;
-        candidates
+        let (_, route) = candidates
             .iter()
             .map(|&i| &self.routes[i])
             .filter(|r| r.path.has_trailing_slash() == path.has_trailing_slash())
@@ -267,8 +289,20 @@ impl RouteTable {
             .max_by(|(a, ra), (b, rb)| {
                 a.cmp(b)
                     .then_with(|| rb.path.as_str().cmp(ra.path.as_str()))
+            })?;
+        let taken = route
+            .path
+            .segments()
+            .iter()
+            .zip(path.segments())
+            .filter_map(|(r, p)| match (r, p) {
+                (Segment::Param(name), Segment::Literal(text)) => {
+                    Some((text.clone(), name.clone()))
+                }
+                _ => None,
             })
-            .map(|(_, r)| r)
+            .collect();
+        Some((route, taken))
     }
 
     /// Runs stage 1 for an endpoint.
@@ -313,15 +347,25 @@ impl RouteTable {
                 };
             }
         }
+        if let Some((route, taken)) = self.taking_literals(&endpoint.path) {
+            return RouteCheck::TakenAsParameter {
+                route: route.path.as_str().to_owned(),
+                taken,
+            };
+        }
         RouteCheck::Missing
     }
 }
 
 impl RouteTable {
-    /// A served route that differs from `endpoint`'s path by exactly one segment inserted or
-    /// dropped (`/api/v1/overview/costs` and `/api/v1/runtime/overview/costs`), serving the
-    /// method; the lexically first when several do. A hint for missing routes, outside the
-    /// near-route rules.
+    /// A hint for a missing route, outside the near-route kinds (SPEC §3.5): a route serving
+    /// the method with the same number of segments that differs in exactly one literal segment
+    /// (`/api/v1/costs/daily` for `/api/v1/costs/weekly`), or with one literal segment inserted
+    /// (`/api/v1/runtime/overview/costs` for `/api/v1/overview/costs`); the lexically first
+    /// when several do. A parent route (fewer segments) is never suggested: it names another
+    /// resource, and "did you mean `/incidents/{incident_id}`" for
+    /// `/incidents/{id}/learnings` would send a team to the wrong endpoint. A parameter
+    /// segment is never what differs or what is inserted, for the same reason.
     pub fn closest(&self, endpoint: &Endpoint) -> Option<&Route> {
         let path = endpoint.path.segments();
         if path.len() < 2 {
@@ -330,21 +374,28 @@ impl RouteTable {
         self.routes
             .iter()
             .filter(|r| serves(r, endpoint.method))
-            .filter(|r| r.path.segments().len().abs_diff(path.len()) == 1)
             .filter(|r| {
-                let (long, short) = if r.path.segments().len() > path.len() {
-                    (r.path.segments(), path)
+                let route = r.path.segments();
+                if route.len() == path.len() {
+                    let mut differing = route.iter().zip(path).filter(|(a, b)| !segment_eq(a, b));
+                    matches!(
+                        (differing.next(), differing.next()),
+                        (Some((Segment::Literal(_), Segment::Literal(_))), None)
+                    )
+                } else if route.len() == path.len() + 1 {
+                    (0..route.len()).any(|skip| {
+                        matches!(route[skip], Segment::Literal(_))
+                            && route
+                                .iter()
+                                .enumerate()
+                                .filter(|(i, _)| *i != skip)
+                                .map(|(_, s)| s)
+                                .zip(path)
+                                .all(|(a, b)| segment_eq(a, b))
+                    })
                 } else {
-                    (path, r.path.segments())
-                };
-                (0..long.len()).any(|skip| {
-                    long.iter()
-                        .enumerate()
-                        .filter(|(i, _)| *i != skip)
-                        .map(|(_, s)| s)
-                        .zip(short)
-                        .all(|(a, b)| segment_eq(a, b))
-                })
+                    false
+                }
             })
             .min_by(|a, b| a.path.as_str().cmp(b.path.as_str()))
     }
@@ -482,18 +533,51 @@ mod tests {
     }
 
     #[test]
-    fn exact_shape_and_router_matches() {
+    fn exact_shape_matches() {
         assert!(check("GET /api/v1/runs/{id}").passes());
         assert!(check("HEAD /api/v1/runs/{id}").passes());
-        assert!(check("GET /api/v1/runs/abc").passes());
         match check("GET /api/v1/tenants/current/usage") {
             RouteCheck::Served { route } => assert_eq!(route, "/api/v1/tenants/current/usage"),
             other => panic!("{other:?}"),
         }
-        match check("GET /api/v1/tenants/t1/usage") {
-            RouteCheck::Served { route } => assert_eq!(route, "/api/v1/tenants/{tenant_id}/usage"),
-            other => panic!("{other:?}"),
-        }
+    }
+
+    /// SPEC §3.5: a literal the table matches only through a parameter is not served. Before,
+    /// `/incidents/active` counted as served by `/incidents/{incident_id}`: a false BOUND
+    /// offline, and a live 404 read as "route exists" (SDSR) instead of ENDPOINT_MISSING.
+    #[test]
+    fn literal_segments_are_not_served_by_parameters() {
+        let t = RouteTable::parse(
+            r#"{"/incidents/{incident_id}": ["GET"], "/incidents/{incident_id}/events/{event_id}": ["GET"],
+                "/runs/latest": ["POST"], "/runs/{run_id}": ["GET"]}"#,
+        )
+        .unwrap();
+        let check = |e: &str| t.check(&e.parse().unwrap());
+        assert_eq!(
+            check("GET /incidents/active"),
+            RouteCheck::TakenAsParameter {
+                route: "/incidents/{incident_id}".into(),
+                taken: vec![("active".into(), "incident_id".into())]
+            }
+        );
+        assert_eq!(
+            check("GET /incidents/current/events/last"),
+            RouteCheck::TakenAsParameter {
+                route: "/incidents/{incident_id}/events/{event_id}".into(),
+                taken: vec![
+                    ("current".into(), "incident_id".into()),
+                    ("last".into(), "event_id".into())
+                ]
+            }
+        );
+        // A literal route wins over a parameter route, as in every router: the literal
+        // `/runs/latest` serves POST only, so GET is a method mismatch, not `{run_id}`.
+        assert!(matches!(
+            check("GET /runs/latest"),
+            RouteCheck::MethodNotServed { .. }
+        ));
+        assert!(check("GET /runs/{id}").passes());
+        assert!(check("GET /incidents/{id}").passes());
     }
 
     #[test]
@@ -570,27 +654,46 @@ mod tests {
         assert_eq!(check("GET /nothing/here"), RouteCheck::Missing);
     }
 
+    /// SPEC §3.5: a did-you-mean never names a parent route. Before, `/incidents/{id}/learnings`
+    /// got "closest served route: /incidents/{incident_id}", sending a team to another resource.
     #[test]
-    fn closest_route_by_one_segment() {
-        let t = RouteTable::parse(r#"{"/api/v1/runtime/overview/costs": ["GET"], "/api/v1/agents/jobs": ["POST"], "/a/b/c": ["GET"]}"#).unwrap();
+    fn closest_route_is_never_a_parent() {
+        let t = RouteTable::parse(
+            r#"{"/api/v1/runtime/overview/costs": ["GET"], "/api/v1/agents/jobs": ["POST"],
+                "/a/b/c": ["GET"], "/incidents/{incident_id}": ["GET"], "/x/{id}/y": ["GET"],
+                "/costs/daily/{day}": ["GET"]}"#,
+        )
+        .unwrap();
         let closest = |e: &str| {
             t.closest(&e.parse().unwrap())
                 .map(|r| r.path.as_str().to_owned())
         };
+        assert_eq!(closest("GET /incidents/{id}/learnings"), None, "a parent");
+        assert_eq!(closest("GET /a/b/c/d"), None, "a parent");
         assert_eq!(
             closest("GET /api/v1/overview/costs").as_deref(),
-            Some("/api/v1/runtime/overview/costs")
+            Some("/api/v1/runtime/overview/costs"),
+            "one literal segment inserted"
         );
         assert_eq!(
             closest("GET /api/v1/agents/jobs/all"),
             None,
             "the route does not serve GET"
         );
-        assert_eq!(closest("GET /a/b/c/d").as_deref(), Some("/a/b/c"));
         assert_eq!(
-            closest("GET /a/x/c"),
+            closest("GET /a/x/c").as_deref(),
+            Some("/a/b/c"),
+            "one literal segment differs"
+        );
+        assert_eq!(closest("GET /a/x/y"), None, "two segments differ");
+        assert_eq!(
+            closest("GET /x/y"),
             None,
-            "a substitution is not one segment inserted or dropped"
+            "a parameter segment inserted names an entity"
+        );
+        assert_eq!(
+            closest("GET /costs/weekly/{day}").as_deref(),
+            Some("/costs/daily/{day}")
         );
         assert_eq!(closest("GET /c"), None, "too short to guess");
     }
@@ -601,7 +704,7 @@ mod tests {
             "paths": {"/a/{id}": {"get": {}, "parameters": [], "summary": "x"}, "/b": {"post": {}}}}"#;
         let t = RouteTable::parse(json).unwrap();
         assert_eq!(t.routes().len(), 2);
-        assert!(t.check(&"GET /base/a/1".parse().unwrap()).passes());
+        assert!(t.check(&"GET /base/a/{id}".parse().unwrap()).passes());
         let yaml = "openapi: 3.0.0\npaths:\n  /a:\n    get: {}\n    put: {}\n";
         let t = RouteTable::parse(yaml).unwrap();
         assert!(t.check(&"PUT /a".parse().unwrap()).passes());

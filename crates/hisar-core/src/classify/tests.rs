@@ -585,6 +585,32 @@ panels:
     }));
 }
 
+/// SPEC §3.5: `/replay/latest/summary` is not served by `/replay/{id}/summary`; a live 404
+/// there is ENDPOINT_MISSING, never "route exists" (which sent teams to fix their data).
+#[test]
+fn literal_taken_as_parameter_is_endpoint_missing() {
+    let table = routes();
+    let reg = Registry::from_yaml(
+        "version: 1\ndomains: [{ code: ACT, name: A }]\ndefaults: { class: evidence }\npanels:\n  - { id: ACT-A-B-O1, capability: a.b, endpoint: GET /replay/latest/summary }\n",
+        "t.yaml",
+    )
+    .unwrap();
+    let panel = &reg.panels()[0];
+    let detail =
+        "no route /replay/latest/summary; /replay/{id}/summary would take `latest` as its id";
+    let v = classify(panel, None, Some(&table));
+    expect(&v, Status::Blocked, Some(GapCode::EndpointMissing), detail);
+    assert_eq!(v.evidence.coherency, CoherencyCheck::Failed);
+    let v = classify(panel, Some(&answer(404, json!({}))), Some(&table));
+    expect(&v, Status::Blocked, Some(GapCode::EndpointMissing), detail);
+    assert_eq!(v.findings[0].code, Some(GapCode::EndpointMissing));
+    assert!(
+        v.findings[0]
+            .message
+            .starts_with("HTTP 404: no route serves")
+    );
+}
+
 #[test]
 fn stage_one_live_bound_through_table_passes() {
     let v = run(
