@@ -52,40 +52,12 @@ pub fn classify(
     observation: Option<&Observation>,
     routes: Option<&RouteTable>,
 ) -> Verdict {
-    let mut evidence = Evidence {
-        invariants_total: u32::try_from(panel.invariants.len()).unwrap_or(u32::MAX),
-        ..Evidence::default()
-    };
-    let mut findings = Vec::new();
-
-    // Stage 1: coherency.
-    let route_check = routes.map(|t| (t, t.check(&panel.endpoint)));
-    let stage1 = route_check
-        .as_ref()
-        .and_then(|(t, c)| coherency_gap(panel, t, c));
-    evidence.coherency = match (&route_check, &stage1) {
-        (None, _) => CoherencyCheck::Unchecked,
-        (Some(_), None) => CoherencyCheck::Passed,
-        (Some(_), Some(_)) => CoherencyCheck::Failed,
-    };
-
     let Some(observation) = observation else {
-        let outcome = match stage1 {
-            Some(gap) => Outcome::Blocked(gap),
-            None => Outcome::Unverified {
-                reason: if routes.is_some() {
-                    "not probed (offline sweep; the route table serves it)".to_owned()
-                } else {
-                    "not probed".to_owned()
-                },
-            },
-        };
-        return Verdict {
-            outcome,
-            findings,
-            evidence,
-        };
+        return classify_unprobed(panel, &NotProbed::Offline, routes);
     };
+    let (route_check, stage1, mut evidence) = stage_one(panel, routes);
+    let mut findings = Vec::new();
+    evidence.url.clone_from(&observation.url);
     evidence.elapsed_ms = Some(observation.elapsed_ms);
     evidence.retries = observation.retries;
 
@@ -117,10 +89,7 @@ pub fn classify(
     // Stage 1 already looked the path up: it exists when the table serves it with any method.
     let route_exists = matches!(
         route_check,
-        Some((
-            _,
-            RouteCheck::Served { .. } | RouteCheck::MethodNotServed { .. }
-        ))
+        Some(RouteCheck::Served { .. } | RouteCheck::MethodNotServed { .. })
     );
     let mut live: Vec<Gap> = Vec::new();
     match status_gap(panel, observation, response, route_exists) {
@@ -171,6 +140,113 @@ pub fn classify(
         findings,
         evidence,
     }
+}
+
+/// Why a panel was not probed: no request was sent for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotProbed {
+    /// An offline sweep: stage 1 alone.
+    Offline,
+    /// A method other than `GET`, `HEAD` or `OPTIONS` that the panel does not declare safe and
+    /// the sweep does not allow (SPEC §3.4): skipped.
+    UnsafeMethod,
+    /// The auth mode needs variables the environment lacks (SPEC §3.5): a misconfiguration,
+    /// never a backend gap.
+    MissingCredentials {
+        /// The auth mode.
+        auth: String,
+        /// The unset variables.
+        variables: Vec<String>,
+    },
+    /// The URL a client would send probes another path than the panel declares.
+    PathRewritten {
+        /// The path the panel declares, its parameters encoded.
+        declared: String,
+        /// The path that would have been probed.
+        sent: String,
+    },
+}
+
+impl NotProbed {
+    /// Why, in the words the tracker shows.
+    pub fn reason(&self, panel: &Panel, route_table: bool) -> String {
+        match self {
+            NotProbed::Offline if route_table => {
+                "not probed (offline sweep; the route table serves it)".to_owned()
+            }
+            NotProbed::Offline => "not probed".to_owned(),
+            NotProbed::UnsafeMethod => format!(
+                "skipped: {} is not a safe method, so no request was sent; declare `safe: true` on the panel if it changes nothing, or sweep with --allow-unsafe",
+                panel.endpoint.method
+            ),
+            NotProbed::MissingCredentials { auth, variables } => match variables.as_slice() {
+                [one] => {
+                    format!("credential variable {one} is not set (auth mode `{auth}`): not probed")
+                }
+                many => format!(
+                    "credential variables {} are not set (auth mode `{auth}`): not probed",
+                    many.join(", ")
+                ),
+            },
+            NotProbed::PathRewritten { declared, sent } => format!(
+                "not probed: a URL parser would probe {sent} instead of {declared}; change the path parameter values"
+            ),
+        }
+    }
+}
+
+/// Classifies a panel for which no request was sent. Stage 1 still runs: for an offline sweep
+/// and a skipped unsafe method its gap stands (the route table is evidence of its own); a
+/// misconfiguration (unset credentials, a path the URL parser rewrites) leaves the panel
+/// `UNVERIFIED`, with any stage-1 gap as a finding, so it never becomes a backend gap.
+pub fn classify_unprobed(panel: &Panel, why: &NotProbed, routes: Option<&RouteTable>) -> Verdict {
+    let (_, stage1, mut evidence) = stage_one(panel, routes);
+    evidence.skipped = matches!(why, NotProbed::UnsafeMethod);
+    let reason = why.reason(panel, routes.is_some());
+    let mut findings = Vec::new();
+    let outcome = match (why, stage1) {
+        (NotProbed::Offline | NotProbed::UnsafeMethod, Some(gap)) => {
+            if evidence.skipped {
+                findings.push(Finding {
+                    stage: Stage::Transport,
+                    code: None,
+                    message: reason,
+                });
+            }
+            Outcome::Blocked(gap)
+        }
+        (_, stage1) => {
+            findings.extend(stage1.map(secondary));
+            Outcome::Unverified { reason }
+        }
+    };
+    Verdict {
+        outcome,
+        findings,
+        evidence,
+    }
+}
+
+/// Stage 1 against the table, if any: the check, the gap it gives, and the evidence so far.
+fn stage_one(
+    panel: &Panel,
+    routes: Option<&RouteTable>,
+) -> (Option<RouteCheck>, Option<Gap>, Evidence) {
+    let mut evidence = Evidence {
+        invariants_total: u32::try_from(panel.invariants.len()).unwrap_or(u32::MAX),
+        ..Evidence::default()
+    };
+    let route_check = routes.map(|t| t.check(&panel.endpoint));
+    let stage1 = routes
+        .zip(route_check.as_ref())
+        .and_then(|(t, c)| coherency_gap(panel, t, c));
+    evidence.coherency = match (&route_check, &stage1) {
+        (None, _) => CoherencyCheck::Unchecked,
+        (Some(_), None) => CoherencyCheck::Passed,
+        (Some(_), Some(_)) => CoherencyCheck::Failed,
+    };
+    (route_check, stage1, evidence)
 }
 
 fn retried(retries: u32) -> String {

@@ -200,6 +200,8 @@ pub enum Transport {
 /// What one probe saw.
 #[derive(Debug, Clone)]
 pub struct Observation {
+    /// The URL that was probed (masked), when the probe knows it.
+    pub url: Option<String>,
     /// The transport outcome.
     pub transport: Transport,
     /// Time from sending to the end of the body, in milliseconds, for the last attempt.
@@ -216,6 +218,7 @@ impl Observation {
     /// An observation of an answer.
     pub fn answered(response: Response) -> Self {
         Self {
+            url: None,
             transport: Transport::Answered(response),
             elapsed_ms: 0,
             retries: 0,
@@ -227,6 +230,7 @@ impl Observation {
     /// An observation of a transport failure.
     pub fn failed(kind: TransportErrorKind, message: impl Into<String>) -> Self {
         Self {
+            url: None,
             transport: Transport::Failed(TransportFailure {
                 kind,
                 message: message.into(),

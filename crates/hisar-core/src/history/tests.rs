@@ -39,6 +39,7 @@ fn bound() -> Verdict {
             retries: 0,
             invariants_passed: Some(3),
             invariants_total: 3,
+            ..Evidence::default()
         },
     }
 }

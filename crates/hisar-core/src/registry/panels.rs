@@ -158,6 +158,14 @@ impl Loader<'_> {
                             ),
                         );
                     }
+                    if matches!(text.as_str(), "." | "..") {
+                        self.error(
+                            &value,
+                            format!(
+                                "path parameter `{name}` is `{text}`, a dot-segment: no HTTP client can send it as one segment (URL parsers remove it and probe another path); give the value the panel really reads"
+                            ),
+                        );
+                    }
                     path_params.insert(name, text);
                 }
             }
@@ -286,6 +294,20 @@ impl Loader<'_> {
             },
         };
 
+        let safe = match get("safe") {
+            None => false,
+            Some(node) => match node.value {
+                Node::Bool(b) => b,
+                _ => {
+                    self.error(
+                        node,
+                        format!("`safe` must be true or false, found {}", node.value.kind()),
+                    );
+                    false
+                }
+            },
+        };
+
         if !ok {
             return None;
         }
@@ -302,6 +324,7 @@ impl Loader<'_> {
             invariants,
             body,
             purpose,
+            safe,
         })
     }
 

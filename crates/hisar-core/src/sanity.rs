@@ -1,0 +1,220 @@
+//! Sweep-level sanity (SPEC §3.5): misconfiguration is never a backend gap.
+//!
+//! A wrong base URL (`--base-url http://host/api` for a backend served at `/`) makes every
+//! panel a 404, and one that points at a frontend makes every answer the same HTML page. Taken
+//! panel by panel, each is a gap; taken together, they say the sweep looked in the wrong place.
+//! [`Misdirection::detect`] recognises both from a digest of every answer, and a sweep that
+//! shows either is degraded: its verdicts are recorded as `UNVERIFIED` ([`demote`]), so it
+//! changes nothing in history.
+//!
+//! ```
+//! use hisar_core::{AnswerDigest, Misdirection, Response};
+//! let answers: Vec<AnswerDigest> = ["/a", "/b", "/c"]
+//!     .iter()
+//!     .map(|p| AnswerDigest::of(p, &Response::raw(404, Some("text/plain"), "Not Found")))
+//!     .collect();
+//! let found = Misdirection::detect(&answers, 0).unwrap();
+//! assert_eq!(found, Misdirection::AllNotFound { paths: 3 });
+//! assert!(found.describe("http://h/api").contains("the base URL http://h/api is probably wrong"));
+//! ```
+
+use std::collections::BTreeSet;
+
+use crate::observation::Response;
+use crate::verdict::{Finding, Outcome, Verdict};
+
+/// Distinct paths a sweep must have probed before its answers can say it looked in the wrong
+/// place.
+pub const MIN_MISDIRECTED_PATHS: usize = 3;
+
+/// What one answer looked like, for the sweep-level rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerDigest {
+    /// The path probed (no query).
+    pub path: String,
+    /// The status.
+    pub status: u16,
+    /// The content type's essence, lower-case (`text/html`), if any.
+    pub content_type: Option<String>,
+    /// A hash of a non-JSON, non-empty body; `None` for JSON or empty bodies.
+    pub page: Option<u64>,
+}
+
+impl AnswerDigest {
+    /// The digest of an answer to `path`.
+    pub fn of(path: &str, response: &Response) -> Self {
+        let content_type = response.content_type().map(|ct| {
+            ct.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        });
+        let json = content_type
+            .as_deref()
+            .is_some_and(|ct| ct == "application/json" || ct.ends_with("+json"));
+        let page = (!json && !response.body.is_blank()).then(|| {
+            response
+                .body
+                .bytes()
+                .iter()
+                .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                    (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+                })
+        });
+        Self {
+            path: path.split('?').next().unwrap_or_default().to_owned(),
+            status: response.status,
+            content_type,
+            page,
+        }
+    }
+}
+
+/// Answers that say the sweep probed the wrong place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Misdirection {
+    /// Every request, to at least three distinct paths, got 404.
+    AllNotFound {
+        /// Distinct paths probed.
+        paths: usize,
+    },
+    /// Every answer, from at least three distinct paths, is the same non-JSON page.
+    SamePage {
+        /// Distinct paths probed.
+        paths: usize,
+        /// The page's status.
+        status: u16,
+        /// The page's content type.
+        content_type: Option<String>,
+    },
+}
+
+impl Misdirection {
+    /// Looks at every answer of a sweep; `failures` counts requests that got no answer (any
+    /// makes the answers not "every request").
+    pub fn detect(answers: &[AnswerDigest], failures: usize) -> Option<Self> {
+        if failures > 0 {
+            return None;
+        }
+        let paths = answers
+            .iter()
+            .map(|a| a.path.as_str())
+            .collect::<BTreeSet<_>>()
+            .len();
+        if paths < MIN_MISDIRECTED_PATHS {
+            return None;
+        }
+        if answers.iter().all(|a| a.status == 404) {
+            return Some(Misdirection::AllNotFound { paths });
+        }
+        let first = &answers[0];
+        if first.page.is_some() && answers.iter().all(|a| a.page == first.page) {
+            return Some(Misdirection::SamePage {
+                paths,
+                status: first.status,
+                content_type: first.content_type.clone(),
+            });
+        }
+        None
+    }
+
+    /// The one line that says what to fix.
+    pub fn describe(&self, base_url: &str) -> String {
+        match self {
+            Misdirection::AllNotFound { paths } => format!(
+                "every request to {paths} distinct paths got HTTP 404: the base URL {base_url} is probably wrong (check --base-url and its path prefix); nothing was recorded as a gap"
+            ),
+            Misdirection::SamePage {
+                paths,
+                status,
+                content_type,
+            } => format!(
+                "every answer from {paths} distinct paths is the same {} page (HTTP {status}): the base URL {base_url} probably serves a frontend, not the API (check --base-url); nothing was recorded as a gap",
+                content_type.as_deref().unwrap_or("untyped")
+            ),
+        }
+    }
+}
+
+/// Records a verdict of a degraded sweep as `UNVERIFIED`: what it found stays as findings,
+/// nothing becomes a gap, a resolution or a regression.
+pub fn demote(verdict: &mut Verdict, reason: &str) {
+    let outcome = std::mem::replace(
+        &mut verdict.outcome,
+        Outcome::Unverified {
+            reason: format!("sweep degraded: {reason}"),
+        },
+    );
+    if let Outcome::Blocked(gap) = outcome {
+        verdict.findings.insert(
+            0,
+            Finding {
+                stage: gap.stage,
+                code: Some(gap.code),
+                message: gap.detail,
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn digest(path: &str, status: u16, ct: &str, body: &str) -> AnswerDigest {
+        AnswerDigest::of(
+            path,
+            &Response::raw(status, Some(ct), body.as_bytes().to_vec()),
+        )
+    }
+
+    #[test]
+    fn wrong_base_urls_are_recognised() {
+        let html = "<html>app</html>";
+        let spa = [
+            digest("/a", 200, "text/html; charset=utf-8", html),
+            digest("/b?x=1", 200, "text/html", html),
+            digest("/c", 200, "text/html", html),
+        ];
+        assert!(matches!(
+            Misdirection::detect(&spa, 0),
+            Some(Misdirection::SamePage {
+                paths: 3,
+                status: 200,
+                ..
+            })
+        ));
+        // Two paths are not enough to judge; a transport failure means not every request.
+        assert_eq!(Misdirection::detect(&spa[..2], 0), None);
+        assert_eq!(Misdirection::detect(&spa, 1), None);
+        // One JSON answer, or one different page, and the backend is real.
+        let mut mixed = spa.to_vec();
+        mixed.push(digest("/d", 200, "application/json", "{}"));
+        assert_eq!(Misdirection::detect(&mixed, 0), None);
+        let mut other = spa.to_vec();
+        other.push(digest("/e", 200, "text/html", "<html>other</html>"));
+        assert_eq!(Misdirection::detect(&other, 0), None);
+        // Every 404, whatever the body.
+        let missing = [
+            digest("/a", 404, "application/json", r#"{"detail":"Not Found"}"#),
+            digest("/b", 404, "text/plain", "nope"),
+            digest("/a", 404, "text/plain", "nope"),
+            digest("/c", 404, "text/plain", "nope"),
+        ];
+        assert_eq!(
+            Misdirection::detect(&missing, 0),
+            Some(Misdirection::AllNotFound { paths: 3 })
+        );
+        let mut one_found = missing.to_vec();
+        one_found.push(digest("/d", 200, "application/json", "{}"));
+        assert_eq!(Misdirection::detect(&one_found, 0), None);
+        // The same JSON 200 everywhere is a real (if odd) backend: never misdirected.
+        let same_json = [
+            digest("/a", 200, "application/json", "{}"),
+            digest("/b", 200, "application/json", "{}"),
+            digest("/c", 200, "application/json", "{}"),
+        ];
+        assert_eq!(Misdirection::detect(&same_json, 0), None);
+    }
+}
