@@ -90,6 +90,9 @@ impl PathTemplate {
                 if part.is_empty() {
                     return Err(EndpointError::EmptySegment(text.to_owned()));
                 }
+                if part == "." || part == ".." {
+                    return Err(EndpointError::DotSegment(text.to_owned(), part.to_owned()));
+                }
                 segments.push(parse_segment(part).ok_or_else(|| {
                     EndpointError::BadParameter(text.to_owned(), part.to_owned())
                 })?);
@@ -585,7 +588,7 @@ mod tests {
         assert!(t.has_trailing_slash());
         assert_eq!(PathTemplate::parse("/").unwrap().shape(), "/");
         for bad in [
-            "health", "/a//b", "/a/{", "/a/{}", "/a/}b", "/a?x=1", "/a b",
+            "health", "/a//b", "/a/{", "/a/{}", "/a/}b", "/a?x=1", "/a b", "/a/../b", "/./a",
         ] {
             assert!(PathTemplate::parse(bad).is_err(), "{bad}");
         }

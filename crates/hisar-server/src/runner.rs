@@ -16,8 +16,11 @@ pub trait SweepRunner: Send + Sync {
 impl SweepRunner for Sweeper {
     async fn sweep(&self, selection: Selection) -> Result<NewSweep, SweepError> {
         let swept = Sweeper::sweep(self, selection, &|_, _| {}).await?;
-        for warning in &swept.warnings {
+        for warning in swept.preflight.iter().chain(&swept.warnings) {
             tracing::warn!("{warning}");
+        }
+        if let Some(reason) = &swept.degraded {
+            tracing::warn!("sweep degraded: {reason}");
         }
         Ok(swept.sweep)
     }
