@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use hisar_core::EntryKind;
+use hisar_core::history::{Closure, RETIRED_SHOWN_FOR};
 use hisar_core::{GapCode, Method, Panel, Status};
 
 use crate::model::{Report, Row};
@@ -46,6 +47,7 @@ pub fn write_markdown(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> 
     regressions(report, w)?;
     unverified(report, w)?;
     resolved(report, w)?;
+    retired(report, w)?;
     references(report, w)
 }
 
@@ -522,7 +524,7 @@ fn unverified(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
             "| {} | {} | {tracked} | {} |",
             panel.id,
             endpoint(panel),
-            cell(reason)
+            cell(&reason)
         )?;
     }
     rule(w)
@@ -536,6 +538,20 @@ fn resolved(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "| (none yet) | | | | |")?;
     }
     for r in &report.state.resolutions {
+        if let Closure::Superseded { change } = &r.closed {
+            // The gap was about the old endpoint: show that one, never the new.
+            writeln!(
+                w,
+                "| {} | `{}` | {} | {} | superseded ({}) (open since {}) |",
+                r.panel,
+                r.endpoint,
+                r.code,
+                Report::date(r.resolved_at),
+                cell(change),
+                Report::date(r.first_seen)
+            )?;
+            continue;
+        }
         let ep = report
             .registry
             .panel(&r.panel)
@@ -549,6 +565,38 @@ fn resolved(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
             cell(&r.seen),
             Report::date(r.first_seen)
         )?;
+    }
+    rule(w)
+}
+
+/// Panels the registry no longer has (SPEC §5.2), for 30 days after they left.
+fn retired(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let list = &report.state.retired;
+    if list.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        w,
+        "## Retired Panels ({})
+",
+        list.len()
+    )?;
+    writeln!(
+        w,
+        "Panels removed from the registry in the last {RETIRED_SHOWN_FOR} days. An open gap closed as retired: no one has to fix it.\n"
+    )?;
+    writeln!(w, "| Panel | Last Endpoint | Last Verdict | Retired |")?;
+    writeln!(w, "|-------|---------------|--------------|---------|")?;
+    for r in list {
+        let verdict = match r.code {
+            Some(code) => format!("{} {code}", r.status),
+            None => r.status.to_string(),
+        };
+        let when = r.retired_at.map_or_else(
+            || format!("not swept since (last seen {})", Report::date(r.last_seen)),
+            Report::date,
+        );
+        writeln!(w, "| {} | `{}` | {verdict} | {when} |", r.panel, r.endpoint)?;
     }
     rule(w)
 }

@@ -65,6 +65,8 @@ pub(crate) fn diff(args: &DiffArgs) -> Outcome {
                     ChangeKind::Resolved => format!("resolved   {}", c.code),
                     ChangeKind::Regressed => format!("regressed  {}", c.code),
                     ChangeKind::CodeChanged { from } => format!("changed    {from} -> {}", c.code),
+                    ChangeKind::Superseded => format!("superseded {}", c.code),
+                    ChangeKind::Retired => format!("retired    {}", c.code),
                 };
                 writeln!(out, "  {:18} {what}", c.panel).map_err(io)?;
             }
