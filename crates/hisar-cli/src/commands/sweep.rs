@@ -11,7 +11,7 @@ use hisar_store::HistoryStore;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::args::{CheckArgs, SweepArgs};
-use crate::context::{load_history, open_store, today, write_outputs};
+use crate::context::{load_history, open_store, shown_paths, today, write_outputs};
 use crate::exit::{Exit, Failure, Outcome, invalid, usage};
 use crate::settings::SweepSettings;
 use crate::ui::Ui;
@@ -110,12 +110,12 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
     };
 
     let (state, changes) = derive(registry, &sweeps);
-    let mut report = Report::new(
-        registry,
-        &state,
-        today(),
-        job.registry_path.display().to_string(),
-    );
+    let shown = shown_paths(registry, &job.registry_path, &job.state, &job.outputs);
+    let mut report =
+        Report::new(registry, &state, today(), shown.registry).with_references(shown.references);
+    if let Some(state) = shown.state {
+        report = report.with_state_path(state);
+    }
     if job.outputs.html.is_some() {
         report = report.with_series(hisar_report::series(registry, &sweeps));
     }
