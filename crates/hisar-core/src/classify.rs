@@ -632,7 +632,20 @@ fn contract_and_provenance(
                 return;
             }
             match body.json() {
-                Ok(value) => Some(value),
+                Ok(serde_json::Value::Null) => {
+                    live.push(contract(
+                        "the body is JSON `null`: nothing to show".to_owned(),
+                        "null body".to_owned(),
+                    ));
+                    return;
+                }
+                Ok(value) => {
+                    if let Some(gap) = error_in_success(response, value) {
+                        live.push(gap);
+                        return;
+                    }
+                    Some(value)
+                }
                 Err(e) => {
                     live.push(contract(
                         format!("body is not valid JSON: {e}"),
@@ -704,6 +717,56 @@ fn contract_and_provenance(
             });
         }
     }
+}
+
+/// A 2xx answer that reports an error instead of data: an RFC 9457 problem document
+/// (`application/problem+json`), or a JSON object made only of error fields with a non-null
+/// `error` or `errors` (`{"error": "database unavailable"}`). Either renders as a broken panel,
+/// so passing it would be a false BOUND. A document that carries data beside `errors` (a
+/// GraphQL answer with partial `data`) is left to the invariants.
+fn error_in_success(response: &Response, value: &serde_json::Value) -> Option<Gap> {
+    const ERROR_FIELDS: [&str; 10] = [
+        "error", "errors", "message", "detail", "details", "status", "code", "title", "type",
+        "instance",
+    ];
+    let status = response.status;
+    let problem = response
+        .content_type()
+        .is_some_and(|ct| essence(ct).eq_ignore_ascii_case("application/problem+json"));
+    let object = value.as_object();
+    let error_only = object.is_some_and(|map| {
+        ["error", "errors"].iter().any(|k| {
+            map.get(*k)
+                .is_some_and(|v| !v.is_null() && v != &serde_json::json!([]))
+        }) && map.keys().all(|k| ERROR_FIELDS.contains(&k.as_str()))
+    });
+    if !problem && !error_only {
+        return None;
+    }
+    let said = object
+        .and_then(|map| {
+            ["detail", "title", "message", "error"]
+                .iter()
+                .find_map(|k| map.get(*k).and_then(serde_json::Value::as_str))
+        })
+        .map_or_else(String::new, |t| {
+            format!(": \"{}\"", t.chars().take(120).collect::<String>())
+        });
+    let what = if problem {
+        "a problem document (application/problem+json)"
+    } else {
+        "an error object"
+    };
+    Some(Gap {
+        code: GapCode::SdsrFailed,
+        stage: Stage::Contract,
+        detail: format!("HTTP {status} carrying {what} instead of data{said}"),
+        fix: Some(format!("HTTP {status} with an error body{said}")),
+    })
+}
+
+fn essence(content_type: &str) -> &str {
+    content_type.split(';').next().unwrap_or("").trim()
 }
 
 fn is_json_type(content_type: &str) -> bool {

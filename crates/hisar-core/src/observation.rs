@@ -101,10 +101,18 @@ impl Body {
         self.truncated_at
     }
 
-    /// The body parsed as JSON, parsed once and cached.
+    /// The body parsed as JSON, parsed once and cached. A leading UTF-8 byte order mark is
+    /// skipped, as the decoders browsers read JSON with do (RFC 8259 §8.1 lets a parser
+    /// ignore it): a panel rendered by `fetch(...).json()` sees the document.
     pub fn json(&self) -> Result<&Value, &str> {
         self.json
-            .get_or_init(|| serde_json::from_slice(&self.bytes).map_err(|e| e.to_string()))
+            .get_or_init(|| {
+                let bytes = self
+                    .bytes
+                    .strip_prefix(b"\xEF\xBB\xBF")
+                    .unwrap_or(&self.bytes);
+                serde_json::from_slice(bytes).map_err(|e| e.to_string())
+            })
             .as_ref()
             .map_err(String::as_str)
     }

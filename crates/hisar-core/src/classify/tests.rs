@@ -352,13 +352,68 @@ fn contract_table() {
         Some(GapCode::SdsrFailed),
         "not valid JSON",
     );
-    let problem_json = Observation::answered(Response::raw(
+    // A `+json` type is JSON...
+    let suffixed = Observation::answered(Response::raw(
         200,
-        Some("application/problem+json"),
+        Some("application/vnd.api+json"),
         r#"{"items": [], "total": 1}"#,
     ));
     assert_eq!(
-        run("ACT-LLM-LIVE-O1", Some(&problem_json), None).status(),
+        run("ACT-LLM-LIVE-O1", Some(&suffixed), None).status(),
+        Status::Bound
+    );
+    // ...but a 200 carrying an RFC 9457 problem document, or only an error object, reports a
+    // failure: passing it would be a false BOUND.
+    let problem_json = Observation::answered(Response::raw(
+        200,
+        Some("application/problem+json"),
+        r#"{"type": "about:blank", "title": "Not ready", "items": [], "total": 1}"#,
+    ));
+    expect(
+        &run("ACT-LLM-LIVE-O1", Some(&problem_json), None),
+        Status::Blocked,
+        Some(GapCode::SdsrFailed),
+        "HTTP 200 carrying a problem document (application/problem+json) instead of data: \"Not ready\"",
+    );
+    for body in [
+        r#"{"error": "database unavailable"}"#,
+        r#"{"errors": [{"message": "x"}], "status": 500}"#,
+    ] {
+        let error = Observation::answered(Response::raw(200, Some("application/json"), body));
+        expect(
+            &run("ACT-LLM-SIG-O4", Some(&error), None),
+            Status::Blocked,
+            Some(GapCode::SdsrFailed),
+            "HTTP 200 carrying an error object instead of data",
+        );
+    }
+    // Data beside `errors`, or `error: null`, is left to the invariants.
+    for body in [
+        r#"{"data": {"a": 1}, "errors": [{"message": "partial"}]}"#,
+        r#"{"error": null, "status": "ok"}"#,
+    ] {
+        let fine = Observation::answered(Response::raw(200, Some("application/json"), body));
+        assert_eq!(
+            run("ACT-LLM-SIG-O4", Some(&fine), None).status(),
+            Status::Bound,
+            "{body}"
+        );
+    }
+    // A JSON `null` body shows nothing; a byte order mark is skipped as browsers do.
+    let null = Observation::answered(Response::raw(200, Some("application/json"), "null"));
+    expect(
+        &run("ACT-LLM-SIG-O4", Some(&null), None),
+        Status::Blocked,
+        Some(GapCode::SdsrFailed),
+        "JSON `null`",
+    );
+    let bom = Observation::answered(Response::raw(
+        200,
+        Some("application/json"),
+        "\u{feff}{\"items\": [], \"total\": 1}",
+    ));
+    assert_eq!(
+        run("ACT-LLM-LIVE-O1", Some(&bom), None).status(),
         Status::Bound
     );
     let untyped = Observation::answered(Response::raw(200, None, r#"{"items": [], "total": 1}"#));
