@@ -38,6 +38,8 @@ pub struct AnswerDigest {
     pub content_type: Option<String>,
     /// A hash of a non-JSON, non-empty body; `None` for JSON or empty bodies.
     pub page: Option<u64>,
+    /// The answer to a `HEAD`, which has no body to compare.
+    pub head: bool,
 }
 
 impl AnswerDigest {
@@ -67,7 +69,16 @@ impl AnswerDigest {
             status: response.status,
             content_type,
             page,
+            head: false,
         }
+    }
+
+    /// Marks the answer as one to a `HEAD`: it counts for the 404 rule, not the same-page one.
+    #[must_use]
+    pub fn to_head(mut self) -> Self {
+        self.head = true;
+        self.page = None;
+        self
     }
 }
 
@@ -108,8 +119,17 @@ impl Misdirection {
         if answers.iter().all(|a| a.status == 404) {
             return Some(Misdirection::AllNotFound { paths });
         }
-        let first = &answers[0];
-        if first.page.is_some() && answers.iter().all(|a| a.page == first.page) {
+        let bodies: Vec<&AnswerDigest> = answers.iter().filter(|a| !a.head).collect();
+        let paths = bodies
+            .iter()
+            .map(|a| a.path.as_str())
+            .collect::<BTreeSet<_>>()
+            .len();
+        let first = bodies.first()?;
+        if paths >= MIN_MISDIRECTED_PATHS
+            && first.page.is_some()
+            && bodies.iter().all(|a| a.page == first.page)
+        {
             return Some(Misdirection::SamePage {
                 paths,
                 status: first.status,
@@ -192,6 +212,13 @@ mod tests {
         let mut mixed = spa.to_vec();
         mixed.push(digest("/d", 200, "application/json", "{}"));
         assert_eq!(Misdirection::detect(&mixed, 0), None);
+        // A HEAD has no body: it neither confirms nor refutes the page.
+        let mut with_head = spa.to_vec();
+        with_head.push(digest("/h", 200, "text/html", "").to_head());
+        assert!(matches!(
+            Misdirection::detect(&with_head, 0),
+            Some(Misdirection::SamePage { .. })
+        ));
         let mut other = spa.to_vec();
         other.push(digest("/e", 200, "text/html", "<html>other</html>"));
         assert_eq!(Misdirection::detect(&other, 0), None);

@@ -102,7 +102,12 @@ pub async fn run(
         masker.mask_observation(&mut observation);
         match &observation.transport {
             Transport::Answered(response) => {
-                answers.push(AnswerDigest::of(&request.url, response));
+                let digest = AnswerDigest::of(&request.url, response);
+                answers.push(if request.method == hisar_core::Method::Head {
+                    digest.to_head()
+                } else {
+                    digest
+                });
             }
             Transport::Failed(_) => failures += 1,
         }

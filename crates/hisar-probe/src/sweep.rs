@@ -327,7 +327,11 @@ impl Sweeper {
         let mut warnings = Vec::new();
         let routes = match self.routes().await {
             Ok(table) => table,
-            Err(e @ RouteLoadError::Fetch(..)) => {
+            // A URL that answers, but not with a route table (a frontend's page, say), is the
+            // backend's state, not bad input: the sweep goes on and its answers tell.
+            Err(e @ (RouteLoadError::Fetch(..) | RouteLoadError::Parse(..)))
+                if matches!(self.target.routes, Some(RouteSource::Url(_))) =>
+            {
                 warnings.push(
                     self.masker
                         .mask(&format!("{e}; coherency (stage 1) is unchecked this sweep"))
