@@ -240,10 +240,16 @@ async fn echo(Path(how): Path<String>, headers: HeaderMap) -> Response {
         .unwrap_or_default()
         .to_owned();
     match how.as_str() {
-        "detail" => json_body(
-            500,
-            &json!({"detail": format!("key {key} is not allowed here")}),
-        ),
+        "detail" => {
+            let authorization = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("none");
+            json_body(
+                500,
+                &json!({"detail": format!("key {key} is not allowed here (authorization: {authorization})")}),
+            )
+        }
         "found" => json_body(200, &json!({"token": key, "items": []})),
         "location" => redirect(&format!("/c/elsewhere?key={key}")),
         "header" => Response::builder()

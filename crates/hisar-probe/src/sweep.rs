@@ -351,6 +351,12 @@ impl Sweeper {
         .map_err(|e| self.masked(e.into()))?;
         let preflight = preflight_lines(&planned);
         let skipped = planned.skipped();
+        let unset: Vec<(String, Vec<String>, usize)> = planned.missing_credentials();
+        let unset_panels = planned
+            .request_of
+            .iter()
+            .filter(|r| matches!(r, Err(hisar_core::NotProbed::MissingCredentials { .. })))
+            .count();
         let started_at = Timestamp::now();
         let result = run(
             &*self.probe,
@@ -374,8 +380,20 @@ impl Sweeper {
                         .clone()
                         .filter(|v| v.status() == Status::Unverified)
                         .count();
+                    // Say the cause that explains most of them: unset credentials, or a
+                    // backend that did not answer.
+                    let cause = if unset_panels * 2 >= unverified && !unset.is_empty() {
+                        let names: Vec<&str> = unset.iter().map(|(v, ..)| v.as_str()).collect();
+                        if names.len() == 1 {
+                            format!("credential variable {} is not set", names[0])
+                        } else {
+                            format!("credential variables {} are not set", names.join(", "))
+                        }
+                    } else {
+                        format!("is the backend at {shown_url} reachable?")
+                    };
                     format!(
-                        "{unverified} of {} panels unverified (more than {:.0}%): is the backend at {shown_url} reachable? nothing was recorded as a gap",
+                        "{unverified} of {} panels unverified (more than {:.0}%), so nothing was recorded as a gap: {cause}",
                         counted.count(),
                         share * 100.0
                     )

@@ -310,7 +310,10 @@ fn masked(panel: &str, needle: &str) {
 #[test]
 fn an_echoed_key_in_an_error_detail_is_masked() {
     blocked("COR-ECHO-DETAIL-O1", GapCode::SdsrFailed, "HTTP 500");
-    masked("COR-ECHO-DETAIL-O1", "\"key *** is not allowed here\"");
+    masked(
+        "COR-ECHO-DETAIL-O1",
+        "\"key *** is not allowed here (authorization: none)\"",
+    );
 }
 
 /// Leak: an invariant's found value was the key.

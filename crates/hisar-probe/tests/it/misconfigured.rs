@@ -130,7 +130,7 @@ fn a_stopped_backend_is_a_degraded_sweep_naming_the_base_url() {
     let reason = swept.degraded.as_deref().expect("degraded");
     assert!(
         reason.contains(&format!(
-            "is the backend at http://127.0.0.1:{port} reachable? nothing was recorded as a gap"
+            "so nothing was recorded as a gap: is the backend at http://127.0.0.1:{port} reachable?"
         )),
         "{reason}"
     );
