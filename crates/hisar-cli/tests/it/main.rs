@@ -5,3 +5,4 @@ mod browser;
 mod demo;
 mod history;
 mod support;
+mod verdicts;
