@@ -1,15 +1,23 @@
 //! Secrets never leave (SPEC §3.6): one [`Masker`] holds every credential value a sweep
-//! resolved and replaces each with `***` in text, JSON and observations.
+//! resolved and replaces each with `***` in what HISAR keeps and shows.
 //!
 //! The sweep builds one masker from everything it resolves ([`Masker::for_sweep`]): the values
 //! of header templates that read a variable set in the environment (each variable's value and
 //! the whole header value), the password of a URL's userinfo (as written, decoded, and as the
 //! `Authorization: Basic` value an HTTP client derives from it), and the values of query
-//! parameters named like `key`, `token`, `secret`, `password` or `signature`. A token flow adds
-//! what it obtains with [`Masker::add`]. The probe applies it to every observation before
-//! anything classifies or stores it ([`Masker::mask_observation`]), so text that came from the
+//! parameters named like `key`, `token`, `secret`, `password` or `signature`. A value shorter
+//! than 4 characters is not searched for.
+//!
+//! Where it applies: the probe masks every verdict where it is made from an observation
+//! ([`Masker::mask_verdict`]), before anything stores or prints it, so text that came from the
 //! backend (an error detail, an invariant's found value, a Location) is masked at the source
-//! and no later layer can forget it. A value shorter than 4 characters is not searched for.
+//! and no later layer can forget it. The classifier itself reads the answer unmasked: masking
+//! is for what HISAR writes, never for what it judges (a tenant id the data holds as a number
+//! must still be a number to `$.tenant_id isInteger`).
+//!
+//! For code that obtains secrets during a sweep (a token flow, SPEC §4.1): [`Masker::add`] each
+//! value as soon as it is obtained, before any verdict of a panel that used it is masked, and
+//! pass any text of your own that may quote it (a flow's failure) through [`Masker::mask`].
 //!
 //! ```
 //! use hisar_core::Masker;
@@ -28,14 +36,12 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::interpolate::{Env, Template};
+use crate::registry::Registry;
+use crate::verdict::{Evidence, Finding, Gap, Outcome, Verdict};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use base64::Engine as _;
 use percent_encoding::percent_decode_str;
-use serde_json::Value;
-
-use crate::interpolate::{Env, Template};
-use crate::observation::{Body, Observation, Transport};
-use crate::registry::Registry;
 
 /// What a secret is replaced with.
 pub const MASK: &str = "***";
@@ -51,7 +57,11 @@ const SENSITIVE_NAMES: [&str; 5] = ["key", "token", "secret", "password", "signa
 /// Every secret a sweep resolved, and the one way to hide them.
 #[derive(Clone, Default)]
 pub struct Masker {
+    /// Longest first, so that a secret containing another is masked whole.
     secrets: Vec<String>,
+    /// Built from `secrets`; `None` when there are none, or (never for a sweep's few values)
+    /// when the automaton exceeds its limits, and then [`Masker::mask`] replaces one secret
+    /// after another instead.
     automaton: Option<AhoCorasick>,
 }
 
@@ -92,6 +102,8 @@ impl Masker {
     pub fn add(&mut self, secret: &str) -> &mut Self {
         if secret.chars().count() >= MIN_SECRET_CHARS && !self.secrets.iter().any(|s| s == secret) {
             self.secrets.push(secret.to_owned());
+            self.secrets
+                .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
             self.automaton = AhoCorasickBuilder::new()
                 .match_kind(MatchKind::LeftmostLongest)
                 .build(&self.secrets)
@@ -127,13 +139,27 @@ impl Masker {
             .unwrap_or(after_scheme.len());
         let authority = &after_scheme[..authority_end];
         if let Some((userinfo, _)) = authority.rsplit_once('@') {
-            // A userinfo without a password is a token in the user name (`https://TOKEN@host`).
-            let (user, password) = userinfo.split_once(':').unwrap_or(("", userinfo));
             let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
-            let (user, plain) = (decode(user), decode(password));
-            self.add(password);
-            self.add(&plain);
-            let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{plain}"));
+            // What an HTTP client sends for it: `Basic base64(user:password)`, or
+            // `base64(user:)` without a password (reqwest's `basic_auth`).
+            let (user, password) = match userinfo.split_once(':') {
+                Some((user, password)) => {
+                    self.add(password);
+                    (decode(user), decode(password))
+                }
+                // No password: the user name is the credential (`https://TOKEN@host`).
+                None => {
+                    self.add(userinfo);
+                    (decode(userinfo), String::new())
+                }
+            };
+            if password.is_empty() {
+                self.add(&user);
+            } else {
+                self.add(&password);
+            }
+            let basic =
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
             self.add(&basic);
         }
         if let Some(query) = url.split_once('?').map(|(_, q)| q) {
@@ -155,18 +181,27 @@ impl Masker {
         self.secrets.is_empty()
     }
 
-    /// Whether `text` holds a secret.
-    pub fn finds(&self, text: &str) -> bool {
-        self.automaton.as_ref().is_some_and(|ac| ac.is_match(text))
-    }
-
     /// `text` with every secret replaced by [`MASK`].
     pub fn mask<'a>(&self, text: &'a str) -> Cow<'a, str> {
         match &self.automaton {
             Some(ac) if ac.is_match(text) => {
-                Cow::Owned(ac.replace_all(text, &vec![MASK; self.secrets.len()]))
+                let mut masked = String::with_capacity(text.len());
+                ac.replace_all_with(text, &mut masked, |_, _, out| {
+                    out.push_str(MASK);
+                    true
+                });
+                Cow::Owned(masked)
             }
-            _ => Cow::Borrowed(text),
+            Some(_) => Cow::Borrowed(text),
+            None => {
+                let mut text = Cow::Borrowed(text);
+                for secret in &self.secrets {
+                    if text.contains(secret.as_str()) {
+                        text = Cow::Owned(text.replace(secret.as_str(), MASK));
+                    }
+                }
+                text
+            }
         }
     }
 
@@ -181,81 +216,56 @@ impl Masker {
         }
     }
 
-    /// Masks every string, member name and number of a JSON value that holds a secret (a
-    /// number that does becomes the string `***`); returns whether anything changed.
-    pub fn mask_json(&self, value: &mut Value) -> bool {
-        if self.is_empty() {
-            return false;
-        }
-        match value {
-            Value::String(s) => self.mask_in_place(s),
-            Value::Number(n) => {
-                if self.finds(&n.to_string()) {
-                    *value = Value::String(MASK.to_owned());
-                    true
-                } else {
-                    false
-                }
-            }
-            Value::Array(items) => items
-                .iter_mut()
-                .fold(false, |changed, v| self.mask_json(v) | changed),
-            Value::Object(map) => {
-                let mut changed = false;
-                if map.keys().any(|k| self.finds(k)) {
-                    let entries = std::mem::take(map);
-                    for (k, v) in entries {
-                        map.insert(self.mask(&k).into_owned(), v);
-                    }
-                    changed = true;
-                }
-                map.values_mut()
-                    .fold(changed, |changed, v| self.mask_json(v) | changed)
-            }
-            Value::Null | Value::Bool(_) => false,
-        }
-    }
-
-    /// Masks an observation where it is made, before anything classifies or stores it: the
-    /// probed URL, every header value (a `Location` that echoes a token), the body (as JSON
-    /// when it parses, so escaped forms are found too, else as text) and a transport error.
-    pub fn mask_observation(&self, observation: &mut Observation) {
+    /// Masks every text of a verdict: the gap's detail and fix, an unverified reason, every
+    /// finding and the probed URL. The patterns name every field, so a field added to a
+    /// verdict does not compile until it is considered here.
+    pub fn mask_verdict(&self, verdict: &mut Verdict) {
         if self.is_empty() {
             return;
         }
-        if let Some(url) = &mut observation.url {
+        let Verdict {
+            outcome,
+            findings,
+            evidence,
+        } = verdict;
+        match outcome {
+            Outcome::Bound => {}
+            Outcome::Blocked(Gap {
+                code: _,
+                stage: _,
+                detail,
+                fix,
+            }) => {
+                self.mask_in_place(detail);
+                if let Some(fix) = fix {
+                    self.mask_in_place(fix);
+                }
+            }
+            Outcome::Unverified { reason } => {
+                self.mask_in_place(reason);
+            }
+        }
+        for Finding {
+            stage: _,
+            code: _,
+            message,
+        } in findings
+        {
+            self.mask_in_place(message);
+        }
+        let Evidence {
+            coherency: _,
+            url,
+            skipped: _,
+            status: _,
+            elapsed_ms: _,
+            retries: _,
+            invariants_passed: _,
+            invariants_total: _,
+        } = evidence;
+        if let Some(url) = url {
             self.mask_in_place(url);
         }
-        match &mut observation.transport {
-            Transport::Failed(failure) => {
-                self.mask_in_place(&mut failure.message);
-            }
-            Transport::Answered(response) => {
-                for (_, value) in &mut response.headers {
-                    self.mask_in_place(value);
-                }
-                if let Some(body) = self.mask_body(&response.body) {
-                    response.body = body;
-                }
-            }
-        }
-    }
-
-    /// The body with its secrets masked, or `None` when it holds none.
-    fn mask_body(&self, body: &Body) -> Option<Body> {
-        if let Ok(value) = body.json() {
-            let mut value = value.clone();
-            return self.mask_json(&mut value).then(|| Body::from_json(value));
-        }
-        let ac = self.automaton.as_ref()?;
-        if !ac.is_match(body.bytes()) {
-            return None;
-        }
-        let masked = ac.replace_all_bytes(body.bytes(), &vec![MASK.as_bytes(); self.secrets.len()]);
-        Some(match body.truncated_at() {
-            Some(cap) => Body::truncated(masked, cap),
-            None => Body::new(masked),
-        })
     }
 }
 
@@ -269,10 +279,8 @@ pub fn is_sensitive_name(name: &str) -> bool {
 mod tests {
     use std::collections::BTreeMap;
 
-    use serde_json::json;
-
     use super::*;
-    use crate::observation::Response;
+    use crate::verdict::{GapCode, Stage};
 
     #[test]
     fn urls_give_their_password_basic_credentials_and_sensitive_query_values() {
@@ -284,7 +292,24 @@ mod tests {
         let basic = base64::engine::general_purpose::STANDARD.encode("probe:p@ss-word");
         assert_eq!(m.mask(&format!("Basic {basic}")), "Basic ***");
         assert_eq!(m.mask("page=12345"), "page=12345", "not a credential name");
-        assert!(!Masker::default().add_url("http://h/x").finds("h"));
+        assert_eq!(
+            m.mask("probe"),
+            "probe",
+            "a user name beside a password is no secret"
+        );
+        assert!(Masker::default().add_url("http://h/x").is_empty());
+    }
+
+    /// A token as the user name (`https://TOKEN@host`): reqwest sends `Basic base64(TOKEN:)`.
+    #[test]
+    fn a_user_name_without_password_is_the_credential() {
+        let mut m = Masker::default();
+        m.add_url("https://tok%2Den-4242@api.example/v1");
+        let basic = base64::engine::general_purpose::STANDARD.encode("tok-en-4242:");
+        assert_eq!(
+            m.mask(&format!("tok%2Den-4242 tok-en-4242 Basic {basic}")),
+            "*** *** Basic ***"
+        );
     }
 
     #[test]
@@ -298,49 +323,59 @@ mod tests {
         assert_eq!(m.mask("demo-tenant"), "demo-tenant");
     }
 
+    /// A secret that contains another is masked whole, whatever order they were added in,
+    /// with the automaton or without it.
     #[test]
-    fn json_strings_keys_and_numbers_are_masked() {
+    fn the_longest_secret_wins() {
         let mut m = Masker::default();
-        m.add("s3cr3t").add("987654321");
-        let mut v =
-            json!({"detail": "bad key s3cr3t", "s3cr3t": 1, "n": 987_654_321, "ok": [1, "x"]});
-        assert!(m.mask_json(&mut v));
-        assert_eq!(
-            v,
-            json!({"detail": "bad key ***", "***": 1, "n": "***", "ok": [1, "x"]})
-        );
-        let mut clean = json!({"a": "b"});
-        assert!(!m.mask_json(&mut clean));
+        m.add("abcd").add("xxabcdyy");
+        assert_eq!(m.mask("1 xxabcdyy 2 abcd"), "1 *** 2 ***");
+        let fallback = Masker {
+            automaton: None,
+            ..m.clone()
+        };
+        assert_eq!(fallback.mask("1 xxabcdyy 2 abcd"), "1 *** 2 ***");
+        assert_eq!(fallback.mask("clean"), "clean");
     }
 
     #[test]
-    fn observations_are_masked_everywhere_they_carry_text() {
+    fn every_text_of_a_verdict_is_masked() {
         let mut m = Masker::default();
         m.add("s3cr3t-k");
-        // An escaped form in JSON is found once parsed.
-        let mut obs = Observation::answered(
-            Response::raw(
-                401,
-                Some("application/json"),
-                r#"{"detail":"key s3cr\u0033t-k refused"}"#,
-            )
-            .with_header("location", "/login?next=/x&key=s3cr3t-k"),
-        );
-        obs.url = Some("http://h/x?key=s3cr3t-k".into());
-        m.mask_observation(&mut obs);
-        let response = obs.response().unwrap();
+        let mut verdict = Verdict {
+            outcome: Outcome::Blocked(Gap {
+                code: GapCode::SdsrFailed,
+                stage: Stage::Status,
+                detail: "HTTP 302: redirect to /x?key=s3cr3t-k".into(),
+                fix: Some("found \"s3cr3t-k\"".into()),
+            }),
+            findings: vec![Finding {
+                stage: Stage::Contract,
+                code: None,
+                message: "key s3cr3t-k refused".into(),
+            }],
+            evidence: Evidence {
+                url: Some("http://h/x?key=s3cr3t-k".into()),
+                ..Evidence::default()
+            },
+        };
+        m.mask_verdict(&mut verdict);
+        let text = format!("{verdict:?}");
+        assert!(!text.contains("s3cr3t"), "{text}");
+        assert_eq!(verdict.evidence.url.as_deref(), Some("http://h/x?key=***"));
+        let mut unverified = Verdict {
+            outcome: Outcome::Unverified {
+                reason: "proxy said s3cr3t-k".into(),
+            },
+            findings: Vec::new(),
+            evidence: Evidence::default(),
+        };
+        m.mask_verdict(&mut unverified);
         assert_eq!(
-            response.body.json().unwrap(),
-            &json!({"detail": "key *** refused"})
+            unverified.outcome,
+            Outcome::Unverified {
+                reason: "proxy said ***".into()
+            }
         );
-        assert_eq!(response.location(), Some("/login?next=/x&key=***"));
-        assert_eq!(obs.url.as_deref(), Some("http://h/x?key=***"));
-        let mut text =
-            Observation::answered(Response::raw(500, Some("text/plain"), "no s3cr3t-k here"));
-        m.mask_observation(&mut text);
-        assert_eq!(text.response().unwrap().body.bytes(), b"no *** here");
-        let mut failed = Observation::failed(crate::TransportErrorKind::Other, "proxy s3cr3t-k");
-        m.mask_observation(&mut failed);
-        assert!(matches!(failed.transport, Transport::Failed(f) if f.message == "proxy ***"));
     }
 }

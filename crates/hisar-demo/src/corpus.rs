@@ -47,6 +47,9 @@ pub const CORPUS_REGISTRY: &str = include_str!("corpus/registry.yaml");
 /// The header the corpus reads the probe's credential from (auth mode `corpus`).
 pub const CORPUS_KEY_HEADER: &str = "x-corpus-key";
 
+/// The header the corpus reads the probe's tenant from (auth mode `corpus`), a number.
+pub const CORPUS_TENANT_HEADER: &str = "x-corpus-tenant";
+
 /// The corpus backend. Clones share their counters.
 #[derive(Debug, Clone, Default)]
 pub struct CorpusBackend {
@@ -263,6 +266,22 @@ async fn echo(Path(how): Path<String>, headers: HeaderMap) -> Response {
             Some("text/plain"),
             format!("upstream rejected key {key}").as_bytes(),
         ),
+        // The tenant the probe names, as the number it is: a resolved header value that the
+        // data legitimately holds.
+        "number" => match headers
+            .get(CORPUS_TENANT_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            Some(tenant) => json_body(
+                200,
+                &json!({"tenant_id": tenant, "total": tenant.saturating_mul(10).saturating_add(7), "label": format!("tenant {tenant}")}),
+            ),
+            None => json_body(
+                400,
+                &json!({"detail": "a numeric tenant header is required"}),
+            ),
+        },
         _ => json_body(404, &json!({"detail": "Not Found"})),
     }
 }
@@ -309,6 +328,7 @@ fn openapi() -> Value {
         "/c/echo/location",
         "/c/echo/header",
         "/c/echo/text",
+        "/c/echo/number",
         "/c/bom",
         "/c/problem",
         "/c/error-200",

@@ -58,10 +58,11 @@ pub struct RunResult {
     pub failures: usize,
 }
 
-/// Runs a sweep. Every observation is masked with `masker` as it arrives, before it is
-/// classified (SPEC §3.6), and carries the URL it probed. Panels the plan sends no request for
-/// are classified from stage 1 and the reason. `progress` is called with (requests done,
-/// requests planned).
+/// Runs a sweep. Every observation carries the URL it probed and is classified as it arrives,
+/// unmasked (masking is for what HISAR writes, never for what it judges); every verdict is
+/// masked with `masker` before it leaves (SPEC §3.6). Panels the plan sends no request for are
+/// classified from stage 1 and the reason. `progress` is called with (requests done, requests
+/// planned).
 pub async fn run(
     probe: &dyn Probe,
     plan: &SweepPlan<'_>,
@@ -99,7 +100,6 @@ pub async fn run(
         attempts += observation.retries as usize + 1;
         let request = &plan.requests[i].request;
         observation.url = Some(request.url.clone());
-        masker.mask_observation(&mut observation);
         match &observation.transport {
             Transport::Answered(response) => {
                 let digest = AnswerDigest::of(&request.url, response);
@@ -120,7 +120,11 @@ pub async fn run(
     RunResult {
         verdicts: verdicts
             .into_iter()
-            .map(|v| v.expect("every panel has a request or a reason"))
+            .map(|v| {
+                let mut verdict = v.expect("every panel has a request or a reason");
+                masker.mask_verdict(&mut verdict);
+                verdict
+            })
             .collect(),
         requests: total,
         attempts,

@@ -136,7 +136,9 @@ pub(crate) fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Comman
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hisar"));
     cmd.current_dir(dir).args(args).env("NO_COLOR", "1");
     for (k, _) in std::env::vars() {
-        if k.starts_with("HISAR_") || k == "AOS_API_KEY" || k == "CORPUS_KEY" {
+        if k.starts_with("HISAR_")
+            || matches!(k.as_str(), "AOS_API_KEY" | "CORPUS_KEY" | "CORPUS_TENANT")
+        {
             cmd.env_remove(k);
         }
     }

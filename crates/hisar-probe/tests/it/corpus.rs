@@ -14,6 +14,10 @@ use crate::support::{quick, sweep};
 /// The credential the corpus echoes back in every way it can.
 pub(crate) const SECRET: &str = "corpus-s3cret-9f2b";
 
+/// The tenant the probe sends in a header of its auth mode: a resolved header value, so a
+/// secret to mask, and a number the data legitimately holds.
+const TENANT: &str = "40213";
+
 struct Corpus {
     verdicts: BTreeMap<String, Verdict>,
     /// Every request the backend received.
@@ -31,7 +35,7 @@ fn corpus() -> &'static Corpus {
             backend.router(),
             CORPUS_REGISTRY,
             "",
-            &[("CORPUS_KEY", SECRET)],
+            &[("CORPUS_KEY", SECRET), ("CORPUS_TENANT", TENANT)],
             quick(),
         );
         Corpus {
@@ -350,6 +354,16 @@ fn an_echoed_key_in_a_text_body_is_masked() {
         "upstream rejected key ***",
     );
     masked("COR-ECHO-TEXT-O1", "***");
+}
+
+/// False gap: masking is for what HISAR writes, never for what it judges. Masked before
+/// classification, the tenant number the data holds became the string `***`, and
+/// `$.tenant_id isInteger` and `$.total > 0` failed on a panel the UI renders well.
+#[test]
+fn a_secret_the_data_holds_is_judged_unmasked() {
+    bound("COR-ECHO-NUMBER-O1");
+    let text = serde_json::to_string(verdict("COR-ECHO-NUMBER-O1")).unwrap();
+    assert!(!text.contains(TENANT), "{text}");
 }
 
 // ---- Awkward answers (SPEC §3, stages 3 and 4)

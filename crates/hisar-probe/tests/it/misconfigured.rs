@@ -75,7 +75,7 @@ fn an_unset_credential_variable_leaves_its_panels_unverified_and_unsent() {
     assert_eq!(
         swept.preflight,
         [
-            "credential variable CORPUS_KEY is not set: 5 panels of auth mode `corpus` will not be probed (UNVERIFIED, never a gap); set CORPUS_KEY in the environment"
+            "credential variable CORPUS_KEY is not set: 6 panels of auth mode `corpus` will not be probed (UNVERIFIED, never a gap); set CORPUS_KEY in the environment"
         ]
     );
     for record in swept
