@@ -720,8 +720,8 @@ fn contract_and_provenance(
 }
 
 /// A 2xx answer that reports an error instead of data: an RFC 9457 problem document
-/// (`application/problem+json`), or a JSON object made only of error fields with a non-null
-/// `error` or `errors` (`{"error": "database unavailable"}`). Either renders as a broken panel,
+/// (`application/problem+json`), or a JSON object made only of error fields with an `error`
+/// or `errors` that reports something (`{"error": "database unavailable"}`). Either renders as a broken panel,
 /// so passing it would be a false BOUND. A document that carries data beside `errors` (a
 /// GraphQL answer with partial `data`) is left to the invariants.
 fn error_in_success(response: &Response, value: &serde_json::Value) -> Option<Gap> {
@@ -735,10 +735,10 @@ fn error_in_success(response: &Response, value: &serde_json::Value) -> Option<Ga
         .is_some_and(|ct| essence(ct).eq_ignore_ascii_case("application/problem+json"));
     let object = value.as_object();
     let error_only = object.is_some_and(|map| {
-        ["error", "errors"].iter().any(|k| {
-            map.get(*k)
-                .is_some_and(|v| !v.is_null() && v != &serde_json::json!([]))
-        }) && map.keys().all(|k| ERROR_FIELDS.contains(&k.as_str()))
+        ["error", "errors"]
+            .iter()
+            .any(|k| map.get(*k).is_some_and(reports_something))
+            && map.keys().all(|k| ERROR_FIELDS.contains(&k.as_str()))
     });
     if !problem && !error_only {
         return None;
@@ -763,6 +763,19 @@ fn error_in_success(response: &Response, value: &serde_json::Value) -> Option<Ga
         detail: format!("HTTP {status} carrying {what} instead of data{said}"),
         fix: Some(format!("HTTP {status} with an error body{said}")),
     })
+}
+
+/// Whether an `error` or `errors` value reports something: `null`, `false`, `""`, `[]` and
+/// `{}` are how APIs say "no error".
+fn reports_something(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Null | Value::Bool(false) => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(map) => !map.is_empty(),
+        Value::Bool(true) | Value::Number(_) => true,
+    }
 }
 
 fn essence(content_type: &str) -> &str {

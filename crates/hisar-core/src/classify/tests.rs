@@ -388,9 +388,13 @@ fn contract_table() {
         );
     }
     // Data beside `errors`, or `error: null`, is left to the invariants.
+    // An empty or false `error` reports no error: blocking these is a false gap.
     for body in [
         r#"{"data": {"a": 1}, "errors": [{"message": "partial"}]}"#,
         r#"{"error": null, "status": "ok"}"#,
+        r#"{"error": false, "status": "ok"}"#,
+        r#"{"error": "", "message": "all good"}"#,
+        r#"{"errors": {}, "status": "ok"}"#,
     ] {
         let fine = Observation::answered(Response::raw(200, Some("application/json"), body));
         assert_eq!(
