@@ -158,6 +158,14 @@ impl Loader<'_> {
                             ),
                         );
                     }
+                    if text.is_empty() {
+                        self.error(
+                            &value,
+                            format!(
+                                "path parameter `{name}` is empty: the request would probe another path (its segment vanishes); give the value the panel really reads"
+                            ),
+                        );
+                    }
                     if matches!(text.as_str(), "." | "..") {
                         self.error(
                             &value,
