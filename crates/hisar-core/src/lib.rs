@@ -82,7 +82,9 @@ pub use observation::{
 pub use policy::{FailOn, GatePolicy, TrustPolicy, Waiver};
 pub use registry::{Backend, Defaults, NO_AUTH, Registry, TrackerText};
 pub use routes::{NearKind, Route, RouteCheck, RouteTable};
-pub use sanity::{AnswerDigest, MIN_MISDIRECTED_PATHS, Misdirection, demote};
+pub use sanity::{
+    AnswerDigest, MIN_MISDIRECTED_PATHS, MIN_MOSTLY_MISSING_PATHS, Misdirection, demote,
+};
 pub use time::HumanDuration;
 pub use verdict::{
     CoherencyCheck, Evidence, Finding, Gap, GapCode, Outcome, Stage, Status, Verdict,

@@ -7,6 +7,15 @@
 //! shows either is degraded: its verdicts are recorded as `UNVERIFIED` ([`demote`]), so it
 //! changes nothing in history.
 //!
+//! The 404 rule, beyond the SPEC's letter: a wrong prefix can land a panel's path on a real
+//! route by chance (the demo's `GET /v1/incidents` under `--base-url …/api` is its
+//! `/api/v1/incidents`, which answers 200: a false BOUND beside 76 false gaps), so a sweep of at
+//! least 10 distinct paths in which at least 90% got 404 is misdirected too. A 404 on a path
+//! the route table does not serve is what the table predicts and says nothing about the base
+//! URL: such answers count toward neither rule ([`AnswerDigest::unrouted`]), so with a route
+//! table a sweep of endpoints that are really missing (`--domain NEW`, an early backend)
+//! records its gaps, and the message says so when there was none.
+//!
 //! ```
 //! use hisar_core::{AnswerDigest, Misdirection, Response};
 //! let answers: Vec<AnswerDigest> = ["/a", "/b", "/c"]
@@ -15,10 +24,10 @@
 //!     .collect();
 //! let found = Misdirection::detect(&answers, 0).unwrap();
 //! assert_eq!(found, Misdirection::AllNotFound { paths: 3 });
-//! assert!(found.describe("http://h/api").contains("the base URL http://h/api is probably wrong"));
+//! assert!(found.describe("http://h/api", false).contains("the base URL http://h/api is probably wrong"));
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::observation::Response;
 use crate::verdict::{Finding, Outcome, Verdict};
@@ -26,6 +35,13 @@ use crate::verdict::{Finding, Outcome, Verdict};
 /// Distinct paths a sweep must have probed before its answers can say it looked in the wrong
 /// place.
 pub const MIN_MISDIRECTED_PATHS: usize = 3;
+
+/// Distinct paths a sweep must have probed before "nearly every one got 404" says it looked in
+/// the wrong place.
+pub const MIN_MOSTLY_MISSING_PATHS: usize = 10;
+
+/// The share of distinct paths (in tenths) that must have got 404 for that rule.
+const MOSTLY_MISSING_TENTHS: usize = 9;
 
 /// What one answer looked like, for the sweep-level rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +56,9 @@ pub struct AnswerDigest {
     pub page: Option<u64>,
     /// The answer to a `HEAD`, which has no body to compare.
     pub head: bool,
+    /// The route table has no route for the path, so a 404 there is expected and says nothing
+    /// about the base URL.
+    pub unrouted: bool,
 }
 
 impl AnswerDigest {
@@ -70,14 +89,23 @@ impl AnswerDigest {
             content_type,
             page,
             head: false,
+            unrouted: false,
         }
     }
 
-    /// Marks the answer as one to a `HEAD`: it counts for the 404 rule, not the same-page one.
+    /// Marks the answer as one to a `HEAD`: it counts for the 404 rules, not the same-page one.
     #[must_use]
     pub fn to_head(mut self) -> Self {
         self.head = true;
         self.page = None;
+        self
+    }
+
+    /// Marks the answer as one to a path the route table does not serve: it counts for no 404
+    /// rule.
+    #[must_use]
+    pub fn to_unrouted(mut self) -> Self {
+        self.unrouted = true;
         self
     }
 }
@@ -87,6 +115,13 @@ impl AnswerDigest {
 pub enum Misdirection {
     /// Every request, to at least three distinct paths, got 404.
     AllNotFound {
+        /// Distinct paths probed.
+        paths: usize,
+    },
+    /// Nearly every distinct path (at least 90% of at least 10) got 404.
+    MostlyNotFound {
+        /// Distinct paths that got 404.
+        missing: usize,
         /// Distinct paths probed.
         paths: usize,
     },
@@ -108,16 +143,19 @@ impl Misdirection {
         if failures > 0 {
             return None;
         }
-        let paths = answers
-            .iter()
-            .map(|a| a.path.as_str())
-            .collect::<BTreeSet<_>>()
-            .len();
-        if paths < MIN_MISDIRECTED_PATHS {
-            return None;
+        // The 404 rules, over the paths the route table does not already explain: a path is
+        // missing when every answer to it was a 404.
+        let mut missing_by_path: BTreeMap<&str, bool> = BTreeMap::new();
+        for a in answers.iter().filter(|a| !a.unrouted) {
+            *missing_by_path.entry(a.path.as_str()).or_insert(true) &= a.status == 404;
         }
-        if answers.iter().all(|a| a.status == 404) {
+        let paths = missing_by_path.len();
+        let missing = missing_by_path.values().filter(|m| **m).count();
+        if paths >= MIN_MISDIRECTED_PATHS && missing == paths {
             return Some(Misdirection::AllNotFound { paths });
+        }
+        if paths >= MIN_MOSTLY_MISSING_PATHS && missing * 10 >= paths * MOSTLY_MISSING_TENTHS {
+            return Some(Misdirection::MostlyNotFound { missing, paths });
         }
         let bodies: Vec<&AnswerDigest> = answers.iter().filter(|a| !a.head).collect();
         let paths = bodies
@@ -139,11 +177,20 @@ impl Misdirection {
         None
     }
 
-    /// The one line that says what to fix.
-    pub fn describe(&self, base_url: &str) -> String {
+    /// The one line that says what to fix; `route_table` tells whether the sweep had one (without
+    /// one, HISAR cannot tell a wrong base URL from endpoints that are really missing).
+    pub fn describe(&self, base_url: &str, route_table: bool) -> String {
+        let check = if route_table {
+            "check --base-url and its path prefix"
+        } else {
+            "check --base-url and its path prefix; if these endpoints are really missing, give a route table (--routes) so HISAR can tell"
+        };
         match self {
             Misdirection::AllNotFound { paths } => format!(
-                "every request to {paths} distinct paths got HTTP 404: the base URL {base_url} is probably wrong (check --base-url and its path prefix); nothing was recorded as a gap"
+                "every request to {paths} distinct paths got HTTP 404: the base URL {base_url} is probably wrong ({check}); nothing was recorded as a gap"
+            ),
+            Misdirection::MostlyNotFound { missing, paths } => format!(
+                "{missing} of {paths} distinct paths got HTTP 404: the base URL {base_url} is probably wrong ({check}); nothing was recorded as a gap"
             ),
             Misdirection::SamePage {
                 paths,
@@ -236,6 +283,43 @@ mod tests {
         let mut one_found = missing.to_vec();
         one_found.push(digest("/d", 200, "application/json", "{}"));
         assert_eq!(Misdirection::detect(&one_found, 0), None);
+        // Paths the route table does not serve are expected to 404: they count for nothing.
+        let unrouted: Vec<AnswerDigest> = missing
+            .iter()
+            .cloned()
+            .map(AnswerDigest::to_unrouted)
+            .collect();
+        assert_eq!(Misdirection::detect(&unrouted, 0), None);
+        let mut routed_two = unrouted[..2].to_vec();
+        routed_two.extend(missing[1..].iter().cloned());
+        assert_eq!(
+            Misdirection::detect(&routed_two, 0),
+            Some(Misdirection::AllNotFound { paths: 3 }),
+            "three routed paths, all 404"
+        );
+        // A wrong prefix can land a path on a real route: 19 of 20 paths 404.
+        let mut mostly: Vec<AnswerDigest> = (0..19)
+            .map(|i| digest(&format!("/p{i}"), 404, "application/json", "{}"))
+            .collect();
+        mostly.push(digest("/v1/incidents", 401, "application/json", "{}"));
+        assert_eq!(
+            Misdirection::detect(&mostly, 0),
+            Some(Misdirection::MostlyNotFound {
+                missing: 19,
+                paths: 20
+            })
+        );
+        // Even when that route answers 200: passing the panel it stands for is a false BOUND.
+        mostly[19] = digest("/v1/incidents", 200, "application/json", "{}");
+        assert!(matches!(
+            Misdirection::detect(&mostly, 0),
+            Some(Misdirection::MostlyNotFound { .. })
+        ));
+        // Below 90%, or fewer than 10 paths, the 404s are the backend's.
+        assert_eq!(Misdirection::detect(&mostly[11..], 0), None, "8 of 9 paths");
+        let mut eighty = mostly[..16].to_vec();
+        eighty.extend((0..4).map(|i| digest(&format!("/q{i}"), 500, "application/json", "{}")));
+        assert_eq!(Misdirection::detect(&eighty, 0), None);
         // The same JSON 200 everywhere is a real (if odd) backend: never misdirected.
         let same_json = [
             digest("/a", 200, "application/json", "{}"),

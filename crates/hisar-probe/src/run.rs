@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use hisar_core::{
-    AnswerDigest, Masker, Observation, RouteTable, TRANSIENT_STATUSES, Transport, Verdict,
-    classify, classify_unprobed,
+    AnswerDigest, CoherencyCheck, Masker, Observation, RouteTable, TRANSIENT_STATUSES, Transport,
+    Verdict, classify, classify_unprobed,
 };
 
 use crate::plan::SweepPlan;
@@ -100,19 +100,24 @@ pub async fn run(
         attempts += observation.retries as usize + 1;
         let request = &plan.requests[i].request;
         observation.url = Some(request.url.clone());
+        let mut unrouted = routes.is_some();
+        for &panel in &plan.requests[i].panels {
+            let verdict = classify(plan.panels[panel], Some(&observation), routes);
+            unrouted &= verdict.evidence.coherency == CoherencyCheck::Failed;
+            verdicts[panel] = Some(verdict);
+        }
         match &observation.transport {
             Transport::Answered(response) => {
-                let digest = AnswerDigest::of(&request.url, response);
-                answers.push(if request.method == hisar_core::Method::Head {
-                    digest.to_head()
-                } else {
-                    digest
-                });
+                let mut digest = AnswerDigest::of(&request.url, response);
+                if request.method == hisar_core::Method::Head {
+                    digest = digest.to_head();
+                }
+                if unrouted {
+                    digest = digest.to_unrouted();
+                }
+                answers.push(digest);
             }
             Transport::Failed(_) => failures += 1,
-        }
-        for &panel in &plan.requests[i].panels {
-            verdicts[panel] = Some(classify(plan.panels[panel], Some(&observation), routes));
         }
         done += 1;
         progress(done, total);

@@ -371,7 +371,7 @@ impl Sweeper {
         let mut verdicts = result.verdicts;
         let shown_url = self.masker.mask(base_url);
         let degraded = match Misdirection::detect(&result.answers, result.failures) {
-            Some(misdirection) => Some(misdirection.describe(&shown_url)),
+            Some(misdirection) => Some(misdirection.describe(&shown_url, routes.is_some())),
             None => {
                 let share = self.registry.gate().max_unverified_share;
                 is_degraded(&verdicts, share).then(|| {

@@ -295,12 +295,20 @@ fn misconfiguration_records_no_gap_and_says_what_to_fix() {
         )
     );
 
-    // A path prefix the backend does not have. (`/api` would not do with the demo: one demo
-    // panel's path exists under it, and SPEC §3.5 asks for a 404 on every path.)
+    // The issue's own example: a path prefix the backend does not have. Under `/api` one
+    // demo panel's path (`/v1/incidents`) lands on a real route by chance and answers 200 (a
+    // false BOUND, had it been recorded); the other 73 distinct paths get 404.
+    let wrong = sweep(&format!("{url}/api"), &key);
+    unchanged(
+        &wrong,
+        &format!("73 of 74 distinct paths got HTTP 404: the base URL {url}/api is probably wrong"),
+    );
     let wrong = sweep(&format!("{url}/gateway"), &key);
     unchanged(
         &wrong,
-        &format!("distinct paths got HTTP 404: the base URL {url}/gateway is probably wrong"),
+        &format!(
+            "every request to 74 distinct paths got HTTP 404: the base URL {url}/gateway is probably wrong"
+        ),
     );
 
     backend.stop();

@@ -140,3 +140,47 @@ fn a_stopped_backend_is_a_degraded_sweep_naming_the_base_url() {
         statuses(&swept)
     );
 }
+
+/// Endpoints the route table does not serve are expected to 404: a sweep of them (a new
+/// domain, `--domain NEW`) records their gaps. Before, three such 404s made the sweep
+/// "misdirected": nothing recorded, exit 3, and a message sending the team to check a base URL
+/// that was right.
+#[test]
+fn missing_endpoints_the_route_table_predicts_are_gaps_not_a_wrong_base_url() {
+    let registry = "version: 1
+backend:
+  routes: ${HISAR_BASE_URL}/openapi.json
+defaults: { auth: none, class: evidence }
+domains: [{ code: NEW, name: NEW }]
+panels:
+  - { id: NEW-A-B-O1, capability: new.a, endpoint: /c/new/a }
+  - { id: NEW-A-B-O2, capability: new.b, endpoint: /c/new/b }
+  - { id: NEW-A-B-O3, capability: new.c, endpoint: /c/new/c }
+";
+    let swept = sweep(
+        CorpusBackend::default().router(),
+        registry,
+        "",
+        &[],
+        quick(),
+    );
+    assert_eq!(swept.degraded, None);
+    for record in &swept.sweep.records {
+        assert_eq!(
+            record.verdict.code(),
+            Some(GapCode::EndpointMissing),
+            "{}",
+            record.panel
+        );
+    }
+    // Without a route table nothing predicts the 404s: every one of three paths is the
+    // SPEC's wrong base URL.
+    let swept = sweep(
+        CorpusBackend::default().router(),
+        &registry.replace("backend:\n  routes: ${HISAR_BASE_URL}/openapi.json\n", ""),
+        "",
+        &[],
+        quick(),
+    );
+    assert!(swept.degraded.is_some());
+}
