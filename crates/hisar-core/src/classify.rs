@@ -416,9 +416,9 @@ fn status_gap(
             GapCode::SdsrFailed,
             format!(
                 "route exists; HTTP {status} for these parameters ({})",
-                panel.request_path()
+                panel.request_target()
             ),
-            Some(format!("HTTP {status} for {}", panel.request_path())),
+            Some(format!("HTTP {status} for {}", panel.request_target())),
         ),
         404 | 410 => gap(
             GapCode::EndpointMissing,
@@ -447,9 +447,12 @@ fn status_gap(
         ),
         400..=499 => gap(
             GapCode::SdsrFailed,
+            // What was sent is the evidence the backend team reads first.
             format!(
-                "HTTP {status}: the request contract differs{}",
-                reason(response)
+                "HTTP {status}: the request contract differs{} (sent {} {})",
+                reason(response),
+                panel.endpoint.method,
+                panel.request_target()
             ),
             Some(format!("HTTP {status}{}", reason(response))),
         ),

@@ -191,7 +191,7 @@ fn error_statuses_quote_the_backends_reason() {
         &v,
         Status::Blocked,
         Some(GapCode::SdsrFailed),
-        "HTTP 422: the request contract differs: \"query parameter tenant_id: field required\"",
+        "HTTP 422: the request contract differs: \"query parameter tenant_id: field required\" (sent GET /api/v1/runs)",
     );
     let text = Observation::answered(Response::raw(500, Some("text/plain"), "boom\n  at line 3"));
     expect(
