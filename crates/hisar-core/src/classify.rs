@@ -439,7 +439,7 @@ fn status_gap(
                 Some(format!("method mismatch{allow}")),
             )
         }
-        300..=399 => Some(redirect_gap(panel, response)),
+        300..=399 => Some(redirect_gap(panel, observation, response)),
         500..=599 => gap(
             GapCode::SdsrFailed,
             format!("HTTP {status}: the backend fails{}", reason(response)),
@@ -495,7 +495,9 @@ fn reason(response: &Response) -> String {
     }
 }
 
-fn redirect_gap(panel: &Panel, response: &Response) -> Gap {
+/// Stage 3 for a redirect. The Location is compared with the path that was probed (the base
+/// URL's path included, as a backend behind a prefix answers), else with the panel's own.
+fn redirect_gap(panel: &Panel, observation: &Observation, response: &Response) -> Gap {
     let status = response.status;
     let Some(location) = response.location() else {
         return Gap {
@@ -506,7 +508,10 @@ fn redirect_gap(panel: &Panel, response: &Response) -> Gap {
         };
     };
     let target = location_path(location);
-    let requested = panel.request_path();
+    let requested = observation
+        .url
+        .as_deref()
+        .map_or_else(|| panel.request_path(), |url| location_path(url).to_owned());
     let same_but_slash = target != requested
         && target.trim_end_matches('/') == requested.trim_end_matches('/')
         && !target.trim_end_matches('/').is_empty();
@@ -516,13 +521,23 @@ fn redirect_gap(panel: &Panel, response: &Response) -> Gap {
         } else {
             "drops"
         };
+        // The panel's path in the backend's form (the base URL's path is not the panel's).
+        let template = panel.endpoint.path.as_str().trim_end_matches('/');
+        let suggested = if target.ends_with('/') {
+            format!("{template}/")
+        } else {
+            template.to_owned()
+        };
         return Gap {
             code: GapCode::CoherencyFailed,
             stage: Stage::Status,
             detail: format!(
                 "HTTP {status} redirect to {target}: the backend {kind} a trailing slash"
             ),
-            fix: Some(format!("did you mean {} {target}", panel.endpoint.method)),
+            fix: Some(format!(
+                "did you mean {} {suggested}",
+                panel.endpoint.method
+            )),
         };
     }
     if is_login_path(target) {

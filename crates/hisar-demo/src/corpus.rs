@@ -6,8 +6,9 @@
 //! parameter route would take, a credential echoed in an error, a Location or a header, a JSON
 //! body with a byte order mark, a problem document or an error object under a 200, a 204 for a
 //! list, duplicate keys, numbers as strings, huge integers, content types with parameters or in
-//! capitals, a redirect to a sign-in page with a query, a `HEAD` that answers differently from
-//! `GET`. [`CORPUS_REGISTRY`] declares one panel per behaviour; what HISAR must conclude about
+//! capitals, a redirect to a sign-in page with a query or to the path with a slash added, a
+//! `HEAD` that answers differently from `GET`. Mounted under a prefix (`Router::nest`), it
+//! behaves the same, so a sweep through a base URL with a path finds the same verdicts. [`CORPUS_REGISTRY`] declares one panel per behaviour; what HISAR must conclude about
 //! each is written in the tests that sweep it, never here.
 //!
 //! Like the demo backend, this module shares no code with HISAR.
@@ -33,7 +34,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, Request, State};
+use axum::extract::{OriginalUri, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -177,6 +178,15 @@ impl CorpusBackend {
                     .head(|| async { raw(200, Some("application/json"), b"") }),
             )
             .route(
+                "/c/keyed",
+                get(|| async {
+                    json_body(200, &json!({"items": {"a": {"id": 1}, "b": {"name": "no id"}}}))
+                }),
+            )
+            .route("/c/users/{name}", get(|Path(name): Path<String>| async move { json_body(200, &json!({ "name": name })) }))
+            .route("/c/slash", get(slash_redirect))
+            .route("/c/post-only", post(|| async { json_body(200, &json!({"items": []})) }))
+            .route(
                 "/c/throttled",
                 get(|| async {
                     Response::builder()
@@ -207,6 +217,16 @@ async fn record(State(b): State<CorpusBackend>, request: Request, next: Next) ->
         .unwrap_or_else(PoisonError::into_inner)
         .push(line);
     next.run(request).await
+}
+
+/// Redirects to the same path with a slash added, as an absolute URL that keeps whatever
+/// prefix the corpus is mounted under (Starlette's `redirect_slashes` does the same).
+async fn slash_redirect(OriginalUri(uri): OriginalUri, headers: HeaderMap) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    redirect(&format!("http://{host}{}/", uri.path()))
 }
 
 async fn admin(Path(id): Path<String>) -> Response {
@@ -349,6 +369,9 @@ fn openapi() -> Value {
         "/c/query-redirect",
         "/c/head-differs",
         "/c/throttled",
+        "/c/keyed",
+        "/c/users/{name}",
+        "/c/slash",
     ];
     let mut paths = serde_json::Map::new();
     for path in get_only {
@@ -358,5 +381,6 @@ fn openapi() -> Value {
     paths.insert("/c/items/some-ids".to_owned(), json!({"get": {}}));
     paths.insert("/c/lessons/convert".to_owned(), json!({"post": {}}));
     paths.insert("/c/search".to_owned(), json!({"post": {}}));
+    paths.insert("/c/post-only".to_owned(), json!({"post": {}}));
     json!({"openapi": "3.1.0", "info": {"title": "corpus", "version": "1"}, "paths": paths})
 }

@@ -294,6 +294,42 @@ fn redirect_table() {
     }
 }
 
+/// A backend behind a base URL with a path redirects with that path in the Location: it is
+/// compared with the URL probed, and the did-you-mean names the panel's path. Before, the
+/// prefix made a slash redirect an SDSR_FAILED, a false gap code.
+#[test]
+fn redirects_under_a_base_path() {
+    let slash = |location: &str| {
+        let mut obs =
+            Observation::answered(Response::raw(307, None, "").with_header("Location", location));
+        obs.url = Some("http://h:1/gw/replay/inc-1/summary?x=1".into());
+        run("ACT-LLM-SIG-O1", Some(&obs), None)
+    };
+    for location in [
+        "/gw/replay/inc-1/summary/",
+        "http://h:1/gw/replay/inc-1/summary/",
+    ] {
+        let v = slash(location);
+        expect(
+            &v,
+            Status::Blocked,
+            Some(GapCode::CoherencyFailed),
+            "adds a trailing slash",
+        );
+        assert_eq!(
+            v.gap().and_then(|g| g.fix.as_deref()),
+            Some("did you mean GET /replay/{incident_id}/summary/")
+        );
+    }
+    // The panel's path without the prefix is another path there.
+    expect(
+        &slash("/replay/inc-1/summary/"),
+        Status::Blocked,
+        Some(GapCode::SdsrFailed),
+        "redirect to /replay/inc-1/summary/",
+    );
+}
+
 /// Stage 2: every transport failure is UNVERIFIED, never a gap.
 #[test]
 fn transport_table() {

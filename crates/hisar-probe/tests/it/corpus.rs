@@ -156,6 +156,17 @@ fn a_top_level_array_row_without_the_field_fails() {
     blocked("COR-ALL-TOP-O1", GapCode::SdsrFailed, "no `id` in $[1]");
 }
 
+/// False BOUND: a wildcard over an object's members asks every member, as over an array's
+/// items.
+#[test]
+fn a_member_wildcard_needs_it_in_every_member() {
+    blocked(
+        "COR-ALL-MEMBERS-O1",
+        GapCode::SdsrFailed,
+        "no `id` in $['items']['b']",
+    );
+}
+
 /// False BOUND: `$.items count <= 100` passed when there was no `items` (count 0).
 #[test]
 fn count_on_a_missing_member_fails() {
@@ -222,6 +233,13 @@ fn a_plain_path_value_is_bound_and_its_url_is_evidence() {
         .as_deref()
         .unwrap();
     assert!(url.ends_with("/c/admin/x"), "{url}");
+}
+
+/// False gap: a value with a slash, a space, a plus and non-ASCII letters arrives intact as
+/// one segment.
+#[test]
+fn a_path_value_arrives_intact() {
+    bound("COR-PATH-INTACT-O1");
 }
 
 /// False gap: form encoding sent `+` for a space, which an RFC 3986 server reads as a plus.
@@ -483,6 +501,56 @@ fn a_redirect_adding_a_query_is_not_a_slash_redirect() {
         GapCode::SdsrFailed,
         "redirect to /c/query-redirect?page=1",
     );
+}
+
+/// False gap code: a redirect that adds a trailing slash is the route in another form.
+#[test]
+fn a_slash_redirect_is_a_coherency_failure() {
+    blocked(
+        "COR-SLASH-REDIRECT-O1",
+        GapCode::CoherencyFailed,
+        "the backend adds a trailing slash",
+    );
+}
+
+/// False gap code: a GET on a route that serves only POST is a method mismatch, seen by the
+/// table and by the backend's 405 alike.
+#[test]
+fn a_get_on_a_post_only_route_is_a_coherency_failure() {
+    blocked(
+        "COR-POST-ONLY-O1",
+        GapCode::CoherencyFailed,
+        "GET not served on /c/post-only; route allows POST",
+    );
+    assert!(words(verdict("COR-POST-ONLY-O1")).contains("HTTP 405"));
+}
+
+/// The same backend mounted under a prefix and swept through a base URL with that path gives
+/// the same verdict on every panel. Before, a slash redirect that kept the prefix was compared
+/// with the panel's path without it: SDSR_FAILED instead of COHERENCY_FAILED.
+#[test]
+fn a_base_url_with_a_path_changes_no_verdict() {
+    let backend = CorpusBackend::default();
+    let router = axum::Router::new().nest("/gw", backend.router());
+    let swept = sweep(
+        router,
+        CORPUS_REGISTRY,
+        "/gw",
+        &[("CORPUS_KEY", SECRET), ("CORPUS_TENANT", TENANT)],
+        quick(),
+    );
+    assert_eq!(swept.degraded, None);
+    for record in &swept.sweep.records {
+        let at_root = verdict(&record.panel);
+        assert_eq!(
+            (record.verdict.status(), record.verdict.code()),
+            (at_root.status(), at_root.code()),
+            "{}: {} at the root, {} under /gw",
+            record.panel,
+            words(at_root),
+            words(&record.verdict)
+        );
+    }
 }
 
 /// False BOUND: HEAD answers 200 where GET fails; a GET panel is probed with GET.
