@@ -45,6 +45,9 @@ pub(crate) enum Command {
     /// Print a registry built from another system's files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Write HISAR's verdicts in another system's format.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Serve the tracker, its API, the dashboard and the render plan.
     Serve(ServeArgs),
     /// Sweep the 87 reference panels against an embedded demo backend.
@@ -236,15 +239,50 @@ pub(crate) enum ImportCommand {
         /// The tracker's Markdown file.
         file: PathBuf,
     },
-    /// From an AURORA L2 repository layout: plan, intents, capabilities and scenarios, with a
-    /// lint of every disagreement between them.
+    /// From an AURORA L2 repository layout (plan or intent ledger, intents, capabilities,
+    /// scenarios, route sources), with a one-screen summary and a lint of every disagreement
+    /// and choice.
     Aurora {
         /// The repository root (with design/ and backend/).
         dir: PathBuf,
-        /// Also write the lint findings as JSON here.
+        /// Also write the summary, the lint findings and the unresolved invariants as JSON here.
         #[arg(long, value_name = "FILE")]
         lint_json: Option<PathBuf>,
+        /// List every lint finding and untranslated expectation on stderr after the summary.
+        #[arg(long, short = 'v')]
+        verbose: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ExportCommand {
+    /// The UI projection lock in AURORA's own shape (`ui_projection_lock.json`), from HISAR's
+    /// history: only panels HISAR would render are BOUND.
+    AuroraProjection(ProjectionArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProjectionArgs {
+    #[command(flatten)]
+    pub(crate) registry: RegistryArg,
+    #[command(flatten)]
+    pub(crate) state: StateArg,
+    /// The AURORA repository root, for its layout (domains → subdomains → topics); without it
+    /// subdomain and topic come from the panel ids.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) aurora: Option<PathBuf>,
+    /// Where to write the lock (`-` for stdout).
+    #[arg(long, short = 'o', default_value = "-", value_name = "FILE")]
+    pub(crate) out: PathBuf,
+    /// The `_meta.environment` written.
+    #[arg(long, value_enum, default_value_t = ProjectionEnvironment::Preflight)]
+    pub(crate) environment: ProjectionEnvironment,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ProjectionEnvironment {
+    Preflight,
+    Production,
 }
 
 #[derive(Debug, Args)]

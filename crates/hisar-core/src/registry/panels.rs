@@ -8,8 +8,12 @@ use crate::id::{CapabilityId, PanelId};
 use crate::invariant::Invariant;
 use crate::model::{
     Aggregation, AuthMode, BodyKind, Domain, Endpoint, Panel, PanelClass, ProvenanceRequirement,
+    UncheckedInvariant,
 };
 use crate::yaml::{Located, Node};
+
+/// The keys of an unresolved invariant entry.
+const UNCHECKED_KEYS: &[&str] = &["id", "unresolved"];
 
 impl Loader<'_> {
     pub(super) fn panels(
@@ -224,10 +228,18 @@ impl Loader<'_> {
         };
 
         let mut invariants = Vec::new();
+        let mut unchecked = Vec::new();
         if let Some(node) = get("invariants") {
             match &node.value {
                 Node::Seq(items) => {
                     for inv in items {
+                        if let Node::Map(_) = inv.value {
+                            match self.unchecked_invariant(inv) {
+                                Some(u) => unchecked.push(u),
+                                None => ok = false,
+                            }
+                            continue;
+                        }
                         let Some(text) = self.string(inv, "an invariant") else {
                             ok = false;
                             continue;
@@ -300,9 +312,44 @@ impl Loader<'_> {
             class: class?,
             provenance: provenance?,
             invariants,
+            unchecked,
             body,
             purpose,
         })
+    }
+
+    /// `{ id: INV-L0-003, unresolved: "defined only in code" }`: an invariant kept by id,
+    /// declared but not checked.
+    fn unchecked_invariant(&mut self, node: &Located<Node>) -> Option<UncheckedInvariant> {
+        let entries = self.mapping(
+            node,
+            "an unresolved invariant (`{ id: ..., unresolved: why }`)",
+            UNCHECKED_KEYS,
+        )?;
+        let mut id = None;
+        let mut reason = None;
+        for (key, value) in entries {
+            let text = self.scalar(value, &format!("`{}`", key.value));
+            match key.value.as_str() {
+                "id" => id = text,
+                "unresolved" => reason = text,
+                _ => {}
+            }
+        }
+        let id = id.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+        let reason = reason
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty());
+        match (id, reason) {
+            (Some(id), Some(reason)) => Some(UncheckedInvariant { id, reason }),
+            _ => {
+                self.error(
+                    node,
+                    "an unresolved invariant needs a non-empty `id` and a non-empty `unresolved` reason",
+                );
+                None
+            }
+        }
     }
 
     pub(super) fn provenance(&mut self, node: &Located<Node>) -> Option<ProvenanceRequirement> {

@@ -151,7 +151,7 @@ domains:
 
 fn sources() -> AuroraSources {
     AuroraSources {
-        plan: file(PLAN_PATH, PLAN),
+        plan: Some(file(PLAN_PATH, PLAN)),
         intents: vec![
             file(
                 "design/l2_1/intents/AURORA_L2_INTENT_OVR-SUM-CI-O1.yaml",
@@ -247,7 +247,11 @@ steps:
                 "panel_id: ANL-X-Y-O1\ninject: { endpoint: /x }\ninvariants: [{ assertion: status_code == 200 }]\n",
             ),
         ],
-        openapi: Some(OPENAPI_PATH.to_owned()),
+        routes: vec![file(
+            OPENAPI_PATH,
+            r#"{"openapi": "3.1.0", "paths": {"/api/v1/cost/summary": {"get": {}}}}"#,
+        )],
+        ..AuroraSources::default()
     }
 }
 
@@ -289,8 +293,14 @@ fn a_small_repository_imports_with_its_disagreements() {
             scenarios: 5,
             scenarios_attached: 3,
             panels: 3,
+            panels_from_plan: 3,
             invariants: 6,
-            untranslated: 4,
+            translated: 6,
+            untranslated: 3,
+            unresolved_ids: 1,
+            unchecked: 4,
+            endpoints_replaced: 1,
+            ..AuroraCounts::default()
         }
     );
 
@@ -402,7 +412,8 @@ fn a_small_repository_imports_with_its_disagreements() {
     let sorted = import.lint.windows(2).all(|w| w[0].kind <= w[1].kind);
     assert!(sorted, "lint is grouped by kind");
 
-    // Untranslated, in plan order: the inline assertion, the undefined id, two step expectations.
+    // Untranslated, in plan order: the inline assertion and two step expectations; the
+    // undefined id is unresolved. All four stay in the registry, unchecked.
     let texts: Vec<&str> = import
         .untranslated
         .iter()
@@ -412,11 +423,24 @@ fn a_small_repository_imports_with_its_disagreements() {
         texts,
         [
             "response.total > 0",
-            "INV-009",
             "step 1: expect status_code: [200, 404]",
             "step 3: then expect count >= 1",
         ]
     );
+    let unresolved: Vec<(&str, &str)> = import
+        .unresolved
+        .iter()
+        .map(|u| (u.panel.as_str(), u.text.as_str()))
+        .collect();
+    assert_eq!(unresolved, [("OVR-SUM-CI-O1", "INV-009")]);
+    assert!(
+        yaml.contains(
+            "      - { id: \"INV-009\", unresolved: \"not defined in the repository's data\" }\n"
+        ),
+        "{yaml}"
+    );
+    let unchecked: usize = registry.panels().iter().map(|p| p.unchecked.len()).sum();
+    assert_eq!(unchecked, 4, "nothing is dropped");
     assert!(yaml.contains(
         "  # untranslated (backend/scripts/sdsr/scenarios/SDSR-OVR-SUM-CI-O1-001.yaml): response.total > 0\n"
     ));
@@ -456,7 +480,7 @@ fn unreadable_files_are_errors_naming_the_file() {
     assert!(!shown.contains("error:"), "{shown}");
 
     let mut not_a_plan = sources();
-    not_a_plan.plan.text = "version: 1\n".to_owned();
+    not_a_plan.plan.as_mut().unwrap().text = "version: 1\n".to_owned();
     assert_eq!(
         import_aurora(&not_a_plan).unwrap_err().to_string(),
         "read design/l2_1/ui_plan.yaml as an AURORA UI plan: no `domains:` list"
