@@ -152,7 +152,11 @@ impl RegistryDraft {
             }
             let _ = writeln!(out, "defaults: {}", flow_map(&pairs));
         }
-        out.push_str("domains:\n");
+        out.push_str(if self.domains.is_empty() {
+            "domains: []\n"
+        } else {
+            "domains:\n"
+        });
         for (code, name) in &self.domains {
             let _ = writeln!(
                 out,
@@ -177,7 +181,11 @@ impl RegistryDraft {
                 let _ = writeln!(out, "  {}: {{ {} }}", scalar(&c.id), pairs.join(", "));
             }
         }
-        out.push_str("panels:\n");
+        out.push_str(if self.panels.is_empty() {
+            "panels: []\n"
+        } else {
+            "panels:\n"
+        });
         for p in &self.panels {
             for line in &p.comments {
                 let _ = writeln!(out, "  # {line}");

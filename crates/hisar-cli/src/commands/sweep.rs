@@ -213,6 +213,21 @@ fn summary(report: &Report<'_>, sweep: &SweepRecord, changes: &[Change], ui: Ui)
         },
         n(|k| matches!(k, ChangeKind::CodeChanged { .. })),
     ));
+    let unchecked: Vec<usize> = sweep
+        .records
+        .iter()
+        .filter(|r| r.verdict.status() == Status::Bound)
+        .filter_map(|r| report.registry.panel(&r.panel))
+        .map(|p| p.unchecked.len())
+        .filter(|n| *n > 0)
+        .collect();
+    if !unchecked.is_empty() {
+        ui.line(&format!(
+            "not checked: {} declared invariants on {} bound panels cannot be evaluated (`hisar validate` lists them)",
+            unchecked.iter().sum::<usize>(),
+            unchecked.len()
+        ));
+    }
     if !sweep.selection.is_all() && sweep.records.len() <= 20 {
         for r in &sweep.records {
             let status = match r.verdict.status() {
@@ -221,7 +236,17 @@ fn summary(report: &Report<'_>, sweep: &SweepRecord, changes: &[Change], ui: Ui)
                 Status::Unverified => ui.yellow("UNVERIFIED"),
             };
             let detail = match &r.verdict.outcome {
-                hisar_core::Outcome::Bound => r.verdict.evidence.summary(),
+                hisar_core::Outcome::Bound => {
+                    let mut seen = r.verdict.evidence.summary();
+                    let unchecked = report
+                        .registry
+                        .panel(&r.panel)
+                        .map_or(0, |p| p.unchecked.len());
+                    if unchecked > 0 {
+                        seen.push_str(&format!(", {unchecked} invariants not checked"));
+                    }
+                    seen
+                }
                 hisar_core::Outcome::Blocked(gap) => format!("{} {}", gap.code, gap.detail),
                 hisar_core::Outcome::Unverified { reason } => reason.clone(),
             };

@@ -351,3 +351,203 @@ pub fn projection_lock(input: &ProjectionInput<'_>) -> Value {
         "domains": domains,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use hisar_core::history::{PanelRecord, Selection, SweepRecord, derive};
+    use hisar_core::{Observation, Response, classify};
+    use serde_json::json;
+
+    use super::*;
+
+    const REGISTRY: &str = r"
+version: 1
+domains: [{ code: INC, name: INCIDENTS }]
+capabilities:
+  incidents.old: { status: deprecated }
+panels:
+  - id: INC-EV-HIST-O1
+    capability: incidents.trend
+    endpoint: GET /api/v1/incidents/historical/trend
+    class: interpretation
+    provenance: { aggregation: summary }
+  - id: INC-EV-HIST-O2
+    capability: incidents.dist
+    endpoint: GET /api/v1/incidents/historical/distribution
+    class: evidence
+  - id: INC-EV-HIST-O3
+    capability: incidents.old
+    endpoint: GET /api/v1/incidents
+    class: evidence
+  - id: INC-EV-HIST-O5
+    capability: incidents.never
+    endpoint: GET /api/v1/incidents/patterns
+    class: evidence
+";
+
+    fn state(registry: &Registry) -> TrackerState {
+        let provenance = json!({"generated_at": "2026-01-15T07:58:01Z", "aggregation": "summary", "source": "x"});
+        let seen = [
+            Observation::answered(Response::json(200, json!({"provenance": provenance}))),
+            Observation::answered(Response::json(404, json!({"detail": "Not Found"}))),
+            Observation::answered(Response::json(200, json!({"items": [1]}))),
+        ];
+        let at: jiff::Timestamp = "2026-02-21T08:00:00Z".parse().unwrap();
+        let records = registry
+            .panels()
+            .iter()
+            .zip(&seen)
+            .map(|(p, o)| PanelRecord::new(p, classify(p, Some(o), None)))
+            .collect();
+        let sweep = SweepRecord {
+            id: 7,
+            started_at: at,
+            finished_at: at,
+            selection: Selection::default(),
+            records,
+        };
+        derive(registry, &[sweep]).0
+    }
+
+    fn topology() -> Topology {
+        let place = |id: &str, topic: &str| TopologyPanel {
+            id: id.into(),
+            domain: "INCIDENTS".into(),
+            subdomain: Some("EVENTS".into()),
+            topic: Some(topic.into()),
+            slot: Some(id.rsplit('-').next().unwrap().into()),
+            permissions: vec![("read".into(), true)],
+            description: None,
+        };
+        Topology {
+            panels: vec![
+                place("INC-EV-HIST-O1", "HISTORICAL"),
+                place("INC-EV-HIST-O4", "HISTORICAL"),
+                place("INC-EV-HIST-O2", "HISTORICAL"),
+                place("INC-EV-HIST-O3", "HISTORICAL"),
+                place("INC-EV-HIST-O5", "HISTORICAL"),
+            ],
+        }
+    }
+
+    fn panels(lock: &Value) -> Vec<&Value> {
+        lock["domains"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|d| d["panels"].as_array().unwrap())
+            .collect()
+    }
+
+    /// Only what HISAR would render is BOUND: a blocked panel, a bound one whose capability is
+    /// deprecated, a never-verified one and one the registry lacks are all UNBOUND, each saying
+    /// why (a false BOUND here is a broken panel on screen).
+    #[test]
+    fn only_renderable_panels_are_bound() {
+        let registry = Registry::from_yaml(REGISTRY, "r.yaml").unwrap();
+        let state = state(&registry);
+        let topology = topology();
+        let lock = projection_lock(&ProjectionInput {
+            registry: &registry,
+            state: &state,
+            topology: Some(&topology),
+            generated_at: "2026-02-21T09:00:00Z",
+            environment: "preflight",
+        });
+        let list = panels(&lock);
+        let status: Vec<(&str, &str)> = list
+            .iter()
+            .map(|p| {
+                (
+                    p["panel_id"].as_str().unwrap(),
+                    p["binding_status"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            status,
+            [
+                ("INC-EV-HIST-O1", "BOUND"),
+                ("INC-EV-HIST-O4", "UNBOUND"),
+                ("INC-EV-HIST-O2", "UNBOUND"),
+                ("INC-EV-HIST-O3", "UNBOUND"),
+                ("INC-EV-HIST-O5", "UNBOUND"),
+            ]
+        );
+        let reason = |i: usize| list[i]["disabled_reason"].as_str().unwrap_or_default();
+        assert_eq!(list[0]["disabled_reason"], Value::Null);
+        assert!(reason(1).contains("not in the registry"), "{}", reason(1));
+        assert!(
+            reason(2).starts_with("HISAR: blocked: ENDPOINT_MISSING"),
+            "{}",
+            reason(2)
+        );
+        assert!(
+            reason(3).contains("capability incidents.old is DEPRECATED"),
+            "{}",
+            reason(3)
+        );
+        assert_eq!(reason(4), "HISAR: never verified");
+        assert_eq!(
+            list[0]["binding_metadata"]["scenario_ids"],
+            json!(["hisar-sweep-7"])
+        );
+        assert_eq!(
+            list[0]["binding_metadata"]["observed_at"],
+            "2026-02-21T08:00:00Z"
+        );
+        assert!(list[1].get("binding_metadata").is_none());
+        assert_eq!(list[0]["panel_class"], "interpretation");
+        assert_eq!(list[0]["provenance"]["aggregation"], "SUM");
+        assert_eq!(list[2]["panel_class"], "execution");
+        assert_eq!(list[0]["permissions"]["read"], true);
+        assert_eq!(list[0]["permissions"]["write"], false);
+        assert_eq!(
+            list[0]["route"],
+            "/incidents/events/historical/INC-EV-HIST-O1"
+        );
+        let order: Vec<u64> = list
+            .iter()
+            .map(|p| p["panel_display_order"].as_u64().unwrap())
+            .collect();
+        assert_eq!(order, [0, 1, 2, 3, 4]);
+        let counts = &lock["_statistics"];
+        assert_eq!(
+            (
+                counts["panel_count"].as_u64(),
+                counts["bound_panels"].as_u64(),
+                counts["unbound_panels"].as_u64()
+            ),
+            (Some(5), Some(1), Some(4))
+        );
+        assert_eq!(lock["_meta"]["source"], "HISAR history, sweep #7");
+        assert_eq!(lock["domains"][0]["domain"], "Incidents");
+        assert_eq!(
+            lock["domains"][0]["subdomains"][0]["topics"][0]["id"],
+            "historical"
+        );
+    }
+
+    #[test]
+    fn without_history_or_layout_nothing_is_bound() {
+        let registry = Registry::from_yaml(REGISTRY, "r.yaml").unwrap();
+        let state = derive(&registry, &[]).0;
+        let lock = projection_lock(&ProjectionInput {
+            registry: &registry,
+            state: &state,
+            topology: None,
+            generated_at: "2026-02-21T09:00:00Z",
+            environment: "production",
+        });
+        let list = panels(&lock);
+        assert_eq!(list.len(), 4);
+        assert!(
+            list.iter()
+                .all(|p| p["binding_status"] == "UNBOUND" && p["enabled"] == false)
+        );
+        // Places come from the ids: INC-EV-HIST-O1 → subdomain EV, topic HIST.
+        assert_eq!(list[0]["topic_id"], "INCIDENTS.EV.HIST");
+        assert_eq!(lock["_meta"]["sdsr_verified"], false);
+        assert_eq!(lock["_meta"]["environment"], "production");
+    }
+}

@@ -510,3 +510,156 @@ fn messy_values_are_lint_not_errors() {
     assert_eq!(invalid, 3);
     hisar_core::Registry::from_yaml(&import.draft.to_yaml(), "x").unwrap();
 }
+
+mod fuzz {
+    //! Arbitrary input never panics the importer, and whatever it imports loads as a registry.
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const YAML_LINES: &[&str] = &[
+        "panel_id: OVR-SUM-CI-O1",
+        "panel_id: ANL-X-Y-O1",
+        "panel_id: 'é-ü'",
+        "panel_class: interpretation",
+        "panel_class: [1]",
+        "capability: { id: overview.cost_summary, assumed_endpoint: 'null' }",
+        "capability: { id: overview.cost_summary, assumed_endpoint: '/a/{id}/b', assumed_method: GET }",
+        "capability: { id: Bad.Id, assumed_endpoint: 'a b' }",
+        "capability_id: overview.cost_summary",
+        "status: ASSUMED",
+        "assumption: { endpoint: /cost/summary, method: FETCH }",
+        "binding: { observed_endpoint: /api/v1/x, observed_method: GET }",
+        "binding: { observed_endpoint: 'null' }",
+        "source_panels: [OVR-SUM-CI-O1, 3]",
+        "locked_endpoints: [{ endpoint: /api/v1/x, deprecated_capabilities: [overview.cost_summary] }]",
+        "statuses: { DECLARED: {}, OBSERVED: {} }",
+        "inject: { endpoint: /é/ü, method: GET, params: { a: [1] }, path_params: { id: '../x' } }",
+        "inject: { endpoint: 'null' }",
+        "auth: { mode: 'Ünïcode mode' }",
+        "invariant_ids: [INV-1, INV-L0-003, 7]",
+        "invariants: [{ id: INV-1, assertion: 'response is café and \"k\" in response' }]",
+        "invariants: [{ id: INV-1 }, 'status_code == 200 and ']",
+        "steps: [{ request: { endpoint: /x }, expect: { status_code: 99999, has_fields: [a..b] } }]",
+        "domains: [{ id: OVERVIEW, subdomains: [{ id: S, topics: [{ id: T, panels: [{ panel_id: OVR-SUM-CI-O1, state: DRAFT }, { panel_id: OVR-SUM-CI-O2 }] }] }] }]",
+        "domains: [{ subdomains: [{ topics: [{ panels: [{ panel_id: X }] }] }] }]",
+        "domains: 3",
+        "invariants:\n  INV-L0-003: status_code == 200",
+        "- { id: INV-1, assertion: status_code != 401 }",
+        "metadata: { domain: OVERVIEW, subdomain: SUMMARY, topic: COST, order: O1 }",
+        "data: { read: true, write: yes }",
+        "'",
+        "a: [",
+        "",
+    ];
+
+    const LEDGER_LINES: &[&str] = &[
+        "### Panel: OVR-SUM-CI-O1",
+        "### Panel: ACC-PR-OV-O1",
+        "### Panel: ",
+        "### Capability: overview.cost_summary",
+        "### Capability: ",
+        "Location:",
+        "- Domain: OVERVIEW",
+        "- Domain: ACCOUNT",
+        "- Subdomain: SUMMARY",
+        "- Topic: COST",
+        "- Slot: 1",
+        "Domain: Incidents",
+        "Class: interpretation",
+        "Class: widget",
+        "State: EMPTY",
+        "Capability: null",
+        "Capability: overview.cost_summary",
+        "Panel: OVR-SUM-CI-O1, ACC-PR-OV-O1",
+        "Status: OBSERVED",
+        "Implementation:",
+        "- Endpoint: /api/v1/x",
+        "- Endpoint: null",
+        "- Endpoint: not a path",
+        "- Method: POST",
+        "Topics Served:",
+        "  - topic: COST",
+        "    endpoint: /api/v1/cost",
+        "Purpose:",
+        "Some purpose — with ünïcode.",
+        "```",
+        "## Capabilities",
+        "",
+    ];
+
+    const ROUTE_TEXTS: &[&str] = &[
+        r#"{"generated_at_utc": "2026-02-21T07:47:56Z", "path_prefix": "/hoc/api/cus/", "endpoints": [{"method": "GET", "path": "/hoc/api/cus/x"}]}"#,
+        r#"{"/api/v1/x": ["GET"], "/cost/summary": ["GET"]}"#,
+        r#"{"openapi": "3.1.0", "info": {"x-date": "not a date"}, "paths": {"/a/{id}": {"get": {}}}}"#,
+        r#"{"endpoints": [{"method": "GET"}]}"#,
+        "not json: [",
+        "",
+    ];
+
+    fn text(lines: &'static [&'static str]) -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(lines), 0..10).prop_map(|v| v.join("\n"))
+    }
+
+    fn files(
+        dir: &'static str,
+        lines: &'static [&'static str],
+    ) -> impl Strategy<Value = Vec<AuroraFile>> {
+        prop::collection::vec(text(lines), 0..3).prop_map(move |texts| {
+            texts
+                .into_iter()
+                .enumerate()
+                .map(|(i, text)| file(&format!("{dir}/f{i}.yaml"), &text))
+                .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn translation_never_panics_and_always_parses(s in "\\PC{0,40}|[ -~éü\"'()\\[\\]{}]{0,60}") {
+            if let Some(found) = translate_assertion(&s) {
+                for inv in found {
+                    prop_assert!(Invariant::parse(&inv).is_ok(), "{s:?} → {inv:?}");
+                }
+            }
+        }
+
+        #[test]
+        fn any_repository_imports_or_fails_cleanly(
+            plan in prop::option::of(text(YAML_LINES)),
+            ledger in prop::option::of(text(LEDGER_LINES)),
+            intents in files(INTENTS_DIR, YAML_LINES),
+            capabilities in files(CAPABILITIES_DIR, YAML_LINES),
+            scenarios in files(SCENARIOS_DIR, YAML_LINES),
+            invariants in files(INVARIANTS_DIR, YAML_LINES),
+            routes in prop::collection::vec(prop::sample::select(ROUTE_TEXTS), 0..3),
+        ) {
+            let sources = AuroraSources {
+                plan: plan.map(|t| file(PLAN_PATH, &t)),
+                ledger: ledger.map(|t| file(LEDGER_PATH, &t)),
+                intents,
+                capabilities,
+                scenarios,
+                invariants,
+                routes: routes
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, t)| file(&format!("docs/api/r{i}.json"), t))
+                    .collect(),
+                root: None,
+            };
+            if let Ok(import) = import_aurora(&sources) {
+                let yaml = import.draft.to_yaml();
+                prop_assert!(
+                    hisar_core::Registry::from_yaml(&yaml, "r.yaml").is_ok(),
+                    "{}\n{yaml}",
+                    hisar_core::Registry::from_yaml(&yaml, "r.yaml").unwrap_err()
+                );
+                let _ = import.summary.to_string();
+                let _ = aurora_topology(&sources);
+            }
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! is missing: a test that passes without its data proves nothing.
 
 mod aurora;
+mod aurora_2026_02;
 mod reference;
 
 use std::path::PathBuf;
