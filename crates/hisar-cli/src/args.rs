@@ -121,7 +121,8 @@ pub(crate) struct ProbeArgs {
     /// Largest body read, in bytes; larger bodies fail the contract.
     #[arg(long, env = "HISAR_MAX_BODY", default_value_t = defaults::MAX_BODY, value_name = "BYTES")]
     pub(crate) max_body: usize,
-    /// Route table: an OpenAPI 3 document or a {path: [methods]} map, as a file or a URL
+    /// Route table: an OpenAPI 3 document, a {path: [methods]} map or an endpoint list, as a
+    /// file or a URL
     /// (default: the registry's `backend.routes`).
     #[arg(long, env = "HISAR_ROUTES", value_name = "FILE|URL")]
     pub(crate) routes: Option<String>,

@@ -542,13 +542,20 @@ pub fn import_aurora(sources: &AuroraSources) -> Result<AuroraImport, AuroraErro
         routes: routes::RouteChoice::default(),
     };
     import.lint_sources();
-    let (slots, domains) = import.slots();
+    let (slots, mut domains) = import.slots();
     let mut works: Vec<Work> = slots.iter().filter_map(|slot| import.panel(slot)).collect();
     import.lint_capability_files(&works);
     import.choose_routes(&works);
     let (auth, default_auth) = import.settle_auth(&mut works);
     let origins: Vec<read::Origin> = works.iter().map(|w| w.origin).collect();
     let panels: Vec<PanelDraft> = works.into_iter().map(|w| w.draft).collect();
+    // A domain none of whose panels could be imported is not declared: its panels are listed
+    // in the lint, and an empty row would only pad the tracker.
+    domains.retain(|(code, _)| {
+        panels
+            .iter()
+            .any(|p| p.id.split('-').next() == Some(code.as_str()))
+    });
 
     // Capabilities worth declaring: derived ones, and those with an AURORA file (status
     // noted) or that the locks declare deprecated.

@@ -663,3 +663,78 @@ mod fuzz {
         }
     }
 }
+
+/// Byte-slicing used to panic on a character past the first byte of a multi-byte one.
+#[test]
+fn non_ascii_assertions_never_panic() {
+    for text in [
+        "response is café",
+        "\"clé\" in response and response is café",
+        "é and ü",
+        "status_code == 200 and \"naïve\" in response",
+        "« and »",
+    ] {
+        let _ = translate_assertion(text);
+    }
+    assert_eq!(
+        translate_assertion("status_code == 200 and \"naïve\" in response").unwrap(),
+        ["status == 200", "$['naïve'] exists"]
+    );
+}
+
+/// Invariant ids resolve where the repository defines them as data: its catalogue, or the
+/// scenarios that all define an id the same way; an id defined two ways stays unresolved.
+#[test]
+fn invariant_ids_resolve_from_data_and_only_from_data() {
+    let mut s = sources();
+    s.scenarios = vec![
+        file(
+            "backend/scripts/sdsr/scenarios/SDSR-OVR-SUM-CI-O1-001.yaml",
+            "panel_id: OVR-SUM-CI-O1\ninject: { endpoint: /api/v1/cost/summary }\ninvariant_ids: [INV-L0-001, INV-SHARED, INV-TWO, INV-NOWHERE, INV-WEIRD]\n",
+        ),
+        file(
+            "backend/scripts/sdsr/scenarios/SDSR-X-1.yaml",
+            "scenario_id: X1\ninvariants:\n- { id: INV-SHARED, assertion: '\"total\" in response' }\n- { id: INV-TWO, assertion: status_code == 200 }\n",
+        ),
+        file(
+            "backend/scripts/sdsr/scenarios/SDSR-X-2.yaml",
+            "scenario_id: X2\ninvariants:\n- { id: INV-SHARED, assertion: '\"total\" in response' }\n- { id: INV-TWO, assertion: status_code == 201 }\n",
+        ),
+    ];
+    s.invariants = vec![file(
+        "backend/sdsr/invariants/catalogue.yaml",
+        "invariants:\n- { id: INV-L0-001, assertion: 'status_code != 401 and status_code != 403' }\n- { id: INV-WEIRD, assertion: 'len(response) > 0' }\n",
+    )];
+    let import = import_aurora(&s).unwrap();
+    let p = &import.draft.panels[0];
+    assert_eq!(
+        p.invariants,
+        ["status != 401", "status != 403", "$.total exists"],
+        "from the catalogue, then from the scenarios that agree"
+    );
+    let unchecked: Vec<(&str, &str)> = p
+        .unchecked
+        .iter()
+        .map(|(id, why)| (id.as_str(), why.as_str()))
+        .collect();
+    assert_eq!(
+        unchecked,
+        [
+            ("INV-TWO", "defined differently by several scenarios"),
+            ("INV-NOWHERE", "not defined in the repository's data"),
+            ("INV-WEIRD", "no HISAR equivalent"),
+        ]
+    );
+    assert_eq!(import.counts.resolved_ids, 3);
+    assert_eq!(import.counts.unresolved_ids, 3);
+    let weird = import
+        .unresolved
+        .iter()
+        .find(|u| u.text == "INV-WEIRD")
+        .unwrap();
+    assert_eq!(
+        weird.reason,
+        "defined in backend/sdsr/invariants/catalogue.yaml as `len(response) > 0`, which has no HISAR equivalent"
+    );
+    hisar_core::Registry::from_yaml(&import.draft.to_yaml(), "r.yaml").unwrap();
+}
