@@ -188,29 +188,18 @@ impl fmt::Display for ImportSummary {
         match &self.routes.chosen {
             Some(chosen) => {
                 writeln!(f, "routes      backend.routes = {}", chosen.describe())?;
-                writeln!(f, "            chosen as {}", self.routes.reason)?;
-                let mut served = format!(
-                    "serves {} distinct panel endpoints as written",
-                    self.routes.served
-                );
-                if self.routes.moved > 0 {
-                    served.push_str(&format!(", {} under another prefix", self.routes.moved));
-                }
-                if self.routes.missing > 0 {
-                    served.push_str(&format!(
-                        ", {} not at all though another source does",
-                        self.routes.missing
-                    ));
-                }
-                served.push_str(&format!(
-                    "; {} served by no route source",
-                    self.routes.unserved
-                ));
-                writeln!(f, "            {served}")?;
-                for p in &self.routes.prefix_changes {
+                writeln!(f, "            why: {}", self.routes.reason)?;
+                let r = &self.routes;
+                let total = r.served + r.moved + r.missing + r.unserved;
+                writeln!(
+                    f,
+                    "            of {total} distinct panel endpoints it serves {} as written, {} under another prefix; {} only another source serves; {} no source serves",
+                    r.served, r.moved, r.missing, r.unserved
+                )?;
+                for p in &r.prefix_changes {
                     writeln!(
                         f,
-                        "            prefix change in {}: {} → {} ({}; reported once)",
+                        "            prefix change in {}: {} → {} ({}, one finding)",
                         p.file,
                         p.from,
                         p.to,
