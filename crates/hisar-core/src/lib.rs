@@ -65,7 +65,7 @@ pub use error::{
     RegistryError, RouteTableError, TemplateError,
 };
 pub use fixes::{EntryKind, FixRow, MissingEndpoint, PriorityFixes, PublicPath, priority_fixes};
-pub use id::{CapabilityId, DomainCode, PanelId};
+pub use id::{CapabilityId, DomainCode, MAX_PANEL_ID_LEN, PanelId};
 pub use interpolate::{Env, Resolved, Template};
 pub use invariant::{Check, Invariant, Subject};
 pub use model::{

@@ -39,6 +39,7 @@
 //! assert!(text.contains("| `/health/ready` | exact | 1 panel |"));
 //! ```
 
+mod changes;
 mod html;
 mod json;
 mod junit;
@@ -48,7 +49,8 @@ mod model;
 #[cfg(test)]
 mod tests;
 
-pub use html::{GapFilter, render_html, write_html};
+pub use changes::{ChangeRow, write_changes_markdown, write_step_summary};
+pub use html::{GapFilter, render_html, render_static_html, write_html};
 pub use json::{
     CapabilityJson, CountsJson, DomainJson, GapCountJson, JsonReport, PanelJson, RegressionJson,
     SCHEMA_VERSION, SummaryJson, SweepJson, UnverifiedJson, WaiverJson, json_report, json_value,
@@ -56,4 +58,7 @@ pub use json::{
 };
 pub use junit::write_junit;
 pub use markdown::write_markdown;
-pub use model::{DEFAULT_TITLE, DomainRow, Report, Row, SeriesPoint, series};
+pub use model::{
+    DEFAULT_TITLE, DomainRow, Report, Row, SeriesPoint, TIMELINE_LEN, TimelineEntry, series,
+    timelines,
+};

@@ -14,6 +14,9 @@ use hisar_report::{GapFilter, PanelJson, json_report, render_html, write_markdow
 use hisar_store::SweepStatus;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use subtle::ConstantTimeEq as _;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
 use crate::state::{AppState, StartError};
@@ -38,7 +41,13 @@ pub fn router(state: AppState) -> Router {
     let ops = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text));
-    api.merge(pages).merge(ops).with_state(state)
+    // One compression layer for every route (gzip when the client accepts it), and a span per
+    // request in the service log.
+    api.merge(pages)
+        .merge(ops)
+        .with_state(state)
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
 }
 
 #[derive(Debug, Deserialize)]
@@ -58,7 +67,12 @@ async fn panels(
     let items: Vec<&PanelJson<'_>> = doc
         .panels
         .iter()
-        .filter(|p| filter.domain.as_deref().is_none_or(|x| p.domain == x))
+        .filter(|p| {
+            filter
+                .domain
+                .as_deref()
+                .is_none_or(|x| p.domain.eq_ignore_ascii_case(x))
+        })
         .filter(|p| filter.status.is_none_or(|s| p.status == s))
         .filter(|p| filter.gap.is_none_or(|g| p.code() == Some(g)))
         .collect();
@@ -193,13 +207,8 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    // Compare without an early exit, so timing says nothing about the token.
-    let (a, b) = (given.as_bytes(), token.as_bytes());
-    let mut diff = u8::from(a.len() != b.len());
-    for (i, byte) in b.iter().enumerate() {
-        diff |= byte ^ a.get(i).copied().unwrap_or(0);
-    }
-    if diff == 0 {
+    // Constant time (`subtle`): how long the comparison takes says nothing about the token.
+    if bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
         Ok(())
     } else {
         Err(ApiError::Unauthorized)
@@ -305,7 +314,8 @@ async fn dashboard(
     Query(q): Query<DashboardQuery>,
 ) -> Result<Html<String>, ApiError> {
     let d = state.derived()?;
-    let report = state.report(&d);
+    let mut report = state.report(&d);
+    report.timelines = d.timelines.clone();
     let filter = GapFilter {
         domain: q.domain,
         code: q.code,

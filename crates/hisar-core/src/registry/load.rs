@@ -7,7 +7,7 @@ use jiff::civil::Date;
 
 use super::{Backend, Defaults, NO_AUTH, Registry, TrackerText};
 use crate::error::{Diagnostic, RegistryError};
-use crate::id::{CapabilityId, DomainCode, PanelId};
+use crate::id::{CapabilityId, DomainCode};
 use crate::index::IdIndex;
 use crate::interpolate::Template;
 use crate::invariant::Invariant;
@@ -69,6 +69,7 @@ const DEFAULTS_KEYS: &[&str] = &["auth", "timeout", "class"];
 const DOMAIN_KEYS: &[&str] = &["code", "name"];
 pub(super) const PANEL_KEYS: &[&str] = &[
     "id",
+    "domain",
     "capability",
     "endpoint",
     "params",
@@ -569,24 +570,20 @@ impl Loader<'_> {
                 continue;
             };
             self.panel = panel_node.value.scalar_text();
-            let panel = self
-                .string(panel_node, "`panel`")
-                .and_then(|p| match PanelId::parse(&p) {
-                    Ok(id) if panels.iter().any(|x| x.id == id) => Some(id),
-                    Ok(id) => {
+            let panel = self.string(panel_node, "`panel`").and_then(|p| {
+                match panels.iter().find(|x| x.id.as_str() == p) {
+                    Some(panel) => Some(panel.id.clone()),
+                    None => {
                         self.error(
                             panel_node,
                             format!(
-                                "waiver names panel `{id}`, which the registry does not declare"
+                                "waiver names panel `{p}`, which the registry does not declare"
                             ),
                         );
                         None
                     }
-                    Err(e) => {
-                        self.error(panel_node, e.to_string());
-                        None
-                    }
-                });
+                }
+            });
             let code = self
                 .string(code_node, "`code`")
                 .and_then(|c| match c.parse::<GapCode>() {
