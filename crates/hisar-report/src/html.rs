@@ -166,7 +166,7 @@ fn panel_details(report: &Report<'_>, r: &Row<'_>) -> Markup {
                             }
                         }
                     }
-                } @else {
+                } @else if verdict.is_none() && r.state.unverified_now.is_none() {
                     p.dim { "Never probed." }
                 }
             }

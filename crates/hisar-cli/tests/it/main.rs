@@ -2,6 +2,7 @@
 
 mod aurora;
 mod browser;
+mod conventions;
 mod demo;
 mod history;
 mod support;
