@@ -58,7 +58,7 @@ pub mod net;
 mod runner;
 mod state;
 
-pub use api::{OPENAPI, router};
+pub use api::{openapi, router};
 pub use runner::SweepRunner;
 pub use state::{AppState, StartError};
 
