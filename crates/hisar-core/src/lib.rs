@@ -77,7 +77,7 @@ pub use observation::{
     Body, Observation, Response, Transport, TransportErrorKind, TransportFailure,
 };
 pub use policy::{FailOn, GatePolicy, TrustPolicy, Waiver};
-pub use registry::{Backend, Defaults, NO_AUTH, Registry, TrackerText};
+pub use registry::{Backend, Defaults, NO_AUTH, Registry, TrackerText, registry_schema};
 pub use routes::{NearKind, Route, RouteCheck, RouteTable};
 pub use time::HumanDuration;
 pub use verdict::{

@@ -3,6 +3,9 @@
 
 mod load;
 mod panels;
+mod schema;
+
+pub use schema::registry_schema;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

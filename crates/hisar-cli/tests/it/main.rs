@@ -5,4 +5,5 @@ mod browser;
 mod conventions;
 mod demo;
 mod history;
+mod schema;
 mod support;

@@ -49,7 +49,7 @@ pub(super) struct Loader<'t> {
 type Entries = Vec<(Located<String>, Located<Node>)>;
 
 /// Keys of each mapping, for unknown-key detection and suggestions.
-const TOP_KEYS: &[&str] = &[
+pub(super) const TOP_KEYS: &[&str] = &[
     "version",
     "title",
     "backend",
@@ -63,10 +63,10 @@ const TOP_KEYS: &[&str] = &[
     "gate",
     "tracker",
 ];
-const BACKEND_KEYS: &[&str] = &["base_url", "routes"];
-const AUTH_MODE_KEYS: &[&str] = &["headers"];
-const DEFAULTS_KEYS: &[&str] = &["auth", "timeout", "class"];
-const DOMAIN_KEYS: &[&str] = &["code", "name"];
+pub(super) const BACKEND_KEYS: &[&str] = &["base_url", "routes"];
+pub(super) const AUTH_MODE_KEYS: &[&str] = &["headers"];
+pub(super) const DEFAULTS_KEYS: &[&str] = &["auth", "timeout", "class"];
+pub(super) const DOMAIN_KEYS: &[&str] = &["code", "name"];
 pub(super) const PANEL_KEYS: &[&str] = &[
     "id",
     "domain",
@@ -83,9 +83,9 @@ pub(super) const PANEL_KEYS: &[&str] = &[
     "body",
 ];
 pub(super) const PROVENANCE_KEYS: &[&str] = &["at", "aggregation"];
-const CAPABILITY_KEYS: &[&str] = &["status", "derived", "note"];
-const WAIVER_KEYS: &[&str] = &["panel", "code", "owner", "expires", "reason"];
-const TRUST_KEYS: &[&str] = &[
+pub(super) const CAPABILITY_KEYS: &[&str] = &["status", "derived", "note"];
+pub(super) const WAIVER_KEYS: &[&str] = &["panel", "code", "owner", "expires", "reason"];
+pub(super) const TRUST_KEYS: &[&str] = &[
     "window",
     "min_verified",
     "min_bound_rate",
@@ -93,8 +93,8 @@ const TRUST_KEYS: &[&str] = &[
     "demote_below_rate",
     "demote_after_failures",
 ];
-const GATE_KEYS: &[&str] = &["max_unverified_share"];
-const TRACKER_KEYS: &[&str] = &["status", "related", "purpose", "references"];
+pub(super) const GATE_KEYS: &[&str] = &["max_unverified_share"];
+pub(super) const TRACKER_KEYS: &[&str] = &["status", "related", "purpose", "references"];
 
 impl Loader<'_> {
     pub(super) fn error<T>(&mut self, at: &Located<T>, message: impl Into<String>) {
