@@ -130,7 +130,7 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
         ui.line(&format!("{request_line} (sweep #{})", this_sweep.id));
     }
     if let Some(routes) = routes {
-        ui.line(&ui.dim(&format!("route table: {routes} routes")));
+        ui.note(&ui.dim(&format!("route table: {routes} routes")));
     }
     summary(&report, &this_sweep, &changes, &rows, ui);
 

@@ -285,3 +285,97 @@ fn diff_renders_markdown_for_a_pull_request_comment() {
         "{diff:?}"
     );
 }
+
+#[test]
+fn colour_follows_the_conventions_people_set() {
+    let ws = Workspace::new();
+    // `support::command` sets NO_COLOR; each case sets exactly what it tests.
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = command(ws.dir.path(), args, &[]);
+        cmd.env_remove("NO_COLOR")
+            .env_remove("CLICOLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let coloured = |text: &str| text.contains("\u{1b}[");
+    // A bad status gives an error line with the `error:` prefix painted.
+    let args = ["validate", "missing.yaml"];
+    assert!(
+        !coloured(&run(&args, &[])),
+        "no colour on a pipe by default"
+    );
+    assert!(
+        coloured(&run(&args, &[("CLICOLOR_FORCE", "1")])),
+        "CLICOLOR_FORCE"
+    );
+    assert!(coloured(&run(
+        &["--color", "always", "validate", "missing.yaml"],
+        &[]
+    )));
+    assert!(
+        !coloured(&run(&args, &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")])),
+        "NO_COLOR wins"
+    );
+    assert!(
+        !coloured(&run(
+            &["--color", "never", "validate", "missing.yaml"],
+            &[("CLICOLOR_FORCE", "1")]
+        )),
+        "--color never wins"
+    );
+}
+
+#[test]
+fn the_progress_bar_is_for_a_terminal_and_never_for_ci() {
+    let backend = Backend::start("pty-key");
+    // A slow route: the sweep lasts long enough for the bar to be drawn.
+    assert!(
+        backend
+            .demo
+            .set_delay(Some("/health"), std::time::Duration::from_millis(600))
+    );
+    let ws = Workspace::new();
+    // `script` gives the command a terminal, as a person's shell does.
+    let under_pty = |ci: Option<&str>, state: &str| {
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec"])
+            .arg(format!(
+                "{} sweep --base-url {} --state {state} --retry 0",
+                env!("CARGO_BIN_EXE_hisar"),
+                backend.url
+            ))
+            .arg("/dev/null")
+            .current_dir(ws.dir.path())
+            .env("AOS_API_KEY", "pty-key")
+            .env("NO_COLOR", "1")
+            .env_remove("CI");
+        if let Some(v) = ci {
+            cmd.env("CI", v);
+        }
+        let out = cmd
+            .output()
+            .expect("`script` (util-linux) gives the test a terminal");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let person = under_pty(None, "a");
+    assert!(
+        person.contains("probing"),
+        "a terminal gets the bar: {person}"
+    );
+    assert!(
+        person.contains("more (-v lists them all)"),
+        "and capped lists: {person}"
+    );
+    let ci = under_pty(Some("true"), "b");
+    assert!(ci.contains("swept 87 panels"), "{ci}");
+    assert!(!ci.contains("probing"), "no bar in CI logs: {ci}");
+}

@@ -158,6 +158,25 @@ fn credentials_never_appear_in_any_output() {
         &env,
     ));
     outputs.push(ws.hisar(&["list", "--format", "json"], &env));
+    // Under GitHub Actions: annotations on stderr, and the job summary.
+    let summary = ws.path("summary.md");
+    let summary_path = summary.to_str().unwrap().to_owned();
+    outputs.push(ws.hisar(
+        &[
+            "sweep",
+            "--base-url",
+            &backend.url,
+            "--panel",
+            "LOG-REC-SYS-O2",
+        ],
+        &[
+            ("AOS_API_KEY", "wrong"),
+            ("SDSR_TENANT_ID", SECRET),
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_STEP_SUMMARY", summary_path.as_str()),
+        ],
+    ));
+    outputs.push(ws.hisar(&["diff", "--format", "markdown"], &env));
     outputs.push(ws.hisar(&["report", "--tracker", "r.md"], &env));
     // Errors too: a wrong key, a registry that does not validate.
     outputs.push(ws.hisar(
@@ -183,7 +202,7 @@ fn credentials_never_appear_in_any_output() {
         );
     }
     // The bad registry's own text is the user's: the error names the header, not the value.
-    for file in ["t.md", "t.json", "t.xml", "r.md"] {
+    for file in ["t.md", "t.json", "t.xml", "r.md", "summary.md"] {
         assert!(!ws.read(file).contains(SECRET), "leak in {file}");
     }
     let db = std::fs::read(ws.path(".hisar/history.db")).unwrap();
