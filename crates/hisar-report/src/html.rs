@@ -333,7 +333,7 @@ fn page(report: &Report<'_>, series: &[SeriesPoint], filter: &GapFilter, mode: M
                         h1 { (title) }
                         div.meta {
                             @match &state.latest {
-                                Some(l) => { "Last sweep " strong { "#" (l.id) } " at " strong { (when(l.started_at)) } " · " (l.selection.describe()) " · " (l.panels) " panels probed · " (state.sweeps) " sweeps recorded" }
+                                Some(l) => { "Last sweep " strong { "#" (l.id) } " at " strong { (when(l.started_at)) } " · " (l.selection.describe()) " · " (l.panels) " panels probed · " (state.sweeps) @if state.sweeps == 1 { " sweep recorded" } @else { " sweeps recorded" } }
                                 None => { "Never swept" }
                             }
                         }

@@ -3,8 +3,10 @@
 //! [`Report`] gathers what every rendering shows (dashboard, gaps, priority fixes, history);
 //! the renderers write it to any [`std::io::Write`] and never choose file paths: the Markdown
 //! tracker ([`write_markdown`]), JSON with a stable schema ([`write_json`], typed as
-//! [`JsonReport`] by [`json_report`]), JUnit XML ([`write_junit`]) and the HTML dashboard
-//! ([`write_html`]). The same history always renders the same bytes.
+//! [`JsonReport`] by [`json_report`]), JUnit XML ([`write_junit`]), the HTML dashboard
+//! ([`write_html`] for the static page, [`render_html`] for the served one), and what a sweep
+//! changed in Markdown ([`write_changes_markdown`] for `hisar diff`, [`write_step_summary`] for
+//! a CI job summary). The same history always renders the same bytes.
 //!
 //! # Example
 //!

@@ -272,9 +272,12 @@ fn dashboard_links_resolve_static_and_served_in_headless_chromium() {
         &browser,
         &profile,
         &[&format!("--screenshot={}", static_shot.display())],
-        &format!("file://{}#panel-OVR-SUM-DC-O1", file.display()),
+        &format!("file://{}", file.display()),
     );
-    assert!(static_shot.exists(), "no screenshot of the static page");
+    assert!(
+        std::fs::metadata(&static_shot).is_ok_and(|m| m.len() > 10_000),
+        "no screenshot of the static page, or an empty one"
+    );
     let _ = std::io::Write::write_all(
         &mut std::io::stderr(),
         format!(
