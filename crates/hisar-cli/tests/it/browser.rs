@@ -219,6 +219,17 @@ fn dashboard_links_resolve_static_and_served_in_headless_chromium() {
         tried_err.contains("this sweep: 0 new, 0 resolved, 0 regressed"),
         "{tried_err}"
     );
+    // It updated the demo's tracker, which still says how to continue from its folder.
+    let tracker =
+        std::fs::read_to_string(work.path().join("out/HISAR_BACKEND_GAPS_TRACKER.md")).unwrap();
+    assert!(
+        tracker.contains("**Sweep:** #2 of 2, panel OVR-SUM-HL-O1"),
+        "{tracker}"
+    );
+    assert!(
+        tracker.contains("Re-check the panel: `hisar demo --out . --panel <PANEL_ID>`"),
+        "{tracker}"
+    );
 
     let _ = Command::new("kill")
         .arg("-TERM")
