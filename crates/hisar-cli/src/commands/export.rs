@@ -46,7 +46,7 @@ fn projection(args: &ProjectionArgs, ui: Ui) -> Outcome {
         writeln!(w)
     };
     if args.out.as_os_str() == "-" {
-        write(&mut std::io::stdout().lock()).map_err(|e| invalid(anyhow!(e)))?;
+        write(&mut crate::ui::stdout()).map_err(|e| invalid(anyhow!(e)))?;
     } else {
         write_atomic(&args.out, write).map_err(invalid)?;
     }

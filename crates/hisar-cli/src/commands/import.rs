@@ -10,7 +10,7 @@ use hisar_import::tracker::parse_tracker;
 use crate::args::ImportCommand;
 use crate::context::write_atomic;
 use crate::exit::{Exit, Failure, Outcome, invalid, usage};
-use crate::ui::Ui;
+use crate::ui::{Ui, Verbosity};
 
 /// The largest file an import reads: far above any real plan, ledger or OpenAPI document, and a
 /// bound on what a wrong path (a disk image, a log) can cost.
@@ -94,7 +94,7 @@ pub(crate) fn read_aurora(dir: &Path, ui: Ui) -> Result<AuroraSources, Failure> 
     Ok(sources)
 }
 
-fn aurora(dir: &Path, lint_json: Option<&Path>, verbose: bool, ui: Ui) -> Outcome {
+fn aurora(dir: &Path, lint_json: Option<&Path>, ui: Ui) -> Outcome {
     let started = std::time::Instant::now();
     let sources = read_aurora(dir, ui)?;
     let import = import_aurora(&sources).map_err(|e| usage(anyhow!("{}: {e}", dir.display())))?;
@@ -106,7 +106,7 @@ fn aurora(dir: &Path, lint_json: Option<&Path>, verbose: bool, ui: Ui) -> Outcom
     for line in import.summary.to_string().lines() {
         ui.line(line);
     }
-    if verbose {
+    if ui.verbosity() == Verbosity::Verbose {
         let mut kind = None;
         for finding in &import.lint {
             if kind != Some(finding.kind) {
@@ -156,8 +156,7 @@ fn aurora(dir: &Path, lint_json: Option<&Path>, verbose: bool, ui: Ui) -> Outcom
         .map_err(invalid)?;
         ui.line(&format!("wrote {}", path.display()));
     }
-    std::io::stdout()
-        .lock()
+    crate::ui::stdout()
         .write_all(import.draft.to_yaml().as_bytes())
         .map_err(|e| invalid(anyhow!(e)))?;
     Ok(Exit::Pass)
@@ -181,16 +180,11 @@ pub(crate) fn import(command: ImportCommand, ui: Ui) -> Outcome {
                 import.domains.len(),
                 file.display()
             ));
-            std::io::stdout()
-                .lock()
+            crate::ui::stdout()
                 .write_all(import.draft.to_yaml().as_bytes())
                 .map_err(|e| invalid(anyhow!(e)))?;
             Ok(Exit::Pass)
         }
-        ImportCommand::Aurora {
-            dir,
-            lint_json,
-            verbose,
-        } => aurora(&dir, lint_json.as_deref(), verbose, ui),
+        ImportCommand::Aurora { dir, lint_json } => aurora(&dir, lint_json.as_deref(), ui),
     }
 }

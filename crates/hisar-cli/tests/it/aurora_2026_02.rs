@@ -48,6 +48,17 @@ fn the_import_prints_a_one_screen_summary_and_a_valid_registry() {
         "backend.routes is written"
     );
 
+    // The published JSON Schema accepts it, unresolved invariants included.
+    let schema = hisar_core::registry_schema();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let doc: Value = serde_saphyr::from_str(&run.stdout).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .take(5)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
     // The registry loads; validate names the invariants that cannot be checked.
     let valid = ws.hisar(&["validate", "r.yaml"], &[]);
     assert_eq!(valid.code, 0, "{valid:?}");

@@ -3,6 +3,8 @@
 mod aurora;
 mod aurora_2026_02;
 mod browser;
+mod conventions;
 mod demo;
 mod history;
+mod schema;
 mod support;
