@@ -10,8 +10,16 @@ pub enum IdError {
     #[error("invalid domain code `{0}`: expected upper-case letters and digits, such as `OVR`")]
     DomainCode(String),
     /// Not a panel id.
-    #[error("invalid panel id `{0}`: expected DOM-SUB-TOPIC-O<n>, such as `OVR-SUM-CI-O1`")]
+    #[error(
+        "invalid panel id `{0}`: expected a declared domain code, `-`, then letters, digits, `-`, `_` or `.` (such as `OVR-SUM-CI-O1`), or a free-form id with `domain:` naming the panel's domain"
+    )]
     PanelId(String),
+    /// A free-form panel id that is empty, too long, or has control characters or surrounding
+    /// spaces.
+    #[error(
+        "invalid panel id `{0}`: a free-form id is 1 to 128 characters, without control characters or surrounding spaces"
+    )]
+    FreePanelId(String),
     /// Not a capability id.
     #[error(
         "invalid capability id `{0}`: expected dot-separated lower-case words, such as `overview.cost_summary`"
@@ -77,7 +85,7 @@ pub enum RouteTableError {
     Syntax(String),
     /// Parsed, but not a known shape.
     #[error(
-        "route table is neither an OpenAPI 3 document (with `paths`) nor a {{path: [methods]}} map: {0}"
+        "route table is neither an OpenAPI 3 document (with `paths`), a {{path: [methods]}} map nor an endpoint list (with `endpoints`): {0}"
     )]
     Shape(String),
 }

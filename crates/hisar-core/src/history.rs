@@ -13,11 +13,13 @@
 //! - [`record`](self::record): what a sweep stores;
 //! - [`ledger`](self::ledger): folding sweeps into the tracked state, and diffs;
 //! - [`trust`](self::trust): capability status over a window of sweeps;
-//! - [`gate`](self::gate): the verdict CI acts on.
+//! - [`gate`](self::gate): the verdict CI acts on;
+//! - [`render`](self::render): which panels the UI shell may render.
 
 mod gate;
 mod ledger;
 mod record;
+mod render;
 mod trust;
 
 pub use gate::{GateReport, gate};
@@ -28,6 +30,7 @@ pub use ledger::{
 pub use record::{
     NewSweep, PanelRecord, ProbeIdentity, Selection, SweepRecord, day, identity_change,
 };
+pub use render::{RenderEntry, render_plan};
 pub use trust::{CapabilityState, CapabilityStatus};
 
 #[cfg(test)]

@@ -67,20 +67,20 @@ pub use error::{
     RegistryError, RouteTableError, TemplateError,
 };
 pub use fixes::{EntryKind, FixRow, MissingEndpoint, PriorityFixes, PublicPath, priority_fixes};
-pub use id::{CapabilityId, DomainCode, PanelId};
+pub use id::{CapabilityId, DomainCode, MAX_PANEL_ID_LEN, PanelId};
 pub use interpolate::{Env, Resolved, Template};
 pub use invariant::{Check, Invariant, Subject};
 pub use mask::{MASK, MIN_SECRET_CHARS, Masker, is_sensitive_name};
 pub use model::{
     Aggregation, AuthMode, BodyKind, CapabilityDecl, DeclaredStatus, Domain, Endpoint, Method,
-    Panel, PanelClass, PathTemplate, ProvenanceRequirement, Segment,
+    Panel, PanelClass, PathTemplate, ProvenanceRequirement, Segment, UncheckedInvariant,
 };
 pub use names::UnknownName;
 pub use observation::{
     Body, Observation, Response, Transport, TransportErrorKind, TransportFailure,
 };
 pub use policy::{FailOn, GatePolicy, TrustPolicy, Waiver};
-pub use registry::{Backend, Defaults, NO_AUTH, Registry, TrackerText};
+pub use registry::{Backend, Defaults, NO_AUTH, Registry, TrackerText, registry_schema};
 pub use routes::{NearKind, Route, RouteCheck, RouteTable};
 pub use sanity::{
     AnswerDigest, MIN_MISDIRECTED_PATHS, MIN_MOSTLY_MISSING_PATHS, Misdirection, demote,

@@ -303,14 +303,8 @@ panels:
         let mut panels: Vec<&Panel> = reg.panels()[..4].iter().collect();
         panels.push(&rewritten);
         let env = BTreeMap::<String, String>::new();
-        let plan = super::plan(
-            &reg,
-            panels.clone(),
-            "http://h/api?tenant=t1",
-            &env,
-            false,
-        )
-        .unwrap();
+        let plan =
+            super::plan(&reg, panels.clone(), "http://h/api?tenant=t1", &env, false).unwrap();
         let urls: Vec<&str> = plan
             .requests
             .iter()

@@ -4,7 +4,9 @@ use anyhow::anyhow;
 use hisar_report::Report;
 
 use crate::args::ReportArgs;
-use crate::context::{load_registry, read_history, shown_paths, today, write_outputs};
+use crate::context::{
+    load_registry, read_history, shown_paths, today, tracker_link, write_outputs,
+};
 use crate::exit::{Exit, Outcome, usage};
 use crate::ui::Ui;
 use hisar_core::history::derive;
@@ -14,7 +16,7 @@ pub(crate) fn report(args: &ReportArgs, ui: Ui) -> Outcome {
     let o = &args.outputs;
     if o.tracker.is_none() && o.json.is_none() && o.junit.is_none() && o.html.is_none() {
         return Err(usage(anyhow!(
-            "nothing to write: pass --tracker, --json, --junit or --html"
+            "nothing to write: pass --tracker, --report-json, --report-junit or --report-html"
         )));
     }
     let sweeps = read_history(&args.state.state)?;
@@ -33,10 +35,11 @@ pub(crate) fn report(args: &ReportArgs, ui: Ui) -> Outcome {
     );
     let mut report = Report::new(&registry, &state, today(), shown.registry)
         .with_references(shown.references)
-        .with_series(hisar_report::series(&registry, &sweeps));
+        .with_history(&sweeps);
     if let Some(state) = shown.state {
         report = report.with_state_path(state);
     }
+    report.tracker_link = tracker_link(&args.outputs);
     write_outputs(&report, &args.outputs, ui)?;
     Ok(Exit::Pass)
 }

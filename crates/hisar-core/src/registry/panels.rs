@@ -2,12 +2,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::load::{Loader, PANEL_KEYS, PROVENANCE_KEYS, unknown_auth};
+use super::load::{Loader, PANEL_KEYS, PROVENANCE_KEYS, UNCHECKED_KEYS, unknown_auth};
 use super::{Defaults, NO_AUTH};
 use crate::id::{CapabilityId, PanelId};
 use crate::invariant::Invariant;
 use crate::model::{
     Aggregation, AuthMode, BodyKind, Domain, Endpoint, Panel, PanelClass, ProvenanceRequirement,
+    UncheckedInvariant,
 };
 use crate::yaml::{Located, Node};
 
@@ -75,39 +76,7 @@ impl Loader<'_> {
         };
         let mut ok = true;
 
-        let id = match get("id") {
-            None => {
-                self.error(item, "a panel needs an `id`");
-                None
-            }
-            Some(node) => match node.value.scalar_text().map(|t| PanelId::parse(&t)) {
-                Some(Ok(id)) => {
-                    if !domains.iter().any(|d| &d.code == id.domain()) {
-                        let declared: Vec<&str> = domains.iter().map(|d| d.code.as_str()).collect();
-                        self.error(
-                            node,
-                            format!(
-                                "domain `{}` of the panel id is not declared under `domains:` (declared: {})",
-                                id.domain(),
-                                if declared.is_empty() { "none".to_owned() } else { declared.join(", ") }
-                            ),
-                        );
-                    }
-                    Some(id)
-                }
-                Some(Err(e)) => {
-                    self.error(node, e.to_string());
-                    None
-                }
-                None => {
-                    self.error(
-                        node,
-                        format!("`id` must be a string, found {}", node.value.kind()),
-                    );
-                    None
-                }
-            },
-        };
+        let id = self.panel_id(item, get("id"), get("domain"), domains);
 
         let capability = match get("capability") {
             None => {
@@ -240,10 +209,18 @@ impl Loader<'_> {
         };
 
         let mut invariants = Vec::new();
+        let mut unchecked = Vec::new();
         if let Some(node) = get("invariants") {
             match &node.value {
                 Node::Seq(items) => {
                     for inv in items {
+                        if let Node::Map(_) = inv.value {
+                            match self.unchecked_invariant(inv) {
+                                Some(u) => unchecked.push(u),
+                                None => ok = false,
+                            }
+                            continue;
+                        }
                         let Some(text) = self.string(inv, "an invariant") else {
                             ok = false;
                             continue;
@@ -321,6 +298,7 @@ impl Loader<'_> {
         }
         Some(Panel {
             id: id?,
+            line: item.line,
             capability: capability?,
             endpoint: endpoint?,
             path_params,
@@ -330,10 +308,117 @@ impl Loader<'_> {
             class: class?,
             provenance: provenance?,
             invariants,
+            unchecked,
             body,
             purpose,
             safe,
         })
+    }
+
+    /// `{ id: INV-L0-003, unresolved: "defined only in code" }`: an invariant kept by id,
+    /// declared but not checked.
+    fn unchecked_invariant(&mut self, node: &Located<Node>) -> Option<UncheckedInvariant> {
+        let entries = self.mapping(
+            node,
+            "an unresolved invariant (`{ id: ..., unresolved: why }`)",
+            UNCHECKED_KEYS,
+        )?;
+        let mut id = None;
+        let mut reason = None;
+        for (key, value) in entries {
+            let text = self.scalar(value, &format!("`{}`", key.value));
+            match key.value.as_str() {
+                "id" => id = text,
+                "unresolved" => reason = text,
+                _ => {}
+            }
+        }
+        let id = id.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+        let reason = reason
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty());
+        match (id, reason) {
+            (Some(id), Some(reason)) => Some(UncheckedInvariant { id, reason }),
+            _ => {
+                self.error(
+                    node,
+                    "an unresolved invariant needs a non-empty `id` and a non-empty `unresolved` reason",
+                );
+                None
+            }
+        }
+    }
+
+    /// The panel's id and domain (SPEC §2): a structured id whose domain code is declared, or,
+    /// with `domain:`, a free-form id in that declared domain.
+    fn panel_id(
+        &mut self,
+        item: &Located<Node>,
+        id: Option<&Located<Node>>,
+        domain: Option<&Located<Node>>,
+        domains: &[Domain],
+    ) -> Option<PanelId> {
+        let declared = || {
+            let codes: Vec<&str> = domains.iter().map(|d| d.code.as_str()).collect();
+            if codes.is_empty() {
+                "none".to_owned()
+            } else {
+                codes.join(", ")
+            }
+        };
+        let Some(node) = id else {
+            self.error(item, "a panel needs an `id`");
+            return None;
+        };
+        let Some(text) = node.value.scalar_text() else {
+            self.error(
+                node,
+                format!("`id` must be a string, found {}", node.value.kind()),
+            );
+            return None;
+        };
+        if let Some(domain_node) = domain {
+            let code = self.string(domain_node, "`domain`")?;
+            let Some(found) = domains.iter().find(|d| d.code.as_str() == code) else {
+                let codes: Vec<&str> = domains.iter().map(|d| d.code.as_str()).collect();
+                let hint = crate::suggest::closest(&code, &codes)
+                    .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
+                self.error(
+                    domain_node,
+                    format!(
+                        "domain `{code}`{hint} is not declared under `domains:` (declared: {})",
+                        declared()
+                    ),
+                );
+                return None;
+            };
+            return match PanelId::in_domain(&text, found.code.clone()) {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    self.error(node, e.to_string());
+                    None
+                }
+            };
+        }
+        match PanelId::parse(&text) {
+            Ok(id) => {
+                if !domains.iter().any(|d| &d.code == id.domain()) {
+                    self.error(
+                        node,
+                        format!(
+                            "domain `{}` of the panel id is not declared under `domains:` (declared: {}); declare it, or name the panel's domain with `domain:`",
+                            id.domain(),
+                            declared()
+                        ),
+                    );
+                }
+                Some(id)
+            }
+            Err(e) => {
+                self.error(node, e.to_string());
+                None
+            }
+        }
     }
 
     pub(super) fn provenance(&mut self, node: &Located<Node>) -> Option<ProvenanceRequirement> {
