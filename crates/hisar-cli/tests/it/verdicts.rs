@@ -79,8 +79,29 @@ fn no_secret_reaches_any_output() {
         "--html",
         "out/t.html",
     ]));
-    let sweep = run(args);
+    // As under GitHub Actions: annotations on stdout and a job summary file as well.
+    let summary = ws.path("out/summary.md");
+    let summary = summary.to_str().unwrap();
+    let sweep = {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        ws.hisar(
+            &args,
+            &[
+                env[0],
+                ("GITHUB_ACTIONS", "true"),
+                ("GITHUB_STEP_SUMMARY", summary),
+            ],
+        )
+    };
     assert_eq!(sweep.code, 0, "{sweep:?}");
+    assert!(
+        sweep.stderr.contains("::warning file=corpus.yaml"),
+        "{sweep:?}"
+    );
+    assert!(
+        ws.read("out/summary.md")
+            .contains("key *** is not allowed here")
+    );
     // The backend echoed the key: the evidence says so, masked.
     let tracker = ws.read("out/t.md");
     assert!(tracker.contains("key *** is not allowed here"), "{tracker}");
@@ -109,7 +130,13 @@ fn no_secret_reaches_any_output() {
         &["list", "--registry", "corpus.yaml", "--format", "json"],
         &env,
     ));
-    runs.push(ws.hisar(&["diff", "--registry", "corpus.yaml"], &env));
+    for format in ["table", "json", "markdown"] {
+        runs.push(ws.hisar(
+            &["diff", "--registry", "corpus.yaml", "--format", format],
+            &env,
+        ));
+    }
+    runs.push(ws.hisar(&["list", "--registry", "corpus.yaml", "-v"], &env));
     // Errors and warnings too: a base URL that does not parse, a route table that cannot be had.
     let bad_base = format!("http://probe:{PASSWORD}@127.0.0.1:notaport");
     runs.push(ws.hisar(
