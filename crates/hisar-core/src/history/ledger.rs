@@ -597,7 +597,9 @@ pub fn derive(registry: &Registry, sweeps: &[SweepRecord]) -> (TrackerState, Vec
 }
 
 /// What changed between the state after sweep `from` and the state after sweep `to`
-/// (both ids present in `sweeps`, `from` before `to`).
+/// (both ids present in `sweeps`, `from` before `to`): the net change of each panel of the
+/// registry, then every gap the sweeps in between closed because the registry changed
+/// (superseded or retired), which no comparison of two states against today's registry shows.
 pub fn diff(registry: &Registry, sweeps: &[SweepRecord], from: u64, to: u64) -> Vec<Change> {
     let upto = |id: u64| {
         Ledger::replay(
@@ -607,6 +609,16 @@ pub fn diff(registry: &Registry, sweeps: &[SweepRecord], from: u64, to: u64) -> 
         .state(registry)
     };
     let (a, b) = (upto(from), upto(to));
+    let mut ledger = Ledger::replay(
+        registry.trust().clone(),
+        sweeps.iter().take_while(|s| s.id <= from),
+    );
+    let closed: Vec<Change> = sweeps
+        .iter()
+        .filter(|s| s.id > from && s.id <= to)
+        .flat_map(|s| ledger.apply(s))
+        .filter(|c| matches!(c.kind, ChangeKind::Superseded | ChangeKind::Retired))
+        .collect();
     let mut changes = Vec::new();
     for (pa, pb) in a.panels.iter().zip(&b.panels) {
         let code_a = pa.verdict.as_ref().and_then(Verdict::code);
@@ -631,5 +643,6 @@ pub fn diff(registry: &Registry, sweeps: &[SweepRecord], from: u64, to: u64) -> 
             });
         }
     }
+    changes.extend(closed);
     changes
 }

@@ -424,6 +424,26 @@ fn a_changed_probe_identity_supersedes_the_gap() {
             }
         );
         assert_eq!(state.panel("A-B-C-O3").unwrap().changed, None);
+        // `diff` shows the closure beside the new verdict's own change.
+        let second = sweep(
+            2,
+            ts(1, 8),
+            vec![on(
+                &after,
+                if kind.is_some() {
+                    blocked(GapCode::SdsrFailed)
+                } else {
+                    bound()
+                },
+            )],
+        );
+        let between: Vec<ChangeKind> = diff(&after, &[first.clone(), second], 1, 2)
+            .into_iter()
+            .map(|c| c.kind)
+            .collect();
+        let mut expected_diff: Vec<ChangeKind> = kind.iter().cloned().collect();
+        expected_diff.push(ChangeKind::Superseded);
+        assert_eq!(between, expected_diff);
     }
 
     // An unverified sweep after the change closes the old gap too, and keeps the panel
@@ -524,6 +544,10 @@ fn removed_panels_retire_and_are_listed_for_thirty_days() {
     assert_eq!(changes[0].code, GapCode::AuthFailure);
     assert_eq!(state.retired[0].retired_at, Some(ts(1, 8)));
     assert!(state.panels.iter().all(|p| p.panel != "A-B-C-O3"));
+    // `diff` names it too, though today's registry has no such panel to compare.
+    let between = diff(&after, &[first.clone(), full.clone()], 1, 2);
+    assert_eq!(between.len(), 1);
+    assert_eq!(between[0].kind, ChangeKind::Retired);
 
     // Listed for 30 days after it left.
     let later = |day| sweep(3, ts(day, 8), vec![on(&after, "A-B-C-O1", bound())]);
