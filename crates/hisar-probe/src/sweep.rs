@@ -351,12 +351,6 @@ impl Sweeper {
         .map_err(|e| self.masked(e.into()))?;
         let preflight = preflight_lines(&planned);
         let skipped = planned.skipped();
-        let unset: Vec<(String, Vec<String>, usize)> = planned.missing_credentials();
-        let unset_panels = planned
-            .request_of
-            .iter()
-            .filter(|r| matches!(r, Err(hisar_core::NotProbed::MissingCredentials { .. })))
-            .count();
         let started_at = Timestamp::now();
         let result = run(
             &*self.probe,
@@ -372,33 +366,12 @@ impl Sweeper {
         let shown_url = self.masker.mask(base_url);
         let degraded = match Misdirection::detect(&result.answers, result.failures) {
             Some(misdirection) => Some(misdirection.describe(&shown_url, routes.is_some())),
-            None => {
-                let share = self.registry.gate().max_unverified_share;
-                is_degraded(&verdicts, share).then(|| {
-                    let counted = verdicts.iter().filter(|v| !v.evidence.skipped);
-                    let unverified = counted
-                        .clone()
-                        .filter(|v| v.status() == Status::Unverified)
-                        .count();
-                    // Say the cause that explains most of them: unset credentials, or a
-                    // backend that did not answer.
-                    let cause = if unset_panels * 2 >= unverified && !unset.is_empty() {
-                        let names: Vec<&str> = unset.iter().map(|(v, ..)| v.as_str()).collect();
-                        if names.len() == 1 {
-                            format!("credential variable {} is not set", names[0])
-                        } else {
-                            format!("credential variables {} are not set", names.join(", "))
-                        }
-                    } else {
-                        format!("is the backend at {shown_url} reachable?")
-                    };
-                    format!(
-                        "{unverified} of {} panels unverified (more than {:.0}%), so nothing was recorded as a gap: {cause}",
-                        counted.count(),
-                        share * 100.0
-                    )
-                })
-            }
+            None => too_many_unverified(
+                &planned,
+                &verdicts,
+                self.registry.gate().max_unverified_share,
+                &shown_url,
+            ),
         };
         if let Some(reason) = &degraded {
             for verdict in &mut verdicts {
@@ -480,7 +453,11 @@ impl Sweeper {
                 selection,
                 records: panels
                     .iter()
-                    .map(|p| PanelRecord::new(p, classify(p, None, Some(&routes))))
+                    .map(|p| {
+                        let mut verdict = classify(p, None, Some(&routes));
+                        self.masker.mask_verdict(&mut verdict);
+                        PanelRecord::new(p, verdict)
+                    })
                     .collect(),
             },
             requests: 0,
@@ -493,6 +470,45 @@ impl Sweeper {
             degraded: None,
         })
     }
+}
+
+/// Why the sweep is degraded when more than `share` of the panels it could probe are
+/// unverified, naming the cause that explains most of them: unset credentials, or a backend
+/// that did not answer.
+fn too_many_unverified(
+    planned: &SweepPlan<'_>,
+    verdicts: &[Verdict],
+    share: f64,
+    shown_url: &str,
+) -> Option<String> {
+    if !is_degraded(verdicts, share) {
+        return None;
+    }
+    let counted = verdicts.iter().filter(|v| !v.evidence.skipped);
+    let unverified = counted
+        .clone()
+        .filter(|v| v.status() == Status::Unverified)
+        .count();
+    let unset = planned.missing_credentials();
+    let unset_panels = planned
+        .request_of
+        .iter()
+        .filter(|r| matches!(r, Err(hisar_core::NotProbed::MissingCredentials { .. })))
+        .count();
+    let cause = match unset.as_slice() {
+        [] => format!("is the backend at {shown_url} reachable?"),
+        _ if unset_panels * 2 < unverified => format!("is the backend at {shown_url} reachable?"),
+        [(one, ..)] => format!("credential variable {one} is not set"),
+        many => {
+            let names: Vec<&str> = many.iter().map(|(v, ..)| v.as_str()).collect();
+            format!("credential variables {} are not set", names.join(", "))
+        }
+    };
+    Some(format!(
+        "{unverified} of {} panels unverified (more than {:.0}%), so nothing was recorded as a gap: {cause}",
+        counted.count(),
+        share * 100.0
+    ))
 }
 
 /// One line per unset credential variable, saying what to fix.
