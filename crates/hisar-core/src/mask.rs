@@ -338,6 +338,27 @@ mod tests {
         assert_eq!(fallback.mask("clean"), "clean");
     }
 
+    proptest::proptest! {
+        /// Whatever surrounds them, and however secrets overlap, none is left in the text.
+        #[test]
+        fn no_secret_survives(
+            secrets in proptest::collection::vec("[a-c]{4,8}", 1..4),
+            text in "[a-c ]{0,40}",
+            at in 0usize..40,
+        ) {
+            let mut m = Masker::default();
+            for s in &secrets {
+                m.add(s);
+            }
+            let at = text.char_indices().map(|(i, _)| i).nth(at).unwrap_or(text.len());
+            let text = format!("{}{}{}", &text[..at], secrets[0], &text[at..]);
+            let masked = m.mask(&text);
+            for s in &secrets {
+                proptest::prop_assert!(!masked.contains(s.as_str()), "{} in {}", s, masked);
+            }
+        }
+    }
+
     #[test]
     fn every_text_of_a_verdict_is_masked() {
         let mut m = Masker::default();

@@ -246,3 +246,46 @@ fn parse_errors_have_columns() {
         assert!(err.message.contains(needle), "{text}: {}", err.message);
     }
 }
+
+fn arb_json() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        "[a-z]{0,3}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 32, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map("(id|items|a|b)", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest::proptest! {
+    /// Parsing and evaluating never panic, whatever the query text and the body.
+    #[test]
+    fn any_query_on_any_body_never_panics(
+        query in "\\$[\\[\\]\\.\\*\\?@a-z0-9'=!<>:, -]{0,16}",
+        body in arb_json(),
+    ) {
+        for text in [format!("{query} exists"), format!("not {query} exists"), format!("{query} count >= 0"), format!("{query} == 1")] {
+            if let Ok(invariant) = Invariant::parse(&text) {
+                let subject = Subject { body: Some(&body), status: 200, headers: &[], duration_ms: 1 };
+                let _ = invariant.evaluate(&subject);
+            }
+        }
+    }
+
+    /// For all, not for some: `$.items[*].id exists` holds exactly when there are items and
+    /// every one of them is an object with an `id`.
+    #[test]
+    fn a_wildcard_then_a_member_holds_for_all_or_fails(items in proptest::collection::vec(arb_json(), 0..5)) {
+        let every = !items.is_empty()
+            && items.iter().all(|i| i.as_object().is_some_and(|o| o.contains_key("id")));
+        let body = json!({ "items": items });
+        proptest::prop_assert_eq!(eval("$.items[*].id exists", &body).holds, every);
+    }
+}
