@@ -164,7 +164,7 @@ fn three_sweeps_resolve_regress_and_leave_the_unreachable_alone() {
     let d: Value = serde_json::from_str(&diff.stdout).unwrap();
     assert_eq!(
         d["counts"],
-        serde_json::json!({"new": 0, "resolved": 2, "regressed": 1, "changed_code": 0})
+        serde_json::json!({"new": 0, "resolved": 2, "regressed": 1, "changed_code": 0, "closed": 0})
     );
 
     // Rendering from history alone, without the network, is byte-identical.
