@@ -129,9 +129,10 @@ impl Masker {
         self
     }
 
-    /// Adds the secrets of a URL: its userinfo password (as written, percent-decoded, and the
-    /// `Basic` credentials an HTTP client sends for it) and the values of query parameters
-    /// named like a credential.
+    /// Adds the secrets of a URL: its userinfo password, or the user name when there is no
+    /// password (`https://TOKEN@host`), as written, percent-decoded, and as the `Basic`
+    /// credentials an HTTP client sends for it; and the values of query parameters named like a
+    /// credential.
     pub fn add_url(&mut self, url: &str) -> &mut Self {
         let after_scheme = url.find("://").map_or(url, |i| &url[i + 3..]);
         let authority_end = after_scheme
