@@ -9,6 +9,7 @@
 use crate::invariant::Subject;
 use crate::model::{BodyKind, Method, Panel, ProvenanceRequirement};
 use crate::observation::{Observation, Response, Transport};
+use crate::openapi::ResponseSchemas;
 use crate::provenance;
 use crate::routes::{RouteCheck, RouteTable};
 use crate::verdict::{CoherencyCheck, Evidence, Finding, Gap, GapCode, Outcome, Stage, Verdict};
@@ -91,6 +92,10 @@ pub fn classify(
         route_check,
         Some(RouteCheck::Served { .. } | RouteCheck::MethodNotServed { .. })
     );
+    // The operation's response schema applies to a route the table serves (SPEC §3.7).
+    let schemas = routes
+        .filter(|_| matches!(route_check, Some(RouteCheck::Served { .. })))
+        .and_then(RouteTable::schemas);
     let mut live: Vec<Gap> = Vec::new();
     match status_gap(panel, observation, response, route_exists) {
         Some(gap) => live.push(gap),
@@ -98,6 +103,7 @@ pub fn classify(
             panel,
             observation,
             response,
+            schemas,
             &mut live,
             &mut findings,
             &mut evidence,
@@ -601,6 +607,7 @@ fn contract_and_provenance(
     panel: &Panel,
     observation: &Observation,
     response: &Response,
+    schemas: Option<&ResponseSchemas>,
     live: &mut Vec<Gap>,
     findings: &mut Vec<Finding>,
     evidence: &mut Evidence,
@@ -682,6 +689,11 @@ fn contract_and_provenance(
         }
         BodyKind::Any => body.json().ok(),
     };
+
+    // The backend's own contract, before the invariants.
+    if let (Some(schemas), Some(value)) = (schemas, json.filter(|_| panel.body == BodyKind::Json)) {
+        contract::check_schema(panel, response, schemas, value, live, findings);
+    }
 
     // Invariants.
     let subject = Subject {
@@ -849,6 +861,7 @@ fn is_json_type(content_type: &str) -> bool {
     essence == "application/json" || essence.ends_with("+json") || essence == "text/json"
 }
 
+mod contract;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
