@@ -165,6 +165,13 @@ pub enum NotProbed {
         /// The unset variables.
         variables: Vec<String>,
     },
+    /// A value of the panel comes from live data (SPEC §4.2) that the sweep could not have:
+    /// its source panel is not bound or selects nothing, or its setup step failed. Never a
+    /// gap of the panel's own.
+    SourceUnavailable {
+        /// Which value, from where, and why, as the tracker shows it.
+        reason: String,
+    },
     /// The URL a client would send probes another path than the panel declares.
     PathRewritten {
         /// The path the panel declares, its parameters encoded.
@@ -195,6 +202,7 @@ impl NotProbed {
                     many.join(", ")
                 ),
             },
+            NotProbed::SourceUnavailable { reason } => format!("not probed: {reason}"),
             NotProbed::PathRewritten { declared, sent } => format!(
                 "not probed: a URL parser would probe {sent} instead of {declared}; change the path parameter values"
             ),

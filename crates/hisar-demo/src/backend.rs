@@ -7,6 +7,7 @@
 //! [`DemoBackend::set_delay`]) so tests can move gaps and watch history follow.
 
 mod routes;
+mod schema;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
@@ -143,7 +144,9 @@ impl DemoBackend {
             .with_state(self.clone())
     }
 
-    /// The OpenAPI document the backend serves at `/openapi.json`: its shipped routes now.
+    /// The OpenAPI document the backend serves at `/openapi.json`: its shipped routes now, each
+    /// GET with the response schema of its healthy answer (so a sweep checks answers against
+    /// the backend's own contract, SPEC §3.7).
     pub fn openapi(&self) -> Value {
         let s = self
             .inner
@@ -160,9 +163,19 @@ impl DemoBackend {
             }
             let mut item = serde_json::Map::new();
             for m in &state.methods {
+                let responses = if m == "GET" {
+                    let schema = schema::response_schema(
+                        &(route.healthy)(&routes::Ctx::default()),
+                        route.provenance.is_some(),
+                    );
+                    json!({"200": {"description": "OK", "content": {"application/json": {"schema": schema}}}})
+                } else {
+                    json!({"202": {"description": "Accepted", "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["accepted"], "properties": {"accepted": {"type": "boolean"}}}}}}})
+                };
                 item.insert(
                     m.to_ascii_lowercase(),
-                    json!({"summary": format!("{m} {}", route.path), "responses": {"200": {"description": "OK"}}}),
+                    json!({"summary": format!("{m} {}", route.path), "responses": responses}),
                 );
             }
             paths.insert(route.path.to_owned(), Value::Object(item));

@@ -8,4 +8,5 @@ mod demo;
 mod history;
 mod schema;
 mod support;
+mod validate;
 mod verdicts;

@@ -2,4 +2,5 @@
 
 mod corpus;
 mod misconfigured;
+mod schemas;
 mod support;
