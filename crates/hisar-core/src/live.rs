@@ -37,7 +37,9 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::interpolate::{Env, Template};
-use crate::model::Endpoint;
+use percent_encoding::utf8_percent_encode;
+
+use crate::model::{Endpoint, QUERY_COMPONENT};
 use crate::query::JsonQuery;
 
 crate::named_enum! {
@@ -130,6 +132,19 @@ impl SetupStep {
         missing.sort();
         missing.dedup();
         Some((value, missing))
+    }
+
+    /// The request target: the path, then the query parameters encoded per RFC 3986, as a
+    /// panel's ([`crate::Panel::request_target`]).
+    pub fn request_target(&self) -> String {
+        let mut target = self.endpoint.path.as_str().to_owned();
+        for (i, (name, value)) in self.params.iter().enumerate() {
+            target.push(if i == 0 { '?' } else { '&' });
+            target.extend(utf8_percent_encode(name, QUERY_COMPONENT));
+            target.push('=');
+            target.extend(utf8_percent_encode(value, QUERY_COMPONENT));
+        }
+        target
     }
 
     /// Every `${VAR}` template of the step's headers and JSON body.

@@ -276,7 +276,7 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'@');
 
 /// Bytes percent-encoded in a query name or value: all but RFC 3986 unreserved characters.
-const QUERY_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const QUERY_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')

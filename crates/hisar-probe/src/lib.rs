@@ -50,6 +50,7 @@
 pub mod defaults;
 mod error;
 mod http;
+mod live;
 mod plan;
 mod probe;
 mod routes;

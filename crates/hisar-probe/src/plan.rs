@@ -97,14 +97,14 @@ pub fn plan<'r>(
             continue;
         }
         if !panel.live.is_empty() {
-            // Values from other answers or setup steps (SPEC §4.2) are not resolved by sweeps
-            // yet: a placeholder is never sent (its 404 would be a false gap); the panel is
-            // UNVERIFIED saying why. Unset credentials still show.
+            // Values from other answers or setup steps (SPEC §4.2): a sweep resolves them first
+            // and plans the resolved panel; a placeholder is never sent (its 404 would be a
+            // false gap). Unset credentials still show.
             let request = build_request(registry, panel, String::new(), env);
             request_of.push(Err(if request.missing_credentials.is_empty() {
                 NotProbed::SourceUnavailable {
                     reason:
-                        "its values come from other answers or setup steps (SPEC §4.2), which this version of HISAR does not resolve yet; give the values in the registry"
+                        "its values come from other answers or setup steps (SPEC §4.2), which were not resolved"
                             .to_owned(),
                 }
             } else {
@@ -206,6 +206,7 @@ fn build_request(registry: &Registry, panel: &Panel, url: String, env: &dyn Env)
         headers,
         auth_mode: panel.auth.clone(),
         missing_credentials: missing,
+        body: None,
     }
 }
 
@@ -296,7 +297,7 @@ panels:
         );
     }
 
-    /// SPEC §4.2 values are not resolved by sweeps yet: a panel whose id comes from another
+    /// SPEC §4.2: planned without its values resolved, a panel whose id comes from another
     /// answer is never probed with a placeholder (its 404 would be a false gap); it is
     /// UNVERIFIED naming why, and its independent neighbour is probed as usual.
     #[test]

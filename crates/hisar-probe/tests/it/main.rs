@@ -1,6 +1,7 @@
 //! Sweeps over real sockets: the conformance corpus, and sweeps that must not become gaps.
 
 mod corpus;
+mod live;
 mod misconfigured;
 mod schemas;
 mod support;
