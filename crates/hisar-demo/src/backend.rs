@@ -44,6 +44,8 @@ struct Inner {
     templated: Vec<usize>,
     observer_key: String,
     user_token: String,
+    /// Drawn at start; incident ids carry it.
+    instance: String,
     state: RwLock<Mutable>,
 }
 
@@ -122,6 +124,7 @@ impl DemoBackend {
                 templated,
                 observer_key: observer_key.into(),
                 user_token: format!("user-session-{:x}", std::process::id()),
+                instance: instance_tag(),
                 state: RwLock::new(Mutable {
                     routes: states,
                     public,
@@ -298,6 +301,19 @@ impl DemoBackend {
     }
 }
 
+/// Eight hex digits drawn per backend: the standard library's per-instance random hash keys
+/// are randomness enough for ids no registry may guess (no cryptographic use).
+fn instance_tag() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("{:08x}", hasher.finish() & 0xffff_ffff)
+}
+
 fn percent_decode(segment: &str) -> String {
     let bytes = segment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -410,7 +426,17 @@ async fn dispatch_to(
     if state.broken {
         return detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
     }
-    let ctx = Ctx { query, path_params };
+    let ctx = Ctx {
+        query,
+        path_params,
+        instance: demo.inner.instance.clone(),
+    };
+    // A detail route knows only this instance's incidents: a placeholder id is a 404.
+    if let Some(id) = ctx.path_params.get("incident_id")
+        && !ctx.knows_incident(id)
+    {
+        return detail(StatusCode::NOT_FOUND, "no such incident");
+    }
     let tenant = headers
         .get("x-tenant-id")
         .and_then(|v| v.to_str().ok())
