@@ -42,6 +42,7 @@
 mod classify;
 mod error;
 mod fixes;
+mod flow;
 pub mod history;
 mod id;
 mod index;
@@ -65,6 +66,10 @@ pub use error::{
     RegistryError, RouteTableError, TemplateError,
 };
 pub use fixes::{EntryKind, FixRow, MissingEndpoint, PriorityFixes, PublicPath, priority_fixes};
+pub use flow::{
+    ClientAuth, CommandFlow, JsonTemplate, LoginBody, LoginFlow, OAuth2Flow, TokenFlow, TokenPath,
+    TokenSource,
+};
 pub use id::{CapabilityId, DomainCode, PanelId};
 pub use interpolate::{Env, Resolved, Template};
 pub use invariant::{Check, Invariant, Subject};
