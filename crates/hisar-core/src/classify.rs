@@ -311,10 +311,15 @@ fn status_gap(
                     observation.missing_credentials.join(", ")
                 )
             };
+            let renewed = if observation.renewed_token {
+                " after renewing the token"
+            } else {
+                ""
+            };
             gap(
                 GapCode::AuthFailure,
                 format!(
-                    "HTTP {status} with auth mode `{}` ({credentials})",
+                    "HTTP {status} with auth mode `{}` ({credentials}){renewed}",
                     panel.auth
                 ),
                 Some(format!("HTTP {status}")),

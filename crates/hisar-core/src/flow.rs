@@ -43,35 +43,51 @@ impl TokenFlow {
         }
     }
 
-    /// Every variable the flow reads.
-    pub fn variables(&self) -> Vec<&str> {
-        let mut vars: Vec<&str> = Vec::new();
+    /// Every template of the flow.
+    pub fn templates(&self) -> Vec<&Template> {
+        let mut out: Vec<&Template> = Vec::new();
         match self {
             TokenFlow::OAuth2(f) => {
-                for t in [&f.token_url, &f.client_id, &f.client_secret]
-                    .into_iter()
-                    .chain(f.scope.as_ref())
-                    .chain(f.audience.as_ref())
-                {
-                    vars.extend(t.variables());
-                }
+                out.extend([&f.token_url, &f.client_id, &f.client_secret]);
+                out.extend(f.scope.iter().chain(f.audience.iter()));
             }
             TokenFlow::Login(f) => {
-                vars.extend(f.target.variables());
-                vars.extend(f.headers.iter().flat_map(|(_, t)| t.variables()));
+                out.push(&f.target);
+                out.extend(f.headers.iter().map(|(_, t)| t));
                 match &f.body {
-                    Some(LoginBody::Json(json)) => json.variables(&mut vars),
-                    Some(LoginBody::Form(fields)) => {
-                        vars.extend(fields.iter().flat_map(|(_, t)| t.variables()));
-                    }
+                    Some(LoginBody::Json(json)) => json.templates(&mut out),
+                    Some(LoginBody::Form(fields)) => out.extend(fields.iter().map(|(_, t)| t)),
                     None => {}
                 }
             }
-            TokenFlow::Command(f) => vars.extend(f.argv.iter().flat_map(Template::variables)),
+            TokenFlow::Command(f) => out.extend(&f.argv),
         }
+        out
+    }
+
+    /// Every variable the flow reads.
+    pub fn variables(&self) -> Vec<&str> {
+        let mut vars: Vec<&str> = self
+            .templates()
+            .into_iter()
+            .flat_map(Template::variables)
+            .collect();
         vars.sort_unstable();
         vars.dedup();
         vars
+    }
+
+    /// The variables the flow reads that `env` lacks and that have no default: with any of
+    /// them unset, the flow is not run (SPEC §3.5).
+    pub fn missing(&self, env: &dyn Env) -> Vec<String> {
+        let mut missing: Vec<String> = self
+            .templates()
+            .into_iter()
+            .flat_map(|t| t.resolve(env).missing)
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        missing
     }
 }
 
@@ -244,11 +260,12 @@ pub enum JsonTemplate {
 }
 
 impl JsonTemplate {
-    fn variables<'a>(&'a self, out: &mut Vec<&'a str>) {
+    /// Every string template in the document.
+    pub fn templates<'a>(&'a self, out: &mut Vec<&'a Template>) {
         match self {
-            JsonTemplate::String(t) => out.extend(t.variables()),
-            JsonTemplate::Array(items) => items.iter().for_each(|i| i.variables(out)),
-            JsonTemplate::Object(members) => members.iter().for_each(|(_, v)| v.variables(out)),
+            JsonTemplate::String(t) => out.push(t),
+            JsonTemplate::Array(items) => items.iter().for_each(|i| i.templates(out)),
+            JsonTemplate::Object(members) => members.iter().for_each(|(_, v)| v.templates(out)),
             JsonTemplate::Null | JsonTemplate::Bool(_) | JsonTemplate::Number(_) => {}
         }
     }
@@ -349,6 +366,12 @@ mod tests {
             timeout: None,
         });
         assert_eq!(flow.variables(), ["APP", "AUTH_URL", "PASS", "USER"]);
+        let env = std::collections::BTreeMap::from([("USER".to_owned(), "u".to_owned())]);
+        assert_eq!(
+            flow.missing(&env),
+            ["APP", "PASS"],
+            "AUTH_URL has a default"
+        );
         assert_eq!(flow.kind(), "login");
         let flow = TokenFlow::OAuth2(OAuth2Flow {
             token_url: t("${TOKEN_URL}"),

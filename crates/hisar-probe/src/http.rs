@@ -76,6 +76,17 @@ impl HttpProbe {
         response.text().await.map_err(transport)
     }
 
+    /// The pooled client (no redirects, rustls, the sweep's TLS and proxy settings), for the
+    /// token flows' own requests.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// The options the probe was built with.
+    pub fn options(&self) -> &HttpOptions {
+        &self.options
+    }
+
     async fn attempt(
         &self,
         request: &ProbeRequest,
@@ -219,7 +230,7 @@ impl<T> Drop for AbortOnDrop<T> {
 }
 
 /// The error's chain as one line, without the URL.
-fn describe(error: &reqwest::Error) -> String {
+pub(crate) fn describe(error: &reqwest::Error) -> String {
     let mut parts = Vec::new();
     let mut source = error.source();
     while let Some(e) = source {

@@ -47,6 +47,7 @@
 //! assert!(swept.sweep.records.iter().all(|r| r.verdict.status() == Status::Bound));
 //! ```
 
+mod auth;
 pub mod defaults;
 mod error;
 mod http;
@@ -56,6 +57,7 @@ mod routes;
 mod run;
 mod sweep;
 
+pub use auth::{Authenticator, FlowFailure};
 pub use error::{FetchError, ProbeError};
 pub use http::{HttpOptions, HttpProbe};
 pub use plan::{PlannedRequest, SweepPlan, plan};

@@ -99,10 +99,11 @@ pub fn plan<'r>(
 fn build_request(registry: &Registry, panel: &Panel, url: String, env: &dyn Env) -> ProbeRequest {
     let mut headers: Vec<(String, Secret)> = Vec::new();
     let mut missing = Vec::new();
-    let auth_headers = registry
-        .auth_mode(&panel.auth)
-        .map(|m| m.headers.as_slice())
-        .unwrap_or_default();
+    let mode = registry.auth_mode(&panel.auth);
+    let auth_headers = mode.map(|m| m.headers.as_slice()).unwrap_or_default();
+    if let Some(flow) = mode.and_then(|m| m.flow.as_ref()) {
+        missing.extend(flow.missing(env));
+    }
     for (name, template) in auth_headers.iter().chain(&panel.headers) {
         let resolved = template.resolve(env);
         missing.extend(resolved.missing);

@@ -5,8 +5,12 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
-use hisar_core::{Observation, RouteTable, TRANSIENT_STATUSES, Transport, Verdict, classify};
+use hisar_core::{
+    Finding, Observation, Outcome, Panel, RouteTable, TRANSIENT_STATUSES, Transport, Verdict,
+    classify,
+};
 
+use crate::auth::{Authenticator, Issued, Renewal};
 use crate::plan::SweepPlan;
 use crate::probe::{Probe, ProbeRequest};
 
@@ -47,12 +51,14 @@ pub struct RunResult {
     pub elapsed: Duration,
 }
 
-/// Runs a sweep. `progress` is called with (requests done, requests planned).
+/// Runs a sweep. `auth` holds the sweep's token flows (none: every mode is static headers).
+/// `progress` is called with (requests done, requests planned).
 pub async fn run(
     probe: &dyn Probe,
     plan: &SweepPlan<'_>,
     routes: Option<&RouteTable>,
     options: &SweepOptions,
+    auth: Option<&Authenticator>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> RunResult {
     let started = Instant::now();
@@ -64,15 +70,19 @@ pub async fn run(
     let mut queue = plan.requests.iter().enumerate();
     let mut in_flight = FuturesUnordered::new();
     for (i, planned) in queue.by_ref().take(options.jobs.max(1)) {
-        in_flight.push(probe_one(probe, i, &planned.request, options));
+        in_flight.push(probe_one(probe, i, &planned.request, options, auth));
     }
-    while let Some((i, observation)) = in_flight.next().await {
+    while let Some((i, seen)) = in_flight.next().await {
         if let Some((next, planned)) = queue.next() {
-            in_flight.push(probe_one(probe, next, &planned.request, options));
+            in_flight.push(probe_one(probe, next, &planned.request, options, auth));
         }
-        attempts += observation.retries as usize + 1;
+        attempts += seen.attempts;
         for &panel in &plan.requests[i].panels {
-            verdicts[panel] = Some(classify(plan.panels[panel], Some(&observation), routes));
+            let panel_ref = plan.panels[panel];
+            verdicts[panel] = Some(match &seen.outcome {
+                Ok(observation) => classify(panel_ref, Some(observation), routes),
+                Err(reason) => not_probed(panel_ref, reason, routes),
+            });
         }
         done += 1;
         progress(done, total);
@@ -88,13 +98,130 @@ pub async fn run(
     }
 }
 
+/// What became of one planned request: an observation, or why no request was sent.
+struct Seen {
+    outcome: Result<Observation, String>,
+    attempts: usize,
+}
+
+impl Seen {
+    fn observed(observation: Observation, before: usize) -> Self {
+        Self {
+            attempts: before + observation.retries as usize + 1,
+            outcome: Ok(observation),
+        }
+    }
+
+    fn not_probed(reason: String, attempts: usize) -> Self {
+        Self {
+            outcome: Err(reason),
+            attempts,
+        }
+    }
+}
+
+/// A panel no request was sent for because its credentials could not be had (SPEC §3.5): a
+/// misconfiguration, never a backend gap. It is `UNVERIFIED` with the reason; a stage-1 gap
+/// is kept as a finding.
+fn not_probed(panel: &Panel, reason: &str, routes: Option<&RouteTable>) -> Verdict {
+    let mut verdict = classify(panel, None, routes);
+    let unverified = Outcome::Unverified {
+        reason: reason.to_owned(),
+    };
+    if let Outcome::Blocked(gap) = std::mem::replace(&mut verdict.outcome, unverified) {
+        verdict.findings.push(Finding {
+            stage: gap.stage,
+            code: Some(gap.code),
+            message: gap.detail,
+        });
+    }
+    verdict
+}
+
 async fn probe_one(
     probe: &dyn Probe,
     index: usize,
     request: &ProbeRequest,
     options: &SweepOptions,
-) -> (usize, Observation) {
-    (index, probe_with_retries(probe, request, options).await)
+    auth: Option<&Authenticator>,
+) -> (usize, Seen) {
+    let seen = match auth.filter(|a| a.has_flow(&request.auth_mode)) {
+        Some(auth) => probe_with_token(probe, request, options, auth).await,
+        None => Seen::observed(probe_with_retries(probe, request, options).await, 0),
+    };
+    (index, seen)
+}
+
+/// The request with the token's header (it replaces a static header of the same name).
+fn with_token(request: &ProbeRequest, issued: &Issued) -> ProbeRequest {
+    let mut request = request.clone();
+    let (name, value) = &issued.header;
+    request
+        .headers
+        .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    request.headers.push((name.clone(), value.clone()));
+    request
+}
+
+fn status(observation: &Observation) -> Option<u16> {
+    observation.response().map(|r| r.status)
+}
+
+/// A probe of a mode with a token flow: the mode's token (obtained now if this is the first
+/// panel that needs it), and after a 401 one renewal and one repeat (SPEC §4.1). Without a
+/// token the panel is not probed.
+async fn probe_with_token(
+    probe: &dyn Probe,
+    request: &ProbeRequest,
+    options: &SweepOptions,
+    auth: &Authenticator,
+) -> Seen {
+    let mode = request.auth_mode.as_str();
+    if !request.missing_credentials.is_empty() {
+        let reason = match request.missing_credentials.as_slice() {
+            [one] => {
+                format!("credential variable {one} is not set (auth mode `{mode}`): not probed")
+            }
+            many => format!(
+                "credential variables {} are not set (auth mode `{mode}`): not probed",
+                many.join(", ")
+            ),
+        };
+        return Seen::not_probed(reason, 0);
+    }
+    let issued = match auth.credential(mode).await {
+        Some(Ok(issued)) => issued,
+        Some(Err(failure)) => return Seen::not_probed(format!("{failure}; not probed"), 0),
+        None => return Seen::observed(probe_with_retries(probe, request, options).await, 0),
+    };
+    let mut observation = probe_with_retries(probe, &with_token(request, &issued), options).await;
+    match status(&observation) {
+        Some(401) => {}
+        Some(_) => {
+            auth.accepted(mode, issued.generation);
+            return Seen::observed(observation, 0);
+        }
+        None => return Seen::observed(observation, 0),
+    }
+    let first = observation.retries as usize + 1;
+    match auth.renew_after_401(mode, issued.generation).await {
+        Ok(Renewal::Renewed(fresh)) => {
+            let mut again = probe_with_retries(probe, &with_token(request, &fresh), options).await;
+            match status(&again) {
+                Some(401) => again.renewed_token = true,
+                Some(_) => auth.accepted(mode, fresh.generation),
+                None => {}
+            }
+            Seen::observed(again, first)
+        }
+        Ok(Renewal::Futile) => {
+            observation.renewed_token = true;
+            Seen::observed(observation, 0)
+        }
+        Err(failure) => {
+            Seen::not_probed(format!("HTTP 401, and then {failure}; not probed"), first)
+        }
+    }
 }
 
 /// Sends a request, retrying transport failures and transient statuses with exponential
@@ -194,7 +321,7 @@ mod tests {
             ..SweepOptions::default()
         };
         let seen = Mutex::new(Vec::new());
-        let result = run(&probe, &plan, None, &options, &|done, total| {
+        let result = run(&probe, &plan, None, &options, None, &|done, total| {
             seen.lock().unwrap().push((done, total));
         })
         .await;

@@ -10,6 +10,7 @@ use hisar_core::history::{NewSweep, PanelRecord, Selection};
 use hisar_core::{Env, Panel, Registry, RouteTable, Status, Verdict, classify};
 use jiff::Timestamp;
 
+use crate::auth::Authenticator;
 use crate::error::ProbeError;
 use crate::http::HttpProbe;
 use crate::plan::plan;
@@ -284,12 +285,22 @@ impl Sweeper {
             Err(e) => return Err(e.into()),
         };
         let planned = plan(&self.registry, panels, base_url, &env)?;
+        // Token flows start afresh each sweep: a token outlives no sweep.
+        let auth = Authenticator::new(
+            &self.registry,
+            self.http.client().clone(),
+            Arc::clone(&self.env),
+            base_url,
+            self.http.options().max_time,
+            &self.options,
+        );
         let started_at = Timestamp::now();
         let result = run(
             &*self.probe,
             &planned,
             routes.as_ref(),
             &self.options,
+            Some(&auth),
             progress,
         )
         .await;

@@ -1,0 +1,127 @@
+//! OAuth2 client credentials (RFC 6749 §4.4): a form-encoded `POST` of
+//! `grant_type=client_credentials` (with `scope` and `audience` when given) to the token
+//! endpoint, the client authenticated with HTTP Basic (§2.3.1: id and secret form-encoded
+//! first) or in the body.
+
+use base64::Engine as _;
+use hisar_core::{ClientAuth, Env, OAuth2Flow};
+
+use super::exchange::{Answer, exchange};
+use super::token::{Carrier, Token, seconds};
+use super::{Attempt, FlowContext};
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        out.append_pair(k, v);
+    }
+    out.finish()
+}
+
+fn encode(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// The token URL, resolved and checked: an absolute `http(s)` URL (the one origin the client
+/// secret is sent to).
+pub(super) fn token_url(flow: &OAuth2Flow, env: &dyn Env) -> Result<reqwest::Url, String> {
+    let text = flow.token_url.resolve(env).value;
+    let url = reqwest::Url::parse(&text)
+        .map_err(|e| format!("has an invalid token_url `{}`: {e}", flow.token_url))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "has a token_url `{}` that is not http(s)",
+            flow.token_url
+        ));
+    }
+    Ok(url)
+}
+
+/// One attempt at a token.
+pub(super) async fn attempt(flow: &OAuth2Flow, ctx: &FlowContext) -> Attempt {
+    let env = ctx.env();
+    let url = match token_url(flow, &env) {
+        Ok(url) => url,
+        Err(e) => return Attempt::Failed(e),
+    };
+    let id = flow.client_id.resolve(&env).value;
+    let secret = flow.client_secret.resolve(&env).value;
+    let scope = flow.scope.as_ref().map(|t| t.resolve(&env).value);
+    let audience = flow.audience.as_ref().map(|t| t.resolve(&env).value);
+    let mut pairs = vec![("grant_type", "client_credentials")];
+    if let Some(scope) = scope.as_deref().filter(|s| !s.is_empty()) {
+        pairs.push(("scope", scope));
+    }
+    if let Some(audience) = audience.as_deref().filter(|s| !s.is_empty()) {
+        pairs.push(("audience", audience));
+    }
+    let mut request = ctx
+        .client
+        .post(url.clone())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json");
+    match flow.client_auth {
+        ClientAuth::Basic => {
+            let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                encode(&id),
+                encode(&secret)
+            ));
+            let mut value = reqwest::header::HeaderValue::from_str(&format!("Basic {basic}"))
+                .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static("Basic"));
+            value.set_sensitive(true);
+            request = request.header(reqwest::header::AUTHORIZATION, value);
+        }
+        ClientAuth::Body => {
+            pairs.push(("client_id", &id));
+            pairs.push(("client_secret", &secret));
+        }
+    }
+    let shown = FlowContext::show_url(&url);
+    let answer = match exchange(request.body(form(&pairs)), ctx.deadline(flow.timeout)).await {
+        Ok(answer) => answer,
+        Err((transient, e)) => {
+            return Attempt::from_transport(transient, format!("could not reach {shown}: {e}"));
+        }
+    };
+    read_token(&answer, &shown)
+}
+
+/// The token in a token endpoint's answer (RFC 6749 §5.1).
+pub(super) fn read_token(answer: &Answer, shown: &str) -> Attempt {
+    if !(200..300).contains(&answer.status) {
+        let why = answer.refusal(shown);
+        return if answer.is_transient() {
+            Attempt::Transient(why)
+        } else {
+            Attempt::Failed(why)
+        };
+    }
+    let Ok(serde_json::Value::Object(body)) = serde_json::from_slice(&answer.body) else {
+        return Attempt::Failed(format!(
+            "got HTTP {} from {shown} without a JSON object",
+            answer.status
+        ));
+    };
+    let Some(token) = body
+        .get("access_token")
+        .and_then(serde_json::Value::as_str)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    else {
+        return Attempt::Failed(format!(
+            "got HTTP {} from {shown} without an access_token",
+            answer.status
+        ));
+    };
+    if let Some(kind) = body.get("token_type").and_then(serde_json::Value::as_str)
+        && !kind.eq_ignore_ascii_case("bearer")
+    {
+        return Attempt::Failed(format!(
+            "got a token of type `{}` from {shown}; HISAR sends bearer tokens",
+            super::exchange::short(kind)
+        ));
+    }
+    let lifetime = body.get("expires_in").and_then(seconds);
+    Attempt::Obtained(Token::new(token.to_owned(), Carrier::Bearer, lifetime))
+}
