@@ -9,6 +9,7 @@ use hisar_core::{Body, Method, Observation, Response, TransportErrorKind};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::error::{FetchError, ProbeError};
+use crate::network::Network;
 use crate::probe::{Probe, ProbeRequest};
 
 /// Settings of the HTTP probe.
@@ -22,6 +23,8 @@ pub struct HttpOptions {
     pub max_body: usize,
     /// Idle connections kept per host.
     pub pool_per_host: usize,
+    /// Headers for every probe, TLS and proxy settings (curl's flags).
+    pub network: Network,
 }
 
 impl Default for HttpOptions {
@@ -31,6 +34,7 @@ impl Default for HttpOptions {
             max_time: crate::defaults::MAX_TIME,
             max_body: crate::defaults::MAX_BODY,
             pool_per_host: 64,
+            network: Network::default(),
         }
     }
 }
@@ -47,13 +51,16 @@ impl HttpProbe {
     pub fn new(options: HttpOptions) -> Result<Self, ProbeError> {
         // rustls needs one process-wide crypto provider; a second install is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.connect_timeout)
             .pool_max_idle_per_host(options.pool_per_host)
             .pool_idle_timeout(Duration::from_secs(30))
             .tcp_nodelay(true)
-            .user_agent(concat!("hisar/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("hisar/", env!("CARGO_PKG_VERSION")));
+        let client = options
+            .network
+            .apply(builder)?
             .build()
             .map_err(|e| ProbeError::Client(describe(&e)))?;
         Ok(Self { client, options })
@@ -121,6 +128,16 @@ impl HttpProbe {
             })?;
             value.set_sensitive(true);
             headers.insert(name, value);
+        }
+        // `-H` headers replace the registry's of the same name: the operator's word is last.
+        for (name, value) in &self.options.network.headers {
+            if let (Ok(name), Ok(mut value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value.expose()),
+            ) {
+                value.set_sensitive(true);
+                headers.insert(name, value);
+            }
         }
         let send = self
             .client

@@ -3,3 +3,5 @@
 
 mod flows;
 mod idp;
+mod network;
+mod tls;
