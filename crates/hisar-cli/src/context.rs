@@ -75,27 +75,41 @@ pub(crate) fn load_history(store: &dyn HistoryStore) -> Result<Vec<SweepRecord>,
 
 /// Writes a file through a temporary file in the same directory, synced, then renamed over
 /// the target: readers see the old file or the new one, never half of one.
+///
+/// The file gets the mode a plain `create` would give it: a new file `0666` less the umask
+/// (0644 under the usual 022, so a web server can publish `dashboard.html`), a replaced one
+/// keeps its own. `tempfile` alone would make every report 0600.
 pub(crate) fn write_atomic(
     path: &Path,
     render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
     let dir = registry_dir(path);
-    let mut temp = tempfile::Builder::new()
-        .prefix(".hisar-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .with_context(|| {
-            format!(
-                "write {}: cannot create a file in {}",
-                path.display(),
-                dir.display()
-            )
-        })?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".hisar-").suffix(".tmp");
+    let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        // The mode asked at creation passes through the umask, as for any new file.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut temp = builder.tempfile_in(&dir).with_context(|| {
+        format!(
+            "write {}: cannot create a file in {}",
+            path.display(),
+            dir.display()
+        )
+    })?;
     {
         let mut w = BufWriter::new(temp.as_file_mut());
         render(&mut w).with_context(|| format!("write {}", path.display()))?;
         w.flush()
             .with_context(|| format!("write {}", path.display()))?;
+    }
+    if let Some(permissions) = existing {
+        temp.as_file()
+            .set_permissions(permissions)
+            .with_context(|| format!("write {}: keep its mode", path.display()))?;
     }
     temp.as_file()
         .sync_all()
@@ -106,6 +120,23 @@ pub(crate) fn write_atomic(
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// The tracker's path relative to the HTML dashboard, when both are files written in the same
+/// folder: the static dashboard links to it only then, so the link resolves.
+pub(crate) fn tracker_link(outputs: &OutputArgs) -> Option<String> {
+    let (tracker, html) = (outputs.tracker.as_ref()?, outputs.html.as_ref()?);
+    if tracker.as_os_str() == "-" || html.as_os_str() == "-" {
+        return None;
+    }
+    let same = |p: &Path| std::path::absolute(registry_dir(p)).ok();
+    (same(tracker)? == same(html)?)
+        .then(|| {
+            tracker
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .flatten()
 }
 
 /// A renderer of one report format.
@@ -126,14 +157,14 @@ pub(crate) fn write_outputs(
     for (path, render) in jobs {
         let Some(path) = path else { continue };
         if path.as_os_str() == "-" {
-            let mut out = std::io::stdout().lock();
+            let mut out = crate::ui::stdout();
             render(report, &mut out)
                 .and_then(|()| out.flush())
                 .map_err(|e| invalid(anyhow!("write to stdout: {e}")))?;
             continue;
         }
         write_atomic(path, |w| render(report, w)).map_err(invalid)?;
-        ui.line(&format!("wrote {}", path.display()));
+        ui.note(&format!("wrote {}", path.display()));
     }
     Ok(())
 }

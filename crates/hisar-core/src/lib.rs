@@ -70,7 +70,7 @@ pub use flow::{
     ClientAuth, CommandFlow, JsonTemplate, LoginBody, LoginFlow, OAuth2Flow, TokenFlow, TokenPath,
     TokenSource,
 };
-pub use id::{CapabilityId, DomainCode, PanelId};
+pub use id::{CapabilityId, DomainCode, MAX_PANEL_ID_LEN, PanelId};
 pub use interpolate::{Env, Resolved, Template};
 pub use invariant::{Check, Invariant, Subject};
 pub use model::{
@@ -82,7 +82,7 @@ pub use observation::{
     Body, Observation, Response, Transport, TransportErrorKind, TransportFailure,
 };
 pub use policy::{FailOn, GatePolicy, TrustPolicy, Waiver};
-pub use registry::{Backend, Defaults, NO_AUTH, Registry, TrackerText};
+pub use registry::{Backend, Defaults, NO_AUTH, Registry, TrackerText, registry_schema};
 pub use routes::{NearKind, Route, RouteCheck, RouteTable};
 pub use time::HumanDuration;
 pub use verdict::{

@@ -30,6 +30,7 @@ pub(crate) struct Inner {
     pub(crate) metrics: Metrics,
     pub(crate) cache: Mutex<Option<Arc<Derived>>>,
     pub(crate) today: fn() -> jiff::civil::Date,
+    pub(crate) recheck: std::sync::OnceLock<String>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -47,6 +48,7 @@ pub(crate) struct Derived {
     pub(crate) sweeps: Vec<SweepRecord>,
     pub(crate) state: TrackerState,
     pub(crate) series: Vec<SeriesPoint>,
+    pub(crate) timelines: std::collections::BTreeMap<String, Vec<hisar_report::TimelineEntry>>,
 }
 
 impl AppState {
@@ -70,6 +72,7 @@ impl AppState {
                 metrics: Metrics::default(),
                 cache: Mutex::new(None),
                 today: || hisar_core::history::day(jiff::Timestamp::now()),
+                recheck: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -93,23 +96,35 @@ impl AppState {
         let sweeps = self.inner.store.sweeps()?;
         let (state, _) = derive(&self.inner.registry, &sweeps);
         let series = series(&self.inner.registry, &sweeps);
+        let timelines = hisar_report::timelines(&sweeps);
         let d = Arc::new(Derived {
             key,
             sweeps,
             state,
             series,
+            timelines,
         });
         *cache = Some(Arc::clone(&d));
         Ok(d)
     }
 
+    /// Shows `command` (with `<PANEL_ID>`) as the re-check command, instead of `hisar check`;
+    /// the first call wins.
+    pub fn set_recheck(&self, command: String) {
+        let _ = self.inner.recheck.set(command);
+    }
+
     pub(crate) fn report<'a>(&'a self, d: &'a Derived) -> Report<'a> {
-        Report::new(
+        let report = Report::new(
             &self.inner.registry,
             &d.state,
             (self.inner.today)(),
             self.inner.registry_path.clone(),
-        )
+        );
+        match self.inner.recheck.get() {
+            Some(command) => report.with_recheck(command.clone()),
+            None => report,
+        }
     }
 
     /// The id of the sweep running now, if any.

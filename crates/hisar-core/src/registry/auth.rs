@@ -14,9 +14,9 @@ use crate::interpolate::Template;
 use crate::model::{AuthMode, Method};
 use crate::yaml::{Located, Node};
 
-const AUTH_MODE_KEYS: &[&str] = &["headers", "oauth2", "login", "command"];
+pub(super) const AUTH_MODE_KEYS: &[&str] = &["headers", "oauth2", "login", "command"];
 const FLOW_KEYS: &[&str] = &["oauth2", "login", "command"];
-const OAUTH2_KEYS: &[&str] = &[
+pub(super) const OAUTH2_KEYS: &[&str] = &[
     "token_url",
     "client_id",
     "client_secret",
@@ -25,10 +25,10 @@ const OAUTH2_KEYS: &[&str] = &[
     "client_auth",
     "timeout",
 ];
-const LOGIN_KEYS: &[&str] = &[
+pub(super) const LOGIN_KEYS: &[&str] = &[
     "request", "json", "form", "headers", "token", "cookie", "timeout",
 ];
-const COMMAND_KEYS: &[&str] = &["argv", "timeout"];
+pub(super) const COMMAND_KEYS: &[&str] = &["argv", "timeout"];
 
 type Entries = [(Located<String>, Located<Node>)];
 
