@@ -1,6 +1,7 @@
 //! End-to-end tests of the `hisar` binary against the embedded demo backend.
 
 mod aurora;
+mod auth;
 mod browser;
 mod conventions;
 mod demo;
