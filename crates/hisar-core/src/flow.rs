@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use serde_json_path::JsonPath;
 
 use crate::interpolate::{Env, Template};
+use crate::invariant::PathQuery;
 use crate::model::Method;
 
 /// How a mode obtains the token it sends as `Authorization: Bearer` (a login's cookie is sent
@@ -63,6 +63,37 @@ impl TokenFlow {
             TokenFlow::Command(f) => out.extend(&f.argv),
         }
         out
+    }
+
+    /// The templates whose values are credentials: a client secret, a login's headers and
+    /// body, a command's arguments. (A token URL, a client id, a scope and an audience are
+    /// not; a URL's password and credential-named query values are found by
+    /// [`TokenFlow::url`].)
+    pub fn secret_templates(&self) -> Vec<&Template> {
+        let mut out: Vec<&Template> = Vec::new();
+        match self {
+            TokenFlow::OAuth2(f) => out.push(&f.client_secret),
+            TokenFlow::Login(f) => {
+                out.extend(f.headers.iter().map(|(_, t)| t));
+                match &f.body {
+                    Some(LoginBody::Json(json)) => json.templates(&mut out),
+                    Some(LoginBody::Form(fields)) => out.extend(fields.iter().map(|(_, t)| t)),
+                    None => {}
+                }
+            }
+            TokenFlow::Command(f) => out.extend(&f.argv),
+        }
+        out
+    }
+
+    /// The URL the flow sends its request to (`token_url`, a login's `request`), when it has
+    /// one.
+    pub fn url(&self) -> Option<&Template> {
+        match self {
+            TokenFlow::OAuth2(f) => Some(&f.token_url),
+            TokenFlow::Login(f) => Some(&f.target),
+            TokenFlow::Command(_) => None,
+        }
     }
 
     /// Every variable the flow reads.
@@ -169,7 +200,7 @@ pub struct CommandFlow {
 #[derive(Debug, Clone)]
 pub struct TokenPath {
     source: String,
-    path: JsonPath,
+    path: PathQuery,
 }
 
 impl PartialEq for TokenPath {
@@ -196,7 +227,7 @@ impl TokenPath {
                 "`{text}` is not a JSONPath: it must start with `$`"
             ));
         }
-        let path = JsonPath::parse(text).map_err(|e| format!("`{text}`: {e}"))?;
+        let path = PathQuery::parse(text).map_err(|(_, e)| format!("`{text}`: {e}"))?;
         Ok(Self {
             source: text.to_owned(),
             path,
@@ -211,7 +242,12 @@ impl TokenPath {
     /// The token the path selects: one non-empty string (a number is taken as its digits).
     /// The error says what was found instead, never the value itself.
     pub fn select(&self, answer: &Value) -> Result<String, String> {
-        let nodes = self.path.query(answer).all();
+        let nodes: Vec<&Value> = self
+            .path
+            .select(answer)
+            .into_iter()
+            .map(|n| n.value)
+            .collect();
         match nodes.as_slice() {
             [] => Err(format!("{} selects nothing in the answer", self.source)),
             [Value::String(s)] if !s.trim().is_empty() => Ok(s.trim().to_owned()),

@@ -7,7 +7,8 @@
 //! Failing to obtain a token is a misconfiguration, never a backend gap (SPEC §3.5): the
 //! mode's panels are `UNVERIFIED` with a [`FlowFailure`] naming the flow and what it got.
 //! Flows never follow redirects, send the client secret only to the token URL configured, and
-//! hand every token they obtain and every secret they use to the sweep's masker.
+//! hand every token they obtain to the sweep's masker before any probe sends it (the secrets
+//! they send are in it from the start: [`hisar_core::Masker::for_sweep`]).
 
 mod cache;
 mod command;
@@ -17,14 +18,15 @@ mod oauth2;
 mod token;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
-use hisar_core::{Env, LoginBody, Registry, Template, TokenFlow};
+use hisar_core::{ClientAuth, Env, Registry, TokenFlow};
 
 use self::cache::TokenCell;
 pub(crate) use self::cache::{Issued, Renewal};
 use self::token::Token;
+use crate::mask::SweepMasker;
 use crate::run::SweepOptions;
 
 /// A token flow that could not obtain a token: the mode, the flow, and what it got (never a
@@ -133,7 +135,7 @@ struct ModeFlow {
 pub struct Authenticator {
     modes: BTreeMap<String, ModeFlow>,
     ctx: FlowContext,
-    learned: Mutex<Vec<String>>,
+    masker: SweepMasker,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -144,32 +146,13 @@ impl std::fmt::Debug for Authenticator {
     }
 }
 
-/// The values of `templates` that come from the environment: each set variable's value and the
-/// whole resolved text.
-fn secrets_of<'t>(
-    templates: impl IntoIterator<Item = &'t Template>,
-    env: &dyn Env,
-    out: &mut Vec<String>,
-) {
-    for template in templates {
-        let mut any = false;
-        for name in template.variables() {
-            if let Some(value) = env.get(name) {
-                any = true;
-                out.push(value);
-            }
-        }
-        if any {
-            out.push(template.resolve(env).value);
-        }
-    }
-}
-
 impl Authenticator {
     /// The flows of `registry`'s auth modes for one sweep against `base_url`, over `client`
     /// (the probe's: no redirects, the sweep's TLS and proxy settings). A flow's request may
     /// take `max_time` unless the flow sets its own `timeout`; transient failures are retried
-    /// as probes are.
+    /// as probes are. Every token obtained joins `masker` before any probe sends it; so does
+    /// the `Basic` credential an OAuth2 client sends (its secret alone is already there, from
+    /// [`hisar_core::Masker::for_sweep`]).
     pub fn new(
         registry: &Registry,
         client: reqwest::Client,
@@ -177,6 +160,7 @@ impl Authenticator {
         base_url: &str,
         max_time: Duration,
         options: &SweepOptions,
+        masker: SweepMasker,
     ) -> Self {
         let modes = registry
             .auth_modes()
@@ -203,10 +187,17 @@ impl Authenticator {
                 retries: options.retries,
                 backoff: options.backoff,
             },
-            learned: Mutex::new(Vec::new()),
+            masker,
         };
-        let secrets = auth.flow_secrets();
-        auth.learn_all(secrets);
+        let env = auth.ctx.env();
+        for mode in auth.modes.values() {
+            if let TokenFlow::OAuth2(flow) = &mode.flow
+                && flow.client_auth == ClientAuth::Basic
+            {
+                let basic = oauth2::basic_credentials(flow, &env);
+                auth.masker.add(basic.trim_start_matches("Basic "));
+            }
+        }
         auth
     }
 
@@ -218,58 +209,6 @@ impl Authenticator {
     /// Tokens obtained this sweep, over every mode.
     pub fn tokens_obtained(&self) -> u64 {
         self.modes.values().map(|m| m.cell.obtained()).sum()
-    }
-
-    /// Every secret the flows used or obtained so far (tokens, client secrets, passwords):
-    /// what the sweep's masker must hide.
-    pub fn secrets(&self) -> Vec<String> {
-        self.learned
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    /// The secrets each flow sends: the client secret, a login's headers and body, a
-    /// command's arguments, where they read the environment. (Token URLs, client ids, scopes
-    /// and audiences are not secrets.)
-    fn flow_secrets(&self) -> Vec<String> {
-        let env = self.ctx.env();
-        let mut out = Vec::new();
-        for mode in self.modes.values() {
-            match &mode.flow {
-                TokenFlow::OAuth2(f) => secrets_of([&f.client_secret], &env, &mut out),
-                TokenFlow::Login(f) => {
-                    secrets_of(f.headers.iter().map(|(_, t)| t), &env, &mut out);
-                    match &f.body {
-                        Some(LoginBody::Form(fields)) => {
-                            secrets_of(fields.iter().map(|(_, t)| t), &env, &mut out);
-                        }
-                        Some(LoginBody::Json(json)) => {
-                            let mut strings = Vec::new();
-                            json.templates(&mut strings);
-                            secrets_of(strings, &env, &mut out);
-                        }
-                        None => {}
-                    }
-                }
-                TokenFlow::Command(f) => secrets_of(&f.argv, &env, &mut out),
-                _ => {}
-            }
-        }
-        out
-    }
-
-    fn learn_all(&self, secrets: impl IntoIterator<Item = String>) {
-        let mut learned = self.learned.lock().unwrap_or_else(PoisonError::into_inner);
-        for secret in secrets {
-            if !secret.is_empty() && !learned.contains(&secret) {
-                learned.push(secret);
-            }
-        }
-    }
-
-    fn learn(&self, secret: &str) {
-        self.learn_all([secret.to_owned()]);
     }
 
     /// The token for a probe of `mode`: `None` when the mode has no flow.
@@ -317,8 +256,9 @@ impl Authenticator {
             };
             match attempt {
                 Attempt::Obtained(token) => {
-                    self.learn(token.value.expose());
-                    self.learn(token.header().1.expose());
+                    // Known to the masker before any probe sends it.
+                    self.masker.add(token.value.expose());
+                    self.masker.add(token.header().1.expose());
                     return Ok(token);
                 }
                 Attempt::Transient(_) if retries < self.ctx.retries => {
@@ -336,7 +276,7 @@ impl Authenticator {
                 }
                 Attempt::Failed(why) => return Err(failure(why)),
                 Attempt::FailedWith(why, secret) => {
-                    self.learn(&secret);
+                    self.masker.add(&secret);
                     return Err(failure(why));
                 }
             }

@@ -92,6 +92,30 @@ fn env_proxy(scheme: &str) -> Option<String> {
 }
 
 impl Network {
+    /// Adds the credentials these settings send to `masker` (SPEC §3.6): every `-H` value (and
+    /// the credentials after an `Authorization` header's scheme), and the password of the proxy's URL (`--proxy`, else the environment's proxies, which
+    /// the client reads too).
+    pub fn add_secrets(&self, masker: &mut hisar_core::Masker) {
+        for (name, value) in &self.headers {
+            masker.add(value.expose());
+            // `Authorization: Bearer TOKEN`: the token alone too, as a backend may echo it.
+            if name.to_ascii_lowercase().ends_with("authorization")
+                && let Some((_, credentials)) = value.expose().split_once(' ')
+            {
+                masker.add(credentials.trim());
+            }
+        }
+        let proxies = self
+            .proxy
+            .clone()
+            .into_iter()
+            .chain(env_proxy("http"))
+            .chain(env_proxy("https"));
+        for url in proxies {
+            masker.add_url(&url);
+        }
+    }
+
     /// Applies the TLS and proxy settings to a client being built.
     pub(crate) fn apply(
         &self,

@@ -6,11 +6,12 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use hisar_core::{
-    Finding, Observation, Outcome, Panel, RouteTable, TRANSIENT_STATUSES, Transport, Verdict,
-    classify,
+    AnswerDigest, CoherencyCheck, NotProbed, Observation, RouteTable, TRANSIENT_STATUSES,
+    Transport, Verdict, classify, classify_unprobed,
 };
 
 use crate::auth::{Authenticator, Issued, Renewal};
+use crate::mask::SweepMasker;
 use crate::plan::SweepPlan;
 use crate::probe::{Probe, ProbeRequest};
 
@@ -25,6 +26,9 @@ pub struct SweepOptions {
     pub backoff: Duration,
     /// Longest wait honoured from a `Retry-After` header.
     pub max_retry_after: Duration,
+    /// Send panels with unsafe methods (`--allow-unsafe`) even when they do not declare
+    /// `safe: true`.
+    pub allow_unsafe: bool,
 }
 
 impl Default for SweepOptions {
@@ -34,6 +38,7 @@ impl Default for SweepOptions {
             retries: crate::defaults::RETRIES,
             backoff: Duration::from_millis(200),
             max_retry_after: Duration::from_secs(5),
+            allow_unsafe: false,
         }
     }
 }
@@ -49,23 +54,49 @@ pub struct RunResult {
     pub attempts: usize,
     /// Wall time.
     pub elapsed: Duration,
+    /// What every answer looked like, for the sweep-level rules (a wrong base URL).
+    pub answers: Vec<AnswerDigest>,
+    /// Requests that got no answer after their retries.
+    pub failures: usize,
+    /// Token flows that obtained no token (their failure, masked), each with the panels it
+    /// left unprobed; most panels first.
+    pub no_token: Vec<(String, usize)>,
 }
 
 /// Runs a sweep. `auth` holds the sweep's token flows (none: every mode is static headers).
-/// `progress` is called with (requests done, requests planned).
+/// Every observation carries the URL it probed and is classified as it arrives, unmasked
+/// (masking is for what HISAR writes, never for what it judges); every verdict is masked with
+/// `masker` before it leaves (SPEC §3.6), once every probe and token flow of the sweep has
+/// finished, so a token obtained during the sweep is masked in every verdict. Panels the plan
+/// sends no request for, or whose token flow obtained no token, are classified from stage 1 and
+/// the reason. `progress` is called with (requests done, requests planned).
 pub async fn run(
     probe: &dyn Probe,
     plan: &SweepPlan<'_>,
     routes: Option<&RouteTable>,
     options: &SweepOptions,
     auth: Option<&Authenticator>,
+    masker: &SweepMasker,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> RunResult {
     let started = Instant::now();
     let total = plan.requests.len();
-    let mut verdicts: Vec<Option<Verdict>> = vec![None; plan.panels.len()];
+    let mut verdicts: Vec<Option<Verdict>> = plan
+        .request_of
+        .iter()
+        .zip(&plan.panels)
+        .map(|(slot, panel)| {
+            slot.as_ref()
+                .err()
+                .map(|why| classify_unprobed(panel, why, routes))
+        })
+        .collect();
     let mut attempts = 0;
     let mut done = 0;
+    let mut answers = Vec::with_capacity(total);
+    let mut failures = 0;
+    let mut no_token: Vec<(String, usize)> = Vec::new();
+    let mut unsent = 0;
     progress(0, total);
     let mut queue = plan.requests.iter().enumerate();
     let mut in_flight = FuturesUnordered::new();
@@ -77,30 +108,78 @@ pub async fn run(
             in_flight.push(probe_one(probe, next, &planned.request, options, auth));
         }
         attempts += seen.attempts;
-        for &panel in &plan.requests[i].panels {
-            let panel_ref = plan.panels[panel];
-            verdicts[panel] = Some(match &seen.outcome {
-                Ok(observation) => classify(panel_ref, Some(observation), routes),
-                Err(reason) => not_probed(panel_ref, reason, routes),
-            });
-        }
         done += 1;
         progress(done, total);
+        let request = &plan.requests[i].request;
+        let mut observation = match seen.outcome {
+            Ok(observation) => observation,
+            Err(why) => {
+                if seen.attempts == 0 {
+                    unsent += 1;
+                }
+                for &panel in &plan.requests[i].panels {
+                    verdicts[panel] = Some(classify_unprobed(plan.panels[panel], &why, routes));
+                }
+                if let NotProbed::NoToken { failure, .. } = why {
+                    let panels = plan.requests[i].panels.len();
+                    match no_token.iter_mut().find(|(f, _)| *f == failure) {
+                        Some((_, n)) => *n += panels,
+                        None => no_token.push((failure, panels)),
+                    }
+                }
+                continue;
+            }
+        };
+        observation.url = Some(request.url.clone());
+        let mut unrouted = routes.is_some();
+        for &panel in &plan.requests[i].panels {
+            let verdict = classify(plan.panels[panel], Some(&observation), routes);
+            unrouted &= verdict.evidence.coherency == CoherencyCheck::Failed;
+            verdicts[panel] = Some(verdict);
+        }
+        match &observation.transport {
+            Transport::Answered(response) => {
+                let mut digest = AnswerDigest::of(&request.url, response);
+                if request.method == hisar_core::Method::Head {
+                    digest = digest.to_head();
+                }
+                if unrouted {
+                    digest = digest.to_unrouted();
+                }
+                answers.push(digest);
+            }
+            Transport::Failed(_) => failures += 1,
+        }
     }
+    // Every probe and every token flow of the sweep has finished: the masker now holds every
+    // token obtained, and nothing has left yet.
+    let masker = masker.snapshot();
+    // Most panels first, then by text: the same sweep says the same, whatever finished first.
+    no_token.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     RunResult {
         verdicts: verdicts
             .into_iter()
-            .map(|v| v.expect("every panel has a request"))
+            .map(|v| {
+                let mut verdict = v.expect("every panel has a request or a reason");
+                masker.mask_verdict(&mut verdict);
+                verdict
+            })
             .collect(),
-        requests: total,
+        requests: total - unsent,
         attempts,
         elapsed: started.elapsed(),
+        answers,
+        failures,
+        no_token: no_token
+            .into_iter()
+            .map(|(failure, panels)| (masker.mask(&failure).into_owned(), panels))
+            .collect(),
     }
 }
 
 /// What became of one planned request: an observation, or why no request was sent.
 struct Seen {
-    outcome: Result<Observation, String>,
+    outcome: Result<Observation, NotProbed>,
     attempts: usize,
 }
 
@@ -112,30 +191,16 @@ impl Seen {
         }
     }
 
-    fn not_probed(reason: String, attempts: usize) -> Self {
+    /// No token for `auth` (SPEC §3.5): `failure` names the flow and what it got.
+    fn no_token(auth: &str, failure: String, attempts: usize) -> Self {
         Self {
-            outcome: Err(reason),
+            outcome: Err(NotProbed::NoToken {
+                auth: auth.to_owned(),
+                failure,
+            }),
             attempts,
         }
     }
-}
-
-/// A panel no request was sent for because its credentials could not be had (SPEC §3.5): a
-/// misconfiguration, never a backend gap. It is `UNVERIFIED` with the reason; a stage-1 gap
-/// is kept as a finding.
-fn not_probed(panel: &Panel, reason: &str, routes: Option<&RouteTable>) -> Verdict {
-    let mut verdict = classify(panel, None, routes);
-    let unverified = Outcome::Unverified {
-        reason: reason.to_owned(),
-    };
-    if let Outcome::Blocked(gap) = std::mem::replace(&mut verdict.outcome, unverified) {
-        verdict.findings.push(Finding {
-            stage: gap.stage,
-            code: Some(gap.code),
-            message: gap.detail,
-        });
-    }
-    verdict
 }
 
 async fn probe_one(
@@ -177,21 +242,20 @@ async fn probe_with_token(
     auth: &Authenticator,
 ) -> Seen {
     let mode = request.auth_mode.as_str();
+    // `plan` sends no such request; a plan built otherwise must not run a flow on an empty
+    // credential either (SPEC §3.5).
     if !request.missing_credentials.is_empty() {
-        let reason = match request.missing_credentials.as_slice() {
-            [one] => {
-                format!("credential variable {one} is not set (auth mode `{mode}`): not probed")
-            }
-            many => format!(
-                "credential variables {} are not set (auth mode `{mode}`): not probed",
-                many.join(", ")
-            ),
+        return Seen {
+            outcome: Err(NotProbed::MissingCredentials {
+                auth: mode.to_owned(),
+                variables: request.missing_credentials.clone(),
+            }),
+            attempts: 0,
         };
-        return Seen::not_probed(reason, 0);
     }
     let issued = match auth.credential(mode).await {
         Some(Ok(issued)) => issued,
-        Some(Err(failure)) => return Seen::not_probed(format!("{failure}; not probed"), 0),
+        Some(Err(failure)) => return Seen::no_token(mode, failure.to_string(), 0),
         None => return Seen::observed(probe_with_retries(probe, request, options).await, 0),
     };
     let mut observation = probe_with_retries(probe, &with_token(request, &issued), options).await;
@@ -218,9 +282,7 @@ async fn probe_with_token(
             observation.renewed_token = true;
             Seen::observed(observation, 0)
         }
-        Err(failure) => {
-            Seen::not_probed(format!("HTTP 401, and then {failure}; not probed"), first)
-        }
+        Err(failure) => Seen::no_token(mode, format!("HTTP 401, and then {failure}"), first),
     }
 }
 
@@ -307,6 +369,7 @@ mod tests {
             reg.panels().iter().collect(),
             "http://x",
             &BTreeMap::<String, String>::new(),
+            false,
         )
         .unwrap();
         let probe = Scripted {
@@ -321,9 +384,17 @@ mod tests {
             ..SweepOptions::default()
         };
         let seen = Mutex::new(Vec::new());
-        let result = run(&probe, &plan, None, &options, None, &|done, total| {
-            seen.lock().unwrap().push((done, total));
-        })
+        let result = run(
+            &probe,
+            &plan,
+            None,
+            &options,
+            None,
+            &SweepMasker::default(),
+            &|done, total| {
+                seen.lock().unwrap().push((done, total));
+            },
+        )
         .await;
         let statuses: Vec<Status> = result.verdicts.iter().map(Verdict::status).collect();
         assert_eq!(

@@ -9,3 +9,4 @@ mod demo;
 mod history;
 mod schema;
 mod support;
+mod verdicts;

@@ -37,6 +37,19 @@ pub(super) fn token_url(flow: &OAuth2Flow, env: &dyn Env) -> Result<reqwest::Url
     Ok(url)
 }
 
+/// The `Authorization` value of HTTP Basic client authentication (RFC 6749 §2.3.1: id and
+/// secret form-encoded first).
+pub(super) fn basic_credentials(flow: &OAuth2Flow, env: &dyn Env) -> String {
+    let id = flow.client_id.resolve(env).value;
+    let secret = flow.client_secret.resolve(env).value;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+        "{}:{}",
+        encode(&id),
+        encode(&secret)
+    ));
+    format!("Basic {basic}")
+}
+
 /// One attempt at a token.
 pub(super) async fn attempt(flow: &OAuth2Flow, ctx: &FlowContext) -> Attempt {
     let env = ctx.env();
@@ -62,12 +75,7 @@ pub(super) async fn attempt(flow: &OAuth2Flow, ctx: &FlowContext) -> Attempt {
         .header("accept", "application/json");
     match flow.client_auth {
         ClientAuth::Basic => {
-            let basic = base64::engine::general_purpose::STANDARD.encode(format!(
-                "{}:{}",
-                encode(&id),
-                encode(&secret)
-            ));
-            let mut value = reqwest::header::HeaderValue::from_str(&format!("Basic {basic}"))
+            let mut value = reqwest::header::HeaderValue::from_str(&basic_credentials(flow, &env))
                 .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static("Basic"));
             value.set_sensitive(true);
             request = request.header(reqwest::header::AUTHORIZATION, value);
