@@ -791,7 +791,10 @@ fn error_in_success(response: &Response, value: &serde_json::Value) -> Option<Ga
                 .find_map(|k| map.get(*k).and_then(serde_json::Value::as_str))
         })
         .map_or_else(String::new, |t| {
-            format!(": \"{}\"", t.chars().take(120).collect::<String>())
+            // Shortened with the ellipsis that tells the masker a secret may be cut there.
+            let cut: String = t.chars().take(120).collect();
+            let more = if cut.len() < t.len() { "…" } else { "" };
+            format!(": \"{cut}{more}\"")
         });
     let what = if problem {
         "a problem document (application/problem+json)"

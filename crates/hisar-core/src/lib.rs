@@ -75,7 +75,7 @@ pub use flow::{
 pub use id::{CapabilityId, DomainCode, MAX_PANEL_ID_LEN, PanelId};
 pub use interpolate::{Env, Resolved, Template};
 pub use invariant::{Check, Invariant, Subject};
-pub use mask::{MASK, MIN_SECRET_CHARS, Masker, is_sensitive_name};
+pub use mask::{ELLIPSIS, MASK, MIN_SECRET_CHARS, Masker, is_sensitive_name};
 pub use model::{
     Aggregation, AuthMode, BodyKind, CapabilityDecl, DeclaredStatus, Domain, Endpoint, Method,
     Panel, PanelClass, PathTemplate, ProvenanceRequirement, Segment, UncheckedInvariant,
