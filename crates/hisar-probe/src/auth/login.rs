@@ -43,20 +43,27 @@ pub(super) async fn attempt(flow: &LoginFlow, ctx: &FlowContext) -> Attempt {
         .client
         .request(method, url.clone())
         .header("accept", "application/json");
+    // The flow's headers replace any the client would add (the `Authorization` of the URL's
+    // user info), never join them.
+    let mut headers = reqwest::header::HeaderMap::new();
     for (name, template) in &flow.headers {
         let value = template.resolve(&env).value;
-        match reqwest::header::HeaderValue::from_str(&value) {
-            Ok(mut v) => {
+        match (
+            reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+            reqwest::header::HeaderValue::from_str(&value),
+        ) {
+            (Ok(name), Ok(mut v)) => {
                 v.set_sensitive(true);
-                request = request.header(name.as_str(), v);
+                headers.insert(name, v);
             }
-            Err(_) => {
+            _ => {
                 return Attempt::Failed(format!(
                     "has a header `{name}` whose value is not valid in HTTP"
                 ));
             }
         }
     }
+    request = request.headers(headers);
     match &flow.body {
         Some(LoginBody::Json(json)) => {
             let (value, _) = json.resolve(&env);

@@ -26,7 +26,7 @@ fn encode(value: &str) -> String {
 /// secret is sent to).
 pub(super) fn token_url(flow: &OAuth2Flow, env: &dyn Env) -> Result<reqwest::Url, String> {
     let text = flow.token_url.resolve(env).value;
-    let url = reqwest::Url::parse(&text)
+    let mut url = reqwest::Url::parse(&text)
         .map_err(|e| format!("has an invalid token_url `{}`: {e}", flow.token_url))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
@@ -34,6 +34,11 @@ pub(super) fn token_url(flow: &OAuth2Flow, env: &dyn Env) -> Result<reqwest::Url
             flow.token_url
         ));
     }
+    // The client authenticates with its own id and secret. User info in the URL (the base
+    // URL's, through `${HISAR_BASE_URL}`) is the backend's credential: an HTTP client would
+    // send it as a second `Authorization` header, which the token endpoint may read first.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
     Ok(url)
 }
 
@@ -132,4 +137,35 @@ pub(super) fn read_token(answer: &Answer, shown: &str) -> Attempt {
     }
     let lifetime = body.get("expires_in").and_then(seconds);
     Attempt::Obtained(Token::new(token.to_owned(), Carrier::Bearer, lifetime))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use hisar_core::Template;
+
+    use super::*;
+
+    /// A token URL built from a base URL with a password: the backend's credential is not
+    /// the client's, and an HTTP client would send it as a second `Authorization`, which a
+    /// token endpoint may read first (the flow then fails as the wrong client).
+    #[test]
+    fn the_token_url_carries_no_user_info() {
+        let flow = OAuth2Flow {
+            token_url: Template::parse("${HISAR_BASE_URL}/oauth/token").unwrap(),
+            client_id: Template::parse("id").unwrap(),
+            client_secret: Template::parse("secret").unwrap(),
+            scope: None,
+            audience: None,
+            client_auth: ClientAuth::Basic,
+            timeout: None,
+        };
+        let env = BTreeMap::from([(
+            "HISAR_BASE_URL".to_owned(),
+            "https://probe:pw-123456@api.example/v1".to_owned(),
+        )]);
+        let url = token_url(&flow, &env).unwrap();
+        assert_eq!(url.as_str(), "https://api.example/v1/oauth/token");
+    }
 }
