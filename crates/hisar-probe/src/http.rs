@@ -2,6 +2,7 @@
 //! body-size cap.
 
 use std::error::Error as _;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -11,6 +12,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use crate::error::{FetchError, ProbeError};
 use crate::network::Network;
 use crate::probe::{Probe, ProbeRequest};
+use crate::tls::{self, ServerVerifier};
 
 /// Settings of the HTTP probe.
 #[derive(Debug, Clone)]
@@ -44,14 +46,18 @@ impl Default for HttpOptions {
 pub struct HttpProbe {
     client: reqwest::Client,
     options: HttpOptions,
+    verifier: Arc<ServerVerifier>,
 }
 
 impl HttpProbe {
-    /// Builds the client.
+    /// Builds the client. Nothing is read from the system here: the CA store is read on the
+    /// first `https://` handshake, and not at all with `--cacert` or `-k` (see `tls.rs`).
     pub fn new(options: HttpOptions) -> Result<Self, ProbeError> {
         // rustls needs one process-wide crypto provider; a second install is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        let (tls, verifier) = tls::client_config(&options.network)?;
         let builder = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.connect_timeout)
             .pool_max_idle_per_host(options.pool_per_host)
@@ -60,10 +66,19 @@ impl HttpProbe {
             .user_agent(concat!("hisar/", env!("CARGO_PKG_VERSION")));
         let client = options
             .network
-            .apply(builder)?
+            .apply_proxy(builder)?
             .build()
             .map_err(|e| ProbeError::Client(describe(&e)))?;
-        Ok(Self { client, options })
+        Ok(Self {
+            client,
+            options,
+            verifier,
+        })
+    }
+
+    /// Whether the system's CA store has been read (by a first `https://` handshake).
+    pub fn tls_roots_loaded(&self) -> bool {
+        self.verifier.system_roots_loaded()
     }
 
     /// Fetches a document (such as a route table) with a plain GET and returns its text.

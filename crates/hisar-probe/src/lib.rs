@@ -58,6 +58,7 @@ mod probe;
 mod routes;
 mod run;
 mod sweep;
+mod tls;
 
 pub use auth::{Authenticator, FlowFailure};
 pub use error::{FetchError, ProbeError};

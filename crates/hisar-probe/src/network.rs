@@ -16,6 +16,11 @@ pub struct ClientIdentity {
 }
 
 impl ClientIdentity {
+    /// The certificate chain and the key, PEM, one after the other.
+    pub(crate) fn pem(&self) -> &[u8] {
+        &self.pem
+    }
+
     /// The certificate (chain) and the private key, each PEM, as `--cert` and `--key` name them
     /// (one file may hold both).
     pub fn from_pem(cert: &[u8], key: &[u8]) -> Self {
@@ -116,36 +121,11 @@ impl Network {
         }
     }
 
-    /// Applies the TLS and proxy settings to a client being built.
-    pub(crate) fn apply(
+    /// Applies the proxy settings to a client being built (TLS is `tls.rs`'s).
+    pub(crate) fn apply_proxy(
         &self,
         mut builder: reqwest::ClientBuilder,
     ) -> Result<reqwest::ClientBuilder, ProbeError> {
-        let client_error = |what: &str, e: reqwest::Error| {
-            ProbeError::Client(format!("{what}: {}", crate::http::describe(&e)))
-        };
-        if let Some(pem) = &self.ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| client_error("--cacert is not a PEM bundle of certificates", e))?;
-            if certs.is_empty() {
-                return Err(ProbeError::Client(
-                    "--cacert holds no PEM certificate".to_owned(),
-                ));
-            }
-            builder = builder.tls_certs_only(certs);
-        }
-        if self.insecure {
-            builder = builder.tls_danger_accept_invalid_certs(true);
-        }
-        if let Some(identity) = &self.identity {
-            let identity = reqwest::Identity::from_pem(&identity.pem).map_err(|e| {
-                client_error(
-                    "--cert and --key must be a PEM certificate and its PEM private key",
-                    e,
-                )
-            })?;
-            builder = builder.identity(identity);
-        }
         let no_proxy = self.no_proxy.as_deref().map(str::trim);
         if no_proxy == Some("*") {
             return Ok(builder.no_proxy());
@@ -214,18 +194,14 @@ mod tests {
     }
 
     #[test]
-    fn bad_settings_are_named_without_secrets() {
-        let bad_ca = Network {
-            ca_pem: Some(b"not a certificate".to_vec()),
-            ..Network::default()
-        };
-        let err = bad_ca.apply(reqwest::Client::builder()).unwrap_err();
-        assert!(err.to_string().contains("--cacert"), "{err}");
+    fn a_bad_proxy_is_named_without_its_password() {
         let bad_proxy = Network {
             proxy: Some("http://user:hunter22@[::1".to_owned()),
             ..Network::default()
         };
-        let err = bad_proxy.apply(reqwest::Client::builder()).unwrap_err();
+        let err = bad_proxy
+            .apply_proxy(reqwest::Client::builder())
+            .unwrap_err();
         assert!(!err.to_string().contains("hunter22"), "{err}");
         let identity = ClientIdentity::from_pem(b"-----BEGIN CERTIFICATE-----", b"KEY");
         assert_eq!(format!("{identity:?}"), "ClientIdentity(***)");

@@ -9,4 +9,5 @@ mod demo;
 mod history;
 mod schema;
 mod support;
+mod tls;
 mod verdicts;

@@ -150,3 +150,58 @@ async fn header_flags_reach_every_probe_and_win_over_the_registry() {
     );
     assert_eq!(sweep(&url, with_key(ca)).await.status(), Status::Bound);
 }
+
+/// The system's CA store is read only when an `https://` URL is probed: an `http://` sweep
+/// works on a host without one (a sweep that failed there would be a false misconfiguration),
+/// and an `https://` server's certificate is checked against it (never trusted without it).
+#[tokio::test]
+async fn the_system_ca_store_is_read_only_for_https() {
+    let registry = Arc::new(Registry::from_yaml(REGISTRY, "hisar.yaml").unwrap());
+    let env: Arc<dyn hisar_core::Env + Send + Sync> =
+        Arc::new(std::collections::BTreeMap::<String, String>::new());
+    let options = SweepOptions {
+        retries: 0,
+        ..SweepOptions::default()
+    };
+    let run = |http: HttpProbe, base_url: String| {
+        let target = Target {
+            base_url: Some(base_url),
+            routes: None,
+        };
+        Sweeper::new(
+            Arc::clone(&registry),
+            http,
+            Arc::clone(&env),
+            target,
+            options.clone(),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let plain = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().route(
+        "/health",
+        axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = HttpProbe::new(HttpOptions::default()).unwrap();
+    let swept = run(http.clone(), plain)
+        .sweep(Selection::default(), &|_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(swept.requests, 1);
+    assert!(
+        !http.tls_roots_loaded(),
+        "an http:// sweep read the CA store"
+    );
+
+    let pki = Pki::new();
+    let https = https_server(&pki, false).await;
+    let swept = run(http.clone(), https)
+        .sweep(Selection::default(), &|_, _| {})
+        .await
+        .unwrap();
+    assert!(http.tls_roots_loaded(), "an https:// probe needs the store");
+    // The private CA is in no system store: the server is not trusted.
+    let reason = unverified_tls(&swept.sweep.records[0].verdict);
+    assert!(reason.starts_with("TLS failure"), "{reason}");
+}
