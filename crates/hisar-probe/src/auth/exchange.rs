@@ -82,9 +82,9 @@ pub(crate) fn short(text: &str) -> String {
 /// Sends `request` and reads the answer within `deadline`, keeping at most [`MAX_ANSWER`]
 /// bytes of body (a larger one is refused: no token answer is that large). The client never
 /// follows redirects.
-// A bounded read of its own: the shared bounded-read helper of the hardening work is not on
-// this branch's base yet; this one has the same contract (cap, deadline over the whole
-// exchange) and goes when it lands.
+// A bounded read of its own: the hardening issue's shared helper (`bounded::send_bounded` on
+// issue-11, not on main yet) has the same contract (a cap, a deadline over the whole exchange,
+// connect to last byte); when it lands this becomes a call to it.
 pub(crate) async fn exchange(
     request: reqwest::RequestBuilder,
     deadline: Duration,
@@ -121,19 +121,22 @@ pub(crate) async fn exchange(
             body,
         }))
     };
+    let late = || {
+        format!(
+            "it did not answer whole within {} (the flow's deadline)",
+            hisar_core::HumanDuration(deadline)
+        )
+    };
+    // Both the client's timeout and this one bound the whole exchange; whichever fires first,
+    // the words are the same.
     match tokio::time::timeout(deadline, exchange).await {
         Ok(Ok(Ok(answer))) => Ok(answer),
         Ok(Ok(Err(()))) => Err((
             false,
-            format!("answered with more than {MAX_ANSWER} bytes, more than any token answer"),
+            format!("it answered more than {MAX_ANSWER} bytes, more than any token answer"),
         )),
+        Ok(Err(e)) if e.is_timeout() => Err((true, late())),
         Ok(Err(e)) => Err((true, describe(&e))),
-        Err(_) => Err((
-            true,
-            format!(
-                "got no whole answer within {}",
-                hisar_core::HumanDuration(deadline)
-            ),
-        )),
+        Err(_) => Err((true, late())),
     }
 }

@@ -86,7 +86,7 @@ pub(super) async fn attempt(flow: &LoginFlow, ctx: &FlowContext) -> Attempt {
     let answer = match exchange(request, ctx.deadline(flow.timeout)).await {
         Ok(answer) => answer,
         Err((transient, e)) => {
-            return Attempt::from_transport(transient, format!("could not reach {shown}: {e}"));
+            return Attempt::from_transport(transient, format!("got no answer from {shown}: {e}"));
         }
     };
     read_token(flow, &answer, &shown, jiff::Timestamp::now())

@@ -94,7 +94,7 @@ pub(super) async fn attempt(flow: &OAuth2Flow, ctx: &FlowContext) -> Attempt {
     let answer = match exchange(request.body(form(&pairs)), ctx.deadline(flow.timeout)).await {
         Ok(answer) => answer,
         Err((transient, e)) => {
-            return Attempt::from_transport(transient, format!("could not reach {shown}: {e}"));
+            return Attempt::from_transport(transient, format!("got no answer from {shown}: {e}"));
         }
     };
     read_token(&answer, &shown)

@@ -339,3 +339,45 @@ async fn command_flows_run_without_a_shell_under_a_deadline() {
         "{reason}"
     );
 }
+
+/// A token endpoint that answers more than any token answer is refused after 64 KiB, not read
+/// whole: the panels are unverified naming the flow and the size, and nothing is probed.
+#[tokio::test]
+async fn an_oversized_token_answer_is_cut_and_refused() {
+    let idp = Idp::start(Settings::default()).await;
+    let mode = oauth2(&idp, "").replace("/oauth/token", "/oauth/huge");
+    let swept = sweep(&registry(&mode, &items(2)), &idp.url, ENV, 2).await;
+    for v in verdicts(&swept) {
+        let Outcome::Unverified { reason } = &v.outcome else {
+            panic!("not unverified: {v:?}")
+        };
+        assert!(reason.contains("its oauth2 flow"), "{reason}");
+        assert!(
+            reason.contains("it answered more than 65536 bytes"),
+            "{reason}"
+        );
+    }
+    assert_eq!(idp.token_calls(), 1);
+    assert_eq!(idp.hits("/items/0"), 0, "nothing is probed without a token");
+}
+
+/// A login that never finishes its answer is given up at the flow's deadline: the panels are
+/// unverified naming the deadline, never AUTH_FAILURE, and the sweep does not hang.
+#[tokio::test]
+async fn a_login_answer_that_never_ends_is_given_up_at_its_deadline() {
+    let idp = Idp::start(Settings::default()).await;
+    let mode = "    login: { request: POST /login-stall, json: { username: probe }, token: $.data.token, timeout: 300ms }\n";
+    let swept = sweep(&registry(mode, &items(2)), &idp.url, &[], 2).await;
+    for v in verdicts(&swept) {
+        let Outcome::Unverified { reason } = &v.outcome else {
+            panic!("not unverified: {v:?}")
+        };
+        assert!(reason.contains("its login flow"), "{reason}");
+        assert!(
+            reason.contains("it did not answer whole within 300ms"),
+            "{reason}"
+        );
+    }
+    assert_eq!(idp.token_calls(), 1, "retries: 0 asks once");
+    assert_eq!(idp.hits("/items/0"), 0);
+}

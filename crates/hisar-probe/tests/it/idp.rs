@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
+use futures::StreamExt as _;
 use hisar_core::Registry;
 use hisar_core::history::Selection;
 use hisar_probe::{HttpOptions, HttpProbe, SweepOptions, Sweeper, Swept, Target};
@@ -67,6 +68,8 @@ impl Idp {
             .route("/items/{n}", get(item))
             .route("/forbidden", get(forbidden))
             .route("/elsewhere", post(elsewhere))
+            .route("/oauth/huge", post(huge))
+            .route("/login-stall", post(stall))
             .with_state(Arc::clone(&inner));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -272,6 +275,36 @@ async fn forbidden(State(inner): State<Arc<Inner>>) -> Response {
 async fn elsewhere(State(inner): State<Arc<Inner>>) -> Response {
     hit(&inner, "/elsewhere");
     axum::Json(json!({"access_token": "stolen"})).into_response()
+}
+
+/// A token answer of 128 KiB, streamed without a length: an honest token is never that large,
+/// and a flow reading it whole would hold whatever a broken endpoint sends.
+async fn huge(State(inner): State<Arc<Inner>>) -> Response {
+    inner.token_calls.fetch_add(1, Ordering::SeqCst);
+    let head = futures::stream::once(async {
+        Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{\"access_token\": \""))
+    });
+    let filler =
+        futures::stream::iter((0..128).map(|_| Ok(axum::body::Bytes::from(vec![b'a'; 1024]))));
+    let tail = futures::stream::once(async { Ok(axum::body::Bytes::from_static(b"\"}")) });
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        axum::body::Body::from_stream(head.chain(filler).chain(tail)),
+    )
+        .into_response()
+}
+
+/// A login that sends its head and the start of a body, then nothing more, ever.
+async fn stall(State(inner): State<Arc<Inner>>) -> Response {
+    inner.token_calls.fetch_add(1, Ordering::SeqCst);
+    let start = futures::stream::once(async {
+        Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{\"data\": "))
+    });
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        axum::body::Body::from_stream(start.chain(futures::stream::pending())),
+    )
+        .into_response()
 }
 
 /// Sweeps `registry` against `base_url` with `env`, `jobs` requests in flight.
