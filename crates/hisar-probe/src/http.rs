@@ -12,7 +12,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use crate::error::{FetchError, ProbeError};
 use crate::network::Network;
 use crate::probe::{Probe, ProbeRequest};
-use crate::tls::{self, ServerVerifier};
+use crate::tls::{self, LazyVerifier};
 
 /// Settings of the HTTP probe.
 #[derive(Debug, Clone)]
@@ -46,7 +46,7 @@ impl Default for HttpOptions {
 pub struct HttpProbe {
     client: reqwest::Client,
     options: HttpOptions,
-    verifier: Arc<ServerVerifier>,
+    verifier: Arc<LazyVerifier>,
 }
 
 impl HttpProbe {
@@ -78,7 +78,7 @@ impl HttpProbe {
 
     /// Whether the system's CA store has been read (by a first `https://` handshake).
     pub fn tls_roots_loaded(&self) -> bool {
-        self.verifier.system_roots_loaded()
+        self.verifier.loaded()
     }
 
     /// Fetches a document (such as a route table) with a plain GET and returns its text.

@@ -8,6 +8,9 @@
 //! handshake. `--cacert` replaces the store, as curl's does, so with it the store is never
 //! read. Handshake signatures need only the crypto provider, never the roots.
 //!
+//! This is the one place the client's rustls configuration is built: the client is given it
+//! whole (`tls_backend_preconfigured`), so reqwest's own TLS builder methods do not apply, and a
+//! new TLS option is a field of [`Network`] that [`client_config`] turns into rustls terms.
 //! rustls-platform-verifier and rustls' WebPKI verifier do the verifying; this only chooses one
 //! and defers building the platform's. Written by hand because neither rustls nor reqwest offers
 //! a verifier that loads its roots on first use.
@@ -35,16 +38,17 @@ enum Trust {
     Any,
 }
 
-/// The server-certificate verifier of the probe's client.
+/// The server-certificate verifier of the probe's client: the system's store (read on first
+/// use), only `--cacert`'s roots, or anything (`-k`).
 #[derive(Debug)]
-pub(crate) struct ServerVerifier {
+pub(crate) struct LazyVerifier {
     provider: Arc<CryptoProvider>,
     trust: Trust,
 }
 
-impl ServerVerifier {
+impl LazyVerifier {
     /// Whether the system's CA store has been read.
-    pub(crate) fn system_roots_loaded(&self) -> bool {
+    pub(crate) fn loaded(&self) -> bool {
         matches!(&self.trust, Trust::System(lock) if lock.get().is_some())
     }
 
@@ -71,7 +75,7 @@ impl ServerVerifier {
     }
 }
 
-impl ServerCertVerifier for ServerVerifier {
+impl ServerCertVerifier for LazyVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -167,7 +171,7 @@ fn only_roots(
 /// certificate is verified, not the system's CA store.
 pub(crate) fn client_config(
     network: &Network,
-) -> Result<(ClientConfig, Arc<ServerVerifier>), ProbeError> {
+) -> Result<(ClientConfig, Arc<LazyVerifier>), ProbeError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let trust = if network.insecure {
         Trust::Any
@@ -176,7 +180,7 @@ pub(crate) fn client_config(
     } else {
         Trust::System(OnceLock::new())
     };
-    let verifier = Arc::new(ServerVerifier {
+    let verifier = Arc::new(LazyVerifier {
         provider: Arc::clone(&provider),
         trust,
     });
@@ -221,16 +225,16 @@ mod tests {
     #[test]
     fn the_system_store_is_read_on_the_first_certificate_and_a_bad_one_is_refused() {
         let (_, verifier) = client_config(&Network::default()).unwrap();
-        assert!(!verifier.system_roots_loaded(), "building reads nothing");
+        assert!(!verifier.loaded(), "building reads nothing");
         assert!(!verifier.supported_verify_schemes().is_empty());
-        assert!(!verifier.system_roots_loaded(), "nor does the handshake");
+        assert!(!verifier.loaded(), "nor does the handshake");
         let name = ServerName::try_from("example.com").unwrap();
         let verdict = verifier.verify_server_cert(&garbage(), &[], &name, &[], UnixTime::now());
         assert!(
             verdict.is_err(),
             "what is not a certificate is never trusted"
         );
-        assert!(verifier.system_roots_loaded());
+        assert!(verifier.loaded());
     }
 
     #[test]
@@ -252,7 +256,7 @@ mod tests {
                 .verify_server_cert(&garbage(), &[], &name, &[], UnixTime::now())
                 .is_ok()
         );
-        assert!(!verifier.system_roots_loaded(), "-k reads no store");
+        assert!(!verifier.loaded(), "-k reads no store");
     }
 
     #[test]
