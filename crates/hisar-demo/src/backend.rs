@@ -6,8 +6,11 @@
 //! Everything is mutable at run time ([`DemoBackend::fix`], [`DemoBackend::break_route`],
 //! [`DemoBackend::set_delay`]) so tests can move gaps and watch history follow.
 
+mod auth;
 mod routes;
 mod schema;
+
+pub use self::auth::{DEMO_CLIENT_ID, DEMO_LOGIN_USER};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
@@ -18,7 +21,7 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 /// The bundled demo registry: the 87 reference panels.
@@ -46,6 +49,7 @@ struct Inner {
     user_token: String,
     /// Drawn at start; incident ids carry it.
     instance: String,
+    issued: auth::Issued,
     state: RwLock<Mutable>,
 }
 
@@ -125,6 +129,7 @@ impl DemoBackend {
                 observer_key: observer_key.into(),
                 user_token: format!("user-session-{:x}", std::process::id()),
                 instance: instance_tag(),
+                issued: auth::Issued::default(),
                 state: RwLock::new(Mutable {
                     routes: states,
                     public,
@@ -143,6 +148,8 @@ impl DemoBackend {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/openapi.json", get(openapi))
+            .route("/oauth/token", post(auth::token))
+            .route("/auth/login", post(auth::login))
             .fallback(dispatch)
             .with_state(self.clone())
     }
@@ -405,7 +412,13 @@ async fn dispatch_to(
         let key = headers
             .get(OBSERVER_KEY_HEADER)
             .and_then(|v| v.to_str().ok());
-        if key != Some(demo.inner.observer_key.as_str()) {
+        // The verifier's key, or a token the demo's identity provider issued.
+        let token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|t| demo.inner.issued.accepts(t));
+        if key != Some(demo.inner.observer_key.as_str()) && !token {
             return detail(StatusCode::UNAUTHORIZED, "invalid or missing X-AOS-Key");
         }
     } else {

@@ -2,6 +2,7 @@
 //! body-size cap.
 
 use std::error::Error as _;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -9,7 +10,9 @@ use hisar_core::{Body, Method, Observation, Response, TransportErrorKind};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::error::{FetchError, ProbeError};
+use crate::network::Network;
 use crate::probe::{Probe, ProbeRequest};
+use crate::tls::{self, LazyVerifier};
 
 /// Settings of the HTTP probe.
 #[derive(Debug, Clone)]
@@ -22,6 +25,8 @@ pub struct HttpOptions {
     pub max_body: usize,
     /// Idle connections kept per host.
     pub pool_per_host: usize,
+    /// Headers for every probe, TLS and proxy settings (curl's flags).
+    pub network: Network,
 }
 
 impl Default for HttpOptions {
@@ -31,6 +36,7 @@ impl Default for HttpOptions {
             max_time: crate::defaults::MAX_TIME,
             max_body: crate::defaults::MAX_BODY,
             pool_per_host: 64,
+            network: Network::default(),
         }
     }
 }
@@ -40,23 +46,39 @@ impl Default for HttpOptions {
 pub struct HttpProbe {
     client: reqwest::Client,
     options: HttpOptions,
+    verifier: Arc<LazyVerifier>,
 }
 
 impl HttpProbe {
-    /// Builds the client.
+    /// Builds the client. Nothing is read from the system here: the CA store is read on the
+    /// first `https://` handshake, and not at all with `--cacert` or `-k` (see `tls.rs`).
     pub fn new(options: HttpOptions) -> Result<Self, ProbeError> {
         // rustls needs one process-wide crypto provider; a second install is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        let (tls, verifier) = tls::client_config(&options.network)?;
+        let builder = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.connect_timeout)
             .pool_max_idle_per_host(options.pool_per_host)
             .pool_idle_timeout(Duration::from_secs(30))
             .tcp_nodelay(true)
-            .user_agent(concat!("hisar/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("hisar/", env!("CARGO_PKG_VERSION")));
+        let client = options
+            .network
+            .apply_proxy(builder)?
             .build()
             .map_err(|e| ProbeError::Client(describe(&e)))?;
-        Ok(Self { client, options })
+        Ok(Self {
+            client,
+            options,
+            verifier,
+        })
+    }
+
+    /// Whether the system's CA store has been read (by a first `https://` handshake).
+    pub fn tls_roots_loaded(&self) -> bool {
+        self.verifier.loaded()
     }
 
     /// Fetches a document (such as a route table) with a plain GET and returns its text.
@@ -74,6 +96,17 @@ impl HttpProbe {
             return Err(FetchError::Status(status.as_u16()));
         }
         response.text().await.map_err(transport)
+    }
+
+    /// The pooled client (no redirects, rustls, the sweep's TLS and proxy settings), for the
+    /// token flows' own requests.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// The options the probe was built with.
+    pub fn options(&self) -> &HttpOptions {
+        &self.options
     }
 
     async fn attempt(
@@ -110,6 +143,16 @@ impl HttpProbe {
             })?;
             value.set_sensitive(true);
             headers.insert(name, value);
+        }
+        // `-H` headers replace the registry's of the same name: the operator's word is last.
+        for (name, value) in &self.options.network.headers {
+            if let (Ok(name), Ok(mut value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value.expose()),
+            ) {
+                value.set_sensitive(true);
+                headers.insert(name, value);
+            }
         }
         let mut builder = self
             .client
@@ -222,7 +265,7 @@ impl<T> Drop for AbortOnDrop<T> {
 }
 
 /// The error's chain as one line, without the URL.
-fn describe(error: &reqwest::Error) -> String {
+pub(crate) fn describe(error: &reqwest::Error) -> String {
     let mut parts = Vec::new();
     let mut source = error.source();
     while let Some(e) = source {

@@ -26,11 +26,13 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use hisar_core::{
-    Env, JsonQuery, Masker, NotProbed, Observation, Outcome, Panel, Registry, RouteTable,
-    SetupStep, Transport, ValuePlace, ValueSource, Verdict, classify_unprobed, is_sensitive_name,
+    Env, JsonQuery, NotProbed, Observation, Outcome, Panel, Registry, RouteTable, SetupStep,
+    Transport, ValuePlace, ValueSource, Verdict, classify_unprobed, is_sensitive_name,
 };
 
+use crate::auth::Authenticator;
 use crate::error::ProbeError;
+use crate::mask::SweepMasker;
 use crate::plan::{SweepPlan, plan};
 use crate::probe::{Probe, ProbeRequest, Secret};
 use crate::run::{RunResult, SweepOptions, probe_with_retries, run};
@@ -57,7 +59,9 @@ pub(crate) struct LiveSweep<'a> {
     pub(crate) options: &'a SweepOptions,
     pub(crate) base_url: &'a str,
     pub(crate) env: &'a (dyn Env + Sync),
-    pub(crate) masker: &'a Masker,
+    pub(crate) masker: &'a SweepMasker,
+    /// The sweep's token flows, if any.
+    pub(crate) auth: Option<&'a Authenticator>,
     /// Run every setup step (a full sweep), not only those the panels read.
     pub(crate) all_steps: bool,
 }
@@ -82,7 +86,7 @@ impl<'a> LiveSweep<'a> {
         let levels = levels(&panels, &position);
         let wanted = wanted_values(&panels, &position);
         let secrets = secret_sources(&panels);
-        let mut masker = self.masker.clone();
+        let masker = self.masker.clone();
 
         let mut setup_lines = Vec::new();
         let mut steps: HashMap<&str, StepOutcome> = HashMap::new();
@@ -175,6 +179,7 @@ impl<'a> LiveSweep<'a> {
                 &planned,
                 self.routes,
                 self.options,
+                self.auth,
                 &masker,
                 &|done, total| progress(offset + done, offset + total),
             )
@@ -191,11 +196,20 @@ impl<'a> LiveSweep<'a> {
                     all.attempts += result.attempts;
                     all.answers.append(&mut result.answers);
                     all.failures += result.failures;
+                    for (failure, n) in result.no_token.drain(..) {
+                        match all.no_token.iter_mut().find(|(f, _)| *f == failure) {
+                            Some(entry) => entry.1 += n,
+                            None => all.no_token.push((failure, n)),
+                        }
+                    }
+                    all.no_token
+                        .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                     all
                 }
             });
         }
         let mut result = merged.expect("wave 0 always runs");
+        let masker = masker.snapshot();
         result.elapsed = started.elapsed();
         result.verdicts = panels
             .iter()

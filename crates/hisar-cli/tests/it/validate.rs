@@ -2,6 +2,8 @@
 //! the schema contradicts are warnings with file:line:column and panel id, errors under
 //! `--strict`; invariants that agree with the schema raise nothing.
 
+use hisar_demo::DEMO_REGISTRY;
+
 use crate::support::{Backend, Workspace, shared};
 
 const AURORA_OPENAPI: &str = "fixtures/aurora-l2/backend/.openapi_snapshot.json";
@@ -35,24 +37,35 @@ fn contradictions_are_located_and_strict_fails() {
     let routes = routes.to_str().unwrap();
     let run = ws.hisar(&["validate", "--routes", routes], &[]);
     assert_eq!(run.code, 0, "warnings only: {run:?}");
+    let cost = at("\"$.total_cost isNumber");
+    let decisions = at("\"$.decisions isArray");
     for expected in [
-        "warning: hisar.yaml:63:18: OVR-SUM-CI-O1: reads `$.total_cost`, which the schema of GET /cost/summary 200 does not declare",
-        "warning: hisar.yaml:94:18: OVR-SUM-DC-O1: reads `$.decisions`, but the schema of GET /founder/timeline/decisions 200 says `$` is array, not an object",
-        "40 invariants on 27 panels contradict the OpenAPI response schemas",
+        format!(
+            "warning: hisar.yaml:{cost}: OVR-SUM-CI-O1: reads `$.total_cost`, which the schema of GET /cost/summary 200 does not declare"
+        ),
+        format!(
+            "warning: hisar.yaml:{decisions}: OVR-SUM-DC-O1: reads `$.decisions`, but the schema of GET /founder/timeline/decisions 200 says `$` is array, not an object"
+        ),
+        "40 invariants on 27 panels contradict the OpenAPI response schemas".to_owned(),
     ] {
         assert!(
-            run.stderr.contains(expected),
+            run.stderr.contains(&expected),
             "{expected:?} missing: {run:?}"
         );
     }
     let strict = ws.hisar(&["validate", "--routes", routes, "--strict"], &[]);
     assert_eq!(strict.code, 2, "{strict:?}");
-    assert!(
-        strict
-            .stderr
-            .contains("error: hisar.yaml:63:18: OVR-SUM-CI-O1: reads `$.total_cost`"),
-        "{strict:?}"
-    );
+    let first = format!("error: hisar.yaml:{cost}: OVR-SUM-CI-O1: reads `$.total_cost`");
+    assert!(strict.stderr.contains(&first), "{strict:?}");
+}
+
+/// `line:column` of the first occurrence of `text` in the demo registry, 1-based.
+fn at(text: &str) -> String {
+    DEMO_REGISTRY
+        .lines()
+        .enumerate()
+        .find_map(|(i, line)| line.find(text).map(|c| format!("{}:{}", i + 1, c + 1)))
+        .unwrap_or_else(|| panic!("{text} is not in the demo registry"))
 }
 
 /// A route table that cannot be had is a warning (exit 0), and an error under `--strict`.

@@ -65,7 +65,8 @@ struct Run {
     segments: Vec<Vec<Step>>,
 }
 
-/// A parsed JSONPath query, ready to select and to check for missing members.
+/// A parsed JSONPath query, ready to select and to check for missing members (a token flow's
+/// `token:` path is one too).
 #[derive(Debug, Clone)]
 pub(crate) struct PathQuery {
     query: JpQuery,

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use hisar_core::{GapCode, Observation, Outcome, Registry, Response, Status, Verdict};
+use hisar_core::{GapCode, Masker, Observation, Outcome, Registry, Response, Status, Verdict};
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
 
@@ -88,7 +88,7 @@ async fn sweep(reg: &Registry, backend: &Backend, ids: &[&str], all: bool) -> Ch
         ids.iter().map(|id| reg.panel(id).unwrap()).collect()
     };
     let env = BTreeMap::<String, String>::new();
-    let masker = Masker::for_sweep(reg, &env, &[]);
+    let masker = SweepMasker::new(Masker::for_sweep(reg, &env, &[]));
     let options = SweepOptions {
         jobs: 4,
         backoff: Duration::from_millis(1),
@@ -102,6 +102,7 @@ async fn sweep(reg: &Registry, backend: &Backend, ids: &[&str], all: bool) -> Ch
         base_url: "http://h",
         env: &env,
         masker: &masker,
+        auth: None,
         all_steps: all,
     }
     .run(&selected, &|_, _| {})
