@@ -28,6 +28,7 @@ pub(crate) struct Cli {
 const MAIN_EXAMPLES: &str = "\
 Examples:
   hisar demo                                  the whole product against an embedded backend
+  hisar init --from-openapi openapi.json      a registry to start from, one panel per GET
   hisar validate -r hisar.yaml                check a registry, every problem at once
   hisar sweep --base-url http://127.0.0.1:8000 --tracker GAPS.md
   hisar check --panel OVR-SUM-CI-O1           re-check one panel after a fix
@@ -35,6 +36,14 @@ Examples:
 
 Exit codes: 0 pass, 1 the --fail-on policy failed, 2 usage or registry error, 3 sweep invalid
 (backend unreachable or degraded, or a report could not be written). A closed pipe exits 0.";
+
+const INIT_EXAMPLES: &str = "\
+Examples:
+  hisar init --from-openapi openapi.json                  write ./hisar.yaml
+  hisar init --from-openapi http://127.0.0.1:8000/openapi.json --base-url http://127.0.0.1:8000
+  hisar init --from-openapi api.yaml --out conf/hisar.yaml --force
+  hisar init --from-openapi openapi.json --out - | less  print instead of writing
+Then: hisar validate && hisar sweep";
 
 const SWEEP_EXAMPLES: &str = "\
 Examples:
@@ -94,6 +103,9 @@ pub(crate) enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Write a registry to start from: one panel per GET operation of an OpenAPI document.
+    #[command(after_help = INIT_EXAMPLES)]
+    Init(InitArgs),
     /// Probe the backend for every selected panel, record the sweep and write reports.
     #[command(after_help = SWEEP_EXAMPLES)]
     Sweep(SweepArgs),
@@ -359,6 +371,23 @@ pub(crate) struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
     pub(crate) format: DiffFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// The OpenAPI 3 document (JSON or YAML): a file, or an http(s) URL.
+    #[arg(long, value_name = "FILE|URL")]
+    pub(crate) from_openapi: String,
+    /// Where to write the registry (`-` for stdout).
+    #[arg(long, short = 'o', default_value = "hisar.yaml", value_name = "FILE")]
+    pub(crate) out: PathBuf,
+    /// Replace the output file when it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// The `backend.base_url` written, as given (`${HISAR_BASE_URL:-http://...}` is kept as
+    /// it is); default: the document's absolute server URL, else http://127.0.0.1:8000.
+    #[arg(long, value_name = "URL")]
+    pub(crate) base_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,12 +19,17 @@ pub struct PanelDraft {
     pub params: Vec<(String, String)>,
     /// Path parameter values.
     pub path_params: Vec<(String, String)>,
+    /// Path parameters taken from another panel's answer (SPEC §4.2): name, source panel id,
+    /// JSONPath; written after `path_params` in the same mapping.
+    pub path_sources: Vec<(String, String, String)>,
     /// Extra headers.
     pub headers: Vec<(String, String)>,
     /// Auth mode, when not the default.
     pub auth: Option<String>,
     /// Class, when not the default.
     pub class: Option<PanelClass>,
+    /// A comment written at the end of the `class:` line (why this class was chosen).
+    pub class_note: Option<String>,
     /// `provenance:` value as written (`none`, or a flow mapping), when not the default.
     pub provenance: Option<String>,
     /// Invariants in the invariant language.
@@ -196,8 +201,21 @@ impl RegistryDraft {
             if !p.params.is_empty() {
                 let _ = writeln!(out, "    params: {}", flow_map(&p.params));
             }
-            if !p.path_params.is_empty() {
-                let _ = writeln!(out, "    path_params: {}", flow_map(&p.path_params));
+            if !p.path_params.is_empty() || !p.path_sources.is_empty() {
+                let mut items: Vec<String> = p
+                    .path_params
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", scalar(k), scalar(v)))
+                    .collect();
+                items.extend(p.path_sources.iter().map(|(k, from, select)| {
+                    format!(
+                        "{}: {{ from: {}, select: {} }}",
+                        scalar(k),
+                        scalar(from),
+                        serde_json::to_string(select).unwrap_or_default()
+                    )
+                }));
+                let _ = writeln!(out, "    path_params: {{ {} }}", items.join(", "));
             }
             if !p.headers.is_empty() {
                 let _ = writeln!(out, "    headers: {}", flow_map(&p.headers));
@@ -206,7 +224,14 @@ impl RegistryDraft {
                 let _ = writeln!(out, "    auth: {}", scalar(auth));
             }
             if let Some(class) = p.class {
-                let _ = writeln!(out, "    class: {class}");
+                match &p.class_note {
+                    Some(note) => {
+                        let _ = writeln!(out, "    class: {class}   # {note}");
+                    }
+                    None => {
+                        let _ = writeln!(out, "    class: {class}");
+                    }
+                }
             }
             if let Some(provenance) = &p.provenance {
                 let _ = writeln!(out, "    provenance: {provenance}");
