@@ -42,6 +42,7 @@ Examples:
   hisar init --from-openapi openapi.json                  write ./hisar.yaml
   hisar init --from-openapi http://127.0.0.1:8000/openapi.json --base-url http://127.0.0.1:8000
   hisar init --from-openapi api.yaml --out conf/hisar.yaml --force
+  hisar init --from-openapi openapi.json --auth-header 'X-API-Key: ${API_KEY}'
   hisar init --from-openapi openapi.json --out - | less  print instead of writing
 Then: hisar validate && hisar sweep";
 
@@ -388,6 +389,10 @@ pub(crate) struct InitArgs {
     /// it is); default: the document's absolute server URL, else http://127.0.0.1:8000.
     #[arg(long, value_name = "URL")]
     pub(crate) base_url: Option<String>,
+    /// A header every probe sends, `NAME: VALUE`, written as the default auth mode (repeat
+    /// for more). Write secrets as `${VAR}`: the value is written to the file as given.
+    #[arg(long, value_name = "NAME: VALUE")]
+    pub(crate) auth_header: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

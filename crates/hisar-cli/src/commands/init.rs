@@ -36,6 +36,26 @@ pub(crate) async fn init(args: &InitArgs, ui: Ui) -> Outcome {
             args.out.display()
         )));
     }
+    let mut auth_headers = Vec::new();
+    for header in &args.auth_header {
+        let Some((name, value)) = header.split_once(':') else {
+            // The text is not echoed: it may be a bare secret.
+            return Err(usage(anyhow!(
+                "--auth-header: write it as `NAME: VALUE` (the value best as `${{VAR}}`)"
+            )));
+        };
+        let name = name.trim();
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return Err(usage(anyhow!("--auth-header: {name:?} is not a header name")));
+        }
+        let value = value.trim();
+        if !value.contains("${") {
+            ui.warn(&format!(
+                "--auth-header {name}: the value is written to the registry as given; write `${{VAR}}` to keep a secret in the environment"
+            ));
+        }
+        auth_headers.push((name.to_owned(), value.to_owned()));
+    }
     let text = if is_url(source) {
         let http = HttpProbe::new(HttpOptions::default()).map_err(invalid)?;
         http.get_text(source)
@@ -66,6 +86,7 @@ pub(crate) async fn init(args: &InitArgs, ui: Ui) -> Outcome {
             .or_else(|| is_url(source).then(|| origin(source)).flatten()),
         routes: Some(routes),
         source: Some(source.to_owned()),
+        auth_headers,
     };
     let init = init_from_openapi(&doc, &options).map_err(|e| usage(anyhow!("{source}: {e}")))?;
     // What is written must load: a generator bug never leaves a registry that does not.

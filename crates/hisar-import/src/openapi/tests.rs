@@ -235,10 +235,12 @@ fn the_server_path_prefixes_endpoints_and_options_are_written() {
         base_url: Some("${HISAR_BASE_URL:-http://localhost:9000}".into()),
         routes: Some("openapi.json".into()),
         source: Some("openapi.json".into()),
+        auth_headers: vec![("X-Key".into(), "${KEY}".into())],
     };
     let init = init_from_openapi(&d, &options).unwrap();
     assert!(init.yaml.contains("base_url: \"${HISAR_BASE_URL:-http://localhost:9000}\""));
     assert!(init.yaml.contains("  routes: openapi.json\n"));
+    assert!(init.yaml.contains("auth:\n  default:\n    headers: { X-Key: \"${KEY}\" }\ndefaults: { auth: default }\n"), "{}", init.yaml);
     hisar_core::Registry::from_yaml(&init.yaml, "x").unwrap_or_else(|e| panic!("{e}"));
 }
 
