@@ -201,11 +201,10 @@ pub fn init_from_openapi(doc: &Value, options: &InitOptions) -> Result<Init, Ini
     let capabilities: Vec<String> = ops
         .iter()
         .map(|o| {
-            let op_part = o
-                .op
-                .get("operationId")
-                .and_then(Value::as_str)
-                .map_or_else(|| format!("get_{}", o.path), str::to_owned);
+            let op_part =
+                o.op.get("operationId")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| format!("get_{}", o.path), str::to_owned);
             let cap = format!("{}.{}", snake(&o.domain), snake(&op_part));
             unique(&mut used_caps, &cap, "_")
         })
@@ -223,13 +222,16 @@ pub fn init_from_openapi(doc: &Value, options: &InitOptions) -> Result<Init, Ini
             ..PanelDraft::default()
         };
         if let Some(summary) = o.op.get("summary").and_then(Value::as_str) {
-            p.purpose = Some(one_line(summary));
+            let summary = one_line(summary);
+            // A summary that repeats the endpoint says nothing the panel does not.
+            if !summary.is_empty() && summary != p.endpoint {
+                p.purpose = Some(summary);
+            }
         }
         let (class, note) = guess_class(&o.shape);
         p.class = Some(class);
         p.class_note = Some(note.to_owned());
-        if o
-            .schema
+        if o.schema
             .as_ref()
             .and_then(|s| properties(doc, s).get("provenance").cloned())
             .is_some()
@@ -249,8 +251,9 @@ pub fn init_from_openapi(doc: &Value, options: &InitOptions) -> Result<Init, Ini
             .map(|s| invariants(doc, s))
             .unwrap_or_default();
         if o.schema.is_none() {
-            p.comments
-                .push("no JSON schema for the 200 answer: add invariants the panel relies on".into());
+            p.comments.push(
+                "no JSON schema for the 200 answer: add invariants the panel relies on".into(),
+            );
         }
         for name in path_param_names(&o.path) {
             match bind_path_param(doc, &ops, &ids, i, &name) {
@@ -263,7 +266,7 @@ pub fn init_from_openapi(doc: &Value, options: &InitOptions) -> Result<Init, Ini
                         "{id}: no list operation of the same family gives `{name}`; it is the placeholder `TODO-{name}`: put a real value or a {{ from, select }}"
                     ));
                     p.comments
-                        .push(format!("TODO: a real `{name}` (the placeholder answers 404)"));
+                        .push(format!("TODO: a real `{name}`: with the placeholder the backend can only say no such record exists"));
                     p.path_params.push((name.clone(), format!("TODO-{name}")));
                 }
             }
@@ -620,10 +623,10 @@ fn bind_path_param(
         return None;
     };
     let props = properties(doc, item);
-    let member = [name, "id"]
-        .into_iter()
-        .find(|m| props.contains_key(*m))?;
-    let list = at.as_ref().map_or_else(|| "$".to_owned(), |a| member_path("$", a));
+    let member = [name, "id"].into_iter().find(|m| props.contains_key(*m))?;
+    let list = at
+        .as_ref()
+        .map_or_else(|| "$".to_owned(), |a| member_path("$", a));
     Some((ids[j].clone(), member_path(&format!("{list}[0]"), member)))
 }
 
@@ -641,7 +644,10 @@ fn parameters(doc: &Value, o: &Operation<'_>) -> Vec<Value> {
     {
         let Some(p) = resolve(doc, p) else { continue };
         let key = (
-            p.get("name").and_then(Value::as_str).unwrap_or("").to_owned(),
+            p.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned(),
             p.get("in").and_then(Value::as_str).unwrap_or("").to_owned(),
         );
         let order = by_key.get(&key).map_or(n, |(o, _)| *o);
@@ -722,8 +728,16 @@ pub(crate) fn domain_codes<'a>(
         let first = match words.len() {
             0 => String::new(),
             1 => words[0].chars().take(3).collect(),
-            2 => words[0].chars().take(1).chain(words[1].chars().take(2)).collect(),
-            _ => words.iter().take(3).filter_map(|w| w.chars().next()).collect(),
+            2 => words[0]
+                .chars()
+                .take(1)
+                .chain(words[1].chars().take(2))
+                .collect(),
+            _ => words
+                .iter()
+                .take(3)
+                .filter_map(|w| w.chars().next())
+                .collect(),
         };
         candidates.push(first.clone());
         for n in 4..=letters.len().min(8) {
@@ -738,7 +752,8 @@ pub(crate) fn domain_codes<'a>(
             .into_iter()
             .find(|c| c.starts_with(|c: char| c.is_ascii_uppercase()) && !used.contains(c))
             .unwrap_or_else(|| {
-                (2..)
+                // One more candidate than codes taken: one of them is free.
+                (2..=used.len() + 2)
                     .map(|n| format!("{fallback}{n}"))
                     .find(|c| !used.contains(c))
                     .unwrap_or_default()

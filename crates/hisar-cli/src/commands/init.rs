@@ -23,7 +23,9 @@ fn is_url(source: &str) -> bool {
 /// `scheme://host[:port]` of a URL.
 fn origin(url: &str) -> Option<String> {
     let start = url.find("://")? + 3;
-    let end = url[start..].find(['/', '?', '#']).map_or(url.len(), |i| start + i);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
     Some(url[..end].to_owned())
 }
 
@@ -45,8 +47,14 @@ pub(crate) async fn init(args: &InitArgs, ui: Ui) -> Outcome {
             )));
         };
         let name = name.trim();
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            return Err(usage(anyhow!("--auth-header: {name:?} is not a header name")));
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(usage(anyhow!(
+                "--auth-header: {name:?} is not a header name"
+            )));
         }
         let value = value.trim();
         if !value.contains("${") {

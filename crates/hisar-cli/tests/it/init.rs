@@ -67,8 +67,14 @@ fn init_from_the_demo_backend_sweeps_and_the_backend_explains_every_verdict() {
         "{init:?}"
     );
     let yaml = std::fs::read_to_string(dir.path().join("hisar.yaml")).unwrap();
-    assert!(!yaml.contains(key), "the key is read from the environment, never written");
-    assert!(yaml.contains(&format!("base_url: \"{}\"", backend.url)), "{yaml}");
+    assert!(
+        !yaml.contains(key),
+        "the key is read from the environment, never written"
+    );
+    assert!(
+        yaml.contains(&format!("base_url: \"{}\"", backend.url)),
+        "{yaml}"
+    );
 
     let sweep = run_in(
         dir.path(),
@@ -108,7 +114,9 @@ fn init_from_the_demo_backend_sweeps_and_the_backend_explains_every_verdict() {
     for p in panels {
         let id = p["id"].as_str().unwrap();
         assert!(tracker.contains(id), "{id} is in the tracker");
-        let url = p["evidence"]["url"].as_str().unwrap_or_else(|| panic!("{p}"));
+        let url = p["evidence"]["url"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{p}"));
         let status = raw_status(url, key);
         let verdict = match p["status"].as_str().unwrap() {
             "BLOCKED" => p["gap"]["code"].as_str().unwrap().to_owned(),
@@ -151,14 +159,19 @@ fn init_on_the_aurora_snapshot_validates_and_is_deterministic() {
     let first = run_in(dir.path(), &["init", "--from-openapi", source], &[]);
     assert_eq!(first.code, 0, "{first:?}");
     assert!(
-        first.stderr.contains(&format!("wrote hisar.yaml: {gets} panels")),
+        first
+            .stderr
+            .contains(&format!("wrote hisar.yaml: {gets} panels")),
         "{first:?}"
     );
     // Strict: the invariants written agree with the response schemas they came from.
     let validate = run_in(dir.path(), &["validate", "hisar.yaml", "--strict"], &[]);
     assert_eq!(validate.code, 0, "{validate:?}");
     let said = format!("{}{}", validate.stdout, validate.stderr);
-    assert!(said.contains(&format!("valid: {gets} panels")), "{validate:?}");
+    assert!(
+        said.contains(&format!("valid: {gets} panels")),
+        "{validate:?}"
+    );
     assert!(
         said.contains("every invariant agrees with the OpenAPI response schemas"),
         "{validate:?}"
@@ -168,7 +181,10 @@ fn init_on_the_aurora_snapshot_validates_and_is_deterministic() {
     let value: Value = serde_saphyr::from_str(&yaml).unwrap();
     let schema = hisar_core::registry_schema();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&value).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| e.to_string())
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
 
     // Same input, same bytes.
@@ -201,11 +217,18 @@ fn bad_input_exits_2_naming_the_file_and_nothing_is_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     write(d, "not-openapi.json", r#"{"hello": "world"}"#);
-    write(d, "post-only.yaml", "openapi: 3.0.3\npaths:\n  /x:\n    post: {}\n");
+    write(
+        d,
+        "post-only.yaml",
+        "openapi: 3.0.3\npaths:\n  /x:\n    post: {}\n",
+    );
     write(d, "broken.json", "{\"openapi\": ");
     std::fs::create_dir(d.join("folder")).unwrap();
     let cases = [
-        ("not-openapi.json", "not-openapi.json: not an OpenAPI 3 document"),
+        (
+            "not-openapi.json",
+            "not-openapi.json: not an OpenAPI 3 document",
+        ),
         ("post-only.yaml", "post-only.yaml: no GET operation"),
         ("broken.json", "broken.json: not JSON or YAML"),
         ("missing.json", "read missing.json"),
@@ -226,8 +249,14 @@ fn bad_input_exits_2_naming_the_file_and_nothing_is_overwritten() {
     write(d, "hisar.yaml", "mine\n");
     let refused = run_in(d, &["init", "--from-openapi", "ok.yaml"], &[]);
     assert_eq!(refused.code, 2, "{refused:?}");
-    assert!(refused.stderr.contains("hisar.yaml exists: pass --force"), "{refused:?}");
-    assert_eq!(std::fs::read_to_string(d.join("hisar.yaml")).unwrap(), "mine\n");
+    assert!(
+        refused.stderr.contains("hisar.yaml exists: pass --force"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("hisar.yaml")).unwrap(),
+        "mine\n"
+    );
     let forced = run_in(d, &["init", "--from-openapi", "ok.yaml", "--force"], &[]);
     assert_eq!(forced.code, 0, "{forced:?}");
     let written = std::fs::read_to_string(d.join("hisar.yaml")).unwrap();
@@ -244,7 +273,15 @@ fn bad_input_exits_2_naming_the_file_and_nothing_is_overwritten() {
     // A header without `: ` is refused without echoing what might be a secret.
     let secret = run_in(
         d,
-        &["init", "--from-openapi", "ok.yaml", "--out", "-", "--auth-header", "s3cr3t-token"],
+        &[
+            "init",
+            "--from-openapi",
+            "ok.yaml",
+            "--out",
+            "-",
+            "--auth-header",
+            "s3cr3t-token",
+        ],
         &[],
     );
     assert_eq!(secret.code, 2, "{secret:?}");

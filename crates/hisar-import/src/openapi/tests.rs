@@ -39,20 +39,54 @@ fn panel<'a>(reg: &'a hisar_core::Registry, path: &str) -> &'a hisar_core::Panel
 #[test]
 fn class_is_guessed_from_the_shape_and_said_to_be_a_guess() {
     let d = doc(&[
-        ("/incidents", get(&["Incidents"], "list", &json!({"$ref": "#/components/schemas/Page"}))),
-        ("/raw", get(&["Incidents"], "raw", &json!({"type": "array", "items": {}}))),
-        ("/cost", get(&["Cost"], "cost", &json!({"type": "object", "required": ["total"],
-            "properties": {"total": {"type": "number"}, "currency": {"type": "string"}}}))),
-        ("/me", get(&["Cost"], "me", &json!({"type": "object", "required": ["name"],
-            "properties": {"name": {"type": "string"}}}))),
+        (
+            "/incidents",
+            get(
+                &["Incidents"],
+                "list",
+                &json!({"$ref": "#/components/schemas/Page"}),
+            ),
+        ),
+        (
+            "/raw",
+            get(
+                &["Incidents"],
+                "raw",
+                &json!({"type": "array", "items": {}}),
+            ),
+        ),
+        (
+            "/cost",
+            get(
+                &["Cost"],
+                "cost",
+                &json!({"type": "object", "required": ["total"],
+            "properties": {"total": {"type": "number"}, "currency": {"type": "string"}}}),
+            ),
+        ),
+        (
+            "/me",
+            get(
+                &["Cost"],
+                "me",
+                &json!({"type": "object", "required": ["name"],
+            "properties": {"name": {"type": "string"}}}),
+            ),
+        ),
     ]);
     let (init, reg) = run(&d);
     assert_eq!(panel(&reg, "/incidents").class, PanelClass::Evidence);
     assert_eq!(panel(&reg, "/raw").class, PanelClass::Evidence);
     assert_eq!(panel(&reg, "/cost").class, PanelClass::Interpretation);
     assert_eq!(panel(&reg, "/me").class, PanelClass::Evidence);
-    assert!(init.yaml.contains("class: interpretation   # guess: an object with numeric members"));
-    assert!(init.yaml.contains("class: evidence   # guess: the answer is a list"));
+    assert!(
+        init.yaml
+            .contains("class: interpretation   # guess: an object with numeric members")
+    );
+    assert!(
+        init.yaml
+            .contains("class: evidence   # guess: the answer is a list")
+    );
     // The schema declares no provenance: an interpretation panel does not require it.
     assert!(!panel(&reg, "/cost").provenance.is_required());
 }
@@ -61,11 +95,15 @@ fn class_is_guessed_from_the_shape_and_said_to_be_a_guess() {
 fn invariants_come_from_required_members_and_their_types() {
     let d = doc(&[(
         "/cost",
-        get(&["Cost"], "cost", &json!({"type": "object",
+        get(
+            &["Cost"],
+            "cost",
+            &json!({"type": "object",
             "required": ["total", "label", "maybe", "odd key", "provenance", "any"],
             "properties": {"total": {"type": "number"}, "label": {"type": "string"},
                 "maybe": {"type": ["integer", "null"]}, "odd key": {"type": "boolean"},
-                "provenance": {"type": "object"}, "optional": {"type": "string"}}})),
+                "provenance": {"type": "object"}, "optional": {"type": "string"}}}),
+        ),
     )]);
     let (init, reg) = run(&d);
     let texts: Vec<String> = panel(&reg, "/cost")
@@ -92,19 +130,43 @@ fn invariants_come_from_required_members_and_their_types() {
 #[test]
 fn path_parameters_come_from_the_list_of_the_same_family() {
     let d = doc(&[
-        ("/incidents", get(&["Incidents"], "list", &json!({"$ref": "#/components/schemas/Page"}))),
-        ("/incidents/{incident_id}", get(&["Incidents"], "one",
-            &json!({"$ref": "#/components/schemas/Incident"}))),
-        ("/plain", get(&["Incidents"], "plain", &json!({"type": "array",
-            "items": {"type": "object", "properties": {"plain_id": {"type": "string"}}}}))),
-        ("/plain/{plain_id}/events", get(&["Incidents"], "events", &json!({"type": "array"}))),
+        (
+            "/incidents",
+            get(
+                &["Incidents"],
+                "list",
+                &json!({"$ref": "#/components/schemas/Page"}),
+            ),
+        ),
+        (
+            "/incidents/{incident_id}",
+            get(
+                &["Incidents"],
+                "one",
+                &json!({"$ref": "#/components/schemas/Incident"}),
+            ),
+        ),
+        (
+            "/plain",
+            get(
+                &["Incidents"],
+                "plain",
+                &json!({"type": "array",
+            "items": {"type": "object", "properties": {"plain_id": {"type": "string"}}}}),
+            ),
+        ),
+        (
+            "/plain/{plain_id}/events",
+            get(&["Incidents"], "events", &json!({"type": "array"})),
+        ),
     ]);
     let (init, reg) = run(&d);
     assert!(init.warnings.is_empty(), "{:?}", init.warnings);
     assert_eq!(init.bound_params, 2);
     assert!(
-        init.yaml
-            .contains("path_params: { incident_id: { from: INC-INCIDENTS, select: \"$.items[0].id\" } }"),
+        init.yaml.contains(
+            "path_params: { incident_id: { from: INC-INCIDENTS, select: \"$.items[0].id\" } }"
+        ),
         "{}",
         init.yaml
     );
@@ -114,7 +176,11 @@ fn path_parameters_come_from_the_list_of_the_same_family() {
         "{}",
         init.yaml
     );
-    assert!(panel(&reg, "/incidents/{incident_id}").path_params.is_empty());
+    assert!(
+        panel(&reg, "/incidents/{incident_id}")
+            .path_params
+            .is_empty()
+    );
 }
 
 #[test]
@@ -122,12 +188,32 @@ fn a_parameter_no_list_gives_is_a_placeholder_with_a_warning() {
     let d = doc(&[
         // A list elsewhere does not count: binding an id of another family would probe a
         // path that answers 404 for a reason the backend does not have.
-        ("/incidents", get(&["Incidents"], "list", &json!({"$ref": "#/components/schemas/Page"}))),
-        ("/replay/{incident_id}/summary", get(&["Replay"], "replay", &json!({"type": "object"}))),
+        (
+            "/incidents",
+            get(
+                &["Incidents"],
+                "list",
+                &json!({"$ref": "#/components/schemas/Page"}),
+            ),
+        ),
+        (
+            "/replay/{incident_id}/summary",
+            get(&["Replay"], "replay", &json!({"type": "object"})),
+        ),
         // A list whose items do not carry the id is no source either.
-        ("/things", get(&["Things"], "things", &json!({"type": "array",
-            "items": {"type": "object", "properties": {"name": {"type": "string"}}}}))),
-        ("/things/{thing_id}", get(&["Things"], "thing", &json!({"type": "object"}))),
+        (
+            "/things",
+            get(
+                &["Things"],
+                "things",
+                &json!({"type": "array",
+            "items": {"type": "object", "properties": {"name": {"type": "string"}}}}),
+            ),
+        ),
+        (
+            "/things/{thing_id}",
+            get(&["Things"], "thing", &json!({"type": "object"})),
+        ),
     ]);
     let (init, reg) = run(&d);
     assert_eq!(init.bound_params, 0);
@@ -138,7 +224,7 @@ fn a_parameter_no_list_gives_is_a_placeholder_with_a_warning() {
         panel(&reg, "/replay/{incident_id}/summary").path_params["incident_id"],
         "TODO-incident_id"
     );
-    assert!(init.yaml.contains("# TODO: a real `thing_id`"));
+    assert!(init.yaml.contains("# TODO: a real `thing_id`:"));
 }
 
 #[test]
@@ -177,7 +263,14 @@ fn ids_and_codes_are_derived_without_collisions() {
     assert_eq!(
         ids,
         // Paths in byte order (`-` < `.` < `_`); "Cost" takes COS before "Costs" asks for it.
-        ["API-ROOT", "CIN-A_B", "CIT-A_B", "CIN-A_B-2", "COST-C", "COS-D"]
+        [
+            "API-ROOT",
+            "CIN-A_B",
+            "CIT-A_B",
+            "CIN-A_B-2",
+            "COST-C",
+            "COS-D"
+        ]
     );
     let caps: Vec<&str> = reg.panels().iter().map(|p| p.capability.as_str()).collect();
     assert_eq!(
@@ -195,7 +288,16 @@ fn ids_and_codes_are_derived_without_collisions() {
 
 #[test]
 fn domain_codes_are_unique_and_valid_for_any_name() {
-    let names = ["agents", "Agents!", "a", "1-2-3", "", "ops console", "Ops Console", "x y z w"];
+    let names = [
+        "agents",
+        "Agents!",
+        "a",
+        "1-2-3",
+        "",
+        "ops console",
+        "Ops Console",
+        "x y z w",
+    ];
     let codes = domain_codes(names);
     let distinct: BTreeSet<&String> = codes.values().collect();
     assert_eq!(distinct.len(), codes.len());
@@ -219,8 +321,14 @@ fn output_is_deterministic_whatever_the_key_order() {
         ("/b", get(&["B"], "b", &json!({"type": "array"}))),
     ]);
     let first = init_from_openapi(&a, &InitOptions::default()).unwrap();
-    assert_eq!(first, init_from_openapi(&a, &InitOptions::default()).unwrap());
-    assert_eq!(first.yaml, init_from_openapi(&b, &InitOptions::default()).unwrap().yaml);
+    assert_eq!(
+        first,
+        init_from_openapi(&a, &InitOptions::default()).unwrap()
+    );
+    assert_eq!(
+        first.yaml,
+        init_from_openapi(&b, &InitOptions::default()).unwrap().yaml
+    );
 }
 
 #[test]
@@ -238,15 +346,27 @@ fn the_server_path_prefixes_endpoints_and_options_are_written() {
         auth_headers: vec![("X-Key".into(), "${KEY}".into())],
     };
     let init = init_from_openapi(&d, &options).unwrap();
-    assert!(init.yaml.contains("base_url: \"${HISAR_BASE_URL:-http://localhost:9000}\""));
+    assert!(
+        init.yaml
+            .contains("base_url: \"${HISAR_BASE_URL:-http://localhost:9000}\"")
+    );
     assert!(init.yaml.contains("  routes: openapi.json\n"));
-    assert!(init.yaml.contains("auth:\n  default:\n    headers: { X-Key: \"${KEY}\" }\ndefaults: { auth: default }\n"), "{}", init.yaml);
+    assert!(
+        init.yaml.contains(
+            "auth:\n  default:\n    headers: { X-Key: \"${KEY}\" }\ndefaults: { auth: default }\n"
+        ),
+        "{}",
+        init.yaml
+    );
     hisar_core::Registry::from_yaml(&init.yaml, "x").unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]
 fn bad_documents_are_refused_with_what_is_wrong() {
-    assert!(matches!(parse_document("{not json"), Err(InitError::Syntax(_))));
+    assert!(matches!(
+        parse_document("{not json"),
+        Err(InitError::Syntax(_))
+    ));
     let cases = [
         (json!([1]), "not a mapping"),
         (json!({"swagger": "2.0", "paths": {}}), "Swagger 2.0"),
@@ -267,7 +387,8 @@ fn bad_documents_are_refused_with_what_is_wrong() {
 
 #[test]
 fn yaml_documents_are_read() {
-    let d = parse_document("openapi: 3.0.3\npaths:\n  /x:\n    get:\n      responses: {}\n").unwrap();
+    let d =
+        parse_document("openapi: 3.0.3\npaths:\n  /x:\n    get:\n      responses: {}\n").unwrap();
     let (init, _) = run(&d);
     assert_eq!(init.panels, 1);
     assert!(init.yaml.contains("# no JSON schema for the 200 answer"));
