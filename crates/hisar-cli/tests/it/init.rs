@@ -233,6 +233,11 @@ fn bad_input_exits_2_naming_the_file_and_nothing_is_overwritten() {
         ("broken.json", "broken.json: not JSON or YAML"),
         ("missing.json", "read missing.json"),
         ("folder", "read folder"),
+        // Nothing listens on port 1: the URL is named, nothing is written.
+        (
+            "http://127.0.0.1:1/openapi.json",
+            "fetch http://127.0.0.1:1/openapi.json",
+        ),
     ];
     for (file, message) in cases {
         let run = run_in(d, &["init", "--from-openapi", file], &[]);
