@@ -14,9 +14,10 @@
 //!   an object holding one) is `evidence`, an object with numeric members is
 //!   `interpretation`, anything else `evidence`;
 //! - **path parameters** taken (SPEC §4.2 `from`/`select`) from the list operation of the same
-//!   family (the path up to the parameter) when there is one, else a `TODO-name` placeholder
-//!   and a warning; required query parameters get their example, default or first enum value,
-//!   else a placeholder and a warning;
+//!   family (the path up to the parameter) when there is one, else `{ todo: "..." }` (no value
+//!   yet: a sweep leaves the panel `UNVERIFIED` without sending it, never a false gap) and a
+//!   warning; required query parameters get their example, default or first enum value, else
+//!   a `{ todo }` and a warning;
 //! - provenance is required only where the schema declares a top-level `provenance` member.
 //!
 //! The generator is pure: a parsed document in, registry text and warnings out.
@@ -263,11 +264,16 @@ pub fn init_from_openapi(doc: &Value, options: &InitOptions) -> Result<Init, Ini
                 }
                 None => {
                     warnings.push(format!(
-                        "{id}: no list operation of the same family gives `{name}`; it is the placeholder `TODO-{name}`: put a real value or a {{ from, select }}"
+                        "{id}: no list operation of the same family gives `{name}`; it is a `{{ todo }}` (the panel is UNVERIFIED, never sent, until it has one): put a real value or a {{ from, select }}"
                     ));
-                    p.comments
-                        .push(format!("TODO: a real `{name}`: with the placeholder the backend can only say no such record exists"));
-                    p.path_params.push((name.clone(), format!("TODO-{name}")));
+                    p.comments.push(format!(
+                        "TODO: a real `{name}`; until it has one a sweep does not send this panel (UNVERIFIED)"
+                    ));
+                    let hint = format!(
+                        "a real {}: no list operation of this family gives one",
+                        name.replace('_', " ")
+                    );
+                    p.path_todos.push((name.clone(), hint));
                 }
             }
         }
@@ -286,9 +292,12 @@ pub fn init_from_openapi(doc: &Value, options: &InitOptions) -> Result<Init, Ini
                 p.params.push((name.to_owned(), value));
             } else {
                 warnings.push(format!(
-                    "{id}: the required query parameter `{name}` has no example, default or enum; it is the placeholder `TODO-{name}`"
+                    "{id}: the required query parameter `{name}` has no example, default or enum; it is a `{{ todo }}` (the panel is UNVERIFIED, never sent, until it has a value)"
                 ));
-                p.params.push((name.to_owned(), format!("TODO-{name}")));
+                p.param_todos.push((
+                    name.to_owned(),
+                    format!("a value for `{name}`: the document gives no example, default or enum"),
+                ));
             }
         }
         panels.push(p);
@@ -352,7 +361,7 @@ fn header(source: &str, with_auth: bool) -> Vec<String> {
         "- panels: one per GET operation; drop those the UI does not show, rename ids to your scheme.".to_owned(),
         "- class: guessed from the answer's shape (see the comment on each line); fix it.".to_owned(),
         "- invariants: the 200 schema's required members; add what the panel really reads.".to_owned(),
-        "- TODO-… values: placeholders for ids no list operation gives; replace them.".to_owned(),
+        "- { todo: ... } values: ids no list operation gives; until they have a value a sweep does not send their panel (UNVERIFIED).".to_owned(),
         "Then: hisar validate && hisar sweep".to_owned(),
     ]);
     lines

@@ -13,7 +13,8 @@
 //! (a probe wrapper sees every observation before it is classified and dropped). A value is
 //! used only when its source is `BOUND`; otherwise, or when the query selects nothing or a
 //! setup step failed, the dependent is `UNVERIFIED` naming its source: its own endpoint was
-//! never asked, so no gap can be its own.
+//! never asked, so no gap can be its own. A panel with a value the registry does not have yet
+//! (`{ todo }`) is never sent either: it is `UNVERIFIED` with the todo's hint.
 //!
 //! Secrets (SPEC §3.6): a value that goes into a header, or under a name like `token`, `key`,
 //! `secret`, `password` or `signature`, is a credential: it joins the sweep's masker as soon as
@@ -125,7 +126,12 @@ impl<'a> LiveSweep<'a> {
                     wave.push((i, panel));
                     continue;
                 }
-                match resolve(panel, &position, &verdicts, &values, &steps) {
+                // A value the registry does not have yet: never sent, whatever its sources.
+                let resolved_values = match panel.todo_reason() {
+                    Some(reason) => Err(reason),
+                    None => resolve(panel, &position, &verdicts, &values, &steps),
+                };
+                match resolved_values {
                     Ok(texts) => {
                         for (live, text) in panel.live.iter().zip(&texts) {
                             if is_secret(live.place, &live.name) {
@@ -467,6 +473,7 @@ fn resolve(
                     "`{name}` comes from setup step `{step}`, which did not run"
                 )),
             },
+            ValueSource::Todo { .. } => Err(live.todo().unwrap_or_default()),
         }?;
         out.push(value);
     }
@@ -539,7 +546,7 @@ fn secret_sources(panels: &[&Panel]) -> HashSet<(String, String)> {
             ValueSource::Setup { step, capture } => {
                 Some((format!("setup.{step}"), capture.clone()))
             }
-            ValueSource::Panel { .. } => None,
+            ValueSource::Panel { .. } | ValueSource::Todo { .. } => None,
         })
         .collect()
 }

@@ -119,11 +119,15 @@ pub(crate) async fn init(args: &InitArgs, ui: Ui) -> Outcome {
         args.out.display().to_string()
     };
     ui.line(&format!(
-        "wrote {out}: {} panels in {} domains from {source}; {} path parameters bound to a list, {} warnings",
+        "wrote {out}: {} panel{} in {} domain{} from {source}; {} path parameter{} bound to a list, {} warning{}",
         init.panels,
+        plural(init.panels),
         init.domains,
+        plural(init.domains),
         init.bound_params,
-        init.warnings.len()
+        plural(init.bound_params),
+        init.warnings.len(),
+        plural(init.warnings.len()),
     ));
     if !to_stdout {
         ui.line(&format!(
@@ -131,4 +135,8 @@ pub(crate) async fn init(args: &InitArgs, ui: Ui) -> Outcome {
         ));
     }
     Ok(Exit::Pass)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }

@@ -59,11 +59,16 @@ fn init_from_the_demo_backend_sweeps_and_the_backend_explains_every_verdict() {
         &[],
     );
     assert_eq!(init.code, 0, "{init:?}");
-    // The demo publishes no list of replays: its one path parameter is a placeholder, said so.
+    // The demo publishes no list of replays: its one path parameter has no value yet, said so.
     assert!(
         init.stderr.contains(
             "REP-REPLAY-INCIDENT_ID-SUMMARY: no list operation of the same family gives `incident_id`"
         ),
+        "{init:?}"
+    );
+    assert!(
+        init.stderr
+            .contains("path parameters bound to a list, 1 warning\n"),
         "{init:?}"
     );
     let yaml = std::fs::read_to_string(dir.path().join("hisar.yaml")).unwrap();
@@ -114,6 +119,19 @@ fn init_from_the_demo_backend_sweeps_and_the_backend_explains_every_verdict() {
     for p in panels {
         let id = p["id"].as_str().unwrap();
         assert!(tracker.contains(id), "{id} is in the tracker");
+        if p["endpoint"] == "GET /replay/{incident_id}/summary" {
+            // Its `{ todo }` is never sent: no false ENDPOINT_MISSING for a made-up id.
+            assert_eq!(p["status"], "UNVERIFIED", "{p}");
+            assert!(p["evidence"]["url"].is_null(), "{p}");
+            assert!(
+                p["unverified_now"]
+                    .as_str()
+                    .unwrap()
+                    .contains("`incident_id` has no value yet (todo: a real incident id"),
+                "{p}"
+            );
+            continue;
+        }
         let url = p["evidence"]["url"]
             .as_str()
             .unwrap_or_else(|| panic!("{p}"));
@@ -164,9 +182,29 @@ fn init_on_the_aurora_snapshot_validates_and_is_deterministic() {
             .contains(&format!("wrote hisar.yaml: {gets} panels")),
         "{first:?}"
     );
-    // Strict: the invariants written agree with the response schemas they came from.
-    let validate = run_in(dir.path(), &["validate", "hisar.yaml", "--strict"], &[]);
+    // The invariants written agree with the response schemas they came from; the values no
+    // list operation gives are todos, each a warning with its place (--strict: an error).
+    let validate = run_in(dir.path(), &["validate", "hisar.yaml"], &[]);
     assert_eq!(validate.code, 0, "{validate:?}");
+    let todos = validate
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: hisar.yaml:") && l.contains("has no value yet (todo: "))
+        .count();
+    assert!(todos > 0, "{validate:?}");
+    let strict = run_in(dir.path(), &["validate", "hisar.yaml", "--strict"], &[]);
+    assert_eq!(strict.code, 2, "{strict:?}");
+    assert_eq!(
+        strict
+            .stderr
+            .lines()
+            .filter(
+                |l| l.starts_with("error: hisar.yaml:") && l.contains("has no value yet (todo: ")
+            )
+            .count(),
+        todos,
+        "{strict:?}"
+    );
     let said = format!("{}{}", validate.stdout, validate.stderr);
     assert!(
         said.contains(&format!("valid: {gets} panels")),
@@ -206,6 +244,140 @@ fn init_on_the_aurora_snapshot_validates_and_is_deterministic() {
     };
     assert_eq!(warnings(&first.stderr), warnings(&again.stderr));
     assert!(!warnings(&first.stderr).is_empty());
+}
+
+/// A backend that answers 404 to every request but `GET /version`, with its log of request
+/// paths. One request per connection; a request head is read up to 64 KiB.
+fn not_found_backend() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::BufRead;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&log);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = std::io::BufReader::new((&stream).take(64 * 1024));
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+            loop {
+                let mut header = String::new();
+                match reader.read_line(&mut header) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) if header == "\r\n" => break,
+                    Ok(_) => {}
+                }
+            }
+            let (status, body) = if path == "/version" {
+                ("200 OK", r#"{"version":"1"}"#)
+            } else {
+                ("404 Not Found", r#"{"detail":"Not Found"}"#)
+            };
+            seen.lock().unwrap().push(path);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (url, log)
+}
+
+/// The panels of a sweep's JSON report that have a `{ todo }` in `yaml`, by id.
+fn todo_panels(yaml: &str) -> std::collections::BTreeSet<String> {
+    let registry = hisar_core::Registry::from_yaml(yaml, "hisar.yaml").unwrap();
+    registry
+        .panels()
+        .iter()
+        .filter(|p| p.todo_reason().is_some())
+        .map(|p| p.id.to_string())
+        .collect()
+}
+
+/// A registry generated from AURORA's document, swept offline and against a backend that
+/// 404s every path a placeholder would ask: no panel with a `{ todo }` is sent or recorded
+/// as a gap (the false ENDPOINT_MISSING / SDSR_FAILED a `TODO-name` placeholder made).
+#[test]
+fn init_on_the_aurora_snapshot_sweeps_without_a_false_gap() {
+    let snapshot = shared("fixtures/aurora-l2/backend/.openapi_snapshot.json");
+    let dir = tempfile::tempdir().unwrap();
+    let init = run_in(
+        dir.path(),
+        &["init", "--from-openapi", snapshot.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(init.code, 0, "{init:?}");
+    let yaml = std::fs::read_to_string(dir.path().join("hisar.yaml")).unwrap();
+    assert!(!yaml.contains("TODO-"), "no placeholder a sweep would send");
+    let todos = todo_panels(&yaml);
+    assert!(
+        todos.len() > 50,
+        "AURORA has many ids no list gives: {}",
+        todos.len()
+    );
+
+    let check = |report: &str| {
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join(report)).unwrap())
+                .unwrap();
+        let mut seen = 0;
+        for p in report["panels"].as_array().unwrap() {
+            if !todos.contains(p["id"].as_str().unwrap()) {
+                continue;
+            }
+            seen += 1;
+            assert_eq!(p["status"], "UNVERIFIED", "{p}");
+            assert!(p["gap"].is_null(), "{p}");
+            let reason = p["unverified_now"].as_str().unwrap();
+            assert!(
+                reason.starts_with("not probed: ") && reason.contains("has no value yet (todo: "),
+                "{p}"
+            );
+        }
+        assert_eq!(seen, todos.len());
+    };
+    let offline = run_in(
+        dir.path(),
+        &["sweep", "--offline", "--report-json", "offline.json"],
+        &[],
+    );
+    assert_eq!(offline.code, 0, "{offline:?}");
+    check("offline.json");
+
+    let (url, log) = not_found_backend();
+    let live = run_in(
+        dir.path(),
+        &["sweep", "--base-url", &url, "--report-json", "live.json"],
+        &[],
+    );
+    // Every other path 404s, so the sweep may say the base URL looks wrong; never a gap for
+    // a todo panel.
+    assert!(matches!(live.code, 0 | 1 | 3), "{live:?}");
+    check("live.json");
+    // Every request the backend saw is the path of a panel with all its values: none is
+    // a todo panel's (each has a `{ todo }`, so no request path of its own).
+    let registry = hisar_core::Registry::from_yaml(&yaml, "hisar.yaml").unwrap();
+    let complete: std::collections::BTreeSet<String> = registry
+        .panels()
+        .iter()
+        .filter(|p| p.live.is_empty())
+        .map(hisar_core::Panel::request_path)
+        .collect();
+    let sent = log.lock().unwrap().clone();
+    assert!(
+        sent.len() > 100,
+        "the other panels were probed: {}",
+        sent.len()
+    );
+    for path in &sent {
+        let path = path.split('?').next().unwrap();
+        assert!(
+            complete.contains(path),
+            "{path} is no complete panel's path"
+        );
+    }
 }
 
 fn write(dir: &Path, name: &str, text: &str) {

@@ -219,12 +219,23 @@ fn a_parameter_no_list_gives_is_a_placeholder_with_a_warning() {
     assert_eq!(init.bound_params, 0);
     assert_eq!(init.warnings.len(), 2, "{:?}", init.warnings);
     assert!(init.warnings[0].starts_with("REP-REPLAY-INCIDENT_ID-SUMMARY: "));
-    assert!(init.warnings[0].contains("TODO-incident_id"));
+    assert!(init.warnings[0].contains("`incident_id`"));
+    assert!(init.warnings[0].contains("{ todo }"));
+    // No placeholder a sweep would send (its 404 would be a false gap): a `{ todo }` the
+    // registry reads as "no value yet".
+    let replay = panel(&reg, "/replay/{incident_id}/summary");
+    assert!(replay.path_params.is_empty(), "{:?}", replay.path_params);
     assert_eq!(
-        panel(&reg, "/replay/{incident_id}/summary").path_params["incident_id"],
-        "TODO-incident_id"
+        replay.todo_reason().as_deref(),
+        Some(
+            "path parameter `incident_id` has no value yet (todo: a real incident id: no list operation of this family gives one); put a value or a { from, select }"
+        )
     );
-    assert!(init.yaml.contains("# TODO: a real `thing_id`:"));
+    assert!(init.yaml.contains(
+        r#"path_params: { incident_id: { todo: "a real incident id: no list operation of this family gives one" } }"#
+    ));
+    assert!(init.yaml.contains("# TODO: a real `thing_id`;"));
+    assert!(!init.yaml.contains("TODO-"), "{}", init.yaml);
 }
 
 #[test]
@@ -242,8 +253,15 @@ fn required_query_parameters_get_an_example_or_a_placeholder() {
         [
             ("window".to_owned(), "24h".to_owned()),
             ("kind".to_owned(), "x".to_owned()),
-            ("q".to_owned(), "TODO-q".to_owned())
         ]
+    );
+    let a = panel(&reg, "/a");
+    assert!(
+        a.todo_reason().is_some_and(
+            |r| r.starts_with("query parameter `q` has no value yet (todo: a value for `q`")
+        ),
+        "{:?}",
+        a.todo_reason()
     );
     assert_eq!(init.warnings.len(), 1);
 }
