@@ -39,6 +39,9 @@ pub(crate) fn run(cli: Cli) -> Exit {
             Command::Demo(args) => demo::demo(args, ui).await,
         }
     });
+    // Whatever is left (a service's connection or sweep tasks, a blocking read) does not hold
+    // the exit: a stopped `serve` ends within seconds of SIGTERM whatever its clients do.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     match outcome {
         Ok(exit) => exit,
         Err(Failure { exit, error }) => {

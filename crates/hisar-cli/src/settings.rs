@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use hisar_core::history::Selection;
 use hisar_core::{FailOn, Registry};
@@ -43,6 +44,7 @@ impl ProbeSettings {
         let run = SweepOptions {
             jobs: args.jobs,
             retries: args.retry,
+            deadline: args.deadline.0,
             ..SweepOptions::default()
         };
         let target = Target::resolve(
@@ -82,6 +84,8 @@ pub(crate) struct SweepSettings {
     pub(crate) selection: Selection,
     pub(crate) offline: bool,
     pub(crate) state: PathBuf,
+    /// How long to wait for another writer of the state directory.
+    pub(crate) lock_wait: Duration,
     pub(crate) outputs: OutputArgs,
     pub(crate) fail_on: FailOn,
     /// `check`: when no tracker is named, update the one the last sweep wrote.
@@ -101,6 +105,7 @@ impl SweepSettings {
             selection,
             args.offline,
             args.state.state,
+            args.lock.lock_wait.0,
             args.outputs,
             args.gate.fail_on,
             false,
@@ -119,6 +124,7 @@ impl SweepSettings {
             selection,
             false,
             args.state.state,
+            args.lock.lock_wait.0,
             args.outputs,
             args.gate.fail_on,
             true,
@@ -135,6 +141,7 @@ impl SweepSettings {
         selection: Selection,
         offline: bool,
         state: PathBuf,
+        lock_wait: Duration,
         outputs: OutputArgs,
         fail_on: FailOn,
         reuse_tracker: bool,
@@ -150,6 +157,7 @@ impl SweepSettings {
             selection,
             offline,
             state,
+            lock_wait,
             outputs,
             fail_on,
             reuse_tracker,
@@ -166,8 +174,10 @@ pub(crate) struct ServeSettings {
     pub(crate) probe: ProbeSettings,
     pub(crate) state: PathBuf,
     pub(crate) listen: String,
-    pub(crate) every: Option<std::time::Duration>,
+    pub(crate) every: Option<Duration>,
     pub(crate) token: Option<String>,
+    /// Limits of the listening socket.
+    pub(crate) serve: hisar_server::net::ServeOptions,
 }
 
 impl ServeSettings {
@@ -187,6 +197,10 @@ impl ServeSettings {
             listen: args.listen,
             every: args.every.map(|d| d.0),
             token,
+            serve: hisar_server::net::ServeOptions {
+                max_connections: args.max_connections,
+                ..hisar_server::net::ServeOptions::default()
+            },
         })
     }
 }

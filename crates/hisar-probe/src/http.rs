@@ -8,8 +8,12 @@ use async_trait::async_trait;
 use hisar_core::{Body, Method, Observation, Response, TransportErrorKind};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
+use crate::bounded::{ReadLimits, read_capped, send_bounded};
 use crate::error::{FetchError, ProbeError};
 use crate::probe::{Probe, ProbeRequest};
+
+/// Bytes of a body over the cap kept as evidence.
+const TRUNCATED_EVIDENCE: usize = 64 * 1024;
 
 /// Settings of the HTTP probe.
 #[derive(Debug, Clone)]
@@ -20,6 +24,8 @@ pub struct HttpOptions {
     pub max_time: Duration,
     /// Bodies larger than this are cut and reported as such.
     pub max_body: usize,
+    /// Documents read whole (a route table) larger than this are refused.
+    pub max_document: usize,
     /// Idle connections kept per host.
     pub pool_per_host: usize,
 }
@@ -30,6 +36,7 @@ impl Default for HttpOptions {
             connect_timeout: crate::defaults::CONNECT_TIMEOUT,
             max_time: crate::defaults::MAX_TIME,
             max_body: crate::defaults::MAX_BODY,
+            max_document: crate::defaults::MAX_DOCUMENT,
             pool_per_host: 64,
         }
     }
@@ -59,21 +66,32 @@ impl HttpProbe {
         Ok(Self { client, options })
     }
 
-    /// Fetches a document (such as a route table) with a plain GET and returns its text.
+    /// Fetches a document (such as a route table) with a plain GET and returns its text: at
+    /// most `max_document` bytes (a larger one is refused, not cut) within `max_time`.
     pub async fn get_text(&self, url: &str) -> Result<String, FetchError> {
-        let transport = |e: reqwest::Error| FetchError::Transport(describe(&e));
-        let response = self
-            .client
-            .get(url)
-            .timeout(self.options.max_time)
-            .send()
-            .await
-            .map_err(transport)?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(FetchError::Status(status.as_u16()));
+        let limits = ReadLimits {
+            max_bytes: self.options.max_document,
+            deadline: self.options.max_time,
+        };
+        let answer = send_bounded(self.client.get(url), limits).await?;
+        if !(200..300).contains(&answer.status) {
+            return Err(FetchError::Status(answer.status));
         }
-        response.text().await.map_err(transport)
+        if answer.body.truncated {
+            return Err(FetchError::TooLarge(limits.max_bytes));
+        }
+        Ok(String::from_utf8_lossy(&answer.body.bytes).into_owned())
+    }
+
+    /// The pooled client (no redirects, rustls), for requests of one's own; read their answers
+    /// with [`send_bounded`].
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// The options the probe was built with.
+    pub fn options(&self) -> &HttpOptions {
+        &self.options
     }
 
     async fn attempt(
@@ -133,37 +151,24 @@ impl HttpProbe {
             })
             .collect();
         let cap = self.options.max_body;
-        let mut bytes = Vec::with_capacity(
-            response
-                .content_length()
-                .map_or(0, |n| usize::try_from(n).unwrap_or(cap).min(cap)),
-        );
-        let mut truncated = false;
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if bytes.len() + chunk.len() > cap {
-                        bytes.extend_from_slice(&chunk[..cap - bytes.len()]);
-                        truncated = true;
-                        break;
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    let (kind, message) = classify_error(&e);
-                    return Err((
-                        kind,
-                        format!("while reading the body: {message}"),
-                        elapsed(started),
-                    ));
-                }
-            }
-        }
-        let body = if truncated {
+        let read = read_capped(&mut response, cap).await.map_err(|e| {
+            let (kind, message) = classify_error(&e);
+            (
+                kind,
+                format!("while reading the body: {message}"),
+                elapsed(started),
+            )
+        })?;
+        let body = if read.truncated {
+            // A body over the cap fails the contract unread: keep only its first bytes as
+            // evidence, so that sixteen endless bodies in flight do not hold sixteen caps
+            // until their panels are judged.
+            let mut bytes = read.bytes;
+            bytes.truncate(TRUNCATED_EVIDENCE.min(cap));
+            bytes.shrink_to_fit();
             Body::truncated(bytes, cap)
         } else {
-            Body::new(bytes)
+            Body::new(read.bytes)
         };
         Ok((
             Response {
@@ -219,7 +224,7 @@ impl<T> Drop for AbortOnDrop<T> {
 }
 
 /// The error's chain as one line, without the URL.
-fn describe(error: &reqwest::Error) -> String {
+pub(crate) fn describe(error: &reqwest::Error) -> String {
     let mut parts = Vec::new();
     let mut source = error.source();
     while let Some(e) = source {

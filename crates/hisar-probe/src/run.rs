@@ -5,7 +5,10 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
-use hisar_core::{Observation, RouteTable, TRANSIENT_STATUSES, Transport, Verdict, classify};
+use hisar_core::{
+    HumanDuration, Observation, Outcome, RouteTable, TRANSIENT_STATUSES, Transport,
+    TransportErrorKind, Verdict, classify,
+};
 
 use crate::plan::SweepPlan;
 use crate::probe::{Probe, ProbeRequest};
@@ -21,6 +24,9 @@ pub struct SweepOptions {
     pub backoff: Duration,
     /// Longest wait honoured from a `Retry-After` header.
     pub max_retry_after: Duration,
+    /// Time allowed for the whole run (`--deadline`): panels whose requests have not finished
+    /// by then are UNVERIFIED "sweep deadline reached".
+    pub deadline: Duration,
 }
 
 impl Default for SweepOptions {
@@ -30,6 +36,7 @@ impl Default for SweepOptions {
             retries: crate::defaults::RETRIES,
             backoff: Duration::from_millis(200),
             max_retry_after: Duration::from_secs(5),
+            deadline: crate::defaults::DEADLINE,
         }
     }
 }
@@ -45,9 +52,15 @@ pub struct RunResult {
     pub attempts: usize,
     /// Wall time.
     pub elapsed: Duration,
+    /// Requests not finished when the deadline was reached (their panels are UNVERIFIED).
+    pub unfinished: usize,
 }
 
 /// Runs a sweep. `progress` is called with (requests done, requests planned).
+///
+/// The run ends at `options.deadline` whatever the backend does: requests still in flight are
+/// dropped (which aborts them) and requests not sent are not sent; their panels are
+/// UNVERIFIED "sweep deadline reached" (a gap the route table alone proves still stands).
 pub async fn run(
     probe: &dyn Probe,
     plan: &SweepPlan<'_>,
@@ -56,6 +69,8 @@ pub async fn run(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> RunResult {
     let started = Instant::now();
+    // A deadline too far to represent is no deadline.
+    let deadline = tokio::time::Instant::now().checked_add(options.deadline);
     let total = plan.requests.len();
     let mut verdicts: Vec<Option<Verdict>> = vec![None; plan.panels.len()];
     let mut attempts = 0;
@@ -66,7 +81,15 @@ pub async fn run(
     for (i, planned) in queue.by_ref().take(options.jobs.max(1)) {
         in_flight.push(probe_one(probe, i, &planned.request, options));
     }
-    while let Some((i, observation)) = in_flight.next().await {
+    loop {
+        let next = match deadline {
+            Some(at) => match tokio::time::timeout_at(at, in_flight.next()).await {
+                Ok(next) => next,
+                Err(_) => break,
+            },
+            None => in_flight.next().await,
+        };
+        let Some((i, observation)) = next else { break };
         if let Some((next, planned)) = queue.next() {
             in_flight.push(probe_one(probe, next, &planned.request, options));
         }
@@ -77,15 +100,40 @@ pub async fn run(
         done += 1;
         progress(done, total);
     }
+    drop(in_flight);
+    let unfinished = total - done;
     RunResult {
         verdicts: verdicts
             .into_iter()
-            .map(|v| v.expect("every panel has a request"))
+            .enumerate()
+            .map(|(i, v)| v.unwrap_or_else(|| deadline_verdict(plan, i, routes, options)))
             .collect(),
         requests: total,
         attempts,
         elapsed: started.elapsed(),
+        unfinished,
     }
+}
+
+/// The verdict of a panel whose request did not finish before the sweep's deadline: no
+/// evidence, so UNVERIFIED (or the gap the route table alone proves, as for any panel without
+/// an answer).
+fn deadline_verdict(
+    plan: &SweepPlan<'_>,
+    panel: usize,
+    routes: Option<&RouteTable>,
+    options: &SweepOptions,
+) -> Verdict {
+    let reason = format!(
+        "sweep deadline reached ({}) before this panel's request finished; raise --deadline, or lower --max-time or --retry",
+        HumanDuration(options.deadline)
+    );
+    let observation = Observation::failed(TransportErrorKind::Timeout, reason.clone());
+    let mut verdict = classify(plan.panels[panel], Some(&observation), routes);
+    if let Outcome::Unverified { reason: r } = &mut verdict.outcome {
+        *r = reason;
+    }
+    verdict
 }
 
 async fn probe_one(
@@ -215,5 +263,85 @@ mod tests {
         assert_eq!(probe.calls.load(Ordering::SeqCst), 9);
         assert_eq!(result.verdicts[2].evidence.retries, 2);
         assert_eq!(seen.lock().unwrap().last(), Some(&(4, 4)));
+        assert_eq!(result.unfinished, 0);
+    }
+
+    /// Answers `/stall` never, everything else at once.
+    struct Stalling;
+
+    #[async_trait]
+    impl Probe for Stalling {
+        async fn probe(&self, request: &ProbeRequest) -> Observation {
+            if request.url.ends_with("/stall") {
+                std::future::pending::<()>().await;
+            }
+            Observation::answered(Response::json(200, json!({"items": []})))
+        }
+    }
+
+    /// Issue 11 (8): a backend that stalls must not hold a sweep past its deadline, and the
+    /// panels it stalled are UNVERIFIED (never a gap: a stall is no evidence of one), while the
+    /// ones answered keep their verdicts.
+    #[tokio::test]
+    async fn the_deadline_ends_a_stalled_run_and_leaves_its_panels_unverified() {
+        let reg = Registry::from_yaml(
+            "version: 1\ndomains: [{code: A, name: A}]\ndefaults: {class: evidence}\npanels:\n  - {id: A-B-C-O1, capability: a.a, endpoint: /a}\n  - {id: A-B-C-O2, capability: a.b, endpoint: /stall}\n  - {id: A-B-C-O3, capability: a.c, endpoint: /stall}\n  - {id: A-B-C-O4, capability: a.d, endpoint: /b}\n",
+            "r",
+        )
+        .unwrap();
+        let planned = plan(
+            &reg,
+            reg.panels().iter().collect(),
+            "http://x",
+            &BTreeMap::<String, String>::new(),
+        )
+        .unwrap();
+        let options = SweepOptions {
+            jobs: 1,
+            deadline: Duration::from_millis(200),
+            ..SweepOptions::default()
+        };
+        // One job: /a answers, then /stall blocks the only slot and /b is never sent.
+        let run_once = |routes| {
+            let planned = &planned;
+            let options = &options;
+            async move {
+                tokio::time::timeout(
+                    Duration::from_secs(30),
+                    run(&Stalling, planned, routes, options, &|_, _| {}),
+                )
+                .await
+                .expect("the run ends at its deadline")
+            }
+        };
+        let result = run_once(None).await;
+        let statuses: Vec<Status> = result.verdicts.iter().map(Verdict::status).collect();
+        assert_eq!(
+            statuses,
+            [
+                Status::Bound,
+                Status::Unverified,
+                Status::Unverified,
+                Status::Unverified
+            ]
+        );
+        assert_eq!(result.unfinished, 2, "/stall in flight and /b never sent");
+        let Outcome::Unverified { reason } = &result.verdicts[1].outcome else {
+            unreachable!()
+        };
+        assert!(
+            reason.starts_with("sweep deadline reached (200ms)"),
+            "{reason}"
+        );
+
+        // With a route table that lacks /b, its gap stands without live evidence (stage 1), as
+        // for any panel without an answer; /stall, which the table serves, stays unverified.
+        let table = RouteTable::parse(r#"{"/a": ["GET"], "/stall": ["GET"]}"#).unwrap();
+        let result = run_once(Some(&table)).await;
+        assert_eq!(result.verdicts[1].status(), Status::Unverified);
+        assert_eq!(
+            result.verdicts[3].code().map(hisar_core::GapCode::as_str),
+            Some("ENDPOINT_MISSING")
+        );
     }
 }

@@ -274,6 +274,7 @@ impl Sweeper {
             env: &*self.env,
             base_url: Some(base_url),
         };
+        let started = std::time::Instant::now();
         let mut warnings = Vec::new();
         let routes = match self.routes().await {
             Ok(table) => table,
@@ -285,14 +286,20 @@ impl Sweeper {
         };
         let planned = plan(&self.registry, panels, base_url, &env)?;
         let started_at = Timestamp::now();
-        let result = run(
-            &*self.probe,
-            &planned,
-            routes.as_ref(),
-            &self.options,
-            progress,
-        )
-        .await;
+        // The deadline covers the whole sweep, the route table's fetch included.
+        let options = SweepOptions {
+            deadline: self.options.deadline.saturating_sub(started.elapsed()),
+            ..self.options.clone()
+        };
+        let result = run(&*self.probe, &planned, routes.as_ref(), &options, progress).await;
+        if result.unfinished > 0 {
+            warnings.push(format!(
+                "sweep deadline reached ({}): {} of {} requests unfinished; their panels are UNVERIFIED",
+                hisar_core::HumanDuration(self.options.deadline),
+                result.unfinished,
+                result.requests
+            ));
+        }
         let finished_at = Timestamp::now();
         let records = planned
             .panels

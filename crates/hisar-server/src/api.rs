@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use hisar_core::history::Selection;
 use hisar_core::{CapabilityId, GapCode, Outcome, Status};
@@ -14,21 +15,35 @@ use hisar_report::{GapFilter, PanelJson, json_report, render_html, write_markdow
 use hisar_store::SweepStatus;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use tower_http::timeout::TimeoutLayer;
 
 use crate::error::ApiError;
+use crate::limits::{Limits, bound_bodies, shed};
 use crate::state::{AppState, StartError};
 
 /// The OpenAPI document of the service's own API.
 pub const OPENAPI: &str = include_str!("openapi.json");
 
-/// The service's router: API, dashboard and operations.
+/// The service's router: API, dashboard and operations, with the default [`Limits`].
 pub fn router(state: AppState) -> Router {
+    router_with(state, &Limits::default())
+}
+
+/// The service's router within `limits`: the routes that render history share one
+/// concurrency budget and shed what exceeds it (503); `/healthz` and `/metrics` stay outside
+/// it; request bodies are capped in size and time.
+pub fn router_with(state: AppState, limits: &Limits) -> Router {
+    // A body has `body_timeout` to arrive whole; the token is checked before it is read.
+    let post_sweeps = post(post_sweep).layer(TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        limits.body_timeout,
+    ));
     let api = Router::new()
         .route("/api/v1/panels", get(panels))
         .route("/api/v1/panels/{id}", get(panel))
         .route("/api/v1/gaps", get(gaps))
         .route("/api/v1/fixes", get(fixes))
-        .route("/api/v1/sweeps", get(sweeps).post(post_sweep))
+        .route("/api/v1/sweeps", get(sweeps).merge(post_sweeps))
         .route("/api/v1/sweeps/{id}", get(sweep))
         .route("/api/v1/render-plan", get(render_plan))
         .route("/api/v1/openapi.json", get(openapi));
@@ -38,7 +53,7 @@ pub fn router(state: AppState) -> Router {
     let ops = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text));
-    api.merge(pages).merge(ops).with_state(state)
+    bound_bodies(shed(api.merge(pages), limits).merge(ops), limits).with_state(state)
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,6 +199,18 @@ struct SweepBody {
     domains: Vec<String>,
 }
 
+/// A request whose bearer token is the service's, checked from the request's head alone:
+/// a handler that takes it first refuses a request before reading its body.
+struct Authorized;
+
+impl FromRequestParts<AppState> for Authorized {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        authorize(state, &parts.headers).map(|()| Authorized)
+    }
+}
+
 fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(token) = &state.inner.token else {
         return Err(ApiError::Forbidden);
@@ -207,11 +234,10 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 async fn post_sweep(
+    _: Authorized,
     State(state): State<AppState>,
-    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &headers)?;
     let body: SweepBody = if body.iter().all(u8::is_ascii_whitespace) {
         SweepBody::default()
     } else {
@@ -325,10 +351,10 @@ async fn tracker(State(state): State<AppState>) -> Result<Response, ApiError> {
 }
 
 async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let d = state.derived()?;
+    let health = state.health()?;
     Ok(Json(
-        json!({"status": "ok", "sweeps": d.sweeps.len(), "running": state.running(),
-                   "last_sweep": d.state.latest.as_ref().map(|l| l.started_at)}),
+        json!({"status": "ok", "sweeps": health.sweeps, "running": state.running(),
+                   "last_sweep": health.last_sweep}),
     ))
 }
 

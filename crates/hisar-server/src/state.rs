@@ -29,7 +29,19 @@ pub(crate) struct Inner {
     pub(crate) running: Mutex<Option<u64>>,
     pub(crate) metrics: Metrics,
     pub(crate) cache: Mutex<Option<Arc<Derived>>>,
+    /// What `/healthz` says, kept apart from the derived history so that the health check
+    /// never waits for a derivation or a long read of the store; cleared when a sweep ends.
+    pub(crate) health: Mutex<Option<Health>>,
     pub(crate) today: fn() -> jiff::civil::Date,
+}
+
+/// The store as `/healthz` shows it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Health {
+    /// Complete sweeps recorded.
+    pub(crate) sweeps: usize,
+    /// When the latest complete sweep started.
+    pub(crate) last_sweep: Option<jiff::Timestamp>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -69,6 +81,7 @@ impl AppState {
                 running: Mutex::new(None),
                 metrics: Metrics::default(),
                 cache: Mutex::new(None),
+                health: Mutex::new(None),
                 today: || hisar_core::history::day(jiff::Timestamp::now()),
             }),
         }
@@ -101,6 +114,36 @@ impl AppState {
         });
         *cache = Some(Arc::clone(&d));
         Ok(d)
+    }
+
+    /// What `/healthz` says: from memory, or from one short read of the store after a sweep.
+    pub(crate) fn health(&self) -> Result<Health, ApiError> {
+        let mut health = self
+            .inner
+            .health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(h) = *health {
+            return Ok(h);
+        }
+        let summaries = self.inner.store.summaries()?;
+        let mut complete = summaries
+            .iter()
+            .filter(|s| s.status == SweepStatus::Complete);
+        let h = Health {
+            sweeps: complete.clone().count(),
+            last_sweep: complete.next_back().map(|s| s.started_at),
+        };
+        *health = Some(h);
+        Ok(h)
+    }
+
+    fn forget_health(&self) {
+        *self
+            .inner
+            .health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     pub(crate) fn report<'a>(&'a self, d: &'a Derived) -> Report<'a> {
@@ -181,6 +224,7 @@ impl AppState {
                     tracing::error!("sweep #{id} failed: {e}");
                 }
             }
+            state.forget_health();
             *state
                 .inner
                 .running
@@ -190,8 +234,12 @@ impl AppState {
         Ok(id)
     }
 
-    /// Sweeps every `every` in the background, skipping a turn while a sweep runs.
-    pub fn schedule(&self, every: Duration) {
+    /// Sweeps every `every` in the background, skipping a turn while a sweep runs. A period of
+    /// zero is refused (it would sweep without pause).
+    pub fn schedule(&self, every: Duration) -> Result<(), ZeroPeriod> {
+        if every.is_zero() {
+            return Err(ZeroPeriod);
+        }
         let state = self.clone();
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(every);
@@ -203,8 +251,14 @@ impl AppState {
                 }
             }
         });
+        Ok(())
     }
 }
+
+/// A schedule with a period of zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the sweep period must be longer than zero")]
+pub struct ZeroPeriod;
 
 /// Why a sweep did not start.
 #[derive(Debug, thiserror::Error)]

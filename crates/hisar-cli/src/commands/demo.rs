@@ -74,6 +74,7 @@ pub(crate) async fn demo(args: DemoArgs, ui: Ui) -> Outcome {
         selection: Selection::default(),
         offline: false,
         state: state.clone(),
+        lock_wait: std::time::Duration::from_secs(60),
         outputs,
         fail_on: FailOn::Regressed,
         reuse_tracker: false,
@@ -94,6 +95,7 @@ pub(crate) async fn demo(args: DemoArgs, ui: Ui) -> Outcome {
             listen: args.listen.clone(),
             every: None,
             token: std::env::var("HISAR_TOKEN").ok().filter(|t| !t.is_empty()),
+            serve: hisar_server::net::ServeOptions::default(),
         },
         ui,
     )

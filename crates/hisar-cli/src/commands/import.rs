@@ -11,14 +11,13 @@ use hisar_import::aurora::{
 use hisar_import::tracker::parse_tracker;
 
 use crate::args::ImportCommand;
-use crate::context::write_atomic;
+use crate::context::{read_input, write_atomic};
 use crate::exit::{Exit, Failure, Outcome, invalid, usage};
 use crate::ui::Ui;
 
 fn read(root: &Path, relative: &str) -> Result<AuroraFile, Failure> {
     let path = root.join(relative);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| usage(anyhow!("read {}: {e}", path.display())))?;
+    let text = read_input(&path).map_err(|e| usage(anyhow!("read {}: {e}", path.display())))?;
     Ok(AuroraFile {
         path: relative.to_owned(),
         text,
@@ -129,8 +128,8 @@ fn aurora(dir: &Path, lint_json: Option<&Path>, ui: Ui) -> Outcome {
 pub(crate) fn import(command: ImportCommand, ui: Ui) -> Outcome {
     match command {
         ImportCommand::Tracker { file } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| usage(anyhow!("read {}: {e}", file.display())))?;
+            let text =
+                read_input(&file).map_err(|e| usage(anyhow!("read {}: {e}", file.display())))?;
             let import = parse_tracker(&text)
                 .map_err(|e| usage(anyhow!("{}:{}: {}", file.display(), e.line, e.message)))?;
             for warning in &import.warnings {

@@ -5,7 +5,7 @@ use std::sync::{Arc, Once};
 use anyhow::anyhow;
 use hisar_server::net::Running;
 use hisar_server::{AppState, router};
-use hisar_store::{HistoryStore, SqliteStore};
+use hisar_store::{HistoryStore, SqliteStore, StateLock};
 
 use crate::args::ServeArgs;
 use crate::exit::{Exit, Failure, Outcome, invalid, usage};
@@ -28,8 +28,21 @@ fn init_log(ui: Ui) {
     });
 }
 
+/// The service running, and the state directory it owns while it runs.
+pub(crate) struct Service {
+    running: Running,
+    _lock: StateLock,
+}
+
+impl Service {
+    /// Stops serving (within the grace period, whatever clients do) and releases the state.
+    pub(crate) async fn stop(self) {
+        self.running.stop().await;
+    }
+}
+
 /// Starts the service and returns it running, with its address.
-pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Running, Failure> {
+pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Service, Failure> {
     init_log(ui);
     let base_url = settings
         .probe
@@ -37,6 +50,13 @@ pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Running, Fa
         .base_url
         .clone()
         .ok_or_else(|| usage(hisar_probe::SweepError::NoBaseUrl))?;
+    // The service owns its state directory while it runs: a second service (or a sweep) on
+    // it would mark this one's running sweep abandoned, or record between its sweeps.
+    let lock = StateLock::try_acquire(&settings.state, "hisar serve").map_err(|e| {
+        invalid(anyhow!(
+            "refusing to serve: {e}\n  one process at a time owns a state directory: stop the other one, or give this one another --state"
+        ))
+    })?;
     let store = SqliteStore::open_dir(&settings.state).map_err(invalid)?;
     let abandoned = store.abandon_running().map_err(invalid)?;
     if abandoned > 0 {
@@ -56,9 +76,9 @@ pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Running, Fa
         settings.token.clone(),
     );
     if let Some(every) = settings.every {
-        state.schedule(every);
+        state.schedule(every).map_err(usage)?;
     }
-    let running = hisar_server::net::spawn(router(state), &settings.listen)
+    let running = hisar_server::net::spawn_with(router(state), &settings.listen, settings.serve)
         .await
         .map_err(|e| invalid(anyhow!("listen on {}: {e}", settings.listen)))?;
     ui.line(&format!("dashboard: {}/", running.url()));
@@ -77,7 +97,10 @@ pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Running, Fa
     if settings.token.is_none() {
         ui.warn("no API token in the environment: POST /api/v1/sweeps is refused (403)");
     }
-    Ok(running)
+    Ok(Service {
+        running,
+        _lock: lock,
+    })
 }
 
 /// Waits for Ctrl-C or SIGTERM.
@@ -98,9 +121,9 @@ pub(crate) async fn until_stopped() {
 }
 
 pub(crate) async fn serve(args: ServeArgs, ui: Ui) -> Outcome {
-    let running = start(ServeSettings::resolve(args)?, ui).await?;
+    let service = start(ServeSettings::resolve(args)?, ui).await?;
     until_stopped().await;
     ui.line("stopping");
-    running.stop().await;
+    service.stop().await;
     Ok(Exit::Pass)
 }

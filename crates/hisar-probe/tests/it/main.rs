@@ -1,0 +1,3 @@
+//! The HTTP probe against hostile servers on real sockets.
+
+mod hostile;
