@@ -289,8 +289,8 @@ mod tests {
             let file = std::fs::File::create(&path).unwrap();
             file.set_modified(SystemTime::now() - age).unwrap();
         };
-        // A process that is gone (pids never go this high on Linux).
-        touch(".hisar-4999999999-a1b2c3.tmp", Duration::ZERO);
+        // A process that is gone (above Linux's largest pid, 2^22).
+        touch(".hisar-4194305-a1b2c3.tmp", Duration::ZERO);
         // This process, writing now.
         let live = format!(".hisar-{}-d4e5f6.tmp", std::process::id());
         touch(&live, Duration::ZERO);

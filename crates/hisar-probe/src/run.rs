@@ -68,9 +68,30 @@ pub async fn run(
     options: &SweepOptions,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> RunResult {
+    run_since(
+        probe,
+        plan,
+        routes,
+        options,
+        progress,
+        tokio::time::Instant::now(),
+    )
+    .await
+}
+
+/// [`run`], with the deadline counted from `since` (when the sweep began, before its route
+/// table was fetched).
+pub(crate) async fn run_since(
+    probe: &dyn Probe,
+    plan: &SweepPlan<'_>,
+    routes: Option<&RouteTable>,
+    options: &SweepOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    since: tokio::time::Instant,
+) -> RunResult {
     let started = Instant::now();
     // A deadline too far to represent is no deadline.
-    let deadline = tokio::time::Instant::now().checked_add(options.deadline);
+    let deadline = since.checked_add(options.deadline);
     let total = plan.requests.len();
     let mut verdicts: Vec<Option<Verdict>> = vec![None; plan.panels.len()];
     let mut attempts = 0;

@@ -15,7 +15,7 @@ use crate::http::HttpProbe;
 use crate::plan::plan;
 use crate::probe::Probe;
 use crate::routes::{RouteLoadError, RouteSource, load_routes};
-use crate::run::{SweepOptions, run};
+use crate::run::{SweepOptions, run_since};
 
 /// A selection that names what the registry does not have.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -274,24 +274,35 @@ impl Sweeper {
             env: &*self.env,
             base_url: Some(base_url),
         };
-        let started = std::time::Instant::now();
+        // The deadline covers the whole sweep, the route table's fetch included.
+        let since = tokio::time::Instant::now();
         let mut warnings = Vec::new();
-        let routes = match self.routes().await {
-            Ok(table) => table,
-            Err(e @ RouteLoadError::Fetch(..)) => {
+        let routes = match tokio::time::timeout(self.options.deadline, self.routes()).await {
+            Ok(Ok(table)) => table,
+            Ok(Err(e @ RouteLoadError::Fetch(..))) => {
                 warnings.push(format!("{e}; coherency (stage 1) is unchecked this sweep"));
                 None
             }
-            Err(e) => return Err(e.into()),
+            Ok(Err(e)) => return Err(e.into()),
+            Err(_) => {
+                warnings.push(format!(
+                    "the route table was not loaded before the sweep deadline ({}); coherency (stage 1) is unchecked this sweep",
+                    hisar_core::HumanDuration(self.options.deadline)
+                ));
+                None
+            }
         };
         let planned = plan(&self.registry, panels, base_url, &env)?;
         let started_at = Timestamp::now();
-        // The deadline covers the whole sweep, the route table's fetch included.
-        let options = SweepOptions {
-            deadline: self.options.deadline.saturating_sub(started.elapsed()),
-            ..self.options.clone()
-        };
-        let result = run(&*self.probe, &planned, routes.as_ref(), &options, progress).await;
+        let result = run_since(
+            &*self.probe,
+            &planned,
+            routes.as_ref(),
+            &self.options,
+            progress,
+            since,
+        )
+        .await;
         if result.unfinished > 0 {
             warnings.push(format!(
                 "sweep deadline reached ({}): {} of {} requests unfinished; their panels are UNVERIFIED",

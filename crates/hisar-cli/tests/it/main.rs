@@ -4,4 +4,5 @@ mod aurora;
 mod browser;
 mod demo;
 mod history;
+mod hostile;
 mod support;

@@ -27,26 +27,25 @@ pub fn translate_assertion(text: &str) -> Option<Vec<String>> {
 
 /// Splits on ` and ` outside quotes; `None` on an unclosed quote or an empty part.
 fn split_and(text: &str) -> Option<Vec<&str>> {
+    const AND: &str = " and ";
     let mut parts = Vec::new();
     let mut quote: Option<char> = None;
     let mut start = 0;
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < text.len() {
-        let c = char::from(bytes[i]);
+    // By character, not by byte: slicing inside a multi-byte character panics (issue 11).
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
         match quote {
             Some(q) if c == q => quote = None,
             Some(_) => {}
             None if c == '"' || c == '\'' => quote = Some(c),
-            None if text[i..].starts_with(" and ") => {
+            None if text[i..].starts_with(AND) => {
                 parts.push(&text[start..i]);
-                i += " and ".len();
-                start = i;
-                continue;
+                start = i + AND.len();
+                // The rest of " and " is ASCII: one character per byte.
+                chars.nth(AND.len() - 2);
             }
             None => {}
         }
-        i += 1;
     }
     if quote.is_some() {
         return None;

@@ -1,0 +1,432 @@
+//! Issue 11: the binary under hostile input and careless use. Every numbered failure of the
+//! issue that a user meets through the CLI has a test here; the server's own (idle and
+//! half-sent connections, bodies before tokens, load) are in `hisar-server`'s `net` tests.
+//! Timeouts only keep a hang from stalling the suite; the assertions are on behaviour.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{Backend, Run, Workspace, command, shared};
+
+const KEY: &str = "k-hostile";
+
+/// Waits for `child` at most `limit`, killing it after that; panics when it had to.
+fn wait_bounded(mut child: Child, limit: Duration, what: &str) -> Run {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stdout = String::new();
+            let mut stderr = String::new();
+            if let Some(mut out) = child.stdout.take() {
+                let _ = out.read_to_string(&mut stdout);
+            }
+            if let Some(mut err) = child.stderr.take() {
+                let _ = err.read_to_string(&mut stderr);
+            }
+            return Run {
+                code: status.code().unwrap_or(-1),
+                stdout,
+                stderr,
+            };
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn spawn(ws: &Workspace, args: &[&str]) -> Child {
+    command(ws.dir.path(), args, &[("AOS_API_KEY", KEY)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Issue 11 (5): `serve --every 0s` panicked in the scheduler; zero is refused wherever it
+/// makes no sense, and fractions of a second are taken.
+#[test]
+fn zero_durations_are_refused_and_fractions_accepted() {
+    let ws = Workspace::new();
+    for args in [
+        &["serve", "--every", "0s"][..],
+        &["sweep", "--max-time", "0s"],
+        &["sweep", "--connect-timeout", "0"],
+        &["sweep", "--deadline", "0ms"],
+    ] {
+        let run = ws.hisar(args, &[]);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(
+            run.stderr.contains("must be longer than zero"),
+            "{args:?}: {run:?}"
+        );
+        assert!(!run.stderr.contains("panicked"), "{run:?}");
+    }
+    // Fractions parse: an offline check needs no backend and sends nothing.
+    std::fs::write(ws.path("routes.json"), r#"{"/health": ["GET"]}"#).unwrap();
+    let run = ws.hisar(
+        &[
+            "sweep",
+            "--offline",
+            "--routes",
+            "routes.json",
+            "--max-time",
+            "0.5s",
+            "--deadline",
+            "1.5m",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+/// Issue 11 (8): a backend that stalls every request held a sweep for as long as it had
+/// panels; `--deadline` ends it, and its panels are UNVERIFIED, never gaps.
+#[test]
+fn a_stalling_backend_is_cut_at_the_sweep_deadline() {
+    let ws = Workspace::new();
+    let backend = Backend::start(KEY);
+    backend.demo.set_delay(None, Duration::from_secs(3600));
+    let child = spawn(
+        &ws,
+        &[
+            "sweep",
+            "--base-url",
+            &backend.url,
+            "--max-time",
+            "1h",
+            "--deadline",
+            "1s",
+            "--tracker",
+            "t.md",
+        ],
+    );
+    let run = wait_bounded(child, Duration::from_secs(120), "sweep");
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr.contains("sweep deadline reached (1s)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("77 of 77 requests unfinished"),
+        "{}",
+        run.stderr
+    );
+    // No live evidence: nothing bound, nothing blocked but what the route table alone
+    // proves (the demo's table is served without delay), the rest unverified.
+    assert!(run.stderr.contains("62 unverified"), "{}", run.stderr);
+    let tracker = ws.read("t.md");
+    assert!(
+        tracker.contains("| **TOTAL** | **87** | **0** | **25** | **62** | **0%** |"),
+        "{tracker}"
+    );
+    assert!(tracker.contains("sweep deadline reached (1s) before this panel's request finished"));
+}
+
+/// A backend whose route table never ends and whose every other answer is an endless body.
+struct Endless {
+    url: String,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Endless {
+    fn start() -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        runtime.spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(endless_answer(stream));
+            }
+        });
+        Self {
+            url,
+            _runtime: runtime,
+        }
+    }
+}
+
+async fn endless_answer(mut stream: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut head = Vec::new();
+    let mut buf = [0u8; 2048];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65_536 {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let start =
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+    if stream.write_all(start.as_bytes()).await.is_err() {
+        return;
+    }
+    let mut chunk = format!("{:x}\r\n[", 64 * 1024).into_bytes();
+    chunk.extend(std::iter::repeat_n(b'1', 64 * 1024 - 1));
+    chunk.extend_from_slice(b"\r\n");
+    // Endless for any client that reads: bounded at 64 GiB so the loop has an end.
+    for _ in 0..1_048_576 {
+        if stream.write_all(&chunk).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Issue 11 (1): an endless route table took all memory; an endless body must not either.
+/// The sweep ends with a verdict for every panel: the table is refused (stage 1 unchecked,
+/// said once), and each body over the cap fails its contract.
+#[test]
+fn an_endless_route_table_and_endless_bodies_end_in_verdicts() {
+    let ws = Workspace::new();
+    let endless = Endless::start();
+    let routes = format!("{}/openapi.json", endless.url);
+    let child = spawn(
+        &ws,
+        &[
+            "sweep",
+            "--base-url",
+            &endless.url,
+            "--routes",
+            &routes,
+            "--max-body",
+            "1048576",
+            "--tracker",
+            "t.md",
+        ],
+    );
+    let run = wait_bounded(child, Duration::from_secs(300), "sweep");
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "fetch route table {routes}: larger than the 33554432-byte cap; coherency (stage 1) is unchecked this sweep"
+        )),
+        "{}",
+        run.stderr
+    );
+    let tracker = ws.read("t.md");
+    assert!(
+        tracker.contains("| **TOTAL** | **87** | **0** | **87** | **0%** |"),
+        "{tracker}"
+    );
+    assert!(tracker.contains("body larger than the 1048576-byte cap"));
+}
+
+/// Reads `child`'s stderr until a line contains `needle`; returns what it read.
+fn read_until(child: &mut Child, needle: &str) -> String {
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = String::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains(needle) {
+            return seen;
+        }
+    }
+    panic!("never printed {needle:?}:\n{seen}");
+}
+
+fn sigterm(child: &Child) {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Issue 11 (4) and (2): a second service on a state directory marked the first one's
+/// running sweep abandoned; a sweep on it recorded between the service's sweeps. One process
+/// owns a state directory: a second `serve` refuses to start, a sweep waits (bounded) and
+/// exits 3 naming the owner. And a half-sent request no longer keeps `serve` from exiting on
+/// SIGTERM.
+#[test]
+fn a_served_state_directory_has_one_owner_and_serve_stops_on_sigterm() {
+    let ws = Workspace::new();
+    let backend = Backend::start(KEY);
+    let mut serve = spawn(
+        &ws,
+        &[
+            "serve",
+            "--base-url",
+            &backend.url,
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    );
+    let banner = read_until(&mut serve, "dashboard: http://");
+    let url = banner
+        .lines()
+        .find_map(|l| l.split("dashboard: ").nth(1))
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+
+    let second = ws.hisar(
+        &[
+            "serve",
+            "--base-url",
+            &backend.url,
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        &[],
+    );
+    assert_eq!(second.code, 3, "{second:?}");
+    assert!(
+        second
+            .stderr
+            .contains("refusing to serve: state directory .hisar is in use by another hisar (pid "),
+        "{second:?}"
+    );
+    assert!(
+        second.stderr.contains(", hisar serve, since "),
+        "{second:?}"
+    );
+
+    let sweep = ws.hisar(
+        &["sweep", "--base-url", &backend.url, "--lock-wait", "0.3s"],
+        &[("AOS_API_KEY", KEY)],
+    );
+    assert_eq!(sweep.code, 3, "{sweep:?}");
+    assert!(
+        sweep
+            .stderr
+            .contains("state directory .hisar is in use by another hisar (pid ")
+            && sweep.stderr.contains("; waited "),
+        "{sweep:?}"
+    );
+    assert!(sweep.stderr.contains("POST /api/v1/sweeps"), "{sweep:?}");
+
+    // A half-sent request, then SIGTERM: the service still exits, and cleanly.
+    let addr = url.trim_start_matches("http://");
+    let mut half = std::net::TcpStream::connect(addr).unwrap();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    sigterm(&serve);
+    let stopped = wait_bounded(serve, Duration::from_secs(60), "serve after SIGTERM");
+    assert_eq!(stopped.code, 0, "{stopped:?}");
+
+    // The owner gone, the state directory is free again.
+    let sweep = ws.hisar(
+        &["sweep", "--base-url", &backend.url, "--lock-wait", "0s"],
+        &[("AOS_API_KEY", KEY)],
+    );
+    assert_eq!(sweep.code, 0, "{sweep:?}");
+}
+
+/// Issue 11 (4): two sweeps at once on one state directory: history stayed whole, but the
+/// tracker sometimes described the older sweep. Now the second waits for the first, and the
+/// tracker left is the one of the sweep recorded last.
+#[test]
+fn concurrent_sweeps_record_and_report_in_order() {
+    let ws = Workspace::new();
+    let backend = Backend::start(KEY);
+    let args = [
+        "sweep",
+        "--base-url",
+        &backend.url,
+        "--tracker",
+        "t.md",
+        "--json",
+        "t.json",
+    ];
+    for round in 1..=2 {
+        let first = spawn(&ws, &args);
+        let second = spawn(&ws, &args);
+        let first = wait_bounded(first, Duration::from_secs(120), "first sweep");
+        let second = wait_bounded(second, Duration::from_secs(120), "second sweep");
+        assert_eq!((first.code, second.code), (0, 0), "{first:?}\n{second:?}");
+        let last = 2 * round;
+        assert!(
+            ws.read("t.md")
+                .contains(&format!("**Sweep:** #{last} of {last}")),
+            "round {round}: the tracker describes an older sweep"
+        );
+        let json: serde_json::Value = serde_json::from_str(&ws.read("t.json")).unwrap();
+        assert_eq!(json["sweep"]["id"], last, "round {round}");
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Issue 11 (3): `hisar import aurora` panicked (exit 101) on a non-ASCII character in a
+/// scenario assertion, and hung on a FIFO named `*.yaml`.
+#[test]
+fn aurora_import_survives_non_ascii_and_refuses_a_fifo() {
+    let ws = Workspace::new();
+    let repo = ws.path("aurora");
+    copy_tree(&shared("fixtures/aurora-l2"), &repo);
+    let scenarios = repo.join("backend/scripts/sdsr/scenarios");
+    let file = scenarios.join("SDSR-ACT-LLM-COMP-O1-001.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let changed = text.replace(
+        "assertion: status_code == 200",
+        "assertion: status_code == 200 and \"clé\" in response and é",
+    );
+    assert_ne!(text, changed, "the fixture changed: adapt this test");
+    std::fs::write(&file, changed).unwrap();
+    let run = ws.hisar(&["import", "aurora", repo.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("untranslated assertion"), "{run:?}");
+
+    let fifo = scenarios.join("zz-pipe.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs (coreutils)");
+    assert!(made.success());
+    let child = spawn(&ws, &["import", "aurora", repo.to_str().unwrap()]);
+    let run = wait_bounded(child, Duration::from_secs(60), "import with a FIFO");
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("zz-pipe.yaml: not a regular file (a FIFO)"),
+        "{run:?}"
+    );
+    // The same for a registry or a tracker given as a FIFO or a device.
+    let run = ws.hisar(&["validate", fifo.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("not a regular file (a FIFO)"),
+        "{run:?}"
+    );
+    let run = ws.hisar(&["import", "tracker", "/dev/zero"], &[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("not a regular file (a device)"),
+        "{run:?}"
+    );
+}
