@@ -340,6 +340,27 @@ impl Invariant {
     }
 }
 
+/// The byte offset of a `\\u` escape with fewer than four characters after it, if any.
+///
+/// serde_json_path 0.7 parses the hex digits of a `\\u` escape with a streaming parser and
+/// panics (`unreachable!`) when the path ends inside one (found by the `invariant` fuzz
+/// target: `$['\\u`). Such a path is invalid anyway; it is refused here before the parser
+/// sees it. Every escape is skipped whole, so `\\\\u` (a backslash, then `u`) passes.
+fn truncated_unicode_escape(path: &str) -> Option<usize> {
+    let mut chars = path.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if c != '\\' {
+            continue;
+        }
+        if let Some((_, 'u')) = chars.next()
+            && path[i..].chars().count() < 6
+        {
+            return Some(i);
+        }
+    }
+    None
+}
+
 fn parse_query(cur: &mut Cursor<'_>) -> Result<Query, InvariantError> {
     let start = cur.pos;
     let rest = cur.rest();
@@ -347,6 +368,12 @@ fn parse_query(cur: &mut Cursor<'_>) -> Result<Query, InvariantError> {
         let len = jsonpath_len(rest);
         let path_text = &rest[..len];
         cur.pos += len;
+        if let Some(at) = truncated_unicode_escape(path_text) {
+            return Err(cur.error(
+                start + at,
+                format!("invalid JSONPath `{path_text}`: a \\u escape needs four hex digits"),
+            ));
+        }
         return JsonPath::parse(path_text)
             .map(|path| Query::Path(Arc::new(path)))
             .map_err(|e| {

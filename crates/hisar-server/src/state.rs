@@ -30,7 +30,7 @@ pub(crate) struct Inner {
     pub(crate) metrics: Metrics,
     pub(crate) cache: Mutex<Option<Arc<Derived>>>,
     /// What `/healthz` says, kept apart from the derived history so that the health check
-    /// never waits for a derivation or a long read of the store; cleared when a sweep ends.
+    /// never waits for a derivation or a long read of the store; cleared when a sweep is recorded.
     pub(crate) health: Mutex<Option<Health>>,
     pub(crate) today: fn() -> jiff::civil::Date,
 }
@@ -138,14 +138,6 @@ impl AppState {
         Ok(h)
     }
 
-    fn forget_health(&self) {
-        *self
-            .inner
-            .health
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = None;
-    }
-
     pub(crate) fn report<'a>(&'a self, d: &'a Derived) -> Report<'a> {
         Report::new(
             &self.inner.registry,
@@ -185,11 +177,16 @@ impl AppState {
             let outcome = state.inner.runner.sweep(selection).await;
             let elapsed = started.elapsed();
             match outcome.map_err(SweepFailed::from).and_then(|sweep| {
-                state
+                // Forgotten in the same critical section as the store changes: nobody reads
+                // the old count once the new sweep can be seen.
+                let mut health = state
                     .inner
-                    .store
-                    .finish(id, sweep)
-                    .map_err(SweepFailed::from)
+                    .health
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                let recorded = state.inner.store.finish(id, sweep);
+                *health = None;
+                recorded.map_err(SweepFailed::from)
             }) {
                 Ok(record) => {
                     let (bound, blocked, unverified) = record.counts();
@@ -224,7 +221,6 @@ impl AppState {
                     tracing::error!("sweep #{id} failed: {e}");
                 }
             }
-            state.forget_health();
             *state
                 .inner
                 .running
