@@ -10,6 +10,7 @@
 
 use std::io::Read as _;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::FetchError;
@@ -61,6 +62,26 @@ pub async fn read_capped(
     response: &mut reqwest::Response,
     cap: usize,
 ) -> Result<CappedBody, reqwest::Error> {
+    read_capped_within(response, cap, None).await
+}
+
+/// Memory shared by the bodies read at once: a body may grow past `small` bytes only while
+/// it holds one of `permits`' permits, so that many large bodies in flight (sixteen endless
+/// ones, say) hold `small` bytes each and a few caps in all, not a cap each. A body holding a
+/// permit reads to its end or its cap without waiting again, so the bodies that wait always
+/// wait for one that progresses.
+#[derive(Debug, Clone)]
+pub(crate) struct LargeBodies {
+    pub(crate) permits: std::sync::Arc<tokio::sync::Semaphore>,
+    pub(crate) small: usize,
+}
+
+/// [`read_capped`], growing past `large.small` bytes only under one of `large`'s permits.
+pub(crate) async fn read_capped_within(
+    response: &mut reqwest::Response,
+    cap: usize,
+    large: Option<&LargeBodies>,
+) -> Result<CappedBody, reqwest::Error> {
     let announced = response.content_length();
     if announced.is_some_and(|n| usize::try_from(n).map_or(true, |n| n > cap)) {
         return Ok(CappedBody {
@@ -70,7 +91,15 @@ pub async fn read_capped(
     }
     let mut bytes =
         Vec::with_capacity(announced.map_or(0, |n| usize::try_from(n).unwrap_or(cap).min(cap)));
+    let mut permit = None;
     while let Some(chunk) = response.chunk().await? {
+        if let Some(large) = large
+            && permit.is_none()
+            && bytes.len() + chunk.len() > large.small
+        {
+            // Closed never: the semaphore lives as long as the probe.
+            permit = Arc::clone(&large.permits).acquire_owned().await.ok();
+        }
         if bytes.len() + chunk.len() > cap {
             bytes.extend_from_slice(&chunk[..cap - bytes.len()]);
             return Ok(CappedBody {

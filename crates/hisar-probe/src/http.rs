@@ -1,5 +1,7 @@
 //! The HTTP probe on reqwest: rustls, connection pooling, no redirect following, timeouts and a
-//! body-size cap.
+//! body-size cap. Bodies in flight share a memory budget: past 1 MiB a body needs one of a few
+//! permits (32 MiB worth of caps), so sixteen endless bodies cost sixteen MiB and a few caps,
+//! not sixteen caps.
 
 use std::error::Error as _;
 use std::time::{Duration, Instant};
@@ -8,12 +10,18 @@ use async_trait::async_trait;
 use hisar_core::{Body, Method, Observation, Response, TransportErrorKind};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::bounded::{ReadLimits, read_capped, send_bounded};
+use crate::bounded::{LargeBodies, ReadLimits, read_capped_within, send_bounded};
 use crate::error::{FetchError, ProbeError};
 use crate::probe::{Probe, ProbeRequest};
 
 /// Bytes of a body over the cap kept as evidence.
 const TRUNCATED_EVIDENCE: usize = 64 * 1024;
+/// A body up to this size is read whatever the others do; past it, it needs one of the
+/// large-body permits.
+const SMALL_BODY: usize = 1024 * 1024;
+/// Memory for the bodies past [`SMALL_BODY`] read at once: as many caps as fit in it, and at
+/// least one.
+const LARGE_BODIES_BUDGET: usize = 32 * 1024 * 1024;
 
 /// Settings of the HTTP probe.
 #[derive(Debug, Clone)]
@@ -47,6 +55,7 @@ impl Default for HttpOptions {
 pub struct HttpProbe {
     client: reqwest::Client,
     options: HttpOptions,
+    large: LargeBodies,
 }
 
 impl HttpProbe {
@@ -63,7 +72,17 @@ impl HttpProbe {
             .user_agent(concat!("hisar/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ProbeError::Client(describe(&e)))?;
-        Ok(Self { client, options })
+        let large = LargeBodies {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                (LARGE_BODIES_BUDGET / options.max_body.max(1)).max(1),
+            )),
+            small: SMALL_BODY,
+        };
+        Ok(Self {
+            client,
+            options,
+            large,
+        })
     }
 
     /// Fetches a document (such as a route table) with a plain GET and returns its text: at
@@ -151,14 +170,16 @@ impl HttpProbe {
             })
             .collect();
         let cap = self.options.max_body;
-        let read = read_capped(&mut response, cap).await.map_err(|e| {
-            let (kind, message) = classify_error(&e);
-            (
-                kind,
-                format!("while reading the body: {message}"),
-                elapsed(started),
-            )
-        })?;
+        let read = read_capped_within(&mut response, cap, Some(&self.large))
+            .await
+            .map_err(|e| {
+                let (kind, message) = classify_error(&e);
+                (
+                    kind,
+                    format!("while reading the body: {message}"),
+                    elapsed(started),
+                )
+            })?;
         let body = if read.truncated {
             // A body over the cap fails the contract unread: keep only its first bytes as
             // evidence, so that sixteen endless bodies in flight do not hold sixteen caps

@@ -184,3 +184,29 @@ async fn a_trickling_body_times_out() {
     };
     assert_eq!(failure.kind, TransportErrorKind::Timeout, "{failure:?}");
 }
+
+/// Endless bodies read at once share a memory budget (a few caps, not a cap each): those
+/// past 1 MiB take turns, and every one still ends cut at the cap, none waiting forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_endless_bodies_at_once_all_end_at_the_cap() {
+    let url = serve(Mode::Endless).await;
+    // A 16 MiB cap leaves two turns in the 32 MiB budget: six bodies must take turns.
+    let http = HttpProbe::new(HttpOptions {
+        max_time: Duration::from_secs(60),
+        max_body: 16 * 1024 * 1024,
+        ..HttpOptions::default()
+    })
+    .unwrap();
+    let probes = (0..6).map(|i| {
+        let http = http.clone();
+        let request = request(format!("{url}/{i}"));
+        async move { http.probe(&request).await }
+    });
+    let observations = within("six probes", futures::future::join_all(probes)).await;
+    for observation in observations {
+        let Transport::Answered(response) = &observation.transport else {
+            panic!("{observation:?}");
+        };
+        assert_eq!(response.body.truncated_at(), Some(16 * 1024 * 1024));
+    }
+}
