@@ -124,6 +124,10 @@ const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(60);
 /// the target: readers see the old file or the new one, never half of one. Temporary files
 /// that interrupted writes left in that directory are removed first; a failed write removes
 /// its own (the temporary file is deleted when dropped). A full disk is named as such.
+///
+/// The file gets the mode a plain `create` would give it: a new file `0666` less the umask
+/// (0644 under the usual 022, so a web server can publish `dashboard.html`), a replaced one
+/// keeps its own. `tempfile` alone would make every report 0600.
 pub(crate) fn write_atomic(
     path: &Path,
     render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
@@ -131,25 +135,36 @@ pub(crate) fn write_atomic(
     let dir = registry_dir(path);
     remove_stale_temp_files(&dir);
     let failed = |e: std::io::Error| write_error(path, &e);
-    let mut temp = tempfile::Builder::new()
-        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
-        .suffix(TEMP_SUFFIX)
-        .tempfile_in(&dir)
-        .map_err(|e| {
-            if is_disk_full(&e) {
-                write_error(path, &e)
-            } else {
-                anyhow!(
-                    "write {}: cannot create a file in {}: {e}",
-                    path.display(),
-                    dir.display()
-                )
-            }
-        })?;
+    let mut builder = tempfile::Builder::new();
+    let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
+    builder.prefix(&prefix).suffix(TEMP_SUFFIX);
+    let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        // The mode asked at creation passes through the umask, as for any new file.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut temp = builder.tempfile_in(&dir).map_err(|e| {
+        if is_disk_full(&e) {
+            write_error(path, &e)
+        } else {
+            anyhow!(
+                "write {}: cannot create a file in {}: {e}",
+                path.display(),
+                dir.display()
+            )
+        }
+    })?;
     {
         let mut w = BufWriter::new(temp.as_file_mut());
         render(&mut w).map_err(failed)?;
         w.flush().map_err(failed)?;
+    }
+    if let Some(permissions) = existing {
+        temp.as_file()
+            .set_permissions(permissions)
+            .map_err(|e| anyhow!("write {}: keep its mode: {e}", path.display()))?;
     }
     temp.as_file().sync_all().map_err(failed)?;
     temp.persist(path).map_err(|e| failed(e.error))?;
@@ -234,6 +249,23 @@ fn process_alive(pid: u32) -> bool {
     }
 }
 
+/// The tracker's path relative to the HTML dashboard, when both are files written in the same
+/// folder: the static dashboard links to it only then, so the link resolves.
+pub(crate) fn tracker_link(outputs: &OutputArgs) -> Option<String> {
+    let (tracker, html) = (outputs.tracker.as_ref()?, outputs.html.as_ref()?);
+    if tracker.as_os_str() == "-" || html.as_os_str() == "-" {
+        return None;
+    }
+    let same = |p: &Path| std::path::absolute(registry_dir(p)).ok();
+    (same(tracker)? == same(html)?)
+        .then(|| {
+            tracker
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .flatten()
+}
+
 /// A renderer of one report format.
 type Renderer = fn(&Report<'_>, &mut dyn Write) -> std::io::Result<()>;
 
@@ -252,14 +284,14 @@ pub(crate) fn write_outputs(
     for (path, render) in jobs {
         let Some(path) = path else { continue };
         if path.as_os_str() == "-" {
-            let mut out = std::io::stdout().lock();
+            let mut out = crate::ui::stdout();
             render(report, &mut out)
                 .and_then(|()| out.flush())
                 .map_err(|e| invalid(anyhow!("write to stdout: {e}")))?;
             continue;
         }
         write_atomic(path, |w| render(report, w)).map_err(invalid)?;
-        ui.line(&format!("wrote {}", path.display()));
+        ui.note(&format!("wrote {}", path.display()));
     }
     Ok(())
 }

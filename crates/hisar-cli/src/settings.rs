@@ -90,6 +90,10 @@ pub(crate) struct SweepSettings {
     pub(crate) fail_on: FailOn,
     /// `check`: when no tracker is named, update the one the last sweep wrote.
     pub(crate) reuse_tracker: bool,
+    /// The re-check command reports show, when not the default `hisar check`.
+    pub(crate) recheck: Option<String>,
+    /// A command to run next, printed before the gate's line.
+    pub(crate) next_step: Option<String>,
 }
 
 impl SweepSettings {
@@ -161,6 +165,8 @@ impl SweepSettings {
             outputs,
             fail_on,
             reuse_tracker,
+            recheck: None,
+            next_step: None,
         })
     }
 }
@@ -178,6 +184,8 @@ pub(crate) struct ServeSettings {
     pub(crate) token: Option<String>,
     /// Limits of the listening socket.
     pub(crate) serve: hisar_server::net::ServeOptions,
+    /// The re-check command the dashboard shows, when not the default `hisar check`.
+    pub(crate) recheck: Option<String>,
 }
 
 impl ServeSettings {
@@ -201,6 +209,7 @@ impl ServeSettings {
                 max_connections: args.max_connections,
                 ..hisar_server::net::ServeOptions::default()
             },
+            recheck: None,
         })
     }
 }

@@ -23,7 +23,7 @@ Resolved Gaps.";
 /// stays one: its content renders literally anyway, and escapes inside it would show. Only a
 /// span whose content holds no backslash qualifies (a backslash next to an escaped `|` could
 /// end the cell inside the span); any other backtick is escaped.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     let chars: Vec<char> = text
         .chars()
         .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })

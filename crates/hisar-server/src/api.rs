@@ -1,5 +1,7 @@
 //! The service's routes: the API under `/api/v1`, the dashboard and tracker pages, and the
-//! operations endpoints.
+//! operations endpoints. Each handler carries its OpenAPI description (`utoipa`), and the
+//! router is built from the same annotated handlers (`utoipa-axum`), so the served document
+//! lists exactly the routes served.
 
 use std::collections::BTreeMap;
 
@@ -7,7 +9,6 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use hisar_core::history::Selection;
 use hisar_core::{CapabilityId, GapCode, Outcome, Status};
@@ -15,14 +16,96 @@ use hisar_report::{GapFilter, PanelJson, json_report, render_html, write_markdow
 use hisar_store::SweepStatus;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use subtle::ConstantTimeEq as _;
+use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::ApiError;
 use crate::limits::{Limits, bound_bodies, shed};
 use crate::state::{AppState, StartError};
 
-/// The OpenAPI document of the service's own API.
-pub const OPENAPI: &str = include_str!("openapi.json");
+/// What the document says beyond the handlers.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "HISAR service API",
+        version = "1",
+        description = "The living gaps tracker as a service. Read routes are open; POST /api/v1/sweeps needs `Authorization: Bearer <token>` (the token comes from the environment variable named by --token-env; without one, mutating routes are refused). Panel, gap and fix shapes are those of the JSON report (docs/report.schema.json). Filters ignore case."
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+/// An error answer.
+#[derive(Serialize, utoipa::ToSchema)]
+struct ErrorBody {
+    /// What went wrong, for a person.
+    error: String,
+}
+
+/// Declares the bearer token scheme that `POST /api/v1/sweeps` needs.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The routes that read and render history: they share one concurrency budget.
+fn heavy() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(panels))
+        .routes(routes!(panel))
+        .routes(routes!(gaps))
+        .routes(routes!(fixes))
+        .routes(routes!(sweeps))
+        .routes(routes!(sweep))
+        .routes(routes!(render_plan))
+        .routes(routes!(openapi_json))
+        .routes(routes!(dashboard))
+        .routes(routes!(tracker))
+}
+
+/// The one route that reads a request body.
+fn with_body() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(post_sweep))
+}
+
+/// The operations routes, kept out of the heavy routes' budget so they stay fast.
+fn ops() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(metrics_text))
+}
+
+/// Every route, with its description: one list for the router and the document.
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(heavy())
+        .merge(with_body())
+        .merge(ops())
+}
+
+/// The OpenAPI document of the service's own API, generated from its handlers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented().into_openapi()
+}
+
+/// The document as served, rendered once.
+static OPENAPI_JSON: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| openapi().to_pretty_json().unwrap_or_default());
 
 /// The service's router: API, dashboard and operations, with the default [`Limits`].
 pub fn router(state: AppState) -> Router {
@@ -31,29 +114,24 @@ pub fn router(state: AppState) -> Router {
 
 /// The service's router within `limits`: the routes that render history share one
 /// concurrency budget and shed what exceeds it (503); `/healthz` and `/metrics` stay outside
-/// it; request bodies are capped in size and time.
+/// it; request bodies are capped in size and time, and the token is checked before a body is
+/// read.
 pub fn router_with(state: AppState, limits: &Limits) -> Router {
-    // A body has `body_timeout` to arrive whole; the token is checked before it is read.
-    let post_sweeps = post(post_sweep).layer(TimeoutLayer::with_status_code(
+    let (heavy, _) = heavy().split_for_parts();
+    let (with_body, _) = with_body().split_for_parts();
+    let (ops, _) = ops().split_for_parts();
+    // A body has `body_timeout` to arrive whole.
+    let with_body = with_body.layer(TimeoutLayer::with_status_code(
         StatusCode::REQUEST_TIMEOUT,
         limits.body_timeout,
     ));
-    let api = Router::new()
-        .route("/api/v1/panels", get(panels))
-        .route("/api/v1/panels/{id}", get(panel))
-        .route("/api/v1/gaps", get(gaps))
-        .route("/api/v1/fixes", get(fixes))
-        .route("/api/v1/sweeps", get(sweeps).merge(post_sweeps))
-        .route("/api/v1/sweeps/{id}", get(sweep))
-        .route("/api/v1/render-plan", get(render_plan))
-        .route("/api/v1/openapi.json", get(openapi));
-    let pages = Router::new()
-        .route("/", get(dashboard))
-        .route("/tracker.md", get(tracker));
-    let ops = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics_text));
-    bound_bodies(shed(api.merge(pages), limits).merge(ops), limits).with_state(state)
+    let routes = shed(heavy, limits).merge(with_body).merge(ops);
+    // One compression layer for every route (gzip when the client accepts it), and a span per
+    // request in the service log.
+    bound_bodies(routes, limits)
+        .with_state(state)
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,6 +141,18 @@ struct PanelFilter {
     gap: Option<GapCode>,
 }
 
+/// Panels with their tracked verdicts.
+#[utoipa::path(get, path = "/api/v1/panels", tag = "panels",
+    params(
+        ("domain" = Option<String>, Query, description = "A domain code such as OVR (any case)."),
+        ("status" = Option<String>, Query, description = "BOUND, BLOCKED or UNVERIFIED (any case)."),
+        ("gap" = Option<String>, Query, description = "A gap code such as AUTH_FAILURE (any case)."),
+    ),
+    responses(
+        (status = 200, description = "Matching panels: `count` and `panels`", body = Object),
+        (status = 400, description = "An unknown status or gap", body = ErrorBody),
+    )
+)]
 async fn panels(
     State(state): State<AppState>,
     Query(filter): Query<PanelFilter>,
@@ -73,7 +163,12 @@ async fn panels(
     let items: Vec<&PanelJson<'_>> = doc
         .panels
         .iter()
-        .filter(|p| filter.domain.as_deref().is_none_or(|x| p.domain == x))
+        .filter(|p| {
+            filter
+                .domain
+                .as_deref()
+                .is_none_or(|x| p.domain.eq_ignore_ascii_case(x))
+        })
         .filter(|p| filter.status.is_none_or(|s| p.status == s))
         .filter(|p| filter.gap.is_none_or(|g| p.code() == Some(g)))
         .collect();
@@ -100,6 +195,14 @@ struct PanelWithHistory<'a> {
     history: Vec<HistoryEntry<'a>>,
 }
 
+/// One panel: verdict, evidence and its history.
+#[utoipa::path(get, path = "/api/v1/panels/{id}", tag = "panels",
+    params(("id" = String, Path, description = "The panel id.")),
+    responses(
+        (status = 200, description = "The panel and its history", body = Object),
+        (status = 404, description = "No such panel", body = ErrorBody),
+    )
+)]
 async fn panel(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -134,6 +237,10 @@ async fn panel(
     to_json(&PanelWithHistory { panel, history })
 }
 
+/// Blocked panels, most urgent first.
+#[utoipa::path(get, path = "/api/v1/gaps", tag = "panels",
+    responses((status = 200, description = "`count`, `by_code` and `gaps`", body = Object))
+)]
 async fn gaps(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let d = state.derived()?;
     let report = state.report(&d);
@@ -155,6 +262,10 @@ fn to_json(value: &impl Serialize) -> Result<Json<Value>, ApiError> {
         .map_err(|e| ApiError::Internal(format!("serialize a response: {e}")))
 }
 
+/// Priority fixes, P0 to P4.
+#[utoipa::path(get, path = "/api/v1/fixes", tag = "panels",
+    responses((status = 200, description = "The priority tables", body = Object))
+)]
 async fn fixes(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let d = state.derived()?;
     Ok(Json(
@@ -162,6 +273,10 @@ async fn fixes(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     ))
 }
 
+/// Recorded sweeps (the CLI and the service share one history).
+#[utoipa::path(get, path = "/api/v1/sweeps", tag = "sweeps",
+    responses((status = 200, description = "`running`, `count` and `sweeps`", body = Object))
+)]
 async fn sweeps(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let summaries = state.inner.store.summaries()?;
     Ok(Json(
@@ -169,6 +284,14 @@ async fn sweeps(State(state): State<AppState>) -> Result<Json<Value>, ApiError> 
     ))
 }
 
+/// One sweep and its verdicts.
+#[utoipa::path(get, path = "/api/v1/sweeps/{id}", tag = "sweeps",
+    params(("id" = u64, Path, description = "The sweep id.")),
+    responses(
+        (status = 200, description = "The sweep and, once complete, its verdicts", body = Object),
+        (status = 404, description = "No such sweep", body = ErrorBody),
+    )
+)]
 async fn sweep(
     State(state): State<AppState>,
     Path(id): Path<u64>,
@@ -220,19 +343,26 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    // Compare without an early exit, so timing says nothing about the token.
-    let (a, b) = (given.as_bytes(), token.as_bytes());
-    let mut diff = u8::from(a.len() != b.len());
-    for (i, byte) in b.iter().enumerate() {
-        diff |= byte ^ a.get(i).copied().unwrap_or(0);
-    }
-    if diff == 0 {
+    // Constant time (`subtle`): how long the comparison takes says nothing about the token.
+    if bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
         Ok(())
     } else {
         Err(ApiError::Unauthorized)
     }
 }
 
+/// Starts a sweep (`{"panels": [...], "domains": [...]}`, both optional).
+#[utoipa::path(post, path = "/api/v1/sweeps", tag = "sweeps",
+    request_body(content = Object, description = "`panels` and `domains` to sweep; empty sweeps all", content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "Started: `sweep`, `status`, `href`", body = Object),
+        (status = 400, description = "A bad body or an unknown panel or domain", body = ErrorBody),
+        (status = 401, description = "No valid bearer token", body = ErrorBody),
+        (status = 403, description = "No token configured: mutating routes are off", body = ErrorBody),
+        (status = 409, description = "A sweep is running, or another process records into the state directory", body = ErrorBody),
+    )
+)]
 async fn post_sweep(
     _: Authorized,
     State(state): State<AppState>,
@@ -255,11 +385,17 @@ async fn post_sweep(
         )
             .into_response()),
         Err(StartError::Running(id)) => Err(ApiError::Conflict(id)),
+        Err(StartError::Busy(why)) => Err(ApiError::Busy(why)),
         Err(StartError::Selection(why)) => Err(ApiError::BadRequest(why.to_string())),
         Err(e) => Err(ApiError::Internal(e.to_string())),
     }
 }
 
+/// Which panels the UI may render: only those whose latest verified verdict is BOUND and
+/// whose capability is OBSERVED or TRUSTED.
+#[utoipa::path(get, path = "/api/v1/render-plan", tag = "panels",
+    responses((status = 200, description = "`sweep`, `renderable` and a row per panel", body = Object))
+)]
 async fn render_plan(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let d = state.derived()?;
     let capability = |id: &CapabilityId| d.state.capabilities.get(id).map(|c| c.status);
@@ -316,8 +452,16 @@ async fn render_plan(State(state): State<AppState>) -> Result<Json<Value>, ApiEr
     })))
 }
 
-async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "service",
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = Object))
+)]
+async fn openapi_json() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        OPENAPI_JSON.as_str(),
+    )
+        .into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -326,12 +470,21 @@ struct DashboardQuery {
     code: Option<GapCode>,
 }
 
+/// The HTML dashboard (`?domain=&code=` filter the active gaps).
+#[utoipa::path(get, path = "/", tag = "pages",
+    params(
+        ("domain" = Option<String>, Query, description = "A domain code (any case)."),
+        ("code" = Option<String>, Query, description = "A gap code (any case)."),
+    ),
+    responses((status = 200, description = "The dashboard", content_type = "text/html", body = String))
+)]
 async fn dashboard(
     State(state): State<AppState>,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Html<String>, ApiError> {
     let d = state.derived()?;
-    let report = state.report(&d);
+    let mut report = state.report(&d);
+    report.timelines = d.timelines.clone();
     let filter = GapFilter {
         domain: q.domain,
         code: q.code,
@@ -339,6 +492,10 @@ async fn dashboard(
     Ok(Html(render_html(&report, &d.series, &filter)))
 }
 
+/// The Markdown tracker.
+#[utoipa::path(get, path = "/tracker.md", tag = "pages",
+    responses((status = 200, description = "The tracker", content_type = "text/markdown", body = String))
+)]
 async fn tracker(State(state): State<AppState>) -> Result<Response, ApiError> {
     let d = state.derived()?;
     let mut out = Vec::new();
@@ -350,6 +507,10 @@ async fn tracker(State(state): State<AppState>) -> Result<Response, ApiError> {
         .into_response())
 }
 
+/// Liveness, with the number of sweeps and the one running.
+#[utoipa::path(get, path = "/healthz", tag = "service",
+    responses((status = 200, description = "`status`, `sweeps`, `running`, `last_sweep`", body = Object))
+)]
 async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let health = state.health()?;
     Ok(Json(
@@ -358,6 +519,10 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError>
     ))
 }
 
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", tag = "service",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String))
+)]
 async fn metrics_text(State(state): State<AppState>) -> Result<Response, ApiError> {
     let d = state.derived()?;
     let report = state.report(&d);

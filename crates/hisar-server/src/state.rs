@@ -8,7 +8,7 @@ use hisar_core::Registry;
 use hisar_core::history::{Selection, SweepRecord, TrackerState, derive};
 use hisar_probe::{SelectionError, SweepError, select};
 use hisar_report::{Report, SeriesPoint, series};
-use hisar_store::{HistoryStore, StoreError, SweepStatus};
+use hisar_store::{HistoryStore, StateLock, StoreError, SweepStatus};
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -33,6 +33,9 @@ pub(crate) struct Inner {
     /// never waits for a derivation or a long read of the store; cleared when a sweep is recorded.
     pub(crate) health: Mutex<Option<Health>>,
     pub(crate) today: fn() -> jiff::civil::Date,
+    pub(crate) recheck: std::sync::OnceLock<String>,
+    /// The state directory whose writer lock each sweep takes, when there is one.
+    pub(crate) state_dir: std::sync::OnceLock<std::path::PathBuf>,
 }
 
 /// The store as `/healthz` shows it.
@@ -59,6 +62,7 @@ pub(crate) struct Derived {
     pub(crate) sweeps: Vec<SweepRecord>,
     pub(crate) state: TrackerState,
     pub(crate) series: Vec<SeriesPoint>,
+    pub(crate) timelines: std::collections::BTreeMap<String, Vec<hisar_report::TimelineEntry>>,
 }
 
 impl AppState {
@@ -83,6 +87,8 @@ impl AppState {
                 cache: Mutex::new(None),
                 health: Mutex::new(None),
                 today: || hisar_core::history::day(jiff::Timestamp::now()),
+                recheck: std::sync::OnceLock::new(),
+                state_dir: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -106,11 +112,13 @@ impl AppState {
         let sweeps = self.inner.store.sweeps()?;
         let (state, _) = derive(&self.inner.registry, &sweeps);
         let series = series(&self.inner.registry, &sweeps);
+        let timelines = hisar_report::timelines(&sweeps);
         let d = Arc::new(Derived {
             key,
             sweeps,
             state,
             series,
+            timelines,
         });
         *cache = Some(Arc::clone(&d));
         Ok(d)
@@ -138,13 +146,30 @@ impl AppState {
         Ok(h)
     }
 
+    /// Shows `command` (with `<PANEL_ID>`) as the re-check command, instead of `hisar check`;
+    /// the first call wins.
+    pub fn set_recheck(&self, command: String) {
+        let _ = self.inner.recheck.set(command);
+    }
+
+    /// Makes each sweep the writer of the state directory `dir` while it runs (the lock a CLI
+    /// sweep takes too, [`StateLock`]): a sweep does not start while another process records
+    /// there. The first call wins.
+    pub fn lock_writes_in(&self, dir: std::path::PathBuf) {
+        let _ = self.inner.state_dir.set(dir);
+    }
+
     pub(crate) fn report<'a>(&'a self, d: &'a Derived) -> Report<'a> {
-        Report::new(
+        let report = Report::new(
             &self.inner.registry,
             &d.state,
             (self.inner.today)(),
             self.inner.registry_path.clone(),
-        )
+        );
+        match self.inner.recheck.get() {
+            Some(command) => report.with_recheck(command.clone()),
+            None => report,
+        }
     }
 
     /// The id of the sweep running now, if any.
@@ -167,12 +192,22 @@ impl AppState {
         if let Some(id) = *running {
             return Err(StartError::Running(id));
         }
+        // One writer at a time: a CLI sweep recording here now makes this one wait its turn.
+        let writer = match self.inner.state_dir.get() {
+            Some(dir) => Some(
+                StateLock::try_acquire(dir, "hisar serve's sweep")
+                    .map_err(|e| StartError::Busy(e.to_string()))?,
+            ),
+            None => None,
+        };
         let id = self.inner.store.begin(jiff::Timestamp::now(), &selection)?;
         *running = Some(id);
         drop(running);
         tracing::info!("sweep #{id} started ({})", selection.describe());
         let state = self.clone();
         tokio::spawn(async move {
+            // Held until the sweep is recorded (or given up).
+            let _writer = writer;
             let started = Instant::now();
             let outcome = state.inner.runner.sweep(selection).await;
             let elapsed = started.elapsed();
@@ -242,8 +277,14 @@ impl AppState {
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
             loop {
                 ticks.tick().await;
-                if let Err(StartError::Running(id)) = state.start_sweep(Selection::default()) {
-                    tracing::info!("scheduled sweep skipped: sweep #{id} is still running");
+                match state.start_sweep(Selection::default()) {
+                    Err(StartError::Running(id)) => {
+                        tracing::info!("scheduled sweep skipped: sweep #{id} is still running");
+                    }
+                    Err(StartError::Busy(why)) => {
+                        tracing::info!("scheduled sweep skipped: {why}");
+                    }
+                    _ => {}
                 }
             }
         });
@@ -263,6 +304,9 @@ pub enum StartError {
     /// A sweep is running.
     #[error("sweep #{0} is running")]
     Running(u64),
+    /// Another process records into the state directory now.
+    #[error("{0}")]
+    Busy(String),
     /// The selection names unknown panels or domains.
     #[error(transparent)]
     Selection(#[from] SelectionError),

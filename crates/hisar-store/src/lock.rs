@@ -1,5 +1,8 @@
-//! One writer per state directory: an advisory lock on `STATE_DIR/lock`, held by a sweep from
-//! before it records until its reports are written, and by `hisar serve` for its whole life.
+//! One writer per state directory: an advisory lock on `STATE_DIR/lock`, held by a CLI sweep
+//! from before it probes until its reports are written, and by `hisar serve` while one of its
+//! sweeps runs; and one service per state directory: `STATE_DIR/serve.lock`, held by `hisar
+//! serve` for its whole life (a second service would mark the first one's running sweep
+//! abandoned).
 //!
 //! The lock is std's [`File::try_lock`] (an exclusive `flock` on Unix, `LockFileEx` on
 //! Windows; stable since Rust 1.89): the operating system releases it when the process ends,
@@ -64,18 +67,30 @@ fn waited_text(waited: Duration) -> String {
 }
 
 impl StateLock {
-    /// The lock file inside a state directory.
+    /// The writer's lock file inside a state directory.
     pub const FILE: &'static str = "lock";
+    /// The service's lock file inside a state directory.
+    pub const SERVICE_FILE: &'static str = "serve.lock";
 
-    /// Locks `dir` (creating it if needed) for `holder` (such as `hisar sweep`), waiting up to
-    /// `wait` while another process holds it; [`LockError::Busy`] after that.
+    /// Makes this process the writer of `dir` (creating it if needed) as `holder` (such as
+    /// `hisar sweep`), waiting up to `wait` while another process is; [`LockError::Busy`]
+    /// after that.
     pub fn acquire(dir: &Path, holder: &str, wait: Duration) -> Result<Self, LockError> {
+        Self::lock(dir, Self::FILE, holder, wait)
+    }
+
+    /// Makes this process the service of `dir`, if no other process is.
+    pub fn service(dir: &Path, holder: &str) -> Result<Self, LockError> {
+        Self::lock(dir, Self::SERVICE_FILE, holder, Duration::ZERO)
+    }
+
+    fn lock(dir: &Path, file: &str, holder: &str, wait: Duration) -> Result<Self, LockError> {
         let io = |source| LockError::Io {
             dir: dir.display().to_string(),
             source,
         };
         std::fs::create_dir_all(dir).map_err(io)?;
-        let path = dir.join(Self::FILE);
+        let path = dir.join(file);
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -120,7 +135,7 @@ impl StateLock {
         Ok(Self { path, _file: file })
     }
 
-    /// Locks `dir` only if no other process holds it.
+    /// Makes this process the writer of `dir` only if no other process is.
     pub fn try_acquire(dir: &Path, holder: &str) -> Result<Self, LockError> {
         Self::acquire(dir, holder, Duration::ZERO)
     }
@@ -180,6 +195,20 @@ mod tests {
             !holder.contains("serve"),
             "the old holder's line is replaced"
         );
+    }
+
+    #[test]
+    fn the_service_lock_is_apart_from_the_writer_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let service = StateLock::service(dir.path(), "hisar serve").unwrap();
+        assert!(service.path().ends_with("serve.lock"));
+        let second = StateLock::service(dir.path(), "hisar serve").unwrap_err();
+        assert!(second.to_string().contains("hisar serve"), "{second}");
+        // A sweep still records while the service runs.
+        let writer = StateLock::try_acquire(dir.path(), "hisar sweep").unwrap();
+        drop(writer);
+        drop(service);
+        assert!(StateLock::service(dir.path(), "hisar serve").is_ok());
     }
 
     #[test]

@@ -6,7 +6,9 @@ use anyhow::anyhow;
 use hisar_core::history::ChangeKind;
 use hisar_core::history::diff as diff_sweeps;
 
-use crate::args::{DiffArgs, Format};
+use hisar_report::{ChangeRow, write_changes_markdown};
+
+use crate::args::{DiffArgs, DiffFormat};
 use crate::context::{load_registry, read_history};
 use crate::exit::{Exit, Outcome, invalid, usage};
 
@@ -45,10 +47,27 @@ pub(crate) fn diff(args: &DiffArgs) -> Outcome {
         count(|k| *k == ChangeKind::Regressed),
         count(|k| matches!(k, ChangeKind::CodeChanged { .. })),
     );
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::ui::stdout();
     let io = |e: std::io::Error| invalid(anyhow!(e));
     match args.format {
-        Format::Json => {
+        DiffFormat::Markdown => {
+            // The latest record of each panel between the two sweeps gives endpoint and detail.
+            let mut records = Vec::new();
+            for s in sweeps.iter().rev().filter(|s| s.id > from && s.id <= to) {
+                for r in &s.records {
+                    if !records
+                        .iter()
+                        .any(|x: &hisar_core::history::PanelRecord| x.panel == r.panel)
+                    {
+                        records.push(r.clone());
+                    }
+                }
+            }
+            let rows = ChangeRow::rows(&changes, &records);
+            write_changes_markdown(&format!("HISAR: sweep #{from} → #{to}"), &rows, &mut out)
+                .map_err(io)?;
+        }
+        DiffFormat::Json => {
             let doc = serde_json::json!({
                 "from": from, "to": to,
                 "counts": {"new": new, "resolved": resolved, "regressed": regressed, "changed_code": code_changes},
@@ -57,7 +76,7 @@ pub(crate) fn diff(args: &DiffArgs) -> Outcome {
             serde_json::to_writer_pretty(&mut out, &doc).map_err(|e| invalid(anyhow!(e)))?;
             writeln!(out).map_err(io)?;
         }
-        Format::Table => {
+        DiffFormat::Table => {
             writeln!(out, "sweep #{from} -> #{to}: {new} new, {resolved} resolved, {regressed} regressed, {code_changes} changed code").map_err(io)?;
             for c in &changes {
                 let what = match &c.kind {

@@ -4,7 +4,7 @@ use anyhow::anyhow;
 use hisar_report::Report;
 
 use crate::args::ReportArgs;
-use crate::context::{load_registry, read_history, today, write_outputs};
+use crate::context::{load_registry, read_history, today, tracker_link, write_outputs};
 use crate::exit::{Exit, Outcome, usage};
 use crate::ui::Ui;
 use hisar_core::history::derive;
@@ -14,7 +14,7 @@ pub(crate) fn report(args: &ReportArgs, ui: Ui) -> Outcome {
     let o = &args.outputs;
     if o.tracker.is_none() && o.json.is_none() && o.junit.is_none() && o.html.is_none() {
         return Err(usage(anyhow!(
-            "nothing to write: pass --tracker, --json, --junit or --html"
+            "nothing to write: pass --tracker, --report-json, --report-junit or --report-html"
         )));
     }
     let sweeps = read_history(&args.state.state)?;
@@ -25,13 +25,14 @@ pub(crate) fn report(args: &ReportArgs, ui: Ui) -> Outcome {
         ));
     }
     let (state, _) = derive(&registry, &sweeps);
-    let report = Report::new(
+    let mut report = Report::new(
         &registry,
         &state,
         today(),
         args.registry.registry.display().to_string(),
     )
-    .with_series(hisar_report::series(&registry, &sweeps));
+    .with_history(&sweeps);
+    report.tracker_link = tracker_link(&args.outputs);
     write_outputs(&report, &args.outputs, ui)?;
     Ok(Exit::Pass)
 }

@@ -50,11 +50,11 @@ pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Service, Fa
         .base_url
         .clone()
         .ok_or_else(|| usage(hisar_probe::SweepError::NoBaseUrl))?;
-    // The service owns its state directory while it runs: a second service (or a sweep) on
-    // it would mark this one's running sweep abandoned, or record between its sweeps.
-    let lock = StateLock::try_acquire(&settings.state, "hisar serve").map_err(|e| {
+    // One service per state directory: a second one would mark this one's running sweep
+    // abandoned. Each of its sweeps takes the writer's lock as a CLI sweep does.
+    let lock = StateLock::service(&settings.state, "hisar serve").map_err(|e| {
         invalid(anyhow!(
-            "refusing to serve: {e}\n  one process at a time owns a state directory: stop the other one, or give this one another --state"
+            "refusing to serve: {e}\n  one service at a time serves a state directory: stop the other one, or give this one another --state"
         ))
     })?;
     let store = SqliteStore::open_dir(&settings.state).map_err(invalid)?;
@@ -75,6 +75,10 @@ pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Service, Fa
         Arc::new(sweeper),
         settings.token.clone(),
     );
+    if let Some(recheck) = &settings.recheck {
+        state.set_recheck(recheck.clone());
+    }
+    state.lock_writes_in(settings.state.clone());
     if let Some(every) = settings.every {
         state.schedule(every).map_err(usage)?;
     }

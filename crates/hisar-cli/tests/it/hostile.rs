@@ -256,16 +256,18 @@ fn sigterm(child: &Child) {
 }
 
 /// Issue 11 (4) and (2): a second service on a state directory marked the first one's
-/// running sweep abandoned; a sweep on it recorded between the service's sweeps. One process
-/// owns a state directory: a second `serve` refuses to start, a sweep waits (bounded) and
-/// exits 3 naming the owner. And a half-sent request no longer keeps `serve` from exiting on
-/// SIGTERM.
+/// running sweep abandoned, and two processes could record there at once. One service per
+/// state directory (a second `serve` refuses to start) and one writer at a time (a sweep
+/// waits, bounded, then exits 3 naming the writer; the service's own sweep is refused with
+/// 409), while CLI sweeps still share a running service's history. And a half-sent request
+/// no longer keeps `serve` from exiting on SIGTERM.
 #[test]
-fn a_served_state_directory_has_one_owner_and_serve_stops_on_sigterm() {
+fn one_service_and_one_writer_per_state_directory_and_serve_stops_on_sigterm() {
+    const TOKEN: &str = "t0k3n-hostile";
     let ws = Workspace::new();
     let backend = Backend::start(KEY);
-    let mut serve = spawn(
-        &ws,
+    let mut serve = command(
+        ws.dir.path(),
         &[
             "serve",
             "--base-url",
@@ -273,11 +275,16 @@ fn a_served_state_directory_has_one_owner_and_serve_stops_on_sigterm() {
             "--listen",
             "127.0.0.1:0",
         ],
-    );
+        &[("AOS_API_KEY", KEY), ("HISAR_TOKEN", TOKEN)],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
     let banner = read_until(&mut serve, "dashboard: http://");
-    let url = banner
+    let addr = banner
         .lines()
-        .find_map(|l| l.split("dashboard: ").nth(1))
+        .find_map(|l| l.split("dashboard: http://").nth(1))
         .unwrap()
         .trim_end_matches('/')
         .to_owned();
@@ -304,36 +311,66 @@ fn a_served_state_directory_has_one_owner_and_serve_stops_on_sigterm() {
         "{second:?}"
     );
 
-    let sweep = ws.hisar(
-        &["sweep", "--base-url", &backend.url, "--lock-wait", "0.3s"],
-        &[("AOS_API_KEY", KEY)],
+    // A sweep records beside the running service: they share the history.
+    let quick = ["sweep", "--base-url", &backend.url, "--lock-wait", "0.3s"];
+    let shared = ws.hisar(&quick, &[("AOS_API_KEY", KEY)]);
+    assert_eq!(shared.code, 0, "{shared:?}");
+
+    // A slow sweep is the writer: a second sweep waits 0.3 s and gives up, and so does the
+    // service's own sweep, at once.
+    backend.demo.set_delay(None, Duration::from_secs(3600));
+    let slow = spawn(
+        &ws,
+        &["sweep", "--base-url", &backend.url, "--deadline", "1h"],
     );
-    assert_eq!(sweep.code, 3, "{sweep:?}");
+    let lock = ws.path(".hisar/lock");
+    let started = Instant::now();
+    while !std::fs::read_to_string(&lock)
+        .is_ok_and(|t| t.contains(&format!("pid {}, hisar sweep", slow.id())))
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the slow sweep never took the lock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let waited = ws.hisar(&quick, &[("AOS_API_KEY", KEY)]);
+    assert_eq!(waited.code, 3, "{waited:?}");
     assert!(
-        sweep
-            .stderr
-            .contains("state directory .hisar is in use by another hisar (pid ")
-            && sweep.stderr.contains("; waited "),
-        "{sweep:?}"
+        waited.stderr.contains(&format!(
+            "state directory .hisar is in use by another hisar (pid {}, hisar sweep, since ",
+            slow.id()
+        )) && waited.stderr.contains("; waited "),
+        "{waited:?}"
     );
-    assert!(sweep.stderr.contains("POST /api/v1/sweeps"), "{sweep:?}");
+    let mut post = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        post,
+        "POST /api/v1/sweeps HTTP/1.1\r\nhost: x\r\nconnection: close\r\nauthorization: Bearer {TOKEN}\r\ncontent-length: 0\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    post.set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    post.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 409"), "{answer}");
+    assert!(answer.contains("hisar sweep"), "{answer}");
+    // Killed, the writer leaves no lock behind.
+    let mut slow = slow;
+    slow.kill().unwrap();
+    slow.wait().unwrap();
+    backend.demo.set_delay(None, Duration::ZERO);
+    let after = ws.hisar(&quick, &[("AOS_API_KEY", KEY)]);
+    assert_eq!(after.code, 0, "{after:?}");
 
     // A half-sent request, then SIGTERM: the service still exits, and cleanly.
-    let addr = url.trim_start_matches("http://");
-    let mut half = std::net::TcpStream::connect(addr).unwrap();
+    let mut half = std::net::TcpStream::connect(&addr).unwrap();
     half.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n")
         .unwrap();
     std::thread::sleep(Duration::from_millis(200));
     sigterm(&serve);
     let stopped = wait_bounded(serve, Duration::from_secs(60), "serve after SIGTERM");
     assert_eq!(stopped.code, 0, "{stopped:?}");
-
-    // The owner gone, the state directory is free again.
-    let sweep = ws.hisar(
-        &["sweep", "--base-url", &backend.url, "--lock-wait", "0s"],
-        &[("AOS_API_KEY", KEY)],
-    );
-    assert_eq!(sweep.code, 0, "{sweep:?}");
 }
 
 /// Issue 11 (4): two sweeps at once on one state directory: history stayed whole, but the

@@ -2,7 +2,9 @@
 
 mod aurora;
 mod browser;
+mod conventions;
 mod demo;
 mod history;
 mod hostile;
+mod schema;
 mod support;
