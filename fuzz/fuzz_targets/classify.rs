@@ -118,11 +118,9 @@ fuzz_target!(|data: &[u8]| {
         for table in [None, Some(routes)] {
             let verdict = classify(panel, Some(&observation), table);
             match &verdict.outcome {
-                Outcome::Bound => assert!(
-                    verdict.gap().is_none(),
-                    "{}: bound with a gap",
-                    panel.id
-                ),
+                Outcome::Bound => {
+                    assert!(verdict.gap().is_none(), "{}: bound with a gap", panel.id)
+                }
                 Outcome::Blocked(gap) => assert!(!gap.detail.is_empty(), "{}", panel.id),
                 Outcome::Unverified { reason } => assert!(!reason.is_empty(), "{}", panel.id),
             }
