@@ -31,10 +31,13 @@ mkdir -p fuzz/logs
 for target in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$target"
   log="fuzz/logs/$target.log"
+  started=$SECONDS
   # shellcheck disable=SC2046
   "${run[@]}" run "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" $(extra_corpus "$target") \
     -- -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 -timeout=10 >"$log" 2>&1 \
     && status=ok || status="FAILED (see $log and fuzz/artifacts/$target/)"
+  # The executions libFuzzer reports at its end, or the last count it printed before a crash.
   execs="$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)"
-  echo "$target: ${execs:-?} executions in ${seconds}s: $status"
+  [ -n "$execs" ] || execs="$(grep -o '^#[0-9]*' "$log" | tr -d '#' | tail -1)"
+  echo "$target: ${execs:-?} executions in $((SECONDS - started))s (build included): $status"
 done

@@ -26,14 +26,19 @@ pub fn translate_assertion(text: &str) -> Option<Vec<String>> {
 }
 
 /// Splits on ` and ` outside quotes; `None` on an unclosed quote or an empty part.
+///
+/// Walks characters, not bytes: every index it slices at is a character boundary, so any
+/// text (`"response is café"`) is safe.
 fn split_and(text: &str) -> Option<Vec<&str>> {
     const AND: &str = " and ";
     let mut parts = Vec::new();
     let mut quote: Option<char> = None;
     let mut start = 0;
-    // By character, not by byte: slicing inside a multi-byte character panics (issue 11).
-    let mut chars = text.char_indices();
-    while let Some((i, c)) = chars.next() {
+    let mut skip_to = 0;
+    for (i, c) in text.char_indices() {
+        if i < skip_to {
+            continue;
+        }
         match quote {
             Some(q) if c == q => quote = None,
             Some(_) => {}
@@ -41,8 +46,7 @@ fn split_and(text: &str) -> Option<Vec<&str>> {
             None if text[i..].starts_with(AND) => {
                 parts.push(&text[start..i]);
                 start = i + AND.len();
-                // The rest of " and " is ASCII: one character per byte.
-                chars.nth(AND.len() - 2);
+                skip_to = start;
             }
             None => {}
         }
