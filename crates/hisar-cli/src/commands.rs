@@ -3,6 +3,7 @@
 mod demo;
 mod diff;
 mod docs;
+mod export;
 mod import;
 mod list;
 mod report;
@@ -48,6 +49,7 @@ pub(crate) fn run(cli: Cli) -> Exit {
                     Command::Report(args) => report::report(&args, ui),
                     Command::Diff(args) => diff::diff(&args),
                     Command::Import(command) => import::import(command, ui),
+                    Command::Export(command) => export::export(&command, ui),
                     Command::Serve(args) => serve::serve(args, ui).await,
                     Command::Demo(args) => demo::demo(args, ui).await,
                     Command::Completions { .. } | Command::Man => unreachable!("handled above"),

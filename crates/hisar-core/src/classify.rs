@@ -585,6 +585,13 @@ fn contract_and_provenance(
         }
     }
     evidence.invariants_passed = Some(passed);
+    if let Some(message) = unchecked_note(panel) {
+        findings.push(Finding {
+            stage: Stage::Contract,
+            code: None,
+            message,
+        });
+    }
 
     // Stage 5: provenance.
     if let ProvenanceRequirement::Required { at, aggregation } = &panel.provenance {
@@ -614,6 +621,43 @@ fn contract_and_provenance(
     }
 }
 
+/// "not checked: …" for a panel's declared invariants that cannot be evaluated, grouped by
+/// reason, naming the first few ids; `None` when there are none.
+pub(crate) fn unchecked_note(panel: &Panel) -> Option<String> {
+    const SHOWN: usize = 5;
+    if panel.unchecked.is_empty() {
+        return None;
+    }
+    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+    for u in &panel.unchecked {
+        match reasons.iter_mut().find(|(r, _)| *r == u.reason) {
+            Some((_, ids)) => ids.push(&u.id),
+            None => reasons.push((&u.reason, vec![&u.id])),
+        }
+    }
+    let parts: Vec<String> = reasons
+        .iter()
+        .map(|(reason, ids)| {
+            let mut shown = ids
+                .iter()
+                .take(SHOWN)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if ids.len() > SHOWN {
+                shown.push_str(&format!(" and {} more", ids.len() - SHOWN));
+            }
+            format!("{shown} ({reason})")
+        })
+        .collect();
+    let n = panel.unchecked.len();
+    Some(format!(
+        "not checked: {n} declared invariant{} cannot be evaluated: {}",
+        if n == 1 { "" } else { "s" },
+        parts.join("; ")
+    ))
+}
+
 fn is_json_type(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or("").trim();
     essence == "application/json" || essence.ends_with("+json") || essence == "text/json"
@@ -621,3 +665,5 @@ fn is_json_type(content_type: &str) -> bool {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod unchecked_tests;

@@ -82,7 +82,7 @@ pub enum RouteTableError {
     Syntax(String),
     /// Parsed, but not a known shape.
     #[error(
-        "route table is neither an OpenAPI 3 document (with `paths`) nor a {{path: [methods]}} map: {0}"
+        "route table is neither an OpenAPI 3 document (with `paths`), a {{path: [methods]}} map nor an endpoint list (with `endpoints`): {0}"
     )]
     Shape(String),
 }

@@ -10,11 +10,13 @@
 //! - [`record`](self::record): what a sweep stores;
 //! - [`ledger`](self::ledger): folding sweeps into the tracked state, and diffs;
 //! - [`trust`](self::trust): capability status over a window of sweeps;
-//! - [`gate`](self::gate): the verdict CI acts on.
+//! - [`gate`](self::gate): the verdict CI acts on;
+//! - [`render`](self::render): which panels the UI shell may render.
 
 mod gate;
 mod ledger;
 mod record;
+mod render;
 mod trust;
 
 pub use gate::{GateReport, gate};
@@ -22,6 +24,7 @@ pub use ledger::{
     Change, ChangeKind, Ledger, PanelState, Resolution, SweepMeta, TrackerState, derive, diff,
 };
 pub use record::{NewSweep, PanelRecord, Selection, SweepRecord, day};
+pub use render::{RenderEntry, render_plan};
 pub use trust::{CapabilityState, CapabilityStatus};
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ pub use interpolate::{Env, Resolved, Template};
 pub use invariant::{Check, Invariant, Subject};
 pub use model::{
     Aggregation, AuthMode, BodyKind, CapabilityDecl, DeclaredStatus, Domain, Endpoint, Method,
-    Panel, PanelClass, PathTemplate, ProvenanceRequirement, Segment,
+    Panel, PanelClass, PathTemplate, ProvenanceRequirement, Segment, UncheckedInvariant,
 };
 pub use names::UnknownName;
 pub use observation::{

@@ -448,6 +448,21 @@ pub struct CapabilityDecl {
     pub note: Option<String>,
 }
 
+/// An invariant a panel declares but HISAR cannot evaluate: an id whose definition lives
+/// outside the data HISAR was given (in code, say), or an expectation with no equivalent in the
+/// invariant language. It is kept so that it is never silently dropped: `validate` lists it,
+/// and a verdict whose invariants were evaluated says it was not checked.
+///
+/// Written in a panel's `invariants:` list as `{ id: INV-L0-003, unresolved: "defined only in
+/// code" }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UncheckedInvariant {
+    /// The id or text the source gave (`INV-L0-003`).
+    pub id: String,
+    /// Why it cannot be checked (`defined only in code`).
+    pub reason: String,
+}
+
 /// A panel: one piece of UI and the endpoint it reads.
 #[derive(Debug, Clone)]
 pub struct Panel {
@@ -474,6 +489,8 @@ pub struct Panel {
     pub provenance: ProvenanceRequirement,
     /// Compiled invariants.
     pub invariants: Vec<Invariant>,
+    /// Declared invariants that cannot be checked, in declaration order.
+    pub unchecked: Vec<UncheckedInvariant>,
     /// The expected body type.
     pub body: BodyKind,
     /// Optional purpose text.
@@ -493,8 +510,14 @@ impl Panel {
     /// A stable fingerprint of the panel's invariant set, for the trust policy.
     pub fn invariants_fingerprint(&self) -> u64 {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for invariant in &self.invariants {
-            for byte in invariant.source().bytes().chain(std::iter::once(b'\n')) {
+        let unchecked = self.unchecked.iter().map(|u| format!("? {}", u.id));
+        for source in self
+            .invariants
+            .iter()
+            .map(|i| i.source().to_owned())
+            .chain(unchecked)
+        {
+            for byte in source.bytes().chain(std::iter::once(b'\n')) {
                 hash ^= u64::from(byte);
                 hash = hash.wrapping_mul(0x0100_0000_01b3);
             }

@@ -1,6 +1,9 @@
 //! Route tables and stage 1, coherency (SPEC §3).
 //!
-//! A route table comes from an OpenAPI 3 document (JSON or YAML) or a `{path: [methods]}` map.
+//! A route table comes from an OpenAPI 3 document (JSON or YAML), a `{path: [methods]}` map, or
+//! an endpoint list (`{"endpoints": [{"method": "GET", "path": "/a"}, ...]}`, as API inventories
+//! generated from a backend write it), whose optional `path_prefix` declares where the API is
+//! mounted.
 //! Templates compare by shape: `{run_id}` and `{id}` are the same segment, and a literal
 //! segment of the panel's path is served by a parameter segment of a route, as a router would.
 //! When no route serves the path, near routes are searched: equal after dropping or adding a
@@ -130,6 +133,8 @@ pub struct RouteTable {
     with_params: HashMap<usize, Vec<usize>>,
     /// (mask, normalised key) → route indexes, for near-route search.
     near: HashMap<(u8, String), Vec<usize>>,
+    /// The prefix the document declares its routes are mounted under, as literal segments.
+    mount: Vec<String>,
 }
 
 impl RouteTable {
@@ -168,7 +173,8 @@ impl RouteTable {
         table
     }
 
-    /// Parses an OpenAPI 3 document or a `{path: [methods]}` map, as JSON or YAML.
+    /// Parses an OpenAPI 3 document, a `{path: [methods]}` map or an endpoint list, as JSON or
+    /// YAML.
     pub fn parse(text: &str) -> Result<Self, RouteTableError> {
         let value: Value = match serde_json::from_str(text) {
             Ok(v) => v,
@@ -217,6 +223,9 @@ impl RouteTable {
             }
             return Ok(Self::new(routes));
         }
+        if let Some(endpoints) = map.get("endpoints") {
+            return Self::from_endpoint_list(endpoints, map.get("path_prefix"));
+        }
         let mut routes = Vec::new();
         for (path, methods) in map {
             let Value::Array(list) = methods else {
@@ -240,6 +249,94 @@ impl RouteTable {
             });
         }
         Ok(Self::new(routes))
+    }
+
+    /// An endpoint list: `endpoints` holds objects with a `path` and a `method` (or a
+    /// `methods` list); `path_prefix`, when given, is the mount every route sits under.
+    fn from_endpoint_list(
+        endpoints: &Value,
+        prefix: Option<&Value>,
+    ) -> Result<Self, RouteTableError> {
+        let Value::Array(items) = endpoints else {
+            return Err(RouteTableError::Shape("`endpoints` is not a list".into()));
+        };
+        let mut routes = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let at = |what: &str| RouteTableError::Shape(format!("endpoint #{}: {what}", i + 1));
+            let Some(path) = item.get("path").and_then(Value::as_str) else {
+                return Err(at("no `path`"));
+            };
+            let names: Vec<&Value> = match (item.get("method"), item.get("methods")) {
+                (Some(m), _) => vec![m],
+                (None, Some(Value::Array(list))) => list.iter().collect(),
+                _ => return Err(at("no `method`")),
+            };
+            let mut methods = BTreeSet::new();
+            for m in names {
+                let name = m.as_str().unwrap_or_default();
+                methods.insert(
+                    name.parse::<Method>()
+                        .map_err(|_| at(&format!("`{path}` has an unknown method {m}")))?,
+                );
+            }
+            let template =
+                PathTemplate::parse(path).map_err(|e| at(&format!("path `{path}`: {e}")))?;
+            routes.push(Route {
+                path: template,
+                methods,
+            });
+        }
+        let mut table = Self::new(routes);
+        if let Some(prefix) = prefix {
+            let Some(prefix) = prefix.as_str() else {
+                return Err(RouteTableError::Shape(
+                    "`path_prefix` is not a string".into(),
+                ));
+            };
+            table.mount_at(prefix);
+        }
+        Ok(table)
+    }
+
+    /// Declares the mount (`/svc/api/`) every route of the table sits under: near-route search
+    /// then treats it as an API prefix, so a path written under another API prefix finds the
+    /// mounted route (`/api/v1/runs` → `/svc/api/runs`, [`NearKind::Prefix`]).
+    fn mount_at(&mut self, prefix: &str) {
+        let mount: Vec<String> = prefix
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if mount.is_empty() {
+            return;
+        }
+        for (i, route) in self.routes.iter().enumerate() {
+            let under = route.path.segments().len() > mount.len()
+                && route
+                    .path
+                    .segments()
+                    .iter()
+                    .zip(&mount)
+                    .all(|(s, m)| matches!(s, Segment::Literal(l) if l == m));
+            if !under {
+                continue;
+            }
+            for mask in (1..32u8).filter(|m| m & NearKind::Prefix.bit() != 0) {
+                let list = self
+                    .near
+                    .entry((mask, near_key_after(&route.path, mount.len(), mask)))
+                    .or_default();
+                if !list.contains(&i) {
+                    list.push(i);
+                }
+            }
+        }
+        self.mount = mount;
+    }
+
+    /// The mount the table declares (`/svc/api`), when it declares one.
+    pub fn mount(&self) -> Option<String> {
+        (!self.mount.is_empty()).then(|| format!("/{}", self.mount.join("/")))
     }
 
     /// The routes, in table order.
@@ -384,9 +481,15 @@ fn anon(text: &str) -> String {
 
 /// The path normalised by the kinds in `mask`.
 fn near_key(path: &PathTemplate, mask: u8) -> String {
+    near_key_after(path, 0, mask)
+}
+
+/// The path normalised by the kinds in `mask`, its first `mount` segments dropped.
+fn near_key_after(path: &PathTemplate, mount: usize, mask: u8) -> String {
     let mut segments: Vec<String> = path
         .segments()
         .iter()
+        .skip(mount)
         .map(|s| match s {
             Segment::Literal(text) => text.clone(),
             Segment::Param(_) => "{}".to_owned(),
@@ -593,6 +696,84 @@ mod tests {
             "a substitution is not one segment inserted or dropped"
         );
         assert_eq!(closest("GET /c"), None, "too short to guess");
+    }
+
+    /// An endpoint list mounted under `/svc/api/`: exact routes are served; a path under
+    /// another API prefix is near its mounted route (a prefix change, never a missing route),
+    /// and a path the list does not hold at all stays missing.
+    #[test]
+    fn endpoint_lists_and_their_mount() {
+        let json = r#"{"generated_at_utc": "2026-02-21T07:47:56Z", "path_prefix": "/svc/api/",
+            "endpoints": [
+              {"method": "GET", "path": "/svc/api/incidents/historical/cost-trend"},
+              {"method": "POST", "path": "/svc/api/incidents/{incident_id}/ack"},
+              {"methods": ["GET", "DELETE"], "path": "/svc/api/runs/{run_id}"}
+            ]}"#;
+        let t = RouteTable::parse(json).unwrap();
+        assert_eq!(t.routes().len(), 3);
+        assert_eq!(t.mount().as_deref(), Some("/svc/api"));
+        let check = |e: &str| t.check(&e.parse().unwrap());
+        assert!(check("GET /svc/api/incidents/historical/cost-trend").passes());
+        assert!(check("DELETE /svc/api/runs/7").passes());
+        match check("GET /api/v1/incidents/historical/cost-trend") {
+            RouteCheck::Near { route, kinds, .. } => {
+                assert_eq!(route, "/svc/api/incidents/historical/cost-trend");
+                assert_eq!(kinds, [NearKind::Prefix]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match check("GET /incidents/{id}/ack") {
+            RouteCheck::Near { route, methods, .. } => {
+                assert_eq!(route, "/svc/api/incidents/{incident_id}/ack");
+                assert_eq!(methods, [Method::Post]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            check("GET /api/v1/incidents/cost-impact"),
+            RouteCheck::Missing
+        );
+        // Without a declared mount, the same routes are not near /api/v1 paths: `svc` is not
+        // an API prefix.
+        let bare = RouteTable::parse(
+            r#"{"endpoints": [{"method": "GET", "path": "/svc/api/incidents/historical/cost-trend"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(bare.mount(), None);
+        assert_eq!(
+            bare.check(
+                &"GET /api/v1/incidents/historical/cost-trend"
+                    .parse()
+                    .unwrap()
+            ),
+            RouteCheck::Missing
+        );
+        for (bad, why) in [
+            (r#"{"endpoints": {}}"#, "not a list"),
+            (
+                r#"{"endpoints": [{"method": "GET"}]}"#,
+                "endpoint #1: no `path`",
+            ),
+            (
+                r#"{"endpoints": [{"path": "/a"}]}"#,
+                "endpoint #1: no `method`",
+            ),
+            (
+                r#"{"endpoints": [{"path": "/a", "method": "FETCH"}]}"#,
+                "unknown method",
+            ),
+            (
+                r#"{"endpoints": [{"path": "a", "method": "GET"}]}"#,
+                "path `a`",
+            ),
+            (
+                r#"{"endpoints": [], "path_prefix": 3}"#,
+                "`path_prefix` is not a string",
+            ),
+        ] {
+            let e = RouteTable::parse(bad).unwrap_err().to_string();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
     }
 
     #[test]

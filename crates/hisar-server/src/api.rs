@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Json, Router};
 use hisar_core::history::Selection;
-use hisar_core::{CapabilityId, GapCode, Outcome, Status};
+use hisar_core::{GapCode, Outcome, Status};
 use hisar_report::{GapFilter, PanelJson, json_report, render_html, write_markdown};
 use hisar_store::SweepStatus;
 use serde::{Deserialize, Serialize};
@@ -398,53 +398,8 @@ async fn post_sweep(
 )]
 async fn render_plan(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let d = state.derived()?;
-    let capability = |id: &CapabilityId| d.state.capabilities.get(id).map(|c| c.status);
-    let mut renderable = 0;
-    let panels: Vec<Value> = state
-        .inner
-        .registry
-        .panels()
-        .iter()
-        .zip(&d.state.panels)
-        .map(|(p, s)| {
-            let cap = capability(&p.capability);
-            let cap_ok = matches!(
-                cap,
-                Some(
-                    hisar_core::history::CapabilityStatus::Observed
-                        | hisar_core::history::CapabilityStatus::Trusted
-                )
-            );
-            let (render, reason) = match (s.status, &s.verdict) {
-                (Status::Bound, _) if cap_ok => {
-                    let mut why = format!("bound in sweep #{}", s.verified_in.unwrap_or_default());
-                    if let Some(r) = &s.unverified_now {
-                        why.push_str(&format!("; not re-verified in the latest sweep ({r})"));
-                    }
-                    (true, why)
-                }
-                (Status::Bound, _) => (
-                    false,
-                    format!(
-                        "capability {} is {}",
-                        p.capability,
-                        cap.map_or("DECLARED", |c| c.as_str())
-                    ),
-                ),
-                (Status::Blocked, Some(v)) => (
-                    false,
-                    v.gap()
-                        .map_or_else(String::new, |g| format!("blocked: {} {}", g.code, g.detail)),
-                ),
-                _ => (false, "never verified".to_owned()),
-            };
-            if render {
-                renderable += 1;
-            }
-            json!({"id": p.id.as_str(), "render": render, "reason": reason, "status": s.status,
-                   "capability": p.capability.as_str(), "capability_status": cap})
-        })
-        .collect();
+    let panels = hisar_core::history::render_plan(&state.inner.registry, &d.state);
+    let renderable = panels.iter().filter(|p| p.render).count();
     Ok(Json(json!({
         "sweep": d.state.latest.as_ref().map(|l| l.id),
         "renderable": renderable,

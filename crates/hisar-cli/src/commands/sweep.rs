@@ -286,6 +286,21 @@ fn summary(
         },
         n(|k| matches!(k, ChangeKind::CodeChanged { .. })),
     ));
+    let unchecked: Vec<usize> = sweep
+        .records
+        .iter()
+        .filter(|r| r.verdict.status() == Status::Bound)
+        .filter_map(|r| report.registry.panel(&r.panel))
+        .map(|p| p.unchecked.len())
+        .filter(|n| *n > 0)
+        .collect();
+    if !unchecked.is_empty() {
+        ui.line(&format!(
+            "not checked: {} declared invariants on {} bound panels cannot be evaluated (`hisar validate` lists them)",
+            unchecked.iter().sum::<usize>(),
+            unchecked.len()
+        ));
+    }
     if quiet {
         return;
     }
@@ -308,7 +323,17 @@ fn summary(
                 Status::Unverified => ui.yellow("UNVERIFIED"),
             };
             let detail = match &r.verdict.outcome {
-                Verdict::Bound => r.verdict.evidence.summary(),
+                Verdict::Bound => {
+                    let mut seen = r.verdict.evidence.summary();
+                    let unchecked = report
+                        .registry
+                        .panel(&r.panel)
+                        .map_or(0, |p| p.unchecked.len());
+                    if unchecked > 0 {
+                        seen.push_str(&format!(", {unchecked} invariants not checked"));
+                    }
+                    seen
+                }
                 Verdict::Blocked(gap) => format!("{} {}", gap.code, gap.detail),
                 Verdict::Unverified { reason } => reason.clone(),
             };

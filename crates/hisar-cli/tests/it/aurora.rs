@@ -18,6 +18,8 @@ fn import_validates_and_lints() {
             dir.to_str().unwrap(),
             "--lint-json",
             "lint.json",
+            // The summary is one screen; each finding is listed on demand.
+            "--verbose",
         ],
         &[],
     );

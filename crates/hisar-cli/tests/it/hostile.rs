@@ -420,9 +420,10 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// Issue 11 (3): `hisar import aurora` panicked (exit 101) on a non-ASCII character in a
-/// scenario assertion, and hung on a FIFO named `*.yaml`.
+/// scenario assertion, and hung on a FIFO named `*.yaml`; the registry and tracker given on
+/// the command line must be regular files too.
 #[test]
-fn aurora_import_survives_non_ascii_and_refuses_a_fifo() {
+fn aurora_import_survives_non_ascii_and_skips_a_fifo() {
     let ws = Workspace::new();
     let repo = ws.path("aurora");
     copy_tree(&shared("fixtures/aurora-l2"), &repo);
@@ -437,7 +438,7 @@ fn aurora_import_survives_non_ascii_and_refuses_a_fifo() {
     std::fs::write(&file, changed).unwrap();
     let run = ws.hisar(&["import", "aurora", repo.to_str().unwrap()], &[]);
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stderr.contains("untranslated assertion"), "{run:?}");
+    assert!(run.stdout.contains("untranslated assertions"), "{run:?}");
 
     let fifo = scenarios.join("zz-pipe.yaml");
     let made = std::process::Command::new("mkfifo")
@@ -447,10 +448,11 @@ fn aurora_import_survives_non_ascii_and_refuses_a_fifo() {
     assert!(made.success());
     let child = spawn(&ws, &["import", "aurora", repo.to_str().unwrap()]);
     let run = wait_bounded(child, Duration::from_secs(60), "import with a FIFO");
-    assert_eq!(run.code, 2, "{run:?}");
+    // Skipped unread, with a warning naming it: opening it would wait for a writer forever.
+    assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.stderr
-            .contains("zz-pipe.yaml: not a regular file (a FIFO)"),
+            .contains("zz-pipe.yaml: not a regular file; not read"),
         "{run:?}"
     );
     // The same for a registry or a tracker given as a FIFO or a device.

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `hisar` binary against the embedded demo backend.
 
 mod aurora;
+mod aurora_2026_02;
 mod browser;
 mod conventions;
 mod demo;
