@@ -44,3 +44,23 @@ fn a_jsonpath_ending_inside_a_unicode_escape_is_an_error() {
         "{err}"
     );
 }
+
+/// Fuzz target `invariant`: brackets nested 17 deep (`$.items[?@..a[?@.b[?…`) took the
+/// JSONPath parser more than ten seconds (its time doubles per level): one registry line could
+/// hang `validate`, a sweep or the service. Deeper than 8 is an error, found at once.
+#[test]
+fn deeply_nested_jsonpath_brackets_are_refused_not_parsed() {
+    let deep = format!("$.a{} exists", "[?@.a".repeat(40));
+    let err = Invariant::parse(&deep)
+        .map(|_| ())
+        .expect_err("too deep")
+        .to_string();
+    assert!(err.contains("brackets nest 9 deep, more than 8"), "{err}");
+    let closed = format!("$.a{}{} exists", "[?@.a".repeat(12), "]".repeat(12));
+    assert!(Invariant::parse(&closed).is_err());
+    // Eight levels, brackets in quoted names, and many siblings are fine.
+    let eight = format!("$.a{}{} exists", "[?@.a".repeat(8), "]".repeat(8));
+    assert!(Invariant::parse(&eight).is_ok(), "{eight}");
+    assert!(Invariant::parse("$['[[[[[[[[[[[['] exists").is_ok());
+    assert!(Invariant::parse("$[?@.a[0] && @.b[1] && @.c[2] && @.d[3] && @.e[4] && @.f[5] && @.g[6] && @.h[7] && @.i[8]] exists").is_ok());
+}
