@@ -231,6 +231,10 @@ pub(crate) struct ProbeArgs {
     /// (default: the registry's `backend.routes`).
     #[arg(long, env = "HISAR_ROUTES", value_name = "FILE|URL")]
     pub(crate) routes: Option<String>,
+    /// Also send panels whose method is not GET, HEAD or OPTIONS and that do not declare
+    /// `safe: true` (by default they are skipped: a sweep must not change the backend).
+    #[arg(long, env = "HISAR_ALLOW_UNSAFE")]
+    pub(crate) allow_unsafe: bool,
 }
 
 #[derive(Debug, Clone, Args)]

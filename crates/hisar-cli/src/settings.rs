@@ -45,6 +45,7 @@ impl ProbeSettings {
             jobs: args.jobs,
             retries: args.retry,
             deadline: args.deadline.0,
+            allow_unsafe: args.allow_unsafe,
             ..SweepOptions::default()
         };
         let target = Target::resolve(

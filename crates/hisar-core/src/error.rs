@@ -49,6 +49,9 @@ pub enum EndpointError {
     /// Path with a malformed parameter.
     #[error("path `{0}` has a malformed parameter in segment `{1}`")]
     BadParameter(String, String),
+    /// Path with a `.` or `..` segment, which every client removes before sending.
+    #[error("path `{0}` has a dot-segment `{1}`, which HTTP clients remove before sending")]
+    DotSegment(String, String),
 }
 
 /// A malformed `${VAR}` template.

@@ -3,7 +3,10 @@
 //! A [`Ledger`] folds sweeps in order. A gap has an identity (panel, code) and a first-seen
 //! time; BLOCKED → BOUND is a resolution, BOUND → BLOCKED a regression; a change of code keeps
 //! the first-seen time of the panel's blocked spell; a partial sweep touches only the panels it
-//! probed; an `UNVERIFIED` verdict changes nothing. Capabilities move between `DECLARED`,
+//! probed; an `UNVERIFIED` verdict changes nothing. A verdict holds for one probe identity
+//! (method, path template, parameter values, auth mode): when the registry changes it, the
+//! panel's open gap closes as superseded and the panel is "changed, not verified since"; a
+//! panel removed from the registry closes as retired. Capabilities move between `DECLARED`,
 //! `OBSERVED` and `TRUSTED` by the [`TrustPolicy`](crate::TrustPolicy). Times come from the
 //! records: nothing here reads a clock.
 //!
@@ -21,9 +24,12 @@ mod trust;
 
 pub use gate::{GateReport, gate};
 pub use ledger::{
-    Change, ChangeKind, Ledger, PanelState, Resolution, SweepMeta, TrackerState, derive, diff,
+    Change, ChangeKind, Closure, Ledger, PanelState, RETIRED_SHOWN_FOR, Resolution, RetiredPanel,
+    SweepMeta, TrackerState, derive, diff,
 };
-pub use record::{NewSweep, PanelRecord, Selection, SweepRecord, day};
+pub use record::{
+    NewSweep, PanelRecord, ProbeIdentity, Selection, SweepRecord, day, identity_change,
+};
 pub use render::{RenderEntry, render_plan};
 pub use trust::{CapabilityState, CapabilityStatus};
 

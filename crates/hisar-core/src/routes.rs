@@ -4,12 +4,14 @@
 //! an endpoint list (`{"endpoints": [{"method": "GET", "path": "/a"}, ...]}`, as API inventories
 //! generated from a backend write it), whose optional `path_prefix` declares where the API is
 //! mounted.
-//! Templates compare by shape: `{run_id}` and `{id}` are the same segment, and a literal
-//! segment of the panel's path is served by a parameter segment of a route, as a router would.
-//! When no route serves the path, near routes are searched: equal after dropping or adding a
-//! trailing slash, case, `-` versus `_`, a version or API prefix added or removed, or a segment
-//! repeated. The closest (fewest differences) wins; ties go to routes serving the method, then
-//! to the lexically first path.
+//! Templates compare by shape: `{run_id}` and `{id}` are the same segment. A literal segment of
+//! the panel's path (`/incidents/active`) that the table matches only through a parameter
+//! (`/incidents/{incident_id}`) is not a served route (SPEC §3.5): the route would take
+//! `active` as its id, and a literal route in the table wins over a parameter route, as in
+//! every router. When no route serves the path, near routes are searched: equal after dropping
+//! or adding a trailing slash, case, `-` versus `_`, a version or API prefix added or removed,
+//! or a segment repeated. The closest (fewest differences) wins; ties go to routes serving the
+//! method, then to the lexically first path.
 //!
 //! ```
 //! use hisar_core::{Endpoint, RouteTable, RouteCheck};
@@ -22,6 +24,14 @@
 //!     other => panic!("{other:?}"),
 //! }
 //! assert!(matches!(check("GET /billing"), RouteCheck::Missing));
+//! // A literal swallowed by a parameter is not a served route.
+//! match check("GET /api/v1/runs/latest") {
+//!     RouteCheck::TakenAsParameter { route, taken, .. } => {
+//!         assert_eq!(route, "/api/v1/runs/{run_id}");
+//!         assert_eq!(taken, [("latest".to_owned(), "run_id".to_owned())]);
+//!     }
+//!     other => panic!("{other:?}"),
+//! }
 //! ```
 
 use std::collections::{BTreeSet, HashMap};
@@ -111,6 +121,14 @@ pub enum RouteCheck {
         methods: Vec<Method>,
         /// How it differs.
         kinds: Vec<NearKind>,
+    },
+    /// No route serves the path, but a route would take some of its literal segments as
+    /// parameters (`/incidents/{incident_id}` for `/incidents/active`): not a served route.
+    TakenAsParameter {
+        /// The parameter route's template.
+        route: String,
+        /// Each literal of the path the route would take, with the parameter taking it.
+        taken: Vec<(String, String)>,
     },
     /// No route at all.
     Missing,
@@ -349,14 +367,18 @@ impl RouteTable {
         self.routes.is_empty()
     }
 
-    /// The route that serves a path, by shape or as a router would (literal segments of the
-    /// path served by parameter segments of the route; the route with most literal segments wins).
+    /// The route that serves a path: the one of the same shape (`{run_id}` and `{id}` are the
+    /// same segment). A parameter route never serves a literal segment of the path.
     pub fn find(&self, path: &PathTemplate) -> Option<&Route> {
-        if let Some(&i) = self.by_shape.get(&path.shape()) {
-            return Some(&self.routes[i]);
-        }
+        self.by_shape.get(&path.shape()).map(|&i| &self.routes[i])
+    }
+
+    /// The parameter route a router would send `path` to when no route has its shape: the one
+    /// matching most literal segments (then the lexically first), with the literals of `path`
+    /// it would take as parameters.
+    fn taking_literals(&self, path: &PathTemplate) -> Option<(&Route, Vec<(String, String)>)> {
         let candidates = self.with_params.get(&path.segments().len())?;
-        candidates
+        let (_, route) = candidates
             .iter()
             .map(|&i| &self.routes[i])
             .filter(|r| r.path.has_trailing_slash() == path.has_trailing_slash())
@@ -364,8 +386,20 @@ impl RouteTable {
             .max_by(|(a, ra), (b, rb)| {
                 a.cmp(b)
                     .then_with(|| rb.path.as_str().cmp(ra.path.as_str()))
+            })?;
+        let taken = route
+            .path
+            .segments()
+            .iter()
+            .zip(path.segments())
+            .filter_map(|(r, p)| match (r, p) {
+                (Segment::Param(name), Segment::Literal(text)) => {
+                    Some((text.clone(), name.clone()))
+                }
+                _ => None,
             })
-            .map(|(_, r)| r)
+            .collect();
+        Some((route, taken))
     }
 
     /// Runs stage 1 for an endpoint.
@@ -410,15 +444,25 @@ impl RouteTable {
                 };
             }
         }
+        if let Some((route, taken)) = self.taking_literals(&endpoint.path) {
+            return RouteCheck::TakenAsParameter {
+                route: route.path.as_str().to_owned(),
+                taken,
+            };
+        }
         RouteCheck::Missing
     }
 }
 
 impl RouteTable {
-    /// A served route that differs from `endpoint`'s path by exactly one segment inserted or
-    /// dropped (`/api/v1/overview/costs` and `/api/v1/runtime/overview/costs`), serving the
-    /// method; the lexically first when several do. A hint for missing routes, outside the
-    /// near-route rules.
+    /// A hint for a missing route, outside the near-route kinds (SPEC §3.5): a route serving
+    /// the method with the same number of segments that differs in exactly one literal segment
+    /// (`/api/v1/costs/daily` for `/api/v1/costs/weekly`), or with one literal segment inserted
+    /// (`/api/v1/runtime/overview/costs` for `/api/v1/overview/costs`); the lexically first
+    /// when several do. A parent route (fewer segments) is never suggested: it names another
+    /// resource, and "did you mean `/incidents/{incident_id}`" for
+    /// `/incidents/{id}/learnings` would send a team to the wrong endpoint. A parameter
+    /// segment is never what differs or what is inserted, for the same reason.
     pub fn closest(&self, endpoint: &Endpoint) -> Option<&Route> {
         let path = endpoint.path.segments();
         if path.len() < 2 {
@@ -427,21 +471,28 @@ impl RouteTable {
         self.routes
             .iter()
             .filter(|r| serves(r, endpoint.method))
-            .filter(|r| r.path.segments().len().abs_diff(path.len()) == 1)
             .filter(|r| {
-                let (long, short) = if r.path.segments().len() > path.len() {
-                    (r.path.segments(), path)
+                let route = r.path.segments();
+                if route.len() == path.len() {
+                    let mut differing = route.iter().zip(path).filter(|(a, b)| !segment_eq(a, b));
+                    matches!(
+                        (differing.next(), differing.next()),
+                        (Some((Segment::Literal(_), Segment::Literal(_))), None)
+                    )
+                } else if route.len() == path.len() + 1 {
+                    (0..route.len()).any(|skip| {
+                        matches!(route[skip], Segment::Literal(_))
+                            && route
+                                .iter()
+                                .enumerate()
+                                .filter(|(i, _)| *i != skip)
+                                .map(|(_, s)| s)
+                                .zip(path)
+                                .all(|(a, b)| segment_eq(a, b))
+                    })
                 } else {
-                    (path, r.path.segments())
-                };
-                (0..long.len()).any(|skip| {
-                    long.iter()
-                        .enumerate()
-                        .filter(|(i, _)| *i != skip)
-                        .map(|(_, s)| s)
-                        .zip(short)
-                        .all(|(a, b)| segment_eq(a, b))
-                })
+                    false
+                }
             })
             .min_by(|a, b| a.path.as_str().cmp(b.path.as_str()))
     }
@@ -549,245 +600,4 @@ fn openapi_base_path(servers: Option<&Value>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn table() -> RouteTable {
-        RouteTable::parse(
-            r#"{
-            "/api/v1/agents": ["GET"],
-            "/api/v1/agents/jobs": ["POST"],
-            "/api/v1/traces/mismatches/bulk-report": ["POST"],
-            "/api/v1/runs/{run_id}": ["GET", "DELETE"],
-            "/api/v1/tenants/{tenant_id}/usage": ["GET"],
-            "/api/v1/tenants/current/usage": ["GET"],
-            "/cost/by_feature": ["GET"],
-            "/Cost/Summary": ["GET"],
-            "/incidents/": ["GET"],
-            "/policy-layer/state": ["GET"],
-            "/v2/policy-layer/state": ["GET"],
-            "/zeta/items": ["POST"],
-            "/alpha/items": ["POST"]
-        }"#,
-        )
-        .unwrap()
-    }
-
-    fn check(e: &str) -> RouteCheck {
-        table().check(&e.parse().unwrap())
-    }
-
-    fn near(e: &str) -> (String, Vec<NearKind>) {
-        match check(e) {
-            RouteCheck::Near { route, kinds, .. } => (route, kinds),
-            other => panic!("{e}: expected near, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn exact_shape_and_router_matches() {
-        assert!(check("GET /api/v1/runs/{id}").passes());
-        assert!(check("HEAD /api/v1/runs/{id}").passes());
-        assert!(check("GET /api/v1/runs/abc").passes());
-        match check("GET /api/v1/tenants/current/usage") {
-            RouteCheck::Served { route } => assert_eq!(route, "/api/v1/tenants/current/usage"),
-            other => panic!("{other:?}"),
-        }
-        match check("GET /api/v1/tenants/t1/usage") {
-            RouteCheck::Served { route } => assert_eq!(route, "/api/v1/tenants/{tenant_id}/usage"),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn method_mismatch() {
-        assert_eq!(
-            check("GET /api/v1/agents/jobs"),
-            RouteCheck::MethodNotServed {
-                route: "/api/v1/agents/jobs".into(),
-                allowed: vec![Method::Post]
-            }
-        );
-    }
-
-    /// Each near-route kind of SPEC §3 stage 1.
-    #[test]
-    fn near_kinds_table() {
-        let cases: &[(&str, &str, &[NearKind])] = &[
-            ("GET /incidents", "/incidents/", &[NearKind::TrailingSlash]),
-            (
-                "GET /api/v1/agents/",
-                "/api/v1/agents",
-                &[NearKind::TrailingSlash],
-            ),
-            ("GET /cost/summary", "/Cost/Summary", &[NearKind::Case]),
-            (
-                "GET /cost/by-feature",
-                "/cost/by_feature",
-                &[NearKind::Separator],
-            ),
-            (
-                "GET /api/v1/policy-layer/state",
-                "/policy-layer/state",
-                &[NearKind::Prefix],
-            ),
-            (
-                "GET /runs/{id}",
-                "/api/v1/runs/{run_id}",
-                &[NearKind::Prefix],
-            ),
-            (
-                "GET /api/v1/agents/agents",
-                "/api/v1/agents",
-                &[NearKind::RepeatedSegment],
-            ),
-            (
-                "GET /API/V1/Cost/By-Feature/",
-                "/cost/by_feature",
-                &[
-                    NearKind::TrailingSlash,
-                    NearKind::Case,
-                    NearKind::Separator,
-                    NearKind::Prefix,
-                ],
-            ),
-        ];
-        for (endpoint, route, kinds) in cases {
-            let (got, got_kinds) = near(endpoint);
-            assert_eq!(&got, route, "{endpoint}");
-            assert_eq!(&got_kinds, kinds, "{endpoint}");
-        }
-    }
-
-    #[test]
-    fn near_choice_is_deterministic() {
-        // Both /policy-layer/state (prefix removed) and /v2/policy-layer/state (prefix
-        // changed) are one kind away: the lexically first wins.
-        assert_eq!(
-            near("GET /api/v1/policy-layer/state").0,
-            "/policy-layer/state"
-        );
-        // Two routes equally near: one serving the method would win; here neither does,
-        // so lexical order decides.
-        assert_eq!(near("GET /api/alpha/items").0, "/alpha/items");
-        assert_eq!(check("GET /nothing/here"), RouteCheck::Missing);
-    }
-
-    #[test]
-    fn closest_route_by_one_segment() {
-        let t = RouteTable::parse(r#"{"/api/v1/runtime/overview/costs": ["GET"], "/api/v1/agents/jobs": ["POST"], "/a/b/c": ["GET"]}"#).unwrap();
-        let closest = |e: &str| {
-            t.closest(&e.parse().unwrap())
-                .map(|r| r.path.as_str().to_owned())
-        };
-        assert_eq!(
-            closest("GET /api/v1/overview/costs").as_deref(),
-            Some("/api/v1/runtime/overview/costs")
-        );
-        assert_eq!(
-            closest("GET /api/v1/agents/jobs/all"),
-            None,
-            "the route does not serve GET"
-        );
-        assert_eq!(closest("GET /a/b/c/d").as_deref(), Some("/a/b/c"));
-        assert_eq!(
-            closest("GET /a/x/c"),
-            None,
-            "a substitution is not one segment inserted or dropped"
-        );
-        assert_eq!(closest("GET /c"), None, "too short to guess");
-    }
-
-    /// An endpoint list mounted under `/svc/api/`: exact routes are served; a path under
-    /// another API prefix is near its mounted route (a prefix change, never a missing route),
-    /// and a path the list does not hold at all stays missing.
-    #[test]
-    fn endpoint_lists_and_their_mount() {
-        let json = r#"{"generated_at_utc": "2026-02-21T07:47:56Z", "path_prefix": "/svc/api/",
-            "endpoints": [
-              {"method": "GET", "path": "/svc/api/incidents/historical/cost-trend"},
-              {"method": "POST", "path": "/svc/api/incidents/{incident_id}/ack"},
-              {"methods": ["GET", "DELETE"], "path": "/svc/api/runs/{run_id}"}
-            ]}"#;
-        let t = RouteTable::parse(json).unwrap();
-        assert_eq!(t.routes().len(), 3);
-        assert_eq!(t.mount().as_deref(), Some("/svc/api"));
-        let check = |e: &str| t.check(&e.parse().unwrap());
-        assert!(check("GET /svc/api/incidents/historical/cost-trend").passes());
-        assert!(check("DELETE /svc/api/runs/7").passes());
-        match check("GET /api/v1/incidents/historical/cost-trend") {
-            RouteCheck::Near { route, kinds, .. } => {
-                assert_eq!(route, "/svc/api/incidents/historical/cost-trend");
-                assert_eq!(kinds, [NearKind::Prefix]);
-            }
-            other => panic!("{other:?}"),
-        }
-        match check("GET /incidents/{id}/ack") {
-            RouteCheck::Near { route, methods, .. } => {
-                assert_eq!(route, "/svc/api/incidents/{incident_id}/ack");
-                assert_eq!(methods, [Method::Post]);
-            }
-            other => panic!("{other:?}"),
-        }
-        assert_eq!(
-            check("GET /api/v1/incidents/cost-impact"),
-            RouteCheck::Missing
-        );
-        // Without a declared mount, the same routes are not near /api/v1 paths: `svc` is not
-        // an API prefix.
-        let bare = RouteTable::parse(
-            r#"{"endpoints": [{"method": "GET", "path": "/svc/api/incidents/historical/cost-trend"}]}"#,
-        )
-        .unwrap();
-        assert_eq!(bare.mount(), None);
-        assert_eq!(
-            bare.check(
-                &"GET /api/v1/incidents/historical/cost-trend"
-                    .parse()
-                    .unwrap()
-            ),
-            RouteCheck::Missing
-        );
-        for (bad, why) in [
-            (r#"{"endpoints": {}}"#, "not a list"),
-            (
-                r#"{"endpoints": [{"method": "GET"}]}"#,
-                "endpoint #1: no `path`",
-            ),
-            (
-                r#"{"endpoints": [{"path": "/a"}]}"#,
-                "endpoint #1: no `method`",
-            ),
-            (
-                r#"{"endpoints": [{"path": "/a", "method": "FETCH"}]}"#,
-                "unknown method",
-            ),
-            (
-                r#"{"endpoints": [{"path": "a", "method": "GET"}]}"#,
-                "path `a`",
-            ),
-            (
-                r#"{"endpoints": [], "path_prefix": 3}"#,
-                "`path_prefix` is not a string",
-            ),
-        ] {
-            let e = RouteTable::parse(bad).unwrap_err().to_string();
-            assert!(e.contains(why), "{bad}: {e}");
-        }
-    }
-
-    #[test]
-    fn openapi_documents() {
-        let json = r#"{"openapi": "3.1.0", "servers": [{"url": "https://x.example/base/"}],
-            "paths": {"/a/{id}": {"get": {}, "parameters": [], "summary": "x"}, "/b": {"post": {}}}}"#;
-        let t = RouteTable::parse(json).unwrap();
-        assert_eq!(t.routes().len(), 2);
-        assert!(t.check(&"GET /base/a/1".parse().unwrap()).passes());
-        let yaml = "openapi: 3.0.0\npaths:\n  /a:\n    get: {}\n    put: {}\n";
-        let t = RouteTable::parse(yaml).unwrap();
-        assert!(t.check(&"PUT /a".parse().unwrap()).passes());
-        assert!(RouteTable::parse("[1, 2]").is_err());
-        assert!(RouteTable::parse(r#"{"/a": "GET"}"#).is_err());
-        assert!(RouteTable::parse(r#"{"/a": ["FETCH"]}"#).is_err());
-    }
-}
+mod tests;

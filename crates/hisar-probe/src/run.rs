@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use hisar_core::{
-    HumanDuration, Observation, Outcome, RouteTable, TRANSIENT_STATUSES, Transport,
-    TransportErrorKind, Verdict, classify,
+    AnswerDigest, CoherencyCheck, HumanDuration, Masker, Observation, Outcome, RouteTable,
+    TRANSIENT_STATUSES, Transport, TransportErrorKind, Verdict, classify, classify_unprobed,
 };
 
 use crate::plan::SweepPlan;
@@ -24,6 +24,9 @@ pub struct SweepOptions {
     pub backoff: Duration,
     /// Longest wait honoured from a `Retry-After` header.
     pub max_retry_after: Duration,
+    /// Send panels with unsafe methods (`--allow-unsafe`) even when they do not declare
+    /// `safe: true`.
+    pub allow_unsafe: bool,
     /// Time allowed for the whole run (`--deadline`): panels whose requests have not finished
     /// by then are UNVERIFIED "sweep deadline reached".
     pub deadline: Duration,
@@ -36,6 +39,7 @@ impl Default for SweepOptions {
             retries: crate::defaults::RETRIES,
             backoff: Duration::from_millis(200),
             max_retry_after: Duration::from_secs(5),
+            allow_unsafe: false,
             deadline: crate::defaults::DEADLINE,
         }
     }
@@ -52,11 +56,19 @@ pub struct RunResult {
     pub attempts: usize,
     /// Wall time.
     pub elapsed: Duration,
+    /// What every answer looked like, for the sweep-level rules (a wrong base URL).
+    pub answers: Vec<AnswerDigest>,
+    /// Requests that got no answer after their retries.
+    pub failures: usize,
     /// Requests not finished when the deadline was reached (their panels are UNVERIFIED).
     pub unfinished: usize,
 }
 
-/// Runs a sweep. `progress` is called with (requests done, requests planned).
+/// Runs a sweep. Every observation carries the URL it probed and is classified as it arrives,
+/// unmasked (masking is for what HISAR writes, never for what it judges); every verdict is
+/// masked with `masker` before it leaves (SPEC §3.6). Panels the plan sends no request for are
+/// classified from stage 1 and the reason. `progress` is called with (requests done, requests
+/// planned).
 ///
 /// The run ends at `options.deadline` whatever the backend does: requests still in flight are
 /// dropped (which aborts them) and requests not sent are not sent; their panels are
@@ -66,6 +78,7 @@ pub async fn run(
     plan: &SweepPlan<'_>,
     routes: Option<&RouteTable>,
     options: &SweepOptions,
+    masker: &Masker,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> RunResult {
     run_since(
@@ -73,6 +86,7 @@ pub async fn run(
         plan,
         routes,
         options,
+        masker,
         progress,
         tokio::time::Instant::now(),
     )
@@ -86,6 +100,7 @@ pub(crate) async fn run_since(
     plan: &SweepPlan<'_>,
     routes: Option<&RouteTable>,
     options: &SweepOptions,
+    masker: &Masker,
     progress: &(dyn Fn(usize, usize) + Sync),
     since: tokio::time::Instant,
 ) -> RunResult {
@@ -93,9 +108,20 @@ pub(crate) async fn run_since(
     // A deadline too far to represent is no deadline.
     let deadline = since.checked_add(options.deadline);
     let total = plan.requests.len();
-    let mut verdicts: Vec<Option<Verdict>> = vec![None; plan.panels.len()];
+    let mut verdicts: Vec<Option<Verdict>> = plan
+        .request_of
+        .iter()
+        .zip(&plan.panels)
+        .map(|(slot, panel)| {
+            slot.as_ref()
+                .err()
+                .map(|why| classify_unprobed(panel, why, routes))
+        })
+        .collect();
     let mut attempts = 0;
     let mut done = 0;
+    let mut answers = Vec::with_capacity(total);
+    let mut failures = 0;
     progress(0, total);
     let mut queue = plan.requests.iter().enumerate();
     let mut in_flight = FuturesUnordered::new();
@@ -110,13 +136,33 @@ pub(crate) async fn run_since(
             },
             None => in_flight.next().await,
         };
-        let Some((i, observation)) = next else { break };
+        let Some((i, mut observation)) = next else {
+            break;
+        };
         if let Some((next, planned)) = queue.next() {
             in_flight.push(probe_one(probe, next, &planned.request, options));
         }
         attempts += observation.retries as usize + 1;
+        let request = &plan.requests[i].request;
+        observation.url = Some(request.url.clone());
+        let mut unrouted = routes.is_some();
         for &panel in &plan.requests[i].panels {
-            verdicts[panel] = Some(classify(plan.panels[panel], Some(&observation), routes));
+            let verdict = classify(plan.panels[panel], Some(&observation), routes);
+            unrouted &= verdict.evidence.coherency == CoherencyCheck::Failed;
+            verdicts[panel] = Some(verdict);
+        }
+        match &observation.transport {
+            Transport::Answered(response) => {
+                let mut digest = AnswerDigest::of(&request.url, response);
+                if request.method == hisar_core::Method::Head {
+                    digest = digest.to_head();
+                }
+                if unrouted {
+                    digest = digest.to_unrouted();
+                }
+                answers.push(digest);
+            }
+            Transport::Failed(_) => failures += 1,
         }
         done += 1;
         progress(done, total);
@@ -127,11 +173,17 @@ pub(crate) async fn run_since(
         verdicts: verdicts
             .into_iter()
             .enumerate()
-            .map(|(i, v)| v.unwrap_or_else(|| deadline_verdict(plan, i, routes, options)))
+            .map(|(i, v)| {
+                let mut verdict = v.unwrap_or_else(|| deadline_verdict(plan, i, routes, options));
+                masker.mask_verdict(&mut verdict);
+                verdict
+            })
             .collect(),
         requests: total,
         attempts,
         elapsed: started.elapsed(),
+        answers,
+        failures,
         unfinished,
     }
 }
@@ -249,6 +301,7 @@ mod tests {
             reg.panels().iter().collect(),
             "http://x",
             &BTreeMap::<String, String>::new(),
+            false,
         )
         .unwrap();
         let probe = Scripted {
@@ -263,9 +316,16 @@ mod tests {
             ..SweepOptions::default()
         };
         let seen = Mutex::new(Vec::new());
-        let result = run(&probe, &plan, None, &options, &|done, total| {
-            seen.lock().unwrap().push((done, total));
-        })
+        let result = run(
+            &probe,
+            &plan,
+            None,
+            &options,
+            &Masker::default(),
+            &|done, total| {
+                seen.lock().unwrap().push((done, total));
+            },
+        )
         .await;
         let statuses: Vec<Status> = result.verdicts.iter().map(Verdict::status).collect();
         assert_eq!(
@@ -284,7 +344,6 @@ mod tests {
         assert_eq!(probe.calls.load(Ordering::SeqCst), 9);
         assert_eq!(result.verdicts[2].evidence.retries, 2);
         assert_eq!(seen.lock().unwrap().last(), Some(&(4, 4)));
-        assert_eq!(result.unfinished, 0);
     }
 
     /// Answers `/stall` never, everything else at once.
@@ -315,6 +374,7 @@ mod tests {
             reg.panels().iter().collect(),
             "http://x",
             &BTreeMap::<String, String>::new(),
+            false,
         )
         .unwrap();
         let options = SweepOptions {
@@ -329,7 +389,14 @@ mod tests {
             async move {
                 tokio::time::timeout(
                     Duration::from_secs(30),
-                    run(&Stalling, planned, routes, options, &|_, _| {}),
+                    run(
+                        &Stalling,
+                        planned,
+                        routes,
+                        options,
+                        &Masker::default(),
+                        &|_, _| {},
+                    ),
                 )
                 .await
                 .expect("the run ends at its deadline")

@@ -48,6 +48,13 @@ CREATE TABLE IF NOT EXISTS verdicts (
 CREATE INDEX IF NOT EXISTS verdicts_by_panel ON verdicts(panel, sweep_id);
 ";
 
+/// Columns added after the first schema, created on open when a database lacks them: (table,
+/// column, declaration). Rows written before keep `NULL`.
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    // The probe identity besides the endpoint (SPEC §5.2), as JSON.
+    ("verdicts", "identity", "TEXT"),
+];
+
 impl SqliteStore {
     /// The database file inside a state directory.
     pub const FILE: &'static str = "history.db";
@@ -72,6 +79,20 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
+        for (table, column, declaration) in ADDED_COLUMNS {
+            let present: bool = conn
+                .prepare(&format!(
+                    "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
+                ))
+                .and_then(|mut stmt| stmt.exists([column]))
+                .map_err(err)?;
+            if !present {
+                conn.execute_batch(&format!(
+                    "ALTER TABLE {table} ADD COLUMN {column} {declaration}"
+                ))
+                .map_err(err)?;
+            }
+        }
         Ok(Self {
             path: path.to_owned(),
             conn: Mutex::new(conn),
@@ -205,12 +226,18 @@ impl SqliteStore {
         {
             let mut insert = tx
                 .prepare(
-                    "INSERT INTO verdicts (sweep_id, seq, panel, capability, endpoint, fingerprint, status, code, verdict)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    "INSERT INTO verdicts (sweep_id, seq, panel, capability, endpoint, fingerprint, status, code, verdict, identity)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )
                 .map_err(|e| self.err(e))?;
             for (seq, r) in sweep.records.iter().enumerate() {
                 let verdict = serde_json::to_string(&r.verdict)
+                    .map_err(|e| self.corrupt(id, e.to_string()))?;
+                let identity = r
+                    .identity
+                    .as_ref()
+                    .map(serde_json::to_string)
+                    .transpose()
                     .map_err(|e| self.corrupt(id, e.to_string()))?;
                 insert
                     .execute(params![
@@ -222,7 +249,8 @@ impl SqliteStore {
                         to_i64(r.invariants_fingerprint),
                         r.verdict.status().as_str(),
                         r.verdict.code().map(hisar_core::GapCode::as_str),
-                        verdict
+                        verdict,
+                        identity
                     ])
                     .map_err(|e| self.err(e))?;
             }
@@ -240,7 +268,7 @@ impl SqliteStore {
         let conn = self.lock();
         let mut stmt = conn
             .prepare(
-                "SELECT v.sweep_id, v.panel, v.capability, v.endpoint, v.fingerprint, v.verdict
+                "SELECT v.sweep_id, v.panel, v.capability, v.endpoint, v.fingerprint, v.verdict, v.identity
                  FROM verdicts v JOIN sweeps s ON s.id = v.sweep_id
                  WHERE s.status = 'complete' AND (?1 IS NULL OR v.sweep_id = ?1)
                  ORDER BY v.sweep_id, v.seq",
@@ -269,11 +297,17 @@ impl SqliteStore {
             let verdict_text: String = row.get(5).map_err(|e| self.err(e))?;
             let verdict: Verdict = serde_json::from_str(&verdict_text)
                 .map_err(|e| self.corrupt(sweep, e.to_string()))?;
+            let identity_text: Option<String> = row.get(6).map_err(|e| self.err(e))?;
+            let identity = identity_text
+                .map(|text| serde_json::from_str(&text))
+                .transpose()
+                .map_err(|e| self.corrupt(sweep, format!("identity: {e}")))?;
             target.records.push(PanelRecord {
                 panel: row.get(1).map_err(|e| self.err(e))?,
                 capability: row.get(2).map_err(|e| self.err(e))?,
                 endpoint: row.get(3).map_err(|e| self.err(e))?,
                 invariants_fingerprint: to_u64(row.get(4).map_err(|e| self.err(e))?),
+                identity,
                 verdict,
             });
         }
@@ -379,6 +413,7 @@ mod tests {
             capability: "a.b".into(),
             endpoint: "GET /x".into(),
             invariants_fingerprint: u64::MAX - 3,
+            identity: None,
             verdict: Verdict {
                 outcome,
                 findings: vec![],
@@ -449,7 +484,14 @@ mod tests {
                     panels: vec!["A-B-C-O1".into()],
                     domains: vec![],
                 },
-                records: vec![record("A-B-C-O1", Outcome::Bound)],
+                // The probe identity is stored with the verdict (SPEC §5.2).
+                records: vec![PanelRecord {
+                    identity: Some(hisar_core::history::ProbeIdentity {
+                        auth: "observer".into(),
+                        params: u64::MAX - 1,
+                    }),
+                    ..record("A-B-C-O1", Outcome::Bound)
+                }],
             })
             .unwrap();
         assert_eq!(second.id, 2);

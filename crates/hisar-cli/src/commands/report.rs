@@ -4,7 +4,9 @@ use anyhow::anyhow;
 use hisar_report::Report;
 
 use crate::args::ReportArgs;
-use crate::context::{load_registry, read_history, today, tracker_link, write_outputs};
+use crate::context::{
+    load_registry, read_history, shown_paths, today, tracker_link, write_outputs,
+};
 use crate::exit::{Exit, Outcome, usage};
 use crate::ui::Ui;
 use hisar_core::history::derive;
@@ -25,13 +27,18 @@ pub(crate) fn report(args: &ReportArgs, ui: Ui) -> Outcome {
         ));
     }
     let (state, _) = derive(&registry, &sweeps);
-    let mut report = Report::new(
+    let shown = shown_paths(
         &registry,
-        &state,
-        today(),
-        args.registry.registry.display().to_string(),
-    )
-    .with_history(&sweeps);
+        &args.registry.registry,
+        &args.state.state,
+        &args.outputs,
+    );
+    let mut report = Report::new(&registry, &state, today(), shown.registry)
+        .with_references(shown.references)
+        .with_history(&sweeps);
+    if let Some(state) = shown.state {
+        report = report.with_state_path(state);
+    }
     report.tracker_link = tracker_link(&args.outputs);
     write_outputs(&report, &args.outputs, ui)?;
     Ok(Exit::Pass)

@@ -11,7 +11,9 @@ use hisar_store::HistoryStore;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::args::{CheckArgs, SweepArgs};
-use crate::context::{load_history, lock_state, open_store, today, tracker_link, write_outputs};
+use crate::context::{
+    load_history, lock_state, open_store, shown_paths, today, tracker_link, write_outputs,
+};
 use crate::exit::{Exit, Failure, Outcome, invalid, usage};
 use crate::settings::SweepSettings;
 use crate::ui::{Ui, Verbosity};
@@ -64,7 +66,7 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
             record.records.len(),
             checked.routes.unwrap_or_default()
         );
-        (vec![record.clone()], record, line, checked.routes, false)
+        (vec![record.clone()], record, line, checked.routes, None)
     } else {
         let store = open_store(&job.state)?;
         if job.reuse_tracker && job.outputs.tracker.is_none() {
@@ -79,6 +81,10 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
                     .filter(|c| !c.is_empty());
             }
         }
+        // Misconfiguration first, once per variable, before the first request (SPEC §3.5).
+        for line in sweeper.preflight(&job.selection).map_err(sweep_failure)? {
+            ui.warn(&line);
+        }
         let bar = progress_bar(ui);
         let swept = sweeper
             .sweep(job.selection.clone(), &|done, total| {
@@ -91,14 +97,24 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
         for warning in &swept.warnings {
             ui.warn(warning);
         }
-        let degraded = swept.degraded(registry.gate().max_unverified_share);
+        let degraded = swept.degraded.clone();
+        let skipped = if swept.skipped > 0 {
+            format!(
+                "; {} skipped (unsafe method: declare `safe: true` or pass --allow-unsafe)",
+                swept.skipped
+            )
+        } else {
+            String::new()
+        };
         let line = format!(
-            "swept {} panels with {} requests ({} attempts) in {:.2}s against {}",
+            "swept {} panels with {} requests ({} attempts) in {:.2}s against {}{skipped}",
             swept.sweep.records.len(),
             swept.requests,
             swept.attempts,
             swept.elapsed.as_secs_f64(),
-            sweeper.target().base_url.as_deref().unwrap_or_default(),
+            sweeper
+                .masker()
+                .mask(sweeper.target().base_url.as_deref().unwrap_or_default()),
         );
         let record = store.append(swept.sweep).map_err(invalid)?;
         if let Some(tracker) = &job.outputs.tracker
@@ -116,12 +132,12 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
     };
 
     let (state, changes) = derive(registry, &sweeps);
-    let mut report = Report::new(
-        registry,
-        &state,
-        today(),
-        job.registry_path.display().to_string(),
-    );
+    let shown = shown_paths(registry, &job.registry_path, &job.state, &job.outputs);
+    let mut report =
+        Report::new(registry, &state, today(), shown.registry).with_references(shown.references);
+    if let Some(state) = shown.state {
+        report = report.with_state_path(state);
+    }
     if job.outputs.html.is_some() {
         report = report.with_history(&sweeps);
     }
@@ -175,13 +191,8 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
         ui.line(&ui.dim(&format!("waived: {line}")));
     }
     written?;
-    if degraded {
-        let (_, _, unverified) = this_sweep.counts();
-        ui.error(&format!(
-            "sweep degraded: {unverified} of {} panels unverified (more than {:.0}%): is the backend reachable?",
-            this_sweep.records.len(),
-            registry.gate().max_unverified_share * 100.0
-        ));
+    if let Some(reason) = degraded {
+        ui.error(&format!("sweep degraded: {reason}"));
         return Ok(Exit::Invalid);
     }
     let policy = format!("{:?}", job.fail_on).to_lowercase();

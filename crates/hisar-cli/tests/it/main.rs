@@ -9,3 +9,4 @@ mod history;
 mod hostile;
 mod schema;
 mod support;
+mod verdicts;

@@ -81,6 +81,7 @@ pub(super) const PANEL_KEYS: &[&str] = &[
     "invariants",
     "purpose",
     "body",
+    "safe",
 ];
 pub(super) const PROVENANCE_KEYS: &[&str] = &["at", "aggregation"];
 /// The keys of an unresolved invariant entry (`{ id, unresolved }`).

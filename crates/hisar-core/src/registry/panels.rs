@@ -127,6 +127,22 @@ impl Loader<'_> {
                             ),
                         );
                     }
+                    if text.is_empty() {
+                        self.error(
+                            &value,
+                            format!(
+                                "path parameter `{name}` is empty: the request would probe another path (its segment vanishes); give the value the panel really reads"
+                            ),
+                        );
+                    }
+                    if matches!(text.as_str(), "." | "..") {
+                        self.error(
+                            &value,
+                            format!(
+                                "path parameter `{name}` is `{text}`, a dot-segment: no HTTP client can send it as one segment (URL parsers remove it and probe another path); give the value the panel really reads"
+                            ),
+                        );
+                    }
                     path_params.insert(name, text);
                 }
             }
@@ -263,6 +279,20 @@ impl Loader<'_> {
             },
         };
 
+        let safe = match get("safe") {
+            None => false,
+            Some(node) => match node.value {
+                Node::Bool(b) => b,
+                _ => {
+                    self.error(
+                        node,
+                        format!("`safe` must be true or false, found {}", node.value.kind()),
+                    );
+                    false
+                }
+            },
+        };
+
         if !ok {
             return None;
         }
@@ -281,6 +311,7 @@ impl Loader<'_> {
             unchecked,
             body,
             purpose,
+            safe,
         })
     }
 

@@ -185,6 +185,10 @@ struct PanelDoc {
     purpose: Option<String>,
     /// Expected body. Default: `json`.
     body: Option<BodyDoc>,
+    /// The author asserts the method changes nothing (a `POST /search`), so a sweep sends it;
+    /// otherwise only `GET`, `HEAD` and `OPTIONS` are sent unless the sweep runs with
+    /// `--allow-unsafe`. Default: false.
+    safe: Option<bool>,
 }
 
 /// One invariant: its text, or a declared invariant HISAR cannot check.

@@ -292,6 +292,14 @@ fn serves(table: &RouteTable, endpoint: &Endpoint) -> Serves {
                 .collect::<Vec<_>>()
                 .join(", ")
         )),
+        RouteCheck::TakenAsParameter { route, taken } => Serves::No(format!(
+            "does not serve it; {route} would take {}",
+            taken
+                .iter()
+                .map(|(literal, param)| format!("`{literal}` as its {param}"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        )),
         RouteCheck::Missing => Serves::No("does not serve it".to_owned()),
     }
 }
