@@ -1,14 +1,16 @@
 //! The HTTP response classifier (SPEC §3) on any answer: status, headers and body come from
 //! the input, and every panel of a registry made to reach every stage (coherency against a
 //! route table, status, contract with invariants, provenance at the top or at a pointer) is
-//! classified with it, with and without the table. Never a panic, and a verdict is always
-//! one of BOUND, BLOCKED with a gap, or UNVERIFIED.
+//! classified with it, with and without the table. Never a panic, a verdict is always one of
+//! BOUND, BLOCKED with a gap, or UNVERIFIED, and once masked (SPEC §3.6) no text of it holds
+//! the sweep's secret, wherever in the answer (body, Location, transport error) it came.
 #![no_main]
 
 use std::sync::OnceLock;
 
 use hisar_core::{
-    Body, Observation, Outcome, Registry, Response, RouteTable, TransportErrorKind, classify,
+    Body, Masker, Observation, Outcome, Registry, Response, RouteTable, TransportErrorKind,
+    classify,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -56,18 +58,24 @@ const FAILURES: [TransportErrorKind; 6] = [
     TransportErrorKind::Other,
 ];
 
-fn fixture() -> &'static (Registry, RouteTable) {
-    static FIXTURE: OnceLock<(Registry, RouteTable)> = OnceLock::new();
+/// The sweep's secret: a backend may echo it anywhere (seeds in `fuzz/seeds/classify/echo-*`).
+const SECRET: &str = "Zk9-fuzz-SECRET-7q";
+
+fn fixture() -> &'static (Registry, RouteTable, Masker) {
+    static FIXTURE: OnceLock<(Registry, RouteTable, Masker)> = OnceLock::new();
     FIXTURE.get_or_init(|| {
+        let mut masker = Masker::default();
+        masker.add(SECRET);
         (
             Registry::from_yaml(REGISTRY, "fuzz.yaml").expect("the fuzz registry loads"),
             RouteTable::parse(ROUTES).expect("the fuzz route table parses"),
+            masker,
         )
     })
 }
 
 fuzz_target!(|data: &[u8]| {
-    let (registry, routes) = fixture();
+    let (registry, routes, masker) = fixture();
     if data.len() < 4 {
         return;
     }
@@ -114,6 +122,13 @@ fuzz_target!(|data: &[u8]| {
     if flags & 0x08 != 0 {
         observation.missing_credentials = vec!["TOKEN".to_owned()];
     }
+    if flags & 0x10 != 0 {
+        // The URL probed, as a sweep records it (its query may carry a key).
+        observation.url = Some(format!(
+            "http://backend.test/x?q={}",
+            String::from_utf8_lossy(location)
+        ));
+    }
     for panel in registry.panels() {
         for table in [None, Some(routes)] {
             let verdict = classify(panel, Some(&observation), table);
@@ -124,6 +139,14 @@ fuzz_target!(|data: &[u8]| {
                 Outcome::Blocked(gap) => assert!(!gap.detail.is_empty(), "{}", panel.id),
                 Outcome::Unverified { reason } => assert!(!reason.is_empty(), "{}", panel.id),
             }
+            let mut masked = verdict.clone();
+            masker.mask_verdict(&mut masked);
+            let written = serde_json::to_string(&masked).expect("a verdict serializes");
+            assert!(
+                !written.contains(SECRET),
+                "{}: secret kept in {written}",
+                panel.id
+            );
             // Stage 1 alone (an offline sweep) on the same panel.
             let _ = classify(panel, None, table);
         }
