@@ -191,6 +191,9 @@ pub(crate) async fn run_since(
 /// The verdict of a panel whose request did not finish before the sweep's deadline: no
 /// evidence, so UNVERIFIED (or the gap the route table alone proves, as for any panel without
 /// an answer).
+/// How the reason of a panel cut by the sweep deadline begins.
+pub(crate) const DEADLINE_REASON: &str = "sweep deadline reached";
+
 fn deadline_verdict(
     plan: &SweepPlan<'_>,
     panel: usize,
@@ -198,7 +201,7 @@ fn deadline_verdict(
     options: &SweepOptions,
 ) -> Verdict {
     let reason = format!(
-        "sweep deadline reached ({}) before this panel's request finished; raise --deadline, or lower --max-time or --retry",
+        "{DEADLINE_REASON} ({}) before this panel's request finished; raise --deadline, or lower --max-time or --retry",
         HumanDuration(options.deadline)
     );
     let observation = Observation::failed(TransportErrorKind::Timeout, reason.clone());

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use hisar_core::history::{NewSweep, PanelRecord, Selection};
 use hisar_core::{
-    Env, Masker, Misdirection, Panel, Registry, RouteTable, Status, Verdict, classify, demote,
+    Env, HumanDuration, Masker, Misdirection, Outcome, Panel, Registry, RouteTable, Status,
+    Verdict, classify, demote,
 };
 use jiff::Timestamp;
 
@@ -17,7 +18,7 @@ use crate::http::HttpProbe;
 use crate::plan::{SweepPlan, plan};
 use crate::probe::Probe;
 use crate::routes::{RouteLoadError, RouteSource, load_routes};
-use crate::run::{SweepOptions, run_since};
+use crate::run::{DEADLINE_REASON, SweepOptions, run_since};
 
 /// A selection that names what the registry does not have.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -345,7 +346,7 @@ impl Sweeper {
             Err(_) => {
                 warnings.push(format!(
                     "the route table was not loaded before the sweep deadline ({}); coherency (stage 1) is unchecked this sweep",
-                    hisar_core::HumanDuration(self.options.deadline)
+                    HumanDuration(self.options.deadline)
                 ));
                 None
             }
@@ -374,7 +375,7 @@ impl Sweeper {
         if result.unfinished > 0 {
             warnings.push(format!(
                 "sweep deadline reached ({}): {} of {} requests unfinished; their panels are UNVERIFIED",
-                hisar_core::HumanDuration(self.options.deadline),
+                HumanDuration(self.options.deadline),
                 result.unfinished,
                 result.requests
             ));
@@ -389,6 +390,7 @@ impl Sweeper {
                 &verdicts,
                 self.registry.gate().max_unverified_share,
                 &shown_url,
+                (result.unfinished > 0).then_some((result.unfinished, self.options.deadline)),
             ),
         };
         if let Some(reason) = &degraded {
@@ -491,13 +493,15 @@ impl Sweeper {
 }
 
 /// Why the sweep is degraded when more than `share` of the panels it could probe are
-/// unverified, naming the cause that explains most of them: unset credentials, or a backend
+/// unverified, naming the cause that explains most of them: unset credentials, the sweep
+/// deadline (`cut`: requests unfinished when it was reached, and the deadline), or a backend
 /// that did not answer.
 fn too_many_unverified(
     planned: &SweepPlan<'_>,
     verdicts: &[Verdict],
     share: f64,
     shown_url: &str,
+    cut: Option<(usize, Duration)>,
 ) -> Option<String> {
     if !is_degraded(verdicts, share) {
         return None;
@@ -513,9 +517,21 @@ fn too_many_unverified(
         .iter()
         .filter(|r| matches!(r, Err(hisar_core::NotProbed::MissingCredentials { .. })))
         .count();
+    // Panels whose request the deadline cut (a request may serve several panels).
+    let cut_panels = verdicts
+        .iter()
+        .filter(|v| matches!(&v.outcome, Outcome::Unverified { reason } if reason.starts_with(DEADLINE_REASON)))
+        .count();
+    let unreachable = || match cut {
+        Some((requests, deadline)) if cut_panels * 2 >= unverified => format!(
+            "the sweep deadline ({}) was reached with {requests} requests unfinished: is the backend at {shown_url} stalling? raise --deadline if it is only slow",
+            HumanDuration(deadline)
+        ),
+        _ => format!("is the backend at {shown_url} reachable?"),
+    };
     let cause = match unset.as_slice() {
-        [] => format!("is the backend at {shown_url} reachable?"),
-        _ if unset_panels * 2 < unverified => format!("is the backend at {shown_url} reachable?"),
+        [] => unreachable(),
+        _ if unset_panels * 2 < unverified => unreachable(),
         [(one, ..)] => format!("credential variable {one} is not set"),
         many => {
             let names: Vec<&str> = many.iter().map(|(v, ..)| v.as_str()).collect();

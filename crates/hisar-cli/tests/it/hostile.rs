@@ -119,8 +119,17 @@ fn a_stalling_backend_is_cut_at_the_sweep_deadline() {
         run.stderr
     );
     // No live evidence: nothing bound, nothing blocked (a degraded sweep records no gap,
-    // not even one the route table alone proves), every panel unverified.
+    // not even one the route table alone proves), every panel unverified, and the cause
+    // named is the deadline (not an unreachable backend: it accepted every request).
     assert!(run.stderr.contains("87 unverified"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "so nothing was recorded as a gap: the sweep deadline (1s) was reached with 77 requests unfinished: is the backend at {} stalling? raise --deadline if it is only slow",
+            backend.url
+        )),
+        "{}",
+        run.stderr
+    );
     let tracker = ws.read("t.md");
     assert!(
         tracker.contains("| **TOTAL** | **87** | **0** | **0** | **87** | **0%** |"),
