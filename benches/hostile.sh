@@ -75,7 +75,9 @@ python3 "$tmp/endless.py" "$port" & pids+=($!)
 sleep 1
 "$hisar" demo --out "$tmp/demo" >/dev/null 2>&1 # writes the demo registry
 set +e
-/usr/bin/time -v "$hisar" sweep -r "$tmp/demo/hisar.yaml" --state "$tmp/state" \
+# The demo registry's credential is set: a panel whose credential is unset is not probed
+# (SPEC §3.5), and then no body would be read at all.
+AOS_API_KEY=hostile-bench-key /usr/bin/time -v "$hisar" sweep -r "$tmp/demo/hisar.yaml" --state "$tmp/state" \
   --base-url "http://127.0.0.1:$port" --routes "http://127.0.0.1:$port/openapi.json" \
   --tracker "$tmp/t.md" >"$tmp/sweep.out" 2>"$tmp/sweep.err"
 code=$?
