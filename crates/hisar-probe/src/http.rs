@@ -4,6 +4,7 @@
 //! not sixteen caps.
 
 use std::error::Error as _;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -12,7 +13,9 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::bounded::{LargeBodies, ReadLimits, read_capped_within, send_bounded};
 use crate::error::{FetchError, ProbeError};
+use crate::network::Network;
 use crate::probe::{Probe, ProbeRequest};
+use crate::tls::{self, LazyVerifier};
 
 /// Bytes of a body over the cap kept as evidence.
 const TRUNCATED_EVIDENCE: usize = 64 * 1024;
@@ -36,6 +39,8 @@ pub struct HttpOptions {
     pub max_document: usize,
     /// Idle connections kept per host.
     pub pool_per_host: usize,
+    /// Headers for every probe, TLS and proxy settings (curl's flags).
+    pub network: Network,
 }
 
 impl Default for HttpOptions {
@@ -46,6 +51,7 @@ impl Default for HttpOptions {
             max_body: crate::defaults::MAX_BODY,
             max_document: crate::defaults::MAX_DOCUMENT,
             pool_per_host: 64,
+            network: Network::default(),
         }
     }
 }
@@ -56,24 +62,31 @@ pub struct HttpProbe {
     client: reqwest::Client,
     options: HttpOptions,
     large: LargeBodies,
+    verifier: Arc<LazyVerifier>,
 }
 
 impl HttpProbe {
-    /// Builds the client.
+    /// Builds the client. Nothing is read from the system here: the CA store is read on the
+    /// first `https://` handshake, and not at all with `--cacert` or `-k` (see `tls.rs`).
     pub fn new(options: HttpOptions) -> Result<Self, ProbeError> {
         // rustls needs one process-wide crypto provider; a second install is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        let (tls, verifier) = tls::client_config(&options.network)?;
+        let builder = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.connect_timeout)
             .pool_max_idle_per_host(options.pool_per_host)
             .pool_idle_timeout(Duration::from_secs(30))
             .tcp_nodelay(true)
-            .user_agent(concat!("hisar/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("hisar/", env!("CARGO_PKG_VERSION")));
+        let client = options
+            .network
+            .apply_proxy(builder)?
             .build()
             .map_err(|e| ProbeError::Client(describe(&e)))?;
         let large = LargeBodies {
-            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(
+            permits: Arc::new(tokio::sync::Semaphore::new(
                 (LARGE_BODIES_BUDGET / options.max_body.max(1)).max(1),
             )),
             small: SMALL_BODY,
@@ -82,7 +95,13 @@ impl HttpProbe {
             client,
             options,
             large,
+            verifier,
         })
+    }
+
+    /// Whether the system's CA store has been read (by a first `https://` handshake).
+    pub fn tls_roots_loaded(&self) -> bool {
+        self.verifier.loaded()
     }
 
     /// Fetches a document (such as a route table) with a plain GET and returns its text: at
@@ -102,8 +121,8 @@ impl HttpProbe {
         Ok(String::from_utf8_lossy(&answer.body.bytes).into_owned())
     }
 
-    /// The pooled client (no redirects, rustls), for requests of one's own; read their answers
-    /// with [`send_bounded`].
+    /// The pooled client (no redirects, rustls, the sweep's TLS and proxy settings), for the
+    /// token flows' own requests; read their answers with [`send_bounded`].
     pub fn client(&self) -> &reqwest::Client {
         &self.client
     }
@@ -147,6 +166,16 @@ impl HttpProbe {
             })?;
             value.set_sensitive(true);
             headers.insert(name, value);
+        }
+        // `-H` headers replace the registry's of the same name: the operator's word is last.
+        for (name, value) in &self.options.network.headers {
+            if let (Ok(name), Ok(mut value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value.expose()),
+            ) {
+                value.set_sensitive(true);
+                headers.insert(name, value);
+            }
         }
         let send = self
             .client

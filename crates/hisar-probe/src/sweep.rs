@@ -13,8 +13,10 @@ use hisar_core::{
 };
 use jiff::Timestamp;
 
+use crate::auth::Authenticator;
 use crate::error::ProbeError;
 use crate::http::HttpProbe;
+use crate::mask::SweepMasker;
 use crate::plan::{SweepPlan, plan};
 use crate::probe::Probe;
 use crate::routes::{RouteLoadError, RouteSource, load_routes};
@@ -236,7 +238,9 @@ impl Sweeper {
             if let Some(RouteSource::Url(url)) = &target.routes {
                 urls.push(url);
             }
-            Masker::for_sweep(&registry, &env, &urls)
+            let mut masker = Masker::for_sweep(&registry, &env, &urls);
+            http.options().network.add_secrets(&mut masker);
+            masker
         };
         Self {
             registry,
@@ -361,13 +365,26 @@ impl Sweeper {
         .map_err(|e| self.masked(e.into()))?;
         let preflight = preflight_lines(&planned);
         let skipped = planned.skipped();
+        // The sweep's masker: the sweeper's secrets, and every token obtained during the sweep.
+        let masker = SweepMasker::new((*self.masker).clone());
+        // Token flows start afresh each sweep: a token outlives no sweep.
+        let auth = Authenticator::new(
+            &self.registry,
+            self.http.client().clone(),
+            Arc::clone(&self.env),
+            base_url,
+            self.http.options().max_time,
+            &self.options,
+            masker.clone(),
+        );
         let started_at = Timestamp::now();
         let result = run_since(
             &*self.probe,
             &planned,
             routes.as_ref(),
             &self.options,
-            &self.masker,
+            Some(&auth),
+            &masker,
             progress,
             since,
         )
@@ -388,11 +405,20 @@ impl Sweeper {
             None => too_many_unverified(
                 &planned,
                 &verdicts,
+                &result.no_token,
                 self.registry.gate().max_unverified_share,
                 &shown_url,
                 (result.unfinished > 0).then_some((result.unfinished, self.options.deadline)),
             ),
         };
+        // A flow that obtained no token is said once, as an unset variable is before the
+        // sweep (SPEC §3.5); the text is masked already.
+        for (failure, panels) in &result.no_token {
+            warnings.push(format!(
+                "{failure}: {panels} panel{} not probed (UNVERIFIED, never a gap); fix the flow's settings or the identity provider",
+                if *panels == 1 { "" } else { "s" },
+            ));
+        }
         if let Some(reason) = &degraded {
             for verdict in &mut verdicts {
                 if verdict.status() != Status::Unverified {
@@ -493,12 +519,14 @@ impl Sweeper {
 }
 
 /// Why the sweep is degraded when more than `share` of the panels it could probe are
-/// unverified, naming the cause that explains most of them: unset credentials, the sweep
-/// deadline (`cut`: requests unfinished when it was reached, and the deadline), or a backend
-/// that did not answer.
+/// unverified, naming the cause that explains most of them: unset credentials, a token flow
+/// that obtained no token (`no_token`: its masked failure and the panels it left unprobed), the
+/// sweep deadline (`cut`: requests unfinished when it was reached, and the deadline), or a
+/// backend that did not answer.
 fn too_many_unverified(
     planned: &SweepPlan<'_>,
     verdicts: &[Verdict],
+    no_token: &[(String, usize)],
     share: f64,
     shown_url: &str,
     cut: Option<(usize, Duration)>,
@@ -522,21 +550,27 @@ fn too_many_unverified(
         .iter()
         .filter(|v| matches!(&v.outcome, Outcome::Unverified { reason } if reason.starts_with(DEADLINE_REASON)))
         .count();
-    let unreachable = || match cut {
-        Some((requests, deadline)) if cut_panels * 2 >= unverified => format!(
-            "the sweep deadline ({}) was reached with {requests} requests unfinished: is the backend at {shown_url} stalling? raise --deadline if it is only slow",
-            HumanDuration(deadline)
-        ),
-        _ => format!("is the backend at {shown_url} reachable?"),
-    };
+    let no_token_panels: usize = no_token.iter().map(|(_, n)| n).sum();
     let cause = match unset.as_slice() {
-        [] => unreachable(),
-        _ if unset_panels * 2 < unverified => unreachable(),
-        [(one, ..)] => format!("credential variable {one} is not set"),
-        many => {
+        [(one, ..)] if unset_panels * 2 >= unverified => {
+            format!("credential variable {one} is not set")
+        }
+        many if !many.is_empty() && unset_panels * 2 >= unverified => {
             let names: Vec<&str> = many.iter().map(|(v, ..)| v.as_str()).collect();
             format!("credential variables {} are not set", names.join(", "))
         }
+        _ if no_token_panels > 0 && no_token_panels * 2 >= unverified => {
+            // The flow that left the most panels unprobed (`no_token` comes sorted so).
+            no_token.first().map(|(f, _)| f.clone()).unwrap_or_default()
+        }
+        _ if cut.is_some() && cut_panels * 2 >= unverified => {
+            let (requests, deadline) = cut.unwrap_or_default();
+            format!(
+                "the sweep deadline ({}) was reached with {requests} requests unfinished: is the backend at {shown_url} stalling? raise --deadline if it is only slow",
+                HumanDuration(deadline)
+            )
+        }
+        _ => format!("is the backend at {shown_url} reachable?"),
     };
     Some(format!(
         "{unverified} of {} panels unverified (more than {:.0}%), so nothing was recorded as a gap: {cause}",

@@ -57,6 +57,9 @@ pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Service, Fa
             "refusing to serve: {e}\n  one service at a time serves a state directory: stop the other one, or give this one another --state"
         ))
     })?;
+    for warning in settings.probe.warnings() {
+        ui.warn(&warning);
+    }
     let store = SqliteStore::open_dir(&settings.state).map_err(invalid)?;
     let abandoned = store.abandon_running().map_err(invalid)?;
     if abandoned > 0 {

@@ -2,6 +2,7 @@
 
 mod aurora;
 mod aurora_2026_02;
+mod auth;
 mod browser;
 mod conventions;
 mod demo;
@@ -9,4 +10,5 @@ mod history;
 mod hostile;
 mod schema;
 mod support;
+mod tls;
 mod verdicts;
