@@ -57,6 +57,7 @@ mod bounded;
 pub mod defaults;
 mod error;
 mod http;
+mod live;
 mod mask;
 mod network;
 mod plan;

@@ -16,11 +16,12 @@ use jiff::Timestamp;
 use crate::auth::Authenticator;
 use crate::error::ProbeError;
 use crate::http::HttpProbe;
+use crate::live::LiveSweep;
 use crate::mask::SweepMasker;
-use crate::plan::{SweepPlan, plan};
+use crate::plan::plan;
 use crate::probe::Probe;
 use crate::routes::{RouteLoadError, RouteSource, load_routes};
-use crate::run::{DEADLINE_REASON, SweepOptions, run_since};
+use crate::run::{DEADLINE_REASON, SweepOptions};
 
 /// A selection that names what the registry does not have.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -146,6 +147,9 @@ pub struct Swept {
     /// Why the sweep is degraded (exit 3), if it is: every verdict was then recorded as
     /// `UNVERIFIED`, so it changes nothing in history.
     pub degraded: Option<String>,
+    /// One line per setup step the sweep sent (SPEC §4.2): what it captured, or why it failed;
+    /// secrets masked.
+    pub setup: Vec<String>,
 }
 
 /// Runs sweeps of one registry against one target.
@@ -305,7 +309,7 @@ impl Sweeper {
             self.options.allow_unsafe,
         )
         .map_err(|e| self.masked(e.into()))?;
-        Ok(preflight_lines(&planned))
+        Ok(preflight_lines(&planned.missing_credentials()))
     }
 
     /// Probes the selected panels and returns the sweep to record. A route table that cannot
@@ -355,17 +359,8 @@ impl Sweeper {
                 None
             }
         };
-        let planned = plan(
-            &self.registry,
-            panels,
-            base_url,
-            &env,
-            self.options.allow_unsafe,
-        )
-        .map_err(|e| self.masked(e.into()))?;
-        let preflight = preflight_lines(&planned);
-        let skipped = planned.skipped();
-        // The sweep's masker: the sweeper's secrets, and every token obtained during the sweep.
+        // The sweep's masker: the sweeper's secrets, every token obtained during the sweep and
+        // every captured credential.
         let masker = SweepMasker::new((*self.masker).clone());
         // Token flows start afresh each sweep: a token outlives no sweep.
         let auth = Authenticator::new(
@@ -378,17 +373,26 @@ impl Sweeper {
             masker.clone(),
         );
         let started_at = Timestamp::now();
-        let result = run_since(
-            &*self.probe,
-            &planned,
-            routes.as_ref(),
-            &self.options,
-            Some(&auth),
-            &masker,
-            progress,
+        // Setup steps, then panels in waves by dependency (SPEC §4.2); without live values,
+        // one wave: the plan and run of any sweep.
+        let chained = LiveSweep {
+            registry: &self.registry,
+            probe: &*self.probe,
+            routes: routes.as_ref(),
+            options: &self.options,
+            auth: Some(&auth),
+            base_url,
+            env: &env,
+            masker: &masker,
+            all_steps: selection.is_all(),
             since,
-        )
-        .await;
+        }
+        .run(&panels, progress)
+        .await
+        .map_err(|e| self.masked(e.into()))?;
+        let preflight = preflight_lines(&chained.missing_credentials);
+        let skipped = chained.skipped;
+        let result = chained.result;
         if result.unfinished > 0 {
             warnings.push(format!(
                 "sweep deadline reached ({}): {} of {} requests unfinished; their panels are UNVERIFIED",
@@ -403,7 +407,7 @@ impl Sweeper {
         let degraded = match Misdirection::detect(&result.answers, result.failures) {
             Some(misdirection) => Some(misdirection.describe(&shown_url, routes.is_some())),
             None => too_many_unverified(
-                &planned,
+                (&chained.missing_credentials, chained.unset_panels),
                 &verdicts,
                 &result.no_token,
                 self.registry.gate().max_unverified_share,
@@ -426,8 +430,7 @@ impl Sweeper {
                 }
             }
         }
-        let records = planned
-            .panels
+        let records = panels
             .iter()
             .zip(verdicts)
             .map(|(panel, verdict)| PanelRecord::new(panel, verdict))
@@ -447,6 +450,7 @@ impl Sweeper {
             preflight,
             skipped,
             degraded,
+            setup: chained.setup,
         })
     }
 
@@ -514,6 +518,7 @@ impl Sweeper {
             preflight: Vec::new(),
             skipped: 0,
             degraded: None,
+            setup: Vec::new(),
         })
     }
 }
@@ -524,7 +529,7 @@ impl Sweeper {
 /// sweep deadline (`cut`: requests unfinished when it was reached, and the deadline), or a
 /// backend that did not answer.
 fn too_many_unverified(
-    planned: &SweepPlan<'_>,
+    (unset, unset_panels): (&[UnsetVariable], usize),
     verdicts: &[Verdict],
     no_token: &[(String, usize)],
     share: f64,
@@ -539,19 +544,13 @@ fn too_many_unverified(
         .clone()
         .filter(|v| v.status() == Status::Unverified)
         .count();
-    let unset = planned.missing_credentials();
-    let unset_panels = planned
-        .request_of
-        .iter()
-        .filter(|r| matches!(r, Err(hisar_core::NotProbed::MissingCredentials { .. })))
-        .count();
     // Panels whose request the deadline cut (a request may serve several panels).
     let cut_panels = verdicts
         .iter()
         .filter(|v| matches!(&v.outcome, Outcome::Unverified { reason } if reason.starts_with(DEADLINE_REASON)))
         .count();
     let no_token_panels: usize = no_token.iter().map(|(_, n)| n).sum();
-    let cause = match unset.as_slice() {
+    let cause = match unset {
         [(one, ..)] if unset_panels * 2 >= unverified => {
             format!("credential variable {one} is not set")
         }
@@ -579,16 +578,18 @@ fn too_many_unverified(
     ))
 }
 
+/// An unset credential variable: its name, the auth modes that read it, the panels it stops.
+type UnsetVariable = (String, Vec<String>, usize);
+
 /// One line per unset credential variable, saying what to fix.
-fn preflight_lines(planned: &SweepPlan<'_>) -> Vec<String> {
-    planned
-        .missing_credentials()
-        .into_iter()
+fn preflight_lines(missing: &[UnsetVariable]) -> Vec<String> {
+    missing
+        .iter()
         .map(|(var, modes, panels)| {
             let modes: Vec<String> = modes.iter().map(|m| format!("`{m}`")).collect();
             format!(
                 "credential variable {var} is not set: {panels} panel{} of auth mode {} will not be probed (UNVERIFIED, never a gap); set {var} in the environment",
-                if panels == 1 { "" } else { "s" },
+                if *panels == 1 { "" } else { "s" },
                 modes.join(", ")
             )
         })

@@ -11,4 +11,5 @@ mod hostile;
 mod schema;
 mod support;
 mod tls;
+mod validate;
 mod verdicts;

@@ -100,6 +100,7 @@ fn request(url: String) -> ProbeRequest {
         headers: Vec::new(),
         auth_mode: "none".to_owned(),
         missing_credentials: Vec::new(),
+        body: None,
     }
 }
 
