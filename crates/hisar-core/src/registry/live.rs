@@ -36,7 +36,7 @@ impl Loader<'_> {
         let entries = self.mapping(node, &what, LIVE_KEYS)?;
         let get = |key: &str| entries.iter().find(|(k, _)| k.value == key).map(|(_, v)| v);
         if let Some(todo) = get("todo") {
-            return self.todo_value(todo, &entries, place, name, &what);
+            return self.todo_value(todo, entries, place, name, &what);
         }
         let Some(from_node) = get("from") else {
             self.error(
