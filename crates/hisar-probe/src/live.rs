@@ -138,12 +138,20 @@ impl<'a> LiveSweep<'a> {
                     wave.push((i, panel));
                     continue;
                 }
-                // A value the registry does not have yet: never sent, whatever its sources.
-                let resolved_values = match panel.todo_reason() {
-                    Some(reason) => Err(reason),
-                    None => resolve(panel, &position, &verdicts, &values, &steps),
-                };
-                match resolved_values {
+                // A value the registry does not have yet: never sent, whatever its sources,
+                // and, as a skipped panel, never counted toward a degraded sweep (an
+                // unfinished registry says nothing of the backend).
+                if let Some(reason) = panel.todo_reason() {
+                    let mut verdict = classify_unprobed(
+                        panel,
+                        &NotProbed::SourceUnavailable { reason },
+                        self.routes,
+                    );
+                    verdict.evidence.skipped = true;
+                    verdicts[i] = Some(verdict);
+                    continue;
+                }
+                match resolve(panel, &position, &verdicts, &values, &steps) {
                     Ok(texts) => {
                         for (live, text) in panel.live.iter().zip(&texts) {
                             if is_secret(live.place, &live.name) {

@@ -361,6 +361,9 @@ async fn a_todo_value_is_never_sent_nor_a_gap() {
     assert!(verdicts.iter().all(|v| v.code().is_none()), "{verdicts:?}");
     let sent: Vec<String> = backend.sent().into_iter().map(|(_, url, _)| url).collect();
     assert_eq!(sent, ["http://h/incidents"], "only the list is asked");
+    // Three of four panels unverified by an unfinished registry: not a degraded sweep.
+    assert!(verdicts[1..].iter().all(|v| v.evidence.skipped));
+    assert!(!crate::sweep::is_degraded(verdicts, 0.5));
 }
 
 /// False BOUND: a backend that answers 200 with a body that passes every invariant to any
