@@ -55,11 +55,13 @@
 //! ```
 
 mod api;
+pub mod cors;
 mod error;
 mod metrics;
 pub mod net;
 mod runner;
 mod state;
+pub mod webhook;
 
 pub use api::{openapi, router};
 pub use runner::SweepRunner;

@@ -31,6 +31,8 @@ pub(crate) struct Inner {
     pub(crate) cache: Mutex<Option<Arc<Derived>>>,
     pub(crate) today: fn() -> jiff::civil::Date,
     pub(crate) recheck: std::sync::OnceLock<String>,
+    /// Receivers told of sweeps that changed gaps (`--webhook`), when any.
+    pub(crate) webhooks: std::sync::OnceLock<crate::webhook::Webhooks>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -73,6 +75,7 @@ impl AppState {
                 cache: Mutex::new(None),
                 today: || hisar_core::history::day(jiff::Timestamp::now()),
                 recheck: std::sync::OnceLock::new(),
+                webhooks: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -112,6 +115,32 @@ impl AppState {
     /// the first call wins.
     pub fn set_recheck(&self, command: String) {
         let _ = self.inner.recheck.set(command);
+    }
+
+    /// Posts an event to `webhooks` after every sweep this service records that regressed,
+    /// added or resolved gaps (SPEC §5.5); the first call wins.
+    pub fn set_webhooks(&self, webhooks: crate::webhook::Webhooks) {
+        let _ = self.inner.webhooks.set(webhooks);
+    }
+
+    /// Queues the webhook event of a sweep just recorded, if webhooks are set: never waits on
+    /// a receiver.
+    fn notify(&self, record: &SweepRecord) {
+        let Some(webhooks) = self.inner.webhooks.get() else {
+            return;
+        };
+        // What the sweep changed: history before it, folded, then the sweep applied.
+        let changes = self.inner.store.sweeps().map(|sweeps| {
+            let mut ledger = hisar_core::history::Ledger::replay(
+                self.inner.registry.trust().clone(),
+                sweeps.iter().filter(|s| s.id < record.id),
+            );
+            ledger.apply(record)
+        });
+        match changes {
+            Ok(changes) => webhooks.notify(record, &changes),
+            Err(e) => tracing::error!("webhook event of sweep #{}: {e}", record.id),
+        }
     }
 
     pub(crate) fn report<'a>(&'a self, d: &'a Derived) -> Report<'a> {
@@ -186,6 +215,10 @@ impl AppState {
                             ""
                         }
                     );
+                    // History is read to tell what changed: off the sweep's task, which ends
+                    // (and frees the running slot) without waiting for it.
+                    let notifier = state.clone();
+                    tokio::task::spawn_blocking(move || notifier.notify(&record));
                 }
                 Err(e) => {
                     state
