@@ -13,6 +13,9 @@ use hisar_probe::{
     parse_header,
 };
 
+use hisar_server::cors::CorsOrigins;
+use hisar_server::webhook::WebhookTarget;
+
 use crate::args::{CheckArgs, NetworkArgs, OutputArgs, ProbeArgs, ServeArgs, SweepArgs};
 use crate::context::{Environment, load_registry, registry_dir};
 use crate::exit::{Failure, usage};
@@ -195,6 +198,10 @@ pub(crate) struct ServeSettings {
     pub(crate) token: Option<String>,
     /// The re-check command the dashboard shows, when not the default `hisar check`.
     pub(crate) recheck: Option<String>,
+    /// Origins whose pages may read the API (`--cors-origin`); `None`: no CORS.
+    pub(crate) cors: Option<CorsOrigins>,
+    /// Receivers of sweep events (`--webhook`).
+    pub(crate) webhooks: Vec<WebhookTarget>,
 }
 
 impl ServeSettings {
@@ -205,6 +212,18 @@ impl ServeSettings {
         let token = std::env::var(&args.token_env)
             .ok()
             .filter(|t| !t.is_empty());
+        let cors = CorsOrigins::parse(&args.cors_origins)
+            .map_err(|e| usage(anyhow::anyhow!("--cors-origin (or HISAR_CORS_ORIGIN): {e}")))?;
+        let webhooks = args
+            .webhooks
+            .iter()
+            .filter(|w| !w.trim().is_empty())
+            .enumerate()
+            .map(|(i, url)| {
+                WebhookTarget::parse(i + 1, url)
+                    .map_err(|e| usage(anyhow::anyhow!("--webhook (or HISAR_WEBHOOK): {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             registry_path: args.registry.registry,
             registry: Arc::new(registry),
@@ -215,6 +234,8 @@ impl ServeSettings {
             every: args.every.map(|d| d.0),
             token,
             recheck: None,
+            cors,
+            webhooks,
         })
     }
 }

@@ -156,6 +156,8 @@ pub(crate) async fn demo(args: DemoArgs, ui: Ui) -> Outcome {
             every: None,
             token: std::env::var("HISAR_TOKEN").ok().filter(|t| !t.is_empty()),
             recheck: Some(format!("hisar demo{} --panel <PANEL_ID>", out_flag(out))),
+            cors: None,
+            webhooks: Vec::new(),
         },
         ui,
     )

@@ -8,6 +8,7 @@ mod conventions;
 mod demo;
 mod history;
 mod schema;
+mod serve;
 mod support;
 mod tls;
 mod verdicts;
