@@ -268,10 +268,16 @@ mod tests {
         let (status, h) = preflight(UI, "GET").await;
         assert_eq!((status, allow_origin(&h)), (200, Some(UI)));
         let methods = h["access-control-allow-methods"].to_str().unwrap();
-        assert!(methods.contains("GET") && !methods.contains("POST"), "{methods}");
+        assert!(
+            methods.contains("GET") && !methods.contains("POST"),
+            "{methods}"
+        );
         assert_eq!(h["access-control-max-age"], "600");
         // Another origin, or a preflight for starting a sweep: answered, never allowed.
-        assert_eq!(allow_origin(&preflight("http://evil.example", "GET").await.1), None);
+        assert_eq!(
+            allow_origin(&preflight("http://evil.example", "GET").await.1),
+            None
+        );
         assert_eq!(allow_origin(&preflight(UI, "POST").await.1), None);
         let (_, h) = send(
             &app,
@@ -284,15 +290,21 @@ mod tests {
             ],
         )
         .await;
-        assert_eq!(allow_origin(&h), None, "a cross-origin page cannot start a sweep");
+        assert_eq!(
+            allow_origin(&h),
+            None,
+            "a cross-origin page cannot start a sweep"
+        );
 
         // The read itself carries the origin; another origin's does not.
         let (status, h) = send(&app, "GET", "/api/v1/render-plan", &[("origin", UI)]).await;
         assert_eq!((status, allow_origin(&h)), (200, Some(UI)));
         assert!(
-            h.get_all("vary")
-                .iter()
-                .any(|v| v.to_str().unwrap().to_ascii_lowercase().contains("origin")),
+            h.get_all("vary").iter().any(|v| v
+                .to_str()
+                .unwrap()
+                .to_ascii_lowercase()
+                .contains("origin")),
             "caches keep one answer per origin: {h:?}"
         );
         let (status, h) = send(
@@ -320,17 +332,29 @@ mod tests {
         )
         .await;
         assert_eq!(status, 405, "no preflight answered");
-        assert!(h.keys().all(|k| !k.as_str().starts_with("access-control-")), "{h:?}");
+        assert!(
+            h.keys().all(|k| !k.as_str().starts_with("access-control-")),
+            "{h:?}"
+        );
         let (status, h) = send(&app, "GET", "/api/v1/render-plan", &[("origin", UI)]).await;
         assert_eq!(status, 200);
-        assert!(h.keys().all(|k| !k.as_str().starts_with("access-control-")), "{h:?}");
+        assert!(
+            h.keys().all(|k| !k.as_str().starts_with("access-control-")),
+            "{h:?}"
+        );
     }
 
     #[tokio::test]
     async fn any_origin_with_a_star_still_only_reads() {
         let dir = tempfile::tempdir().unwrap();
         let app = app(dir.path(), &["*"]);
-        let (_, h) = send(&app, "GET", "/api/v1/panels", &[("origin", "http://a.example")]).await;
+        let (_, h) = send(
+            &app,
+            "GET",
+            "/api/v1/panels",
+            &[("origin", "http://a.example")],
+        )
+        .await;
         assert_eq!(allow_origin(&h), Some("http://a.example"));
         let (_, h) = send(
             &app,

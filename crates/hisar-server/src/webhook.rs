@@ -115,7 +115,10 @@ impl WebhookTarget {
             return Err(fail("no host".to_owned()));
         }
         let mut masker = Masker::default();
-        masker.add(value.trim()).add(url.as_str()).add_url(url.as_str());
+        masker
+            .add(value.trim())
+            .add(url.as_str())
+            .add_url(url.as_str());
         if url.path() != "/" {
             masker.add(url.path());
         }
@@ -210,7 +213,7 @@ impl Event {
         changes: &[Change],
         masker: &Masker,
     ) -> Option<Self> {
-        let (mut regressed, mut new, mut resolved, mut changed, mut closed) =
+        let (mut regressed, mut new, mut resolved, mut recoded, mut closed) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for row in ChangeRow::rows(changes, &record.records) {
             let from = match &row.kind {
@@ -228,7 +231,7 @@ impl Event {
                 ChangeKind::Regressed => regressed.push(item),
                 ChangeKind::New => new.push(item),
                 ChangeKind::Resolved => resolved.push(item),
-                ChangeKind::CodeChanged { .. } => changed.push(item),
+                ChangeKind::CodeChanged { .. } => recoded.push(item),
                 ChangeKind::Superseded | ChangeKind::Retired => closed.push(item),
             }
         }
@@ -250,7 +253,7 @@ impl Event {
             regressed,
             new,
             resolved,
-            changed,
+            changed: recoded,
             closed,
             text: String::new(),
         };

@@ -91,10 +91,7 @@ pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Running, Fa
     }
     let app = match &settings.cors {
         Some(cors) => {
-            ui.line(&format!(
-                "cors: GET from {}",
-                cors.origins().join(", ")
-            ));
+            ui.line(&format!("cors: GET from {}", cors.origins().join(", ")));
             router(state).layer(cors.layer())
         }
         None => router(state),

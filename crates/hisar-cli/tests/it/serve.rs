@@ -67,7 +67,10 @@ impl Serve {
                         return line;
                     }
                 }
-                Err(e) => panic!("no line with {needle:?} ({e}); stderr:\n{}", self.seen.join("\n")),
+                Err(e) => panic!(
+                    "no line with {needle:?} ({e}); stderr:\n{}",
+                    self.seen.join("\n")
+                ),
             }
         }
     }
@@ -94,11 +97,20 @@ impl Serve {
 }
 
 /// One HTTP/1.1 exchange over a socket, with bounded waits: the status and the whole answer.
-pub(crate) fn http(base: &str, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+pub(crate) fn http(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, String) {
     let host = base.trim_start_matches("http://");
     let mut socket = TcpStream::connect(host).unwrap();
-    socket.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: 0\r\n");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: 0\r\n"
+    );
     for (k, v) in headers {
         request.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -117,7 +129,10 @@ pub(crate) fn http(base: &str, method: &str, path: &str, headers: &[(&str, &str)
 /// A receiver that answers every request 500 and counts them. Its URL's path is its secret.
 fn failing_receiver(secret: &'static str) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/services/T0/B0/{secret}", listener.local_addr().unwrap());
+    let url = format!(
+        "http://{}/services/T0/B0/{secret}",
+        listener.local_addr().unwrap()
+    );
     let hits = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&hits);
     std::thread::spawn(move || {
@@ -165,7 +180,12 @@ fn bad_origins_and_webhook_urls_are_usage_errors_that_name_the_flag() {
             "\"ui.example\" is not an origin: relative URL without a base",
         ),
         (
-            vec!["--webhook", "https://hooks.example/ok", "--webhook", "hooks.example/T0/s3cr3t-hook"],
+            vec![
+                "--webhook",
+                "https://hooks.example/ok",
+                "--webhook",
+                "hooks.example/T0/s3cr3t-hook",
+            ],
             vec![],
             "--webhook (or HISAR_WEBHOOK): webhook #2 is not an http(s) URL: relative URL without a base",
         ),
@@ -177,11 +197,24 @@ fn bad_origins_and_webhook_urls_are_usage_errors_that_name_the_flag() {
     ] {
         let mut all = base.to_vec();
         all.extend(args.iter().copied());
-        let run = ws.hisar(&["serve", "--listen", "127.0.0.1:0"].iter().chain(&all).copied().collect::<Vec<_>>(), &env);
+        let run = ws.hisar(
+            &["serve", "--listen", "127.0.0.1:0"]
+                .iter()
+                .chain(&all)
+                .copied()
+                .collect::<Vec<_>>(),
+            &env,
+        );
         assert_eq!(run.code, 2, "{args:?} {env:?}: {run:?}");
         assert!(run.stderr.contains(says), "{args:?} {env:?}: {run:?}");
-        assert!(!run.stderr.contains("s3cr3t") && !run.stdout.contains("s3cr3t"), "{run:?}");
-        assert!(!run.stderr.contains("dashboard:"), "nothing started: {run:?}");
+        assert!(
+            !run.stderr.contains("s3cr3t") && !run.stdout.contains("s3cr3t"),
+            "{run:?}"
+        );
+        assert!(
+            !run.stderr.contains("dashboard:"),
+            "nothing started: {run:?}"
+        );
     }
 }
 
@@ -203,7 +236,9 @@ fn a_failing_receiver_is_retried_then_given_up_and_its_url_never_printed() {
     let said = serve.wait_for("webhooks: ");
     assert_eq!(
         said,
-        format!("webhooks: #1 http://{port} (after each sweep that regressed, added or resolved gaps)")
+        format!(
+            "webhooks: #1 http://{port} (after each sweep that regressed, added or resolved gaps)"
+        )
     );
     let (status, answer) = http(
         &serve.url,
@@ -217,7 +252,9 @@ fn a_failing_receiver_is_retried_then_given_up_and_its_url_never_printed() {
     assert!(retry.contains("HTTP 500; retrying in 1s"), "{retry}");
     let gave_up = serve.wait_for("gave up on sweep #1");
     assert!(
-        gave_up.contains(&format!("webhook #1 http://{port}: gave up on sweep #1 after 4 attempts: HTTP 500")),
+        gave_up.contains(&format!(
+            "webhook #1 http://{port}: gave up on sweep #1 after 4 attempts: HTTP 500"
+        )),
         "{gave_up}"
     );
     // The sweep itself was recorded long before (it never waits for a receiver).
@@ -225,6 +262,12 @@ fn a_failing_receiver_is_retried_then_given_up_and_its_url_never_printed() {
     assert!(sweeps.contains("\"status\":\"complete\""), "{sweeps}");
     let log = serve.stop();
     assert_eq!(hits.load(Ordering::SeqCst), 4, "{log}");
-    assert!(!log.contains(SECRET) && !log.contains("/services/T0"), "the URL leaked: {log}");
-    assert!(!log.contains("serve-observer-key") && !log.contains("serve-api-t0ken"), "{log}");
+    assert!(
+        !log.contains(SECRET) && !log.contains("/services/T0"),
+        "the URL leaked: {log}"
+    );
+    assert!(
+        !log.contains("serve-observer-key") && !log.contains("serve-api-t0ken"),
+        "{log}"
+    );
 }

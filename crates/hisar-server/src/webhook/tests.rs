@@ -198,8 +198,10 @@ impl Service {
             .await
             .values()
             .find(|(s, e)| s == status && !e.contains('{') && !e.contains('?'))
-            .map(|(_, e)| e.rsplit(' ').next().unwrap().to_owned())
-            .unwrap_or_else(|| panic!("a {status} panel"))
+            .map_or_else(
+                || panic!("a {status} panel"),
+                |(_, e)| e.rsplit(' ').next().unwrap().to_owned(),
+            )
     }
 
     fn webhooks(&self) -> &Webhooks {
@@ -227,14 +229,24 @@ async fn one_event_per_changing_sweep_with_the_lists_and_none_for_an_unchanged_o
     assert_eq!(first["event"], "sweep.changed");
     assert_eq!(
         (&first["service"], &first["environment"], &first["sweep"]),
-        (&Value::from("demo"), &Value::from("default"), &Value::from(1))
+        (
+            &Value::from("demo"),
+            &Value::from("default"),
+            &Value::from(1)
+        )
     );
     assert_eq!(first["new"].as_array().unwrap().len(), 64);
     assert_eq!(first["counts"]["bound"], 23);
     assert!(ids(&first, "regressed").is_empty() && ids(&first, "resolved").is_empty());
     let text = first["text"].as_str().unwrap();
-    assert!(text.starts_with("HISAR demo (default), sweep #1: 64 new"), "{text}");
-    assert!(text.contains("New gaps: ") && text.contains(" and 44 more"), "{text}");
+    assert!(
+        text.starts_with("HISAR demo (default), sweep #1: 64 new"),
+        "{text}"
+    );
+    assert!(
+        text.contains("New gaps: ") && text.contains(" and 44 more"),
+        "{text}"
+    );
     let before = svc.statuses().await;
 
     // Sweep 2 changes nothing: no event (the next one the receiver gets is sweep 3's).
@@ -255,7 +267,10 @@ async fn one_event_per_changing_sweep_with_the_lists_and_none_for_an_unchanged_o
     assert!(svc.backend.fix(&fixed), "{fixed}");
     assert_eq!(svc.sweep().await, 3);
     let third = receiver.next().await;
-    assert_eq!(third["sweep"], 3, "sweep 2 changed nothing and sent nothing");
+    assert_eq!(
+        third["sweep"], 3,
+        "sweep 2 changed nothing and sent nothing"
+    );
     let after = svc.statuses().await;
     let moved = |from: &str, to: &str| -> BTreeSet<String> {
         before
@@ -273,10 +288,12 @@ async fn one_event_per_changing_sweep_with_the_lists_and_none_for_an_unchanged_o
     for id in regressed.iter().chain(&resolved) {
         assert!(text.contains(id.as_str()), "{id} named in {text}");
     }
-    assert!(third["regressed"][0]["endpoint"]
-        .as_str()
-        .unwrap()
-        .ends_with(&broken));
+    assert!(
+        third["regressed"][0]["endpoint"]
+            .as_str()
+            .unwrap()
+            .ends_with(&broken)
+    );
 
     // Sweep 4 changes nothing again; the receiver heard exactly two events.
     assert_eq!(svc.sweep().await, 4);
@@ -308,7 +325,11 @@ async fn a_failing_receiver_is_retried_a_bounded_number_of_times_then_given_up()
         stats = svc.webhooks().stats();
     }
     assert_eq!((stats.failed, stats.delivered), (1, 0));
-    assert_eq!(receiver.hits.load(Ordering::SeqCst), 3, "3 attempts, no more");
+    assert_eq!(
+        receiver.hits.load(Ordering::SeqCst),
+        3,
+        "3 attempts, no more"
+    );
 
     // A receiver that refuses (404) is not retried: it would refuse again.
     receiver.mode.store(REFUSE, Ordering::SeqCst);
@@ -321,7 +342,11 @@ async fn a_failing_receiver_is_retried_a_bounded_number_of_times_then_given_up()
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(svc.webhooks().stats().failed, 2);
-    assert_eq!(receiver.hits.load(Ordering::SeqCst), 4, "one attempt for a 404");
+    assert_eq!(
+        receiver.hits.load(Ordering::SeqCst),
+        4,
+        "one attempt for a 404"
+    );
 
     // And a receiver back on its feet gets the next event.
     receiver.mode.store(OK, Ordering::SeqCst);
@@ -356,7 +381,11 @@ async fn a_hanging_receiver_never_holds_a_sweep_back() {
     svc.sweep().await; // the queue (1) is full: dropped, said so
     let summaries = svc.state.inner.store.summaries().unwrap();
     assert_eq!(summaries.len(), 3);
-    assert!(summaries.iter().all(|s| s.status == hisar_store::SweepStatus::Complete));
+    assert!(
+        summaries
+            .iter()
+            .all(|s| s.status == hisar_store::SweepStatus::Complete)
+    );
     let stats = svc.webhooks().stats();
     assert_eq!((stats.delivered, stats.failed), (0, 0), "still hanging");
     // The drop is counted once the third sweep's event was built (off the sweep's task).
@@ -373,9 +402,15 @@ async fn a_hanging_receiver_never_holds_a_sweep_back() {
 #[test]
 fn urls_are_checked_and_never_quoted() {
     for (bad, says) in [
-        ("hooks.example/T0/s3cr3t-path", "relative URL without a base"),
+        (
+            "hooks.example/T0/s3cr3t-path",
+            "relative URL without a base",
+        ),
         ("ftp://hooks.example/s3cr3t-path", "the scheme is \"ftp\""),
-        ("mailto:s3cr3t-path@hooks.example", "the scheme is \"mailto\""),
+        (
+            "mailto:s3cr3t-path@hooks.example",
+            "the scheme is \"mailto\"",
+        ),
     ] {
         let e = WebhookTarget::parse(2, bad).unwrap_err().to_string();
         assert!(e.starts_with("webhook #2 is not an http(s) URL"), "{e}");
