@@ -19,6 +19,11 @@
 //! token. What the service does is logged with
 //! `tracing`; [`net`] serves a router on a socket until stopped.
 //!
+//! Two options of `hisar serve` (SPEC §5.5): [`cors`] lets pages from named origins read (only
+//! read) the API, a tower-http layer over the router; [`webhook`] posts an event after each
+//! sweep that regressed, added or resolved gaps ([`AppState::set_webhooks`]), from background
+//! tasks that never hold a sweep back.
+//!
 //! # Example
 //!
 //! ```
