@@ -430,3 +430,32 @@ fn urls_are_checked_and_never_quoted() {
         assert!(!said.contains(secret), "{said}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_are_masked_with_the_sweeps_secrets_and_absent_without_change() {
+    let mut receiver = Receiver::start(OK).await;
+    let svc = service(&receiver.url(), &fast()).await;
+    svc.sweep().await;
+    receiver.next().await;
+    let record = svc.state.inner.store.sweep(1).unwrap().unwrap();
+    let (_, changes) = hisar_core::history::derive(&svc.state.inner.registry, &[record.clone()]);
+    let source = Source {
+        service: "demo".into(),
+        environment: "default".into(),
+    };
+    // Stand-ins for secrets a backend echoed: a panel id and a word of a detail.
+    let mut masker = Masker::default();
+    masker.add("OVR-SUM-CI-O1").add("provenance");
+    let event = Event::new(&source, &record, &changes, &masker).unwrap();
+    let body = serde_json::to_string(&event).unwrap();
+    assert!(
+        !body.contains("OVR-SUM-CI-O1") && !body.contains("provenance"),
+        "{body}"
+    );
+    assert!(event.text.contains("***") && event.new.iter().any(|i| i.detail.contains("***")));
+    assert_eq!(
+        Event::new(&source, &record, &[], &masker),
+        None,
+        "no change, no event"
+    );
+}
