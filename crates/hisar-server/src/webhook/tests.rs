@@ -438,7 +438,8 @@ async fn events_are_masked_with_the_sweeps_secrets_and_absent_without_change() {
     svc.sweep().await;
     receiver.next().await;
     let record = svc.state.inner.store.sweep(1).unwrap().unwrap();
-    let (_, changes) = hisar_core::history::derive(&svc.state.inner.registry, &[record.clone()]);
+    let (_, changes) =
+        hisar_core::history::derive(&svc.state.inner.registry, std::slice::from_ref(&record));
     let source = Source {
         service: "demo".into(),
         environment: "default".into(),
