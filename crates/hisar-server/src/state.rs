@@ -185,6 +185,7 @@ impl AppState {
             let started = Instant::now();
             let outcome = state.inner.runner.sweep(selection).await;
             let elapsed = started.elapsed();
+            let mut recorded = None;
             match outcome.map_err(SweepFailed::from).and_then(|sweep| {
                 state
                     .inner
@@ -215,10 +216,7 @@ impl AppState {
                             ""
                         }
                     );
-                    // History is read to tell what changed: off the sweep's task, which ends
-                    // (and frees the running slot) without waiting for it.
-                    let notifier = state.clone();
-                    tokio::task::spawn_blocking(move || notifier.notify(&record));
+                    recorded = Some(record);
                 }
                 Err(e) => {
                     state
@@ -229,11 +227,22 @@ impl AppState {
                     tracing::error!("sweep #{id} failed: {e}");
                 }
             }
+            // Webhook events are built in sweep order: this sweep holds the turn before it frees
+            // the running slot, so the next sweep's event waits for this one's. Building reads
+            // history (off the runtime); queueing never waits on a receiver.
+            let turn = match (&recorded, state.inner.webhooks.get()) {
+                (Some(_), Some(webhooks)) => Some(webhooks.order.lock().await),
+                _ => None,
+            };
             *state
                 .inner
                 .running
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner) = None;
+            if let (Some(record), Some(_turn)) = (recorded, turn) {
+                let notifier = state.clone();
+                let _ = tokio::task::spawn_blocking(move || notifier.notify(&record)).await;
+            }
         });
         Ok(id)
     }

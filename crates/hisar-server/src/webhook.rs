@@ -345,6 +345,8 @@ pub struct Webhooks {
     masker: Masker,
     queues: Vec<(String, mpsc::Sender<Arc<Queued>>)>,
     counters: Arc<Counters>,
+    /// Held by a finished sweep while its event is built, so events queue in sweep order.
+    pub(crate) order: tokio::sync::Mutex<()>,
 }
 
 /// An event, serialized once for every receiver.
@@ -392,6 +394,7 @@ impl Webhooks {
             masker,
             queues,
             counters,
+            order: tokio::sync::Mutex::new(()),
         })
     }
 
