@@ -442,6 +442,24 @@ impl Webhooks {
         }
     }
 
+    /// The delivery counters in Prometheus text, for `/metrics`.
+    pub(crate) fn metrics_text(&self) -> String {
+        let stats = self.stats();
+        let mut out = String::from(
+            "# HELP hisar_webhook_events_total Webhook events, by what became of them (per receiver).\n# TYPE hisar_webhook_events_total counter\n",
+        );
+        for (result, n) in [
+            ("delivered", stats.delivered),
+            ("failed", stats.failed),
+            ("dropped", stats.dropped),
+        ] {
+            out.push_str(&format!(
+                "hisar_webhook_events_total{{result=\"{result}\"}} {n}\n"
+            ));
+        }
+        out
+    }
+
     /// What became of the events so far.
     pub fn stats(&self) -> DeliveryStats {
         DeliveryStats {

@@ -295,12 +295,19 @@ async fn one_event_per_changing_sweep_with_the_lists_and_none_for_an_unchanged_o
             .ends_with(&broken)
     );
 
-    // Sweep 4 changes nothing again; the receiver heard exactly two events.
+    // Sweep 4 changes nothing again, sweep 5 resolves what broke: events of 1, 3 and 5 only.
     assert_eq!(svc.sweep().await, 4);
     svc.backend.fix(&broken);
     assert_eq!(svc.sweep().await, 5);
     assert_eq!(receiver.next().await["sweep"], 5);
     assert_eq!(receiver.hits.load(Ordering::SeqCst), 3);
+    // The delivery task counts once the receiver's answer is back.
+    for _ in 0..600 {
+        if svc.webhooks().stats().delivered == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     assert_eq!(
         svc.webhooks().stats(),
         DeliveryStats {
@@ -397,6 +404,14 @@ async fn a_hanging_receiver_never_holds_a_sweep_back() {
     }
     assert_eq!(svc.webhooks().stats().dropped, 1);
     assert_eq!(receiver.hits.load(Ordering::SeqCst), 1);
+    // Operators see it in /metrics.
+    let text = svc.webhooks().metrics_text();
+    for line in [
+        "hisar_webhook_events_total{result=\"delivered\"} 0",
+        "hisar_webhook_events_total{result=\"dropped\"} 1",
+    ] {
+        assert!(text.contains(line), "{line}: {text}");
+    }
 }
 
 #[test]
