@@ -30,5 +30,5 @@ mod body;
 mod synthetic;
 pub mod tracker;
 
-pub use body::{BOUND_PANEL, sized_body};
+pub use body::{BOUND_PANEL, RUNS_OPENAPI, sized_body};
 pub use synthetic::{DOMAINS, Synthetic, SyntheticEndpoint};

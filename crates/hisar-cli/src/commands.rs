@@ -45,7 +45,7 @@ pub(crate) fn run(cli: Cli) -> Exit {
                     Command::Sweep(args) => sweep::sweep(args, ui).await,
                     Command::Check(args) => sweep::check(args, ui).await,
                     Command::List(args) => list::list(&args),
-                    Command::Validate(args) => validate::validate(&args, ui),
+                    Command::Validate(args) => validate::validate(&args, ui).await,
                     Command::Report(args) => report::report(&args, ui),
                     Command::Diff(args) => diff::diff(&args),
                     Command::Import(command) => import::import(command, ui),

@@ -11,4 +11,5 @@ mod schema;
 mod serve;
 mod support;
 mod tls;
+mod validate;
 mod verdicts;
