@@ -8,7 +8,7 @@ use hisar_core::Registry;
 use hisar_core::history::{Selection, SweepRecord, TrackerState, derive};
 use hisar_probe::{SelectionError, SweepError, select};
 use hisar_report::{Report, SeriesPoint, series};
-use hisar_store::{HistoryStore, StoreError, SweepStatus};
+use hisar_store::{HistoryStore, StateLock, StoreError, SweepStatus};
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -29,10 +29,24 @@ pub(crate) struct Inner {
     pub(crate) running: Mutex<Option<u64>>,
     pub(crate) metrics: Metrics,
     pub(crate) cache: Mutex<Option<Arc<Derived>>>,
+    /// What `/healthz` says, kept apart from the derived history so that the health check
+    /// never waits for a derivation or a long read of the store; cleared when a sweep is recorded.
+    pub(crate) health: Mutex<Option<Health>>,
     pub(crate) today: fn() -> jiff::civil::Date,
     pub(crate) recheck: std::sync::OnceLock<String>,
     /// Receivers told of sweeps that changed gaps (`--webhook`), when any.
     pub(crate) webhooks: std::sync::OnceLock<crate::webhook::Webhooks>,
+    /// The state directory whose writer lock each sweep takes, when there is one.
+    pub(crate) state_dir: std::sync::OnceLock<std::path::PathBuf>,
+}
+
+/// The store as `/healthz` shows it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Health {
+    /// Complete sweeps recorded.
+    pub(crate) sweeps: usize,
+    /// When the latest complete sweep started.
+    pub(crate) last_sweep: Option<jiff::Timestamp>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -73,9 +87,11 @@ impl AppState {
                 running: Mutex::new(None),
                 metrics: Metrics::default(),
                 cache: Mutex::new(None),
+                health: Mutex::new(None),
                 today: || hisar_core::history::day(jiff::Timestamp::now()),
                 recheck: std::sync::OnceLock::new(),
                 webhooks: std::sync::OnceLock::new(),
+                state_dir: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -111,6 +127,28 @@ impl AppState {
         Ok(d)
     }
 
+    /// What `/healthz` says: from memory, or from one short read of the store after a sweep.
+    pub(crate) fn health(&self) -> Result<Health, ApiError> {
+        let mut health = self
+            .inner
+            .health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(h) = *health {
+            return Ok(h);
+        }
+        let summaries = self.inner.store.summaries()?;
+        let mut complete = summaries
+            .iter()
+            .filter(|s| s.status == SweepStatus::Complete);
+        let h = Health {
+            sweeps: complete.clone().count(),
+            last_sweep: complete.next_back().map(|s| s.started_at),
+        };
+        *health = Some(h);
+        Ok(h)
+    }
+
     /// Shows `command` (with `<PANEL_ID>`) as the re-check command, instead of `hisar check`;
     /// the first call wins.
     pub fn set_recheck(&self, command: String) {
@@ -141,6 +179,13 @@ impl AppState {
             Ok(changes) => webhooks.notify(record, &changes),
             Err(e) => tracing::error!("webhook event of sweep #{}: {e}", record.id),
         }
+    }
+
+    /// Makes each sweep the writer of the state directory `dir` while it runs (the lock a CLI
+    /// sweep takes too, [`StateLock`]): a sweep does not start while another process records
+    /// there. The first call wins.
+    pub fn lock_writes_in(&self, dir: std::path::PathBuf) {
+        let _ = self.inner.state_dir.set(dir);
     }
 
     pub(crate) fn report<'a>(&'a self, d: &'a Derived) -> Report<'a> {
@@ -176,6 +221,14 @@ impl AppState {
         if let Some(id) = *running {
             return Err(StartError::Running(id));
         }
+        // One writer at a time: a CLI sweep recording here now makes this one wait its turn.
+        let writer = match self.inner.state_dir.get() {
+            Some(dir) => Some(
+                StateLock::try_acquire(dir, "hisar serve's sweep")
+                    .map_err(|e| StartError::Busy(e.to_string()))?,
+            ),
+            None => None,
+        };
         let id = self.inner.store.begin(jiff::Timestamp::now(), &selection)?;
         *running = Some(id);
         drop(running);
@@ -187,11 +240,16 @@ impl AppState {
             let elapsed = started.elapsed();
             let mut recorded = None;
             match outcome.map_err(SweepFailed::from).and_then(|sweep| {
-                state
+                // Forgotten in the same critical section as the store changes: nobody reads
+                // the old count once the new sweep can be seen.
+                let mut health = state
                     .inner
-                    .store
-                    .finish(id, sweep)
-                    .map_err(SweepFailed::from)
+                    .health
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                let recorded = state.inner.store.finish(id, sweep);
+                *health = None;
+                recorded.map_err(SweepFailed::from)
             }) {
                 Ok(record) => {
                     let (bound, blocked, unverified) = record.counts();
@@ -227,6 +285,8 @@ impl AppState {
                     tracing::error!("sweep #{id} failed: {e}");
                 }
             }
+            // The writer's lock is held until the sweep is recorded (or given up).
+            drop(writer);
             // Webhook events are built in sweep order: this sweep holds the turn before it frees
             // the running slot, so the next sweep's event waits for this one's. Building reads
             // history (off the runtime); queueing never waits on a receiver.
@@ -247,21 +307,37 @@ impl AppState {
         Ok(id)
     }
 
-    /// Sweeps every `every` in the background, skipping a turn while a sweep runs.
-    pub fn schedule(&self, every: Duration) {
+    /// Sweeps every `every` in the background, skipping a turn while a sweep runs. A period of
+    /// zero is refused (it would sweep without pause).
+    pub fn schedule(&self, every: Duration) -> Result<(), ZeroPeriod> {
+        if every.is_zero() {
+            return Err(ZeroPeriod);
+        }
         let state = self.clone();
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(every);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
             loop {
                 ticks.tick().await;
-                if let Err(StartError::Running(id)) = state.start_sweep(Selection::default()) {
-                    tracing::info!("scheduled sweep skipped: sweep #{id} is still running");
+                match state.start_sweep(Selection::default()) {
+                    Err(StartError::Running(id)) => {
+                        tracing::info!("scheduled sweep skipped: sweep #{id} is still running");
+                    }
+                    Err(StartError::Busy(why)) => {
+                        tracing::info!("scheduled sweep skipped: {why}");
+                    }
+                    _ => {}
                 }
             }
         });
+        Ok(())
     }
 }
+
+/// A schedule with a period of zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the sweep period must be longer than zero")]
+pub struct ZeroPeriod;
 
 /// Why a sweep did not start.
 #[derive(Debug, thiserror::Error)]
@@ -270,6 +346,9 @@ pub enum StartError {
     /// A sweep is running.
     #[error("sweep #{0} is running")]
     Running(u64),
+    /// Another process records into the state directory now.
+    #[error("{0}")]
+    Busy(String),
     /// The selection names unknown panels or domains.
     #[error(transparent)]
     Selection(#[from] SelectionError),

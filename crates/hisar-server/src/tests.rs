@@ -202,6 +202,8 @@ async fn every_route_after_a_sweep() {
         (200, Some(0)),
         "nothing renders before evidence"
     );
+    let (_, _, body) = call(&app, "GET", "/healthz", None, "").await;
+    assert_eq!(json(&body)["sweeps"], 0);
     let (_, _, body) = call(&app, "POST", "/api/v1/sweeps", Some(TOKEN), "").await;
     wait_done(&app, json(&body)["sweep"].as_u64().unwrap()).await;
 
@@ -325,6 +327,8 @@ async fn every_route_after_a_sweep() {
     assert!(body.contains("| **TOTAL** | **87** | **23** | **64** | **26%** |"));
     let (_, _, body) = call(&app, "GET", "/healthz", None, "").await;
     assert_eq!(json(&body)["status"], "ok");
+    // Kept in memory for speed, and forgotten when a sweep ends: it counts the new one.
+    assert_eq!(json(&body)["sweeps"], 1);
     let (_, ctype, metrics) = call(&app, "GET", "/metrics", None, "").await;
     assert!(ctype.starts_with("text/plain; version=0.0.4"));
     for line in [

@@ -2,7 +2,8 @@
 //!
 //! [`HistoryStore`] is the edge trait every command and the service go through: append a
 //! finished sweep whole or not at all, reserve an id for a sweep that is running, read sweeps
-//! back. [`SqliteStore`] keeps it in one SQLite file in the state directory.
+//! back. [`SqliteStore`] keeps it in one SQLite file in the state directory. [`StateLock`]
+//! makes one process at a time the writer of a state directory.
 //!
 //! # Example
 //!
@@ -20,9 +21,11 @@
 //! ```
 
 mod error;
+mod lock;
 mod sqlite;
 mod store;
 
 pub use error::StoreError;
+pub use lock::{LockError, StateLock};
 pub use sqlite::SqliteStore;
 pub use store::{HistoryStore, SweepStatus, SweepSummary};

@@ -11,7 +11,9 @@ use hisar_store::HistoryStore;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::args::{CheckArgs, SweepArgs};
-use crate::context::{load_history, open_store, shown_paths, today, tracker_link, write_outputs};
+use crate::context::{
+    load_history, lock_state, open_store, shown_paths, today, tracker_link, write_outputs,
+};
 use crate::exit::{Exit, Failure, Outcome, invalid, usage};
 use crate::settings::SweepSettings;
 use crate::ui::{Ui, Verbosity};
@@ -48,6 +50,13 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
     let sweeper = job
         .probe
         .sweeper(std::sync::Arc::clone(&job.registry), job.env.clone())?;
+    // One writer per state directory, from before the sweep to its last report, so that
+    // sweeps are recorded and their reports written in the same order.
+    let _lock = if job.offline {
+        None
+    } else {
+        Some(lock_state(&job.state, "hisar sweep", job.lock_wait, ui).await?)
+    };
 
     let (sweeps, this_sweep, request_line, routes, degraded) = if job.offline {
         let checked = sweeper
