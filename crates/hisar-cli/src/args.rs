@@ -93,6 +93,7 @@ Examples:
 const SERVE_EXAMPLES: &str = "\
 Examples:
   HISAR_TOKEN=s3cret hisar serve --every 10m --base-url http://127.0.0.1:8000
+  hisar serve --every 10m --cors-origin https://ui.example --webhook \"$SLACK_WEBHOOK_URL\"
   curl -s 'http://127.0.0.1:7878/api/v1/panels?status=blocked'";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -491,6 +492,27 @@ pub(crate) struct ServeArgs {
     /// The environment variable holding the API token for mutating routes.
     #[arg(long, default_value = "HISAR_TOKEN", value_name = "NAME")]
     pub(crate) token_env: String,
+    /// Let pages from this origin read the API (`scheme://host[:port]`, as browsers send it;
+    /// `*` for any); repeatable, `HISAR_CORS_ORIGIN` takes a comma-separated list. Reads only:
+    /// no cross-origin page can start a sweep. None by default: no CORS headers at all.
+    #[arg(
+        long = "cors-origin",
+        env = "HISAR_CORS_ORIGIN",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
+    pub(crate) cors_origins: Vec<String>,
+    /// Post a JSON event (with a `text` Slack shows) here after each sweep that regressed,
+    /// added or resolved gaps; repeatable, `HISAR_WEBHOOK` takes one per line. Retried with
+    /// backoff; never slows a sweep. The URL is a secret: it is never printed.
+    #[arg(
+        long = "webhook",
+        env = "HISAR_WEBHOOK",
+        value_name = "URL",
+        value_delimiter = '\n',
+        hide_env_values = true
+    )]
+    pub(crate) webhooks: Vec<String>,
 }
 
 #[derive(Debug, Args)]

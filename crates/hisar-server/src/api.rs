@@ -28,6 +28,7 @@ use utoipa_axum::routes;
 use crate::error::ApiError;
 use crate::limits::{Limits, bound_bodies, shed};
 use crate::state::{AppState, StartError};
+use crate::webhook::Webhooks;
 
 /// What the document says beyond the handlers.
 #[derive(utoipa::OpenApi)]
@@ -491,6 +492,8 @@ async fn metrics_text(State(state): State<AppState>) -> Result<Response, ApiErro
         .map(|c| (*c, report.gap_count(*c)))
         .collect();
     let text = state.inner.metrics.render(&panels, &gaps, d.sweeps.len());
+    let webhooks = state.inner.webhooks.get().map(Webhooks::metrics_text);
+    let text = text + webhooks.as_deref().unwrap_or_default();
     Ok((
         [(
             header::CONTENT_TYPE,

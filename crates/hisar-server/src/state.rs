@@ -34,6 +34,8 @@ pub(crate) struct Inner {
     pub(crate) health: Mutex<Option<Health>>,
     pub(crate) today: fn() -> jiff::civil::Date,
     pub(crate) recheck: std::sync::OnceLock<String>,
+    /// Receivers told of sweeps that changed gaps (`--webhook`), when any.
+    pub(crate) webhooks: std::sync::OnceLock<crate::webhook::Webhooks>,
     /// The state directory whose writer lock each sweep takes, when there is one.
     pub(crate) state_dir: std::sync::OnceLock<std::path::PathBuf>,
 }
@@ -88,6 +90,7 @@ impl AppState {
                 health: Mutex::new(None),
                 today: || hisar_core::history::day(jiff::Timestamp::now()),
                 recheck: std::sync::OnceLock::new(),
+                webhooks: std::sync::OnceLock::new(),
                 state_dir: std::sync::OnceLock::new(),
             }),
         }
@@ -152,6 +155,32 @@ impl AppState {
         let _ = self.inner.recheck.set(command);
     }
 
+    /// Posts an event to `webhooks` after every sweep this service records that regressed,
+    /// added or resolved gaps (SPEC §5.5); the first call wins.
+    pub fn set_webhooks(&self, webhooks: crate::webhook::Webhooks) {
+        let _ = self.inner.webhooks.set(webhooks);
+    }
+
+    /// Queues the webhook event of a sweep just recorded, if webhooks are set: never waits on
+    /// a receiver.
+    fn notify(&self, record: &SweepRecord) {
+        let Some(webhooks) = self.inner.webhooks.get() else {
+            return;
+        };
+        // What the sweep changed: history before it, folded, then the sweep applied.
+        let changes = self.inner.store.sweeps().map(|sweeps| {
+            let mut ledger = hisar_core::history::Ledger::replay(
+                self.inner.registry.trust().clone(),
+                sweeps.iter().filter(|s| s.id < record.id),
+            );
+            ledger.apply(record)
+        });
+        match changes {
+            Ok(changes) => webhooks.notify(record, &changes),
+            Err(e) => tracing::error!("webhook event of sweep #{}: {e}", record.id),
+        }
+    }
+
     /// Makes each sweep the writer of the state directory `dir` while it runs (the lock a CLI
     /// sweep takes too, [`StateLock`]): a sweep does not start while another process records
     /// there. The first call wins.
@@ -206,11 +235,10 @@ impl AppState {
         tracing::info!("sweep #{id} started ({})", selection.describe());
         let state = self.clone();
         tokio::spawn(async move {
-            // Held until the sweep is recorded (or given up).
-            let _writer = writer;
             let started = Instant::now();
             let outcome = state.inner.runner.sweep(selection).await;
             let elapsed = started.elapsed();
+            let mut recorded = None;
             match outcome.map_err(SweepFailed::from).and_then(|sweep| {
                 // Forgotten in the same critical section as the store changes: nobody reads
                 // the old count once the new sweep can be seen.
@@ -246,6 +274,7 @@ impl AppState {
                             ""
                         }
                     );
+                    recorded = Some(record);
                 }
                 Err(e) => {
                     state
@@ -256,11 +285,24 @@ impl AppState {
                     tracing::error!("sweep #{id} failed: {e}");
                 }
             }
+            // The writer's lock is held until the sweep is recorded (or given up).
+            drop(writer);
+            // Webhook events are built in sweep order: this sweep holds the turn before it frees
+            // the running slot, so the next sweep's event waits for this one's. Building reads
+            // history (off the runtime); queueing never waits on a receiver.
+            let turn = match (&recorded, state.inner.webhooks.get()) {
+                (Some(_), Some(webhooks)) => Some(webhooks.order.lock().await),
+                _ => None,
+            };
             *state
                 .inner
                 .running
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner) = None;
+            if let (Some(record), Some(_turn)) = (recorded, turn) {
+                let notifier = state.clone();
+                let _ = tokio::task::spawn_blocking(move || notifier.notify(&record)).await;
+            }
         });
         Ok(id)
     }

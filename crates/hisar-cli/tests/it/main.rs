@@ -10,6 +10,7 @@ mod history;
 mod hostile;
 mod init;
 mod schema;
+mod serve;
 mod support;
 mod tls;
 mod validate;
