@@ -12,6 +12,9 @@ use super::{LintKind, Untranslated};
 use crate::draft::{CapabilityDraft, PanelDraft};
 use crate::tracker::derive_capability;
 
+/// Names and values (or, for a todo, names and what to put there).
+type Pairs = Vec<(String, String)>;
+
 impl<'r> Import<'r> {
     /// One plan panel, or `None` when nothing gives it an endpoint.
     pub(super) fn panel(&mut self, slot: &Slot<'r>) -> Option<Work> {
@@ -312,7 +315,7 @@ impl<'r> Import<'r> {
         capability: &str,
         chosen: &Chosen<'r>,
         comments: &mut Vec<String>,
-    ) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    ) -> (Pairs, Pairs) {
         let pid = slot.id();
         let given = slot
             .scenario()
