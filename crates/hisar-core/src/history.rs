@@ -19,7 +19,8 @@ mod trust;
 
 pub use gate::{GateReport, gate};
 pub use ledger::{
-    Change, ChangeKind, Ledger, PanelState, Resolution, SweepMeta, TrackerState, derive, diff,
+    Change, ChangeKind, FOLD_VERSION, Ledger, PanelState, Resolution, SweepMeta, Tracked,
+    TrackerState, derive, diff, diff_tracked,
 };
 pub use record::{NewSweep, PanelRecord, Selection, SweepRecord, day};
 pub use trust::{CapabilityState, CapabilityStatus};

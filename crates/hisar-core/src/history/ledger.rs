@@ -63,7 +63,7 @@ pub struct Resolution {
 }
 
 /// The tracked state of one panel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PanelState {
     /// The panel.
     pub panel: String,
@@ -86,7 +86,7 @@ pub struct PanelState {
 }
 
 /// A summary of the latest sweep.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SweepMeta {
     /// Id.
     pub id: u64,
@@ -100,19 +100,38 @@ pub struct SweepMeta {
     pub panels: usize,
 }
 
-#[derive(Debug, Clone)]
+/// The version of the fold's semantics and of the ledger's serialized form. Bump it whenever
+/// [`Ledger::apply`] would fold the same sweeps differently, or a field of the ledger changes
+/// meaning: stores keep a snapshot of the ledger keyed by it, and rebuild their snapshots once
+/// (from their stored sweeps) when it changes. Fields *added* with a serde default need no bump
+/// when their default is what the old fold meant.
+pub const FOLD_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Track {
     state: PanelState,
 }
 
 /// Folds sweeps into tracked state.
-#[derive(Debug, Clone)]
+///
+/// A ledger serializes (with serde; the format is the caller's) as a snapshot of the fold:
+/// everything but the trust policy, which comes from the registry. Restore one with
+/// [`Ledger::from_snapshot`]; applying further sweeps to it gives what replaying every sweep
+/// from the start would. Every field has a serde default, so a snapshot written before a field
+/// was added still reads; unknown fields are ignored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ledger {
+    #[serde(skip)]
     policy: TrustPolicy,
+    #[serde(default)]
     tracks: BTreeMap<String, Track>,
+    #[serde(default)]
     resolutions: Vec<Resolution>,
+    #[serde(default)]
     caps: BTreeMap<String, CapTrack>,
+    #[serde(default)]
     latest: Option<SweepMeta>,
+    #[serde(default)]
     sweeps: usize,
 }
 
@@ -139,6 +158,37 @@ impl Ledger {
             ledger.apply(sweep);
         }
         ledger
+    }
+
+    /// Restores a ledger from a snapshot written by its `Serialize` implementation, under the
+    /// registry's trust policy (a snapshot does not carry one).
+    pub fn from_snapshot<'de, D: serde::Deserializer<'de>>(
+        policy: TrustPolicy,
+        snapshot: D,
+    ) -> Result<Self, D::Error> {
+        let mut ledger = Self::deserialize(snapshot)?;
+        ledger.policy = policy;
+        Ok(ledger)
+    }
+
+    /// The trust policy the ledger folds with.
+    pub fn policy(&self) -> &TrustPolicy {
+        &self.policy
+    }
+
+    /// Sweeps folded so far.
+    pub fn sweeps(&self) -> usize {
+        self.sweeps
+    }
+
+    /// The latest sweep folded.
+    pub fn latest(&self) -> Option<&SweepMeta> {
+        self.latest.as_ref()
+    }
+
+    /// One panel's tracked state, if any sweep verified or probed it.
+    pub fn panel(&self, id: &str) -> Option<&PanelState> {
+        self.tracks.get(id).map(|t| &t.state)
     }
 
     /// Applies one sweep and returns what it changed.
@@ -255,7 +305,7 @@ impl Ledger {
                 (h ^ p).wrapping_mul(0x0100_0000_01b3)
             });
             let track = self.caps.entry(cap.to_owned()).or_default();
-            track.events.push((at, all_bound, fingerprint));
+            track.record(&self.policy, at, all_bound, fingerprint);
             track.last_any_bound = any_bound;
             track.trusted = next_trust(&self.policy, track);
         }
@@ -422,40 +472,80 @@ pub fn derive(registry: &Registry, sweeps: &[SweepRecord]) -> (TrackerState, Vec
     (ledger.state(registry), last)
 }
 
-/// What changed between the state after sweep `from` and the state after sweep `to`
-/// (both ids present in `sweeps`, `from` before `to`).
-pub fn diff(registry: &Registry, sweeps: &[SweepRecord], from: u64, to: u64) -> Vec<Change> {
-    let upto = |id: u64| {
-        Ledger::replay(
-            registry.trust().clone(),
-            sweeps.iter().take_while(move |s| s.id <= id),
-        )
-        .state(registry)
+/// A panel's tracked status and gap code: what a diff compares. It changes only when a sweep
+/// verifies the panel (BOUND or BLOCKED); an UNVERIFIED verdict leaves it as it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tracked {
+    /// BOUND or BLOCKED (UNVERIFIED only for a panel never verified).
+    pub status: Status,
+    /// The gap code when blocked.
+    pub code: Option<GapCode>,
+}
+
+impl Tracked {
+    /// Never verified.
+    pub const NEVER: Self = Self {
+        status: Status::Unverified,
+        code: None,
     };
-    let (a, b) = (upto(from), upto(to));
+
+    /// A panel's tracked status in a state.
+    pub fn of(state: &PanelState) -> Self {
+        Self {
+            status: state.status,
+            code: state.verdict.as_ref().and_then(Verdict::code),
+        }
+    }
+}
+
+/// What changed between two points of history, from each registry panel's tracked status at
+/// both (`None`: never verified by then), in registry order.
+///
+/// Stores answer this without replaying history: a panel's tracked status at a sweep is its
+/// latest verified verdict up to that sweep, which they keep as one row per change.
+pub fn diff_tracked(
+    registry: &Registry,
+    before: impl Fn(&str) -> Option<Tracked>,
+    after: impl Fn(&str) -> Option<Tracked>,
+) -> Vec<Change> {
     let mut changes = Vec::new();
-    for (pa, pb) in a.panels.iter().zip(&b.panels) {
-        let code_a = pa.verdict.as_ref().and_then(Verdict::code);
-        let code_b = pb.verdict.as_ref().and_then(Verdict::code);
-        let kind = match (pa.status, pb.status) {
-            (Status::Blocked, Status::Bound) => Some((ChangeKind::Resolved, code_a)),
-            (Status::Bound, Status::Blocked) => Some((ChangeKind::Regressed, code_b)),
-            (Status::Unverified, Status::Blocked) => Some((ChangeKind::New, code_b)),
-            (Status::Blocked, Status::Blocked) if code_a != code_b => Some((
-                ChangeKind::CodeChanged {
-                    from: code_a.expect("blocked has a code"),
-                },
-                code_b,
-            )),
+    for panel in registry.panels() {
+        let id = panel.id.as_str();
+        let a = before(id).unwrap_or(Tracked::NEVER);
+        let b = after(id).unwrap_or(Tracked::NEVER);
+        let kind = match (a.status, b.status) {
+            (Status::Blocked, Status::Bound) => Some((ChangeKind::Resolved, a.code)),
+            (Status::Bound, Status::Blocked) => Some((ChangeKind::Regressed, b.code)),
+            (Status::Unverified, Status::Blocked) => Some((ChangeKind::New, b.code)),
+            (Status::Blocked, Status::Blocked) if a.code != b.code => a
+                .code
+                .map(|from| (ChangeKind::CodeChanged { from }, b.code)),
             _ => None,
         };
         if let Some((kind, Some(code))) = kind {
             changes.push(Change {
-                panel: pb.panel.clone(),
+                panel: id.to_owned(),
                 kind,
                 code,
             });
         }
     }
     changes
+}
+
+/// What changed between the state after sweep `from` and the state after sweep `to`
+/// (both ids present in `sweeps`, `from` before `to`), replaying `sweeps`.
+pub fn diff(registry: &Registry, sweeps: &[SweepRecord], from: u64, to: u64) -> Vec<Change> {
+    let upto = |id: u64| {
+        Ledger::replay(
+            registry.trust().clone(),
+            sweeps.iter().take_while(move |s| s.id <= id),
+        )
+    };
+    let (a, b) = (upto(from), upto(to));
+    diff_tracked(
+        registry,
+        |id| a.panel(id).map(Tracked::of),
+        |id| b.panel(id).map(Tracked::of),
+    )
 }

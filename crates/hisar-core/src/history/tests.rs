@@ -1,6 +1,6 @@
 use super::*;
 use crate::id::CapabilityId;
-use crate::policy::FailOn;
+use crate::policy::{FailOn, TrustPolicy};
 use crate::registry::Registry;
 use crate::verdict::{CoherencyCheck, Evidence, Gap, GapCode, Outcome, Stage, Status, Verdict};
 use jiff::Timestamp;
@@ -355,4 +355,267 @@ fn trust_demotion() {
         state.capabilities[&CapabilityId::parse("c.old").unwrap()].status,
         CapabilityStatus::Deprecated
     );
+}
+
+/// A ledger as its snapshot, restored under the same policy.
+fn through_snapshot(ledger: &Ledger) -> Ledger {
+    let text = serde_json::to_string(ledger).unwrap();
+    Ledger::from_snapshot(
+        ledger.policy().clone(),
+        &mut serde_json::Deserializer::from_str(&text),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_snapshot_keeps_everything_but_the_policy() {
+    let reg = registry();
+    let ledger = Ledger::replay(reg.trust().clone(), &sweeps());
+    let text = serde_json::to_value(&ledger).unwrap();
+    assert!(text.get("policy").is_none(), "the registry gives the policy");
+    let restored = through_snapshot(&ledger);
+    assert_eq!(restored.state(&reg), ledger.state(&reg));
+    assert_eq!(restored.sweeps(), 3);
+    // Fields added later read with their defaults; fields this version does not know are
+    // ignored.
+    let mut old = serde_json::to_value(&ledger).unwrap();
+    old.as_object_mut().unwrap().remove("resolutions");
+    old.as_object_mut()
+        .unwrap()
+        .insert("retired".into(), serde_json::json!([{"panel": "X"}]));
+    let read = Ledger::from_snapshot(reg.trust().clone(), old).unwrap();
+    assert!(read.state(&reg).resolutions.is_empty());
+    assert_eq!(read.panel("A-B-C-O2"), ledger.panel("A-B-C-O2"));
+}
+
+#[test]
+fn capability_events_stay_within_the_window_however_long_the_history() {
+    let reg = registry();
+    // 500 sweeps six hours apart: 125 days, against a 7-day window.
+    let history = trust_history(&[true; 500], 6, None);
+    let ledger = Ledger::replay(reg.trust().clone(), &history);
+    let snapshot = serde_json::to_value(&ledger).unwrap();
+    let events = snapshot["caps"]["c.one"]["events"].as_array().unwrap().len();
+    assert_eq!(events, 28, "7 days of sweeps 6 hours apart");
+    let state = ledger.state(&reg);
+    let cap = &state.capabilities[&CapabilityId::parse("c.one").unwrap()];
+    assert_eq!(cap.status, CapabilityStatus::Trusted);
+    assert_eq!(cap.verified_in_window, 28);
+    assert_eq!(cap.last_verified, Some(ts(0, 499 * 6)));
+}
+
+#[test]
+fn a_failing_streak_longer_than_the_window_still_demotes() {
+    // Trusted, then one failure a day for four days with a 2-day window: the streak (4) outlasts
+    // the window (2 events), and three in a row demote. The window alone would hold 2.
+    let mut policy = TrustPolicy {
+        window: std::time::Duration::from_secs(2 * 86_400),
+        min_verified: 2,
+        ..TrustPolicy::default()
+    };
+    policy.demote_below_rate = 0.0;
+    let mut outcomes = vec![true; 10];
+    outcomes.extend([false; 4]);
+    let history = trust_history(&outcomes, 24, None);
+    let reg = registry();
+    let ledger = Ledger::replay(policy, &history);
+    let state = ledger.state(&reg);
+    assert_eq!(
+        state.capabilities[&CapabilityId::parse("c.one").unwrap()].status,
+        CapabilityStatus::Declared
+    );
+}
+
+#[test]
+fn diff_tracked_compares_tracked_statuses_in_registry_order() {
+    let reg = registry();
+    let bound = Tracked {
+        status: Status::Bound,
+        code: None,
+    };
+    let blocked = |code| Tracked {
+        status: Status::Blocked,
+        code: Some(code),
+    };
+    let before = |id: &str| match id {
+        "A-B-C-O1" => Some(blocked(GapCode::AuthFailure)),
+        "A-B-C-O2" => Some(bound),
+        "A-B-C-O3" => Some(blocked(GapCode::EndpointMissing)),
+        _ => None,
+    };
+    let after = |id: &str| match id {
+        "A-B-C-O1" => Some(bound),
+        "A-B-C-O2" => Some(blocked(GapCode::SdsrFailed)),
+        "A-B-C-O3" => Some(blocked(GapCode::SdsrFailed)),
+        "A-B-C-O4" => Some(blocked(GapCode::AuthFailure)),
+        // Not in the registry: not shown.
+        _ => Some(blocked(GapCode::AuthFailure)),
+    };
+    let kinds: Vec<(String, ChangeKind, GapCode)> = diff_tracked(&reg, before, after)
+        .into_iter()
+        .map(|c| (c.panel, c.kind, c.code))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (
+                "A-B-C-O1".to_owned(),
+                ChangeKind::Resolved,
+                GapCode::AuthFailure
+            ),
+            (
+                "A-B-C-O2".to_owned(),
+                ChangeKind::Regressed,
+                GapCode::SdsrFailed
+            ),
+            (
+                "A-B-C-O3".to_owned(),
+                ChangeKind::CodeChanged {
+                    from: GapCode::EndpointMissing
+                },
+                GapCode::SdsrFailed
+            ),
+            ("A-B-C-O4".to_owned(), ChangeKind::New, GapCode::AuthFailure),
+        ]
+    );
+    assert!(diff_tracked(&reg, before, before).is_empty());
+}
+
+mod snapshot_equals_replay {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const PANELS: [(&str, &str); 5] = [
+        ("A-B-C-O1", "c.one"),
+        ("A-B-C-O2", "c.two"),
+        ("A-B-C-O3", "c.three"),
+        ("A-B-C-O4", "c.old"),
+        // Not in the registry: tracked all the same.
+        ("A-B-C-O9", "c.one"),
+    ];
+
+    fn verdict(kind: u8) -> Verdict {
+        match kind {
+            0..=3 => bound(),
+            4 => blocked(GapCode::AuthFailure),
+            5 => blocked(GapCode::EndpointMissing),
+            6 => blocked(GapCode::SdsrFailed),
+            7 => blocked(GapCode::CoherencyFailed),
+            8 => blocked(GapCode::ProvenanceMissing),
+            _ => unverified(),
+        }
+    }
+
+    /// One sweep: hours since the previous one, and per panel whether it was probed, its
+    /// verdict and its invariant fingerprint.
+    type SweepPlan = (u8, Vec<(bool, u8, bool)>);
+
+    fn history(plans: &[SweepPlan]) -> Vec<SweepRecord> {
+        let mut hours = 0i64;
+        plans
+            .iter()
+            .enumerate()
+            .map(|(i, (gap, panels))| {
+                hours += i64::from(*gap);
+                let records = PANELS
+                    .iter()
+                    .zip(panels)
+                    .filter(|(_, (probed, _, _))| *probed)
+                    .map(|((panel, cap), (_, kind, print))| {
+                        let mut r = record(panel, cap, verdict(*kind));
+                        r.invariants_fingerprint = if *print { 8 } else { 7 };
+                        r
+                    })
+                    .collect();
+                let mut s = sweep(u64::try_from(i).unwrap() + 1, ts(0, hours), records);
+                if panels.iter().any(|(probed, _, _)| !probed) {
+                    s.selection.domains = vec!["A".into()];
+                }
+                s
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        /// Folding a restored snapshot onwards gives what replaying the whole history gives:
+        /// the same changes sweep by sweep, the same state, the same next snapshot.
+        #[test]
+        fn snapshot_then_continue_equals_full_replay(
+            plans in prop::collection::vec(
+                (0u8..=48, prop::collection::vec((any::<bool>(), 0u8..=10, prop::bool::weighted(0.1)), PANELS.len())),
+                0..40,
+            ),
+            split in 0usize..40,
+            window_hours in 6u64..=200,
+            min_verified in 1u32..=6,
+        ) {
+            let reg = registry();
+            let policy = TrustPolicy {
+                window: std::time::Duration::from_secs(window_hours * 3600),
+                min_verified,
+                ..TrustPolicy::default()
+            };
+            let all = history(&plans);
+            let split = split.min(all.len());
+
+            let mut replayed = Ledger::new(policy.clone());
+            let replayed_changes: Vec<Vec<Change>> =
+                all.iter().map(|s| replayed.apply(s)).collect();
+
+            // Snapshot once, then continue.
+            let mut resumed = through_snapshot(&Ledger::replay(policy.clone(), &all[..split]));
+            for (s, changes) in all[split..].iter().zip(&replayed_changes[split..]) {
+                prop_assert_eq!(&resumed.apply(s), changes);
+            }
+            // Snapshot after every sweep, as a store does.
+            let mut stepwise = Ledger::new(policy.clone());
+            for (s, changes) in all.iter().zip(&replayed_changes) {
+                stepwise = through_snapshot(&stepwise);
+                prop_assert_eq!(&stepwise.apply(s), changes);
+            }
+
+            prop_assert_eq!(resumed.state(&reg), replayed.state(&reg));
+            prop_assert_eq!(stepwise.state(&reg), replayed.state(&reg));
+            prop_assert_eq!(
+                serde_json::to_value(&resumed).unwrap(),
+                serde_json::to_value(&replayed).unwrap()
+            );
+            prop_assert_eq!(resumed.counts(&reg), replayed.counts(&reg));
+        }
+
+        /// A diff from tracked statuses equals the diff of replayed states.
+        #[test]
+        fn diff_from_tracked_statuses_equals_diff_of_replays(
+            plans in prop::collection::vec(
+                (0u8..=48, prop::collection::vec((any::<bool>(), 0u8..=10, Just(false)), PANELS.len())),
+                2..20,
+            ),
+            from in 1u64..20,
+            to in 1u64..20,
+        ) {
+            let reg = registry();
+            let all = history(&plans);
+            let n = all.len() as u64;
+            let (from, to) = (from.min(n), to.min(n));
+            prop_assume!(from < to);
+            let state_at = |id: u64| Ledger::replay(reg.trust().clone(), all.iter().take_while(|s| s.id <= id)).state(&reg);
+            let (a, b) = (state_at(from), state_at(to));
+            let old_style: Vec<Change> = a.panels.iter().zip(&b.panels).filter_map(|(pa, pb)| {
+                let (ta, tb) = (Tracked::of(pa), Tracked::of(pb));
+                let kind = match (ta.status, tb.status) {
+                    (Status::Blocked, Status::Bound) => Some((ChangeKind::Resolved, ta.code?)),
+                    (Status::Bound, Status::Blocked) => Some((ChangeKind::Regressed, tb.code?)),
+                    (Status::Unverified, Status::Blocked) => Some((ChangeKind::New, tb.code?)),
+                    (Status::Blocked, Status::Blocked) if ta.code != tb.code =>
+                        Some((ChangeKind::CodeChanged { from: ta.code? }, tb.code?)),
+                    _ => None,
+                }?;
+                Some(Change { panel: pb.panel.clone(), kind: kind.0, code: kind.1 })
+            }).collect();
+            prop_assert_eq!(diff(&reg, &all, from, to), old_style);
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! Capability trust (SPEC §5.4): `DECLARED`, `OBSERVED`, `TRUSTED`, by the trust policy.
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::policy::TrustPolicy;
 
@@ -32,12 +32,42 @@ pub struct CapabilityState {
     pub last_verified: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub(super) struct CapTrack {
-    /// (time, bound, fingerprint) per verification.
+    /// (time, bound, fingerprint) per verification, within the window ending at the latest:
+    /// older ones can count in no later window (sweeps are folded in time order), so they are
+    /// dropped as the window moves on, and the ledger stays the same size however long the
+    /// history.
     pub(super) events: Vec<(Timestamp, bool, u64)>,
+    /// Failing verifications in a row up to the latest, kept apart from `events` because a
+    /// streak can outlast the window.
+    pub(super) failing: u32,
     pub(super) trusted: bool,
     pub(super) last_any_bound: bool,
+}
+
+impl CapTrack {
+    /// Records a verification and forgets the ones that left the window.
+    pub(super) fn record(&mut self, policy: &TrustPolicy, at: Timestamp, bound: bool, print: u64) {
+        self.events.push((at, bound, print));
+        self.failing = if bound {
+            0
+        } else {
+            self.failing.saturating_add(1)
+        };
+        let start = window_start(policy, at);
+        let gone = self.events.iter().take_while(|(t, _, _)| *t <= start).count();
+        if gone > 0 {
+            self.events.drain(..gone);
+        }
+    }
+}
+
+/// The exclusive start of the window that ends at `end`.
+fn window_start(policy: &TrustPolicy, end: Timestamp) -> Timestamp {
+    let window = jiff::SignedDuration::try_from(policy.window).unwrap_or(jiff::SignedDuration::MAX);
+    end.checked_sub(window).unwrap_or(Timestamp::MIN)
 }
 
 /// ((verified, bound rate), most failures in a row, fingerprints constant) over the window
@@ -46,8 +76,7 @@ pub(super) fn window_stats(policy: &TrustPolicy, track: &CapTrack) -> ((u32, f64
     let Some(&(end, _, last_print)) = track.events.last() else {
         return ((0, 0.0), 0, true);
     };
-    let window = jiff::SignedDuration::try_from(policy.window).unwrap_or(jiff::SignedDuration::MAX);
-    let start = end.checked_sub(window).unwrap_or(Timestamp::MIN);
+    let start = window_start(policy, end);
     let events: Vec<_> = track.events.iter().filter(|(t, _, _)| *t > start).collect();
     let verified = u32::try_from(events.len()).unwrap_or(u32::MAX);
     let bound = events.iter().filter(|(_, b, _)| *b).count();
@@ -69,15 +98,7 @@ pub(super) fn window_stats(policy: &TrustPolicy, track: &CapTrack) -> ((u32, f64
 
 pub(super) fn next_trust(policy: &TrustPolicy, track: &CapTrack) -> bool {
     let ((verified, rate), max_run, stable) = window_stats(policy, track);
-    let streak = u32::try_from(
-        track
-            .events
-            .iter()
-            .rev()
-            .take_while(|(_, b, _)| !*b)
-            .count(),
-    )
-    .unwrap_or(u32::MAX);
+    let streak = track.failing;
     if track.trusted {
         !(rate < policy.demote_below_rate || streak >= policy.demote_after_failures || !stable)
     } else {
