@@ -42,6 +42,8 @@ pub(crate) enum Command {
     Report(ReportArgs),
     /// What changed between two sweeps (default: the last two).
     Diff(DiffArgs),
+    /// Remove old sweeps from history, keeping the tracked state they led to.
+    Prune(PruneArgs),
     /// Print a registry built from another system's files.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -227,6 +229,18 @@ pub(crate) struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub(crate) format: Format,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PruneArgs {
+    #[command(flatten)]
+    pub(crate) registry: RegistryArg,
+    #[command(flatten)]
+    pub(crate) state: StateArg,
+    /// Keep the sweeps started within this long before now (such as `90d`); older ones go,
+    /// except the latest sweep, which always stays.
+    #[arg(long, value_name = "DURATION")]
+    pub(crate) keep: HumanDuration,
 }
 
 #[derive(Debug, Subcommand)]

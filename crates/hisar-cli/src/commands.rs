@@ -4,6 +4,7 @@ mod demo;
 mod diff;
 mod import;
 mod list;
+mod prune;
 mod report;
 mod serve;
 mod sweep;
@@ -30,10 +31,11 @@ pub(crate) fn run(cli: Cli) -> Exit {
         match cli.command {
             Command::Sweep(args) => sweep::sweep(args, ui).await,
             Command::Check(args) => sweep::check(args, ui).await,
-            Command::List(args) => list::list(&args),
+            Command::List(args) => list::list(&args).await,
             Command::Validate(args) => validate::validate(&args),
-            Command::Report(args) => report::report(&args, ui),
-            Command::Diff(args) => diff::diff(&args),
+            Command::Report(args) => report::report(&args, ui).await,
+            Command::Diff(args) => diff::diff(&args).await,
+            Command::Prune(args) => prune::prune(&args, ui).await,
             Command::Import(command) => import::import(command, ui),
             Command::Serve(args) => serve::serve(args, ui).await,
             Command::Demo(args) => demo::demo(args, ui).await,

@@ -6,10 +6,9 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow};
-use hisar_core::history::SweepRecord;
 use hisar_core::{Env, Registry};
-use hisar_report::{Report, write_html, write_json, write_junit, write_markdown};
-use hisar_store::{HistoryStore, SqliteStore};
+use hisar_report::{Report, SeriesPoint, write_html, write_json, write_junit, write_markdown};
+use hisar_store::{Fold, HistoryStore, SqliteStore, SweepSummary, View};
 use jiff::civil::Date;
 
 use crate::args::OutputArgs;
@@ -61,16 +60,43 @@ pub(crate) fn open_store(state: &Path) -> Result<SqliteStore, Failure> {
     SqliteStore::open_dir(state).map_err(invalid)
 }
 
-/// History for read-only commands: empty when the state directory holds none yet.
-pub(crate) fn read_history(state: &Path) -> Result<Vec<SweepRecord>, Failure> {
+/// The store of a state directory for read-only commands: `None` when it holds no history
+/// yet (nothing is created).
+pub(crate) fn existing_store(state: &Path) -> Result<Option<SqliteStore>, Failure> {
     if !state.join(SqliteStore::FILE).exists() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
-    load_history(&open_store(state)?)
+    open_store(state).map(Some)
 }
 
-pub(crate) fn load_history(store: &dyn HistoryStore) -> Result<Vec<SweepRecord>, Failure> {
-    store.sweeps().map_err(invalid)
+/// The tracked state as stored (the snapshot and the sweeps' summaries), or an empty one when
+/// the state directory holds no history yet.
+pub(crate) async fn read_view(state: &Path, registry: &Registry) -> Result<View, Failure> {
+    let fold = Fold::new(registry);
+    match existing_store(state)? {
+        Some(store) => store.view(&fold).await.map_err(invalid),
+        None => Ok(View {
+            version: 0,
+            ledger: fold.empty(),
+            summaries: Vec::new(),
+        }),
+    }
+}
+
+/// The dashboard's history chart from the tracked counts stored with each complete sweep.
+pub(crate) fn series(summaries: &[SweepSummary]) -> Vec<SeriesPoint> {
+    summaries
+        .iter()
+        .filter_map(|s| {
+            s.tracked.map(|t| SeriesPoint {
+                sweep: s.id,
+                at: s.started_at,
+                bound: t.bound,
+                blocked: t.blocked,
+                total: t.total,
+            })
+        })
+        .collect()
 }
 
 /// Writes a file through a temporary file in the same directory, synced, then renamed over

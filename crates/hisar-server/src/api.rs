@@ -1,25 +1,38 @@
 //! The service's routes: the API under `/api/v1`, the dashboard and tracker pages, and the
 //! operations endpoints.
+//!
+//! Read routes answer from the history's derived state ([`Derived`]): each distinct response
+//! (path and query) is rendered once per version of history and served from bytes after that,
+//! with a weak `ETag` naming that version; a client sending it back in `If-None-Match` gets
+//! `304 Not Modified`. Bodies are compressed (gzip) for clients that accept it.
 
 use std::collections::BTreeMap;
 
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use hisar_core::history::Selection;
-use hisar_core::{CapabilityId, GapCode, Outcome, Status};
-use hisar_report::{GapFilter, PanelJson, json_report, render_html, write_markdown};
-use hisar_store::SweepStatus;
+use hisar_core::history::{CapabilityStatus, Selection};
+use hisar_core::{Gap, GapCode, Outcome, Status, Verdict};
+use hisar_report::{GapCountJson, GapFilter, PanelJson, json_report, render_html, write_markdown};
+use hisar_store::{SweepStatus, SweepSummary};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 
 use crate::error::ApiError;
-use crate::state::{AppState, StartError};
+use crate::state::{AppState, Derived, StartError};
 
 /// The OpenAPI document of the service's own API.
 pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// A panel's history in `GET /api/v1/panels/{id}`: its newest records, at most this many.
+const PANEL_HISTORY: usize = 500;
+
+const JSON: &str = "application/json";
+const HTML: &str = "text/html; charset=utf-8";
+const MARKDOWN: &str = "text/markdown; charset=utf-8";
 
 /// The service's router: API, dashboard and operations.
 pub fn router(state: AppState) -> Router {
@@ -38,7 +51,68 @@ pub fn router(state: AppState) -> Router {
     let ops = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text));
-    api.merge(pages).merge(ops).with_state(state)
+    api.merge(pages)
+        .merge(ops)
+        .with_state(state)
+        // Responses are rendered once per version of history and kept; compressing them is
+        // per request, at the fastest level: most of gzip's gain on JSON for a fraction of
+        // its default level's time.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+}
+
+/// Whether the client already holds this representation.
+fn not_modified(d: &Derived, headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|tag| {
+            tag == "*"
+                || tag == d.etag
+                || tag.strip_prefix("W/") == Some(d.etag.trim_start_matches("W/"))
+        })
+}
+
+/// A response from the derived state's cache: `304` when the client holds it, the cached
+/// bytes when rendered before, else `render`'s bytes, kept for the next request.
+fn cached(
+    d: &Derived,
+    headers: &HeaderMap,
+    key: &Uri,
+    content_type: &'static str,
+    render: impl FnOnce() -> Result<Vec<u8>, ApiError>,
+) -> Result<Response, ApiError> {
+    let etag = HeaderValue::from_str(&d.etag).ok();
+    let cache_headers = |mut response: Response| {
+        if let Some(etag) = &etag {
+            response.headers_mut().insert(header::ETAG, etag.clone());
+        }
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        response
+    };
+    if not_modified(d, headers) {
+        return Ok(cache_headers(StatusCode::NOT_MODIFIED.into_response()));
+    }
+    let key = key.path_and_query().map_or("/", |p| p.as_str());
+    let body = match d.cached(key) {
+        Some(body) => body,
+        None => {
+            let body = Bytes::from(render()?);
+            d.keep(key.to_owned(), body.clone());
+            body
+        }
+    };
+    Ok(cache_headers(
+        ([(header::CONTENT_TYPE, content_type)], body).into_response(),
+    ))
+}
+
+fn to_vec(value: &impl Serialize) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(value).map_err(|e| ApiError::Internal(format!("serialize a response: {e}")))
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,21 +122,35 @@ struct PanelFilter {
     gap: Option<GapCode>,
 }
 
+/// `GET /api/v1/panels`.
+#[derive(Serialize)]
+struct PanelList<'a> {
+    count: usize,
+    panels: Vec<&'a PanelJson<'a>>,
+}
+
 async fn panels(
     State(state): State<AppState>,
     Query(filter): Query<PanelFilter>,
-) -> Result<Json<Value>, ApiError> {
-    let d = state.derived()?;
-    let report = state.report(&d);
-    let doc = json_report(&report);
-    let items: Vec<&PanelJson<'_>> = doc
-        .panels
-        .iter()
-        .filter(|p| filter.domain.as_deref().is_none_or(|x| p.domain == x))
-        .filter(|p| filter.status.is_none_or(|s| p.status == s))
-        .filter(|p| filter.gap.is_none_or(|g| p.code() == Some(g)))
-        .collect();
-    Ok(Json(json!({"count": items.len(), "panels": items})))
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let d = state.derived().await?;
+    cached(&d, &headers, &uri, JSON, || {
+        let report = state.report(&d);
+        let doc = json_report(&report);
+        let panels: Vec<&PanelJson<'_>> = doc
+            .panels
+            .iter()
+            .filter(|p| filter.domain.as_deref().is_none_or(|x| p.domain == x))
+            .filter(|p| filter.status.is_none_or(|s| p.status == s))
+            .filter(|p| filter.gap.is_none_or(|g| p.code() == Some(g)))
+            .collect();
+        to_vec(&PanelList {
+            count: panels.len(),
+            panels,
+        })
+    })
 }
 
 /// One sweep's verdict on a panel, as its history shows it.
@@ -71,7 +159,7 @@ struct HistoryEntry<'a> {
     sweep: u64,
     at: jiff::Timestamp,
     status: Status,
-    gap: Option<&'a hisar_core::Gap>,
+    gap: Option<&'a Gap>,
     evidence: &'a hisar_core::Evidence,
     endpoint: &'a str,
     unverified_reason: Option<&'a str>,
@@ -88,91 +176,150 @@ struct PanelWithHistory<'a> {
 async fn panel(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let d = state.derived()?;
-    let report = state.report(&d);
-    let doc = json_report(&report);
-    let panel = doc
-        .panels
-        .iter()
-        .find(|p| p.id == id)
-        .ok_or_else(|| ApiError::NotFound(format!("panel {id}")))?;
-    let history = d
-        .sweeps
-        .iter()
-        .filter_map(|s| {
-            let r = s.records.iter().find(|r| r.panel == id)?;
-            Some(HistoryEntry {
-                sweep: s.id,
-                at: s.started_at,
-                status: r.verdict.status(),
-                gap: r.verdict.gap(),
-                evidence: &r.verdict.evidence,
-                endpoint: &r.endpoint,
-                unverified_reason: match &r.verdict.outcome {
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let d = state.derived().await?;
+    if d.state.panel(&id).is_none() {
+        return Err(ApiError::NotFound(format!("panel {id}")));
+    }
+    let key = uri.path_and_query().map_or("/", |p| p.as_str());
+    let entries = if not_modified(&d, &headers) || d.cached(key).is_some() {
+        Vec::new()
+    } else {
+        let mut entries = state.inner.store.panel_history(&id, PANEL_HISTORY).await?;
+        entries.reverse();
+        entries
+    };
+    cached(&d, &headers, &uri, JSON, || {
+        let report = state.report(&d);
+        let doc = json_report(&report);
+        let panel = doc
+            .panels
+            .iter()
+            .find(|p| p.id == id)
+            .ok_or_else(|| ApiError::NotFound(format!("panel {id}")))?;
+        let history = entries
+            .iter()
+            .map(|e| HistoryEntry {
+                sweep: e.sweep,
+                at: e.at,
+                status: e.record.verdict.status(),
+                gap: e.record.verdict.gap(),
+                evidence: &e.record.verdict.evidence,
+                endpoint: &e.record.endpoint,
+                unverified_reason: match &e.record.verdict.outcome {
                     Outcome::Unverified { reason } => Some(reason),
                     _ => None,
                 },
             })
-        })
-        .collect();
-    to_json(&PanelWithHistory { panel, history })
+            .collect();
+        to_vec(&PanelWithHistory { panel, history })
+    })
 }
 
-async fn gaps(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let d = state.derived()?;
-    let report = state.report(&d);
-    let doc = json_report(&report);
-    let mut items: Vec<&PanelJson<'_>> = doc
-        .panels
-        .iter()
-        .filter(|p| p.status == Status::Blocked)
-        .collect();
-    items.sort_by_key(|p| p.code().map_or(u8::MAX, GapCode::priority));
-    Ok(Json(
-        json!({"count": items.len(), "by_code": doc.summary.gaps, "gaps": items}),
-    ))
+/// `GET /api/v1/gaps`.
+#[derive(Serialize)]
+struct GapList<'a> {
+    count: usize,
+    by_code: &'a [GapCountJson],
+    gaps: Vec<&'a PanelJson<'a>>,
 }
 
-fn to_json(value: &impl Serialize) -> Result<Json<Value>, ApiError> {
-    serde_json::to_value(value)
-        .map(Json)
-        .map_err(|e| ApiError::Internal(format!("serialize a response: {e}")))
-}
-
-async fn fixes(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let d = state.derived()?;
-    Ok(Json(
-        serde_json::to_value(&state.report(&d).fixes).unwrap_or_default(),
-    ))
-}
-
-async fn sweeps(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let summaries = state.inner.store.summaries()?;
-    Ok(Json(
-        json!({"running": state.running(), "count": summaries.len(), "sweeps": summaries}),
-    ))
-}
-
-async fn sweep(
+async fn gaps(
     State(state): State<AppState>,
-    Path(id): Path<u64>,
-) -> Result<Json<Value>, ApiError> {
-    let summaries = state.inner.store.summaries()?;
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let d = state.derived().await?;
+    cached(&d, &headers, &uri, JSON, || {
+        let report = state.report(&d);
+        let doc = json_report(&report);
+        let mut gaps: Vec<&PanelJson<'_>> = doc
+            .panels
+            .iter()
+            .filter(|p| p.status == Status::Blocked)
+            .collect();
+        gaps.sort_by_key(|p| p.code().map_or(u8::MAX, GapCode::priority));
+        to_vec(&GapList {
+            count: gaps.len(),
+            by_code: &doc.summary.gaps,
+            gaps,
+        })
+    })
+}
+
+async fn fixes(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let d = state.derived().await?;
+    cached(&d, &headers, &uri, JSON, || to_vec(&state.report(&d).fixes))
+}
+
+/// `GET /api/v1/sweeps`.
+#[derive(Serialize)]
+struct SweepList<'a> {
+    running: Option<u64>,
+    count: usize,
+    sweeps: &'a [SweepSummary],
+}
+
+async fn sweeps(State(state): State<AppState>) -> Result<Response, ApiError> {
+    // Not cached: running sweeps are not history, and this lists them.
+    let summaries = state.inner.store.summaries().await?;
+    json_response(&SweepList {
+        running: state.running(),
+        count: summaries.len(),
+        sweeps: &summaries,
+    })
+}
+
+fn json_response(value: &impl Serialize) -> Result<Response, ApiError> {
+    Ok(([(header::CONTENT_TYPE, JSON)], to_vec(value)?).into_response())
+}
+
+/// A verdict of one sweep.
+#[derive(Serialize)]
+struct SweepVerdict<'a> {
+    panel: &'a str,
+    endpoint: &'a str,
+    capability: &'a str,
+    verdict: &'a Verdict,
+}
+
+/// `GET /api/v1/sweeps/{id}`.
+#[derive(Serialize)]
+struct SweepDetail<'a> {
+    sweep: &'a SweepSummary,
+    verdicts: Option<Vec<SweepVerdict<'a>>>,
+}
+
+async fn sweep(State(state): State<AppState>, Path(id): Path<u64>) -> Result<Response, ApiError> {
+    let summaries = state.inner.store.summaries().await?;
     let summary = summaries
-        .into_iter()
+        .iter()
         .find(|s| s.id == id)
         .ok_or_else(|| ApiError::NotFound(format!("sweep {id}")))?;
-    let records = match summary.status {
-        SweepStatus::Complete => state.inner.store.sweep(id)?.map(|s| s.records),
+    let record = match summary.status {
+        SweepStatus::Complete => state.inner.store.sweep(id).await?,
         _ => None,
     };
-    let verdicts: Option<Vec<Value>> = records.map(|rs| {
-        rs.iter()
-            .map(|r| json!({"panel": r.panel, "endpoint": r.endpoint, "capability": r.capability, "verdict": r.verdict}))
-            .collect()
-    });
-    Ok(Json(json!({"sweep": summary, "verdicts": verdicts})))
+    json_response(&SweepDetail {
+        sweep: summary,
+        verdicts: record.as_ref().map(|s| {
+            s.records
+                .iter()
+                .map(|r| SweepVerdict {
+                    panel: &r.panel,
+                    endpoint: &r.endpoint,
+                    capability: &r.capability,
+                    verdict: &r.verdict,
+                })
+                .collect()
+        }),
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -206,10 +353,18 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
+/// `202` to `POST /api/v1/sweeps`.
+#[derive(Serialize)]
+struct Started {
+    sweep: u64,
+    status: &'static str,
+    href: String,
+}
+
 async fn post_sweep(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
     authorize(&state, &headers)?;
     let body: SweepBody = if body.iter().all(u8::is_ascii_whitespace) {
@@ -222,10 +377,14 @@ async fn post_sweep(
         panels: body.panels,
         domains: body.domains,
     };
-    match state.start_sweep(selection) {
+    match state.start_sweep(selection).await {
         Ok(id) => Ok((
             StatusCode::ACCEPTED,
-            Json(json!({"sweep": id, "status": "running", "href": format!("/api/v1/sweeps/{id}")})),
+            Json(Started {
+                sweep: id,
+                status: "running",
+                href: format!("/api/v1/sweeps/{id}"),
+            }),
         )
             .into_response()),
         Err(StartError::Running(id)) => Err(ApiError::Conflict(id)),
@@ -234,64 +393,89 @@ async fn post_sweep(
     }
 }
 
-async fn render_plan(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let d = state.derived()?;
-    let capability = |id: &CapabilityId| d.state.capabilities.get(id).map(|c| c.status);
-    let mut renderable = 0;
-    let panels: Vec<Value> = state
-        .inner
-        .registry
-        .panels()
-        .iter()
-        .zip(&d.state.panels)
-        .map(|(p, s)| {
-            let cap = capability(&p.capability);
-            let cap_ok = matches!(
-                cap,
-                Some(
-                    hisar_core::history::CapabilityStatus::Observed
-                        | hisar_core::history::CapabilityStatus::Trusted
-                )
-            );
-            let (render, reason) = match (s.status, &s.verdict) {
-                (Status::Bound, _) if cap_ok => {
-                    let mut why = format!("bound in sweep #{}", s.verified_in.unwrap_or_default());
-                    if let Some(r) = &s.unverified_now {
-                        why.push_str(&format!("; not re-verified in the latest sweep ({r})"));
+/// One panel of the render plan.
+#[derive(Serialize)]
+struct PlanRow<'a> {
+    id: &'a str,
+    render: bool,
+    reason: String,
+    status: Status,
+    capability: &'a str,
+    capability_status: Option<CapabilityStatus>,
+}
+
+/// `GET /api/v1/render-plan`: what a UI shell may render.
+#[derive(Serialize)]
+struct RenderPlan<'a> {
+    sweep: Option<u64>,
+    renderable: usize,
+    panels: Vec<PlanRow<'a>>,
+}
+
+async fn render_plan(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let d = state.derived().await?;
+    cached(&d, &headers, &uri, JSON, || {
+        let panels: Vec<PlanRow<'_>> = state
+            .inner
+            .registry
+            .panels()
+            .iter()
+            .zip(&d.state.panels)
+            .map(|(p, s)| {
+                let cap = d.state.capabilities.get(&p.capability).map(|c| c.status);
+                let cap_ok = matches!(
+                    cap,
+                    Some(CapabilityStatus::Observed | CapabilityStatus::Trusted)
+                );
+                let (render, reason) = match (s.status, &s.verdict) {
+                    (Status::Bound, _) if cap_ok => {
+                        let mut why =
+                            format!("bound in sweep #{}", s.verified_in.unwrap_or_default());
+                        if let Some(r) = &s.unverified_now {
+                            why.push_str(&format!("; not re-verified in the latest sweep ({r})"));
+                        }
+                        (true, why)
                     }
-                    (true, why)
-                }
-                (Status::Bound, _) => (
-                    false,
-                    format!(
-                        "capability {} is {}",
-                        p.capability,
-                        cap.map_or("DECLARED", |c| c.as_str())
+                    (Status::Bound, _) => (
+                        false,
+                        format!(
+                            "capability {} is {}",
+                            p.capability,
+                            cap.map_or("DECLARED", |c| c.as_str())
+                        ),
                     ),
-                ),
-                (Status::Blocked, Some(v)) => (
-                    false,
-                    v.gap()
-                        .map_or_else(String::new, |g| format!("blocked: {} {}", g.code, g.detail)),
-                ),
-                _ => (false, "never verified".to_owned()),
-            };
-            if render {
-                renderable += 1;
-            }
-            json!({"id": p.id.as_str(), "render": render, "reason": reason, "status": s.status,
-                   "capability": p.capability.as_str(), "capability_status": cap})
+                    (Status::Blocked, Some(v)) => (
+                        false,
+                        v.gap().map_or_else(String::new, |g| {
+                            format!("blocked: {} {}", g.code, g.detail)
+                        }),
+                    ),
+                    _ => (false, "never verified".to_owned()),
+                };
+                PlanRow {
+                    id: p.id.as_str(),
+                    render,
+                    reason,
+                    status: s.status,
+                    capability: p.capability.as_str(),
+                    capability_status: cap,
+                }
+            })
+            .collect();
+        to_vec(&RenderPlan {
+            sweep: d.state.latest.as_ref().map(|l| l.id),
+            renderable: panels.iter().filter(|p| p.render).count(),
+            panels,
         })
-        .collect();
-    Ok(Json(json!({
-        "sweep": d.state.latest.as_ref().map(|l| l.id),
-        "renderable": renderable,
-        "panels": panels,
-    })))
+    })
 }
 
 async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+    ([(header::CONTENT_TYPE, JSON)], OPENAPI).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -303,37 +487,63 @@ struct DashboardQuery {
 async fn dashboard(
     State(state): State<AppState>,
     Query(q): Query<DashboardQuery>,
-) -> Result<Html<String>, ApiError> {
-    let d = state.derived()?;
-    let report = state.report(&d);
-    let filter = GapFilter {
-        domain: q.domain,
-        code: q.code,
-    };
-    Ok(Html(render_html(&report, &d.series, &filter)))
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let d = state.derived().await?;
+    cached(&d, &headers, &uri, HTML, || {
+        let report = state.report(&d);
+        let filter = GapFilter {
+            domain: q.domain,
+            code: q.code,
+        };
+        Ok(render_html(&report, &d.series, &filter).into_bytes())
+    })
 }
 
-async fn tracker(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let d = state.derived()?;
-    let mut out = Vec::new();
-    write_markdown(&state.report(&d), &mut out).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok((
-        [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
-        out,
-    )
-        .into_response())
+async fn tracker(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let d = state.derived().await?;
+    cached(&d, &headers, &uri, MARKDOWN, || {
+        let mut out = Vec::new();
+        write_markdown(&state.report(&d), &mut out)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok(out)
+    })
 }
 
-async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let d = state.derived()?;
-    Ok(Json(
-        json!({"status": "ok", "sweeps": d.sweeps.len(), "running": state.running(),
-                   "last_sweep": d.state.latest.as_ref().map(|l| l.started_at)}),
-    ))
+/// `GET /healthz`.
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    sweeps: usize,
+    running: Option<u64>,
+    last_sweep: Option<jiff::Timestamp>,
+}
+
+/// Complete sweeps in the stored history.
+fn recorded(d: &Derived) -> usize {
+    d.summaries
+        .iter()
+        .filter(|s| s.status == SweepStatus::Complete)
+        .count()
+}
+
+async fn healthz(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let d = state.derived().await?;
+    json_response(&Health {
+        status: "ok",
+        sweeps: recorded(&d),
+        running: state.running(),
+        last_sweep: d.state.latest.as_ref().map(|l| l.started_at),
+    })
 }
 
 async fn metrics_text(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let d = state.derived()?;
+    let d = state.derived().await?;
     let report = state.report(&d);
     let (_, total) = report.dashboard();
     let mut panels = BTreeMap::new();
@@ -344,7 +554,7 @@ async fn metrics_text(State(state): State<AppState>) -> Result<Response, ApiErro
         .iter()
         .map(|c| (*c, report.gap_count(*c)))
         .collect();
-    let text = state.inner.metrics.render(&panels, &gaps, d.sweeps.len());
+    let text = state.inner.metrics.render(&panels, &gaps, recorded(&d));
     Ok((
         [(
             header::CONTENT_TYPE,

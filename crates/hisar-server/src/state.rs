@@ -1,14 +1,17 @@
 //! The service's shared state: the registry, the history store, the sweep runner, the
-//! sweep running now, and history derived once per change of the store.
+//! sweep running now, and what the API shows, derived once per version of history (the
+//! stored snapshot read, never history replayed) with the response bytes cached beside it.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use hisar_core::Registry;
-use hisar_core::history::{Selection, SweepRecord, TrackerState, derive};
+use hisar_core::history::{Selection, TrackerState};
 use hisar_probe::{SelectionError, SweepError, select};
-use hisar_report::{Report, SeriesPoint, series};
-use hisar_store::{HistoryStore, StoreError, SweepStatus};
+use hisar_report::{Report, SeriesPoint};
+use hisar_store::{Fold, HistoryStore, StoreError, SweepSummary};
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -29,7 +32,13 @@ pub(crate) struct Inner {
     pub(crate) running: Mutex<Option<u64>>,
     pub(crate) metrics: Metrics,
     pub(crate) cache: Mutex<Option<Arc<Derived>>>,
+    /// Held while the derived state is rebuilt, so concurrent requests after a change of
+    /// history wait for one rebuild instead of each making their own.
+    pub(crate) refresh: tokio::sync::Mutex<()>,
     pub(crate) today: fn() -> jiff::civil::Date,
+    /// Tells this process's responses from another's (another registry, another build) in
+    /// entity tags.
+    pub(crate) instance: u64,
 }
 
 impl std::fmt::Debug for AppState {
@@ -41,12 +50,43 @@ impl std::fmt::Debug for AppState {
     }
 }
 
-/// History as the API shows it, derived once per change of the store.
+/// Most distinct responses (path and query) cached per version of history; others are
+/// rendered on each request. Queries are the client's to choose: the cache stays bounded.
+const MAX_CACHED_RESPONSES: usize = 256;
+
+/// History as the API shows it, derived once per version of history and day (waivers expire
+/// by the day), with the responses rendered from it.
 pub(crate) struct Derived {
-    key: (usize, Option<u64>),
-    pub(crate) sweeps: Vec<SweepRecord>,
+    version: u64,
+    day: jiff::civil::Date,
+    /// The entity tag of every response rendered from this state.
+    pub(crate) etag: String,
+    pub(crate) summaries: Vec<SweepSummary>,
     pub(crate) state: TrackerState,
     pub(crate) series: Vec<SeriesPoint>,
+    responses: Mutex<HashMap<String, Bytes>>,
+}
+
+impl Derived {
+    /// A cached response body.
+    pub(crate) fn cached(&self, key: &str) -> Option<Bytes> {
+        self.responses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .cloned()
+    }
+
+    /// Caches a response body, while there is room.
+    pub(crate) fn keep(&self, key: String, body: Bytes) {
+        let mut responses = self
+            .responses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if responses.len() < MAX_CACHED_RESPONSES {
+            responses.insert(key, body);
+        }
+    }
 }
 
 impl AppState {
@@ -69,38 +109,70 @@ impl AppState {
                 running: Mutex::new(None),
                 metrics: Metrics::default(),
                 cache: Mutex::new(None),
+                refresh: tokio::sync::Mutex::new(()),
                 today: || hisar_core::history::day(jiff::Timestamp::now()),
+                instance: instance_id(),
             }),
         }
     }
 
-    pub(crate) fn derived(&self) -> Result<Arc<Derived>, ApiError> {
-        let summaries = self.inner.store.summaries()?;
-        let complete: Vec<u64> = summaries
+    /// The derived state of the current version of history: one cheap read of the version,
+    /// then the cached state, or the stored snapshot read once.
+    pub(crate) async fn derived(&self) -> Result<Arc<Derived>, ApiError> {
+        let version = self.inner.store.version().await?;
+        let day = (self.inner.today)();
+        if let Some(d) = self.cached(version, day) {
+            return Ok(d);
+        }
+        let _one_at_a_time = self.inner.refresh.lock().await;
+        if let Some(d) = self.cached(version, day) {
+            return Ok(d);
+        }
+        let registry = &self.inner.registry;
+        let view = self.inner.store.view(&Fold::new(registry)).await?;
+        let series = view
+            .summaries
             .iter()
-            .filter(|s| s.status == SweepStatus::Complete)
-            .map(|s| s.id)
+            .filter_map(|s| {
+                s.tracked.map(|t| SeriesPoint {
+                    sweep: s.id,
+                    at: s.started_at,
+                    bound: t.bound,
+                    blocked: t.blocked,
+                    total: t.total,
+                })
+            })
             .collect();
-        let key = (complete.len(), complete.last().copied());
-        let mut cache = self
+        let d = Arc::new(Derived {
+            version: view.version,
+            day,
+            etag: format!(
+                "W/\"{:x}-{}-{}\"",
+                self.inner.instance,
+                view.version,
+                day.strftime("%Y%m%d")
+            ),
+            state: view.ledger.state(registry),
+            summaries: view.summaries,
+            series,
+            responses: Mutex::new(HashMap::new()),
+        });
+        *self
             .inner
             .cache
             .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(d) = cache.as_ref().filter(|d| d.key == key) {
-            return Ok(Arc::clone(d));
-        }
-        let sweeps = self.inner.store.sweeps()?;
-        let (state, _) = derive(&self.inner.registry, &sweeps);
-        let series = series(&self.inner.registry, &sweeps);
-        let d = Arc::new(Derived {
-            key,
-            sweeps,
-            state,
-            series,
-        });
-        *cache = Some(Arc::clone(&d));
+            .unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&d));
         Ok(d)
+    }
+
+    fn cached(&self, version: u64, day: jiff::civil::Date) -> Option<Arc<Derived>> {
+        self.inner
+            .cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .filter(|d| d.version == version && d.day == day)
+            .map(Arc::clone)
     }
 
     pub(crate) fn report<'a>(&'a self, d: &'a Derived) -> Report<'a> {
@@ -114,41 +186,68 @@ impl AppState {
 
     /// The id of the sweep running now, if any.
     pub fn running(&self) -> Option<u64> {
+        self.inner
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .filter(|&id| id != 0)
+    }
+
+    /// Starts a sweep in the background; `Err(id)` when one is already running.
+    pub async fn start_sweep(&self, selection: Selection) -> Result<u64, StartError> {
+        select(&self.inner.registry, &selection)?;
+        // Claim the slot before the store is asked for an id (an await), so two requests
+        // cannot both start one; 0 stands for "being started".
+        {
+            let mut running = self
+                .inner
+                .running
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Some(id) = *running {
+                return Err(StartError::Running(id));
+            }
+            *running = Some(0);
+        }
+        let id = match self
+            .inner
+            .store
+            .begin(jiff::Timestamp::now(), &selection)
+            .await
+        {
+            Ok(id) => id,
+            Err(e) => {
+                *self
+                    .inner
+                    .running
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = None;
+                return Err(e.into());
+            }
+        };
         *self
             .inner
             .running
             .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Starts a sweep in the background; `Err(id)` when one is already running.
-    pub fn start_sweep(&self, selection: Selection) -> Result<u64, StartError> {
-        select(&self.inner.registry, &selection)?;
-        let mut running = self
-            .inner
-            .running
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(id) = *running {
-            return Err(StartError::Running(id));
-        }
-        let id = self.inner.store.begin(jiff::Timestamp::now(), &selection)?;
-        *running = Some(id);
-        drop(running);
+            .unwrap_or_else(PoisonError::into_inner) = Some(id);
         tracing::info!("sweep #{id} started ({})", selection.describe());
         let state = self.clone();
         tokio::spawn(async move {
             let started = Instant::now();
             let outcome = state.inner.runner.sweep(selection).await;
             let elapsed = started.elapsed();
-            match outcome.map_err(SweepFailed::from).and_then(|sweep| {
-                state
+            let recorded = match outcome {
+                Ok(sweep) => state
                     .inner
                     .store
-                    .finish(id, sweep)
-                    .map_err(SweepFailed::from)
-            }) {
-                Ok(record) => {
+                    .finish(id, sweep, &Fold::new(&state.inner.registry))
+                    .await
+                    .map_err(SweepFailed::from),
+                Err(e) => Err(SweepFailed::from(e)),
+            };
+            match recorded {
+                Ok(recorded) => {
+                    let record = recorded.sweep;
                     let (bound, blocked, unverified) = record.counts();
                     state.inner.metrics.sweep_done(
                         true,
@@ -177,7 +276,7 @@ impl AppState {
                         .inner
                         .metrics
                         .sweep_done(false, elapsed, std::iter::empty());
-                    let _ = state.inner.store.abandon_running();
+                    let _ = state.inner.store.abandon_running().await;
                     tracing::error!("sweep #{id} failed: {e}");
                 }
             }
@@ -198,7 +297,8 @@ impl AppState {
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
             loop {
                 ticks.tick().await;
-                if let Err(StartError::Running(id)) = state.start_sweep(Selection::default()) {
+                if let Err(StartError::Running(id)) = state.start_sweep(Selection::default()).await
+                {
                     tracing::info!("scheduled sweep skipped: sweep #{id} is still running");
                 }
             }
@@ -228,4 +328,19 @@ enum SweepFailed {
     Sweep(#[from] SweepError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A number that differs between processes (and between states in one process): the clock
+/// at start mixed with the process id and a counter. Not a secret; only distinct.
+fn instance_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let now = jiff::Timestamp::now();
+    let mixed = (u64::try_from(now.as_second()).unwrap_or_default() << 30)
+        ^ u64::try_from(now.subsec_nanosecond()).unwrap_or_default()
+        ^ (u64::from(std::process::id()) << 32)
+        ^ NEXT
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    mixed.wrapping_mul(0xff51_afd7_ed55_8ccd)
 }

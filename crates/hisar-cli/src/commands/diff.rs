@@ -4,16 +4,28 @@ use std::io::Write;
 
 use anyhow::anyhow;
 use hisar_core::history::ChangeKind;
-use hisar_core::history::diff as diff_sweeps;
+use hisar_store::{HistoryStore, SweepStatus};
 
 use crate::args::{DiffArgs, Format};
-use crate::context::{load_registry, read_history};
+use crate::context::{existing_store, load_registry};
 use crate::exit::{Exit, Outcome, invalid, usage};
 
-pub(crate) fn diff(args: &DiffArgs) -> Outcome {
+/// Compares the tracked statuses stored at both sweeps (their transitions), without
+/// replaying history.
+pub(crate) async fn diff(args: &DiffArgs) -> Outcome {
     let registry = load_registry(&args.registry.registry)?;
-    let sweeps = read_history(&args.state.state)?;
-    let ids: Vec<u64> = sweeps.iter().map(|s| s.id).collect();
+    let store = existing_store(&args.state.state)?;
+    let ids: Vec<u64> = match &store {
+        Some(store) => store
+            .summaries()
+            .await
+            .map_err(invalid)?
+            .into_iter()
+            .filter(|s| s.status == SweepStatus::Complete)
+            .map(|s| s.id)
+            .collect(),
+        None => Vec::new(),
+    };
     let to = args.to.or_else(|| ids.last().copied());
     let from = args.from.or_else(|| {
         let to = to?;
@@ -37,7 +49,21 @@ pub(crate) fn diff(args: &DiffArgs) -> Outcome {
     if from >= to {
         return Err(usage(anyhow!("FROM (#{from}) must come before TO (#{to})")));
     }
-    let changes = diff_sweeps(&registry, &sweeps, from, to);
+    let Some(store) = store else {
+        return Err(usage(anyhow!(
+            "no history in {}",
+            args.state.state.display()
+        )));
+    };
+    let changes = hisar_store::diff(&store, &registry, from, to)
+        .await
+        .map_err(invalid)?
+        .ok_or_else(|| {
+            usage(anyhow!(
+                "sweep #{from} or #{to} is not in {}",
+                args.state.state.display()
+            ))
+        })?;
     let count = |f: fn(&ChangeKind) -> bool| changes.iter().filter(|c| f(&c.kind)).count();
     let (new, resolved, regressed, code_changes) = (
         count(|k| *k == ChangeKind::New),

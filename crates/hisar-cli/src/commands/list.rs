@@ -7,19 +7,20 @@ use hisar_core::Status;
 use serde_json::json;
 
 use crate::args::{Format, ListArgs};
-use crate::context::{load_registry, read_history};
+use crate::context::{load_registry, read_view};
 use crate::exit::{Exit, Outcome, invalid, usage};
-use hisar_core::history::derive;
 
-pub(crate) fn list(args: &ListArgs) -> Outcome {
+pub(crate) async fn list(args: &ListArgs) -> Outcome {
     let registry = load_registry(&args.registry.registry)?;
     for code in &args.domains {
         if registry.domain(code).is_none() {
             return Err(usage(anyhow!("unknown domain `{code}`")));
         }
     }
-    let sweeps = read_history(&args.state.state)?;
-    let (state, _) = derive(&registry, &sweeps);
+    let state = read_view(&args.state.state, &registry)
+        .await?
+        .ledger
+        .state(&registry);
     let rows: Vec<_> = registry
         .panels()
         .iter()

@@ -3,15 +3,15 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use hisar_core::history::{Change, ChangeKind, SweepRecord, derive, gate};
+use hisar_core::history::{Change, ChangeKind, SweepRecord, TrackerState, derive, gate};
 use hisar_core::{GapCode, Status};
 use hisar_probe::SweepError;
-use hisar_report::{DomainRow, Report};
-use hisar_store::HistoryStore;
+use hisar_report::{DomainRow, Report, SeriesPoint};
+use hisar_store::{Fold, HistoryStore};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::args::{CheckArgs, SweepArgs};
-use crate::context::{load_history, open_store, today, write_outputs};
+use crate::context::{open_store, series, today, write_outputs};
 use crate::exit::{Exit, Failure, Outcome, invalid, usage};
 use crate::settings::SweepSettings;
 use crate::ui::Ui;
@@ -32,8 +32,20 @@ fn sweep_failure(e: SweepError) -> Failure {
     usage(e)
 }
 
+/// What a sweep left: the sweep, the tracked state after it and what it changed.
+struct Swept {
+    sweep: SweepRecord,
+    state: TrackerState,
+    changes: Vec<Change>,
+    series: Vec<SeriesPoint>,
+    line: String,
+    routes: Option<usize>,
+    degraded: bool,
+}
+
 /// Runs a sweep (or an offline check), records it, writes reports and applies the gate:
-/// settings → `hisar_probe` sweep → store → history → report → gate.
+/// settings → `hisar_probe` sweep → store (which folds it into the stored tracked state) →
+/// report → gate.
 pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
     let registry = &*job.registry;
     // Fail on a bad selection before touching the network or the state.
@@ -42,7 +54,7 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
         .probe
         .sweeper(std::sync::Arc::clone(&job.registry), job.env.clone())?;
 
-    let (sweeps, this_sweep, request_line, routes, degraded) = if job.offline {
+    let swept = if job.offline {
         let checked = sweeper
             .offline(job.selection.clone())
             .await
@@ -53,12 +65,22 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
             record.records.len(),
             checked.routes.unwrap_or_default()
         );
-        (vec![record.clone()], record, line, checked.routes, false)
+        let (state, changes) = derive(registry, std::slice::from_ref(&record));
+        Swept {
+            sweep: record,
+            state,
+            changes,
+            series: Vec::new(),
+            line,
+            routes: checked.routes,
+            degraded: false,
+        }
     } else {
         let store = open_store(&job.state)?;
         if job.reuse_tracker && job.outputs.tracker.is_none() {
             job.outputs.tracker = store
                 .setting(TRACKER_SETTING)
+                .await
                 .map_err(invalid)?
                 .map(PathBuf::from);
         }
@@ -83,34 +105,53 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
             swept.elapsed.as_secs_f64(),
             sweeper.target().base_url.as_deref().unwrap_or_default(),
         );
-        let record = store.append(swept.sweep).map_err(invalid)?;
+        let recorded = store
+            .append(swept.sweep, &Fold::new(registry))
+            .await
+            .map_err(invalid)?;
         if let Some(tracker) = &job.outputs.tracker
             && !job.reuse_tracker
         {
             let absolute = std::path::absolute(tracker).unwrap_or_else(|_| tracker.clone());
             store
                 .set_setting(TRACKER_SETTING, &absolute.display().to_string())
+                .await
                 .map_err(invalid)?;
         }
-        (load_history(&store)?, record, line, swept.routes, degraded)
+        let series = if job.outputs.html.is_some() {
+            series(&store.summaries().await.map_err(invalid)?)
+        } else {
+            Vec::new()
+        };
+        Swept {
+            state: recorded.ledger.state(registry),
+            line: format!("{line} (sweep #{})", recorded.sweep.id),
+            sweep: recorded.sweep,
+            changes: recorded.changes,
+            series,
+            routes: swept.routes,
+            degraded,
+        }
     };
+    let Swept {
+        sweep: this_sweep,
+        state,
+        changes,
+        series,
+        line,
+        routes,
+        degraded,
+    } = swept;
 
-    let (state, changes) = derive(registry, &sweeps);
-    let mut report = Report::new(
+    let report = Report::new(
         registry,
         &state,
         today(),
         job.registry_path.display().to_string(),
-    );
-    if job.outputs.html.is_some() {
-        report = report.with_series(hisar_report::series(registry, &sweeps));
-    }
+    )
+    .with_series(series);
 
-    if job.offline {
-        ui.line(&request_line);
-    } else {
-        ui.line(&format!("{request_line} (sweep #{})", this_sweep.id));
-    }
+    ui.line(&line);
     if let Some(routes) = routes {
         ui.line(&ui.dim(&format!("route table: {routes} routes")));
     }

@@ -372,7 +372,10 @@ fn a_snapshot_keeps_everything_but_the_policy() {
     let reg = registry();
     let ledger = Ledger::replay(reg.trust().clone(), &sweeps());
     let text = serde_json::to_value(&ledger).unwrap();
-    assert!(text.get("policy").is_none(), "the registry gives the policy");
+    assert!(
+        text.get("policy").is_none(),
+        "the registry gives the policy"
+    );
     let restored = through_snapshot(&ledger);
     assert_eq!(restored.state(&reg), ledger.state(&reg));
     assert_eq!(restored.sweeps(), 3);
@@ -395,7 +398,10 @@ fn capability_events_stay_within_the_window_however_long_the_history() {
     let history = trust_history(&[true; 500], 6, None);
     let ledger = Ledger::replay(reg.trust().clone(), &history);
     let snapshot = serde_json::to_value(&ledger).unwrap();
-    let events = snapshot["caps"]["c.one"]["events"].as_array().unwrap().len();
+    let events = snapshot["caps"]["c.one"]["events"]
+        .as_array()
+        .unwrap()
+        .len();
     assert_eq!(events, 28, "7 days of sweeps 6 hours apart");
     let state = ledger.state(&reg);
     let cap = &state.capabilities[&CapabilityId::parse("c.one").unwrap()];

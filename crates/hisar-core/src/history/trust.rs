@@ -57,7 +57,11 @@ impl CapTrack {
             self.failing.saturating_add(1)
         };
         let start = window_start(policy, at);
-        let gone = self.events.iter().take_while(|(t, _, _)| *t <= start).count();
+        let gone = self
+            .events
+            .iter()
+            .take_while(|(t, _, _)| *t <= start)
+            .count();
         if gone > 0 {
             self.events.drain(..gone);
         }
