@@ -77,6 +77,15 @@ impl Derived {
             .cloned()
     }
 
+    /// Responses cached.
+    #[cfg(test)]
+    pub(crate) fn cached_len(&self) -> usize {
+        self.responses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
     /// Caches a response body, while there is room.
     pub(crate) fn keep(&self, key: String, body: Bytes) {
         let mut responses = self
