@@ -121,9 +121,12 @@ pub(crate) const PREDICATES: [&str; 19] = [
     "isIsoDate",
 ];
 
-/// A compiled invariant.
+/// A compiled invariant. Cheap to clone: clones share one compiled form, so a registry of
+/// 100,000 panels that declare the same few invariants holds each once.
 #[derive(Clone)]
-pub struct Invariant {
+pub struct Invariant(Arc<Compiled>);
+
+struct Compiled {
     source: String,
     negated: bool,
     query: Query,
@@ -133,19 +136,19 @@ pub struct Invariant {
 
 impl fmt::Debug for Invariant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Invariant").field(&self.source).finish()
+        f.debug_tuple("Invariant").field(&self.0.source).finish()
     }
 }
 
 impl PartialEq for Invariant {
     fn eq(&self, other: &Self) -> bool {
-        self.source == other.source
+        self.0.source == other.0.source
     }
 }
 
 impl fmt::Display for Invariant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.source)
+        f.write_str(&self.0.source)
     }
 }
 
@@ -246,23 +249,23 @@ impl Invariant {
                 "`not` and `count` do not combine; invert the comparison instead",
             ));
         }
-        Ok(Self {
+        Ok(Self(Arc::new(Compiled {
             source: text.trim().to_owned(),
             negated,
             query,
             count,
             predicate,
-        })
+        })))
     }
 
     /// The invariant as written (trimmed).
     pub fn source(&self) -> &str {
-        &self.source
+        &self.0.source
     }
 
     /// Whether the invariant queries the JSON body.
     pub fn reads_body(&self) -> bool {
-        matches!(self.query, Query::Path(_))
+        matches!(self.0.query, Query::Path(_))
     }
 
     /// Evaluates the invariant.
@@ -270,7 +273,7 @@ impl Invariant {
         let status = Value::from(subject.status);
         let duration = Value::from(subject.duration_ms);
         let header_values: Vec<Value>;
-        let nodes: Vec<&Value> = match &self.query {
+        let nodes: Vec<&Value> = match &self.0.query {
             Query::Path(path) => match subject.body {
                 Some(body) => path.query(body).all(),
                 None => {
@@ -293,13 +296,13 @@ impl Invariant {
             }
         };
 
-        if self.count {
+        if self.0.count {
             let n = match nodes.as_slice() {
                 [Value::Array(items)] => items.len(),
                 _ => nodes.len(),
             };
             let counted = Value::from(n);
-            let holds = self.predicate.test(&counted);
+            let holds = self.0.predicate.test(&counted);
             return Check {
                 holds,
                 found: if holds {
@@ -310,7 +313,7 @@ impl Invariant {
             };
         }
         if nodes.is_empty() {
-            let holds = self.negated && matches!(self.predicate, Predicate::Exists);
+            let holds = self.0.negated && matches!(self.0.predicate, Predicate::Exists);
             return Check {
                 holds,
                 found: if holds {
@@ -321,7 +324,7 @@ impl Invariant {
             };
         }
         for node in &nodes {
-            if self.predicate.test(node) == self.negated {
+            if self.0.predicate.test(node) == self.0.negated {
                 let found = if nodes.len() > 1 {
                     format!("{} (one of {} nodes)", show(node), nodes.len())
                 } else {

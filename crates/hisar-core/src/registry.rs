@@ -3,6 +3,7 @@
 
 mod load;
 mod panels;
+mod stream;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

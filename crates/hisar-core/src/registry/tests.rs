@@ -313,3 +313,107 @@ fn invariant_error_columns_point_into_the_line() {
             .contains("unknown predicate `isArrray` (did you mean `isArray`?)")
     );
 }
+
+/// The located loader alone, as every invalid registry is loaded.
+fn located(text: &str) -> Result<Registry, crate::error::RegistryError> {
+    let mut loader = load::Loader {
+        text,
+        diags: Vec::new(),
+        panel: None,
+        compiled: std::collections::HashMap::new(),
+    };
+    let registry = loader.load();
+    match registry {
+        Some(r) if loader.diags.is_empty() => Ok(r),
+        _ => Err(crate::error::RegistryError {
+            origin: "x".into(),
+            diagnostics: loader.diags,
+        }),
+    }
+}
+
+#[test]
+fn the_stream_loader_builds_what_the_located_loader_builds() {
+    let mut many = String::new();
+    for i in 1..=300 {
+        many.push_str(&format!(
+            "  - {{ id: OVR-SUM-CI-O{i}, capability: overview.c{}, endpoint: GET /c/{}, class: evidence, invariants: ['$.n isNumber', '$.items count <= {i}'] }}\n",
+            i % 7,
+            i % 50
+        ));
+    }
+    let big = format!("version: 1\ndomains: [{{code: OVR, name: O}}]\npanels:\n{many}");
+    for text in [GOOD, big.as_str(), "version: 1\ndomains: []\npanels: []\n"] {
+        let streamed = stream::streamed(text).expect("a usual, valid registry streams");
+        let located = located(text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(format!("{streamed:?}"), format!("{located:?}"));
+    }
+}
+
+/// The stream loader never returns a registry the located one would build differently: a
+/// default declared after the panels applies to them, and the layout makes it stand aside.
+#[test]
+fn unusual_layouts_are_left_to_the_located_loader() {
+    let late_defaults = "version: 1\ndomains: [{code: A, name: x}]\nauth: {k: {headers: {X-K: v}}}\npanels:\n  - {id: A-B-C-O1, capability: c.one, endpoint: /one, class: evidence}\ndefaults: {auth: k}\n";
+    assert!(stream::streamed(late_defaults).is_none());
+    let reg = Registry::from_yaml(late_defaults, "r.yaml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        reg.panels()[0].auth,
+        "k",
+        "the default declared after the panel applies"
+    );
+    for text in [
+        // Domains after the panels.
+        "version: 1\npanels:\n  - {id: A-B-C-O1, capability: c.one, endpoint: /one, class: evidence}\ndomains: [{code: A, name: x}]\n",
+        // Two `panels:`.
+        "version: 1\ndomains: [{code: A, name: x}]\npanels: []\npanels: []\n",
+        // Not a list.
+        "version: 1\ndomains: []\npanels: {}\n",
+        // Not a mapping.
+        "- 1\n",
+        "",
+    ] {
+        assert!(stream::streamed(text).is_none(), "{text:?}");
+        assert_eq!(
+            format!(
+                "{:?}",
+                Registry::from_yaml(text, "x").map(|r| r.panels().len())
+            ),
+            format!("{:?}", located(text).map(|r| r.panels().len())),
+            "{text:?}"
+        );
+    }
+}
+
+/// A problem anywhere, even after thousands of good panels, is reported as the located loader
+/// reports it, with every other problem.
+#[test]
+fn a_late_problem_in_a_large_registry_is_located() {
+    let mut text = String::from(
+        "version: 1\ndomains: [{code: OVR, name: O}]\ndefaults: {class: evidence}\npanels:\n",
+    );
+    for i in 1..=2000 {
+        text.push_str(&format!(
+            "  - {{ id: OVR-SUM-CI-O{i}, capability: c.x, endpoint: /x/{i} }}\n"
+        ));
+    }
+    text.push_str(
+        "  - { id: OVR-SUM-CI-O2001, capability: c.x, endpoint: /x, invariants: ['$.a >>> 1'] }\n",
+    );
+    text.push_str("  - { id: OVR-SUM-CI-O1, capability: c.x, endpoint: /y }\n");
+    assert!(stream::streamed(&text).is_none());
+    let err = Registry::from_yaml(&text, "big.yaml").unwrap_err();
+    let expected = located(&text).unwrap_err();
+    assert_eq!(err.diagnostics, expected.diagnostics);
+    assert_eq!(err.diagnostics.len(), 2, "{err}");
+    assert_eq!(err.diagnostics[0].line, 2005);
+    assert_eq!(
+        err.diagnostics[0].panel.as_deref(),
+        Some("OVR-SUM-CI-O2001")
+    );
+    assert!(
+        err.diagnostics[1]
+            .message
+            .contains("duplicate panel id `OVR-SUM-CI-O1` (first declared at line 5)")
+    );
+}
