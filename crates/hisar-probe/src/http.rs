@@ -2,6 +2,7 @@
 //! body-size cap.
 
 use std::error::Error as _;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -10,6 +11,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::error::{FetchError, ProbeError};
 use crate::probe::{Probe, ProbeRequest};
+use crate::tls::{self, ExtraRoots, LazyVerifier};
 
 /// Settings of the HTTP probe.
 #[derive(Debug, Clone)]
@@ -40,14 +42,19 @@ impl Default for HttpOptions {
 pub struct HttpProbe {
     client: reqwest::Client,
     options: HttpOptions,
+    verifier: Arc<LazyVerifier>,
 }
 
 impl HttpProbe {
-    /// Builds the client.
+    /// Builds the client. Nothing is read from the system here: the CA roots load on the
+    /// first `https://` handshake (see `tls.rs`).
     pub fn new(options: HttpOptions) -> Result<Self, ProbeError> {
         // rustls needs one process-wide crypto provider; a second install is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        let (tls, verifier) = tls::client_config(ExtraRoots::default())
+            .map_err(|e| ProbeError::Client(format!("TLS configuration: {e}")))?;
         let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.connect_timeout)
             .pool_max_idle_per_host(options.pool_per_host)
@@ -56,7 +63,16 @@ impl HttpProbe {
             .user_agent(concat!("hisar/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ProbeError::Client(describe(&e)))?;
-        Ok(Self { client, options })
+        Ok(Self {
+            client,
+            options,
+            verifier,
+        })
+    }
+
+    /// Whether the CA roots have been loaded (by a first `https://` handshake).
+    pub fn tls_roots_loaded(&self) -> bool {
+        self.verifier.loaded()
     }
 
     /// Fetches a document (such as a route table) with a plain GET and returns its text.
@@ -290,4 +306,48 @@ fn classify_error(error: &reqwest::Error) -> (TransportErrorKind, String) {
         TransportErrorKind::Other
     };
     (kind, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One canned HTTP/1.1 answer per connection, on loopback.
+    async fn answering_server() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/health", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut buf = [0u8; 1024];
+                let _ = socket.read(&mut buf).await;
+                let body = r#"{"status":"ok"}"#;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn an_http_backend_is_probed_without_loading_tls_roots() {
+        let url = answering_server().await;
+        let probe = HttpProbe::new(HttpOptions::default()).unwrap();
+        let request = ProbeRequest {
+            method: Method::Get,
+            url,
+            headers: Vec::new(),
+            auth_mode: "none".into(),
+            missing_credentials: Vec::new(),
+        };
+        let observation = probe.probe(&request).await;
+        let hisar_core::Transport::Answered(response) = &observation.transport else {
+            panic!("{observation:?}");
+        };
+        assert_eq!(response.status, 200);
+        assert!(!probe.tls_roots_loaded());
+    }
 }

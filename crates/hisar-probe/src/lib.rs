@@ -55,6 +55,7 @@ mod probe;
 mod routes;
 mod run;
 mod sweep;
+mod tls;
 
 pub use error::{FetchError, ProbeError};
 pub use http::{HttpOptions, HttpProbe};
