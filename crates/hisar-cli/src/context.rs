@@ -99,8 +99,11 @@ pub(crate) fn series(summaries: &[SweepSummary]) -> Vec<SeriesPoint> {
         .collect()
 }
 
-/// Writes a file through a temporary file in the same directory, synced, then renamed over
-/// the target: readers see the old file or the new one, never half of one.
+/// Writes a file through a temporary file in the same directory, renamed over the target:
+/// readers, and a process killed at any point, see the old file or the new one, never half of
+/// one. Nothing is flushed to the disk here: every report can be written again from history
+/// (`hisar report`), and a file system that could lose a renamed file's data in a power cut
+/// would lose the history's last commit with it (`synchronous=NORMAL`).
 pub(crate) fn write_atomic(
     path: &Path,
     render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
@@ -123,14 +126,8 @@ pub(crate) fn write_atomic(
         w.flush()
             .with_context(|| format!("write {}", path.display()))?;
     }
-    temp.as_file()
-        .sync_all()
-        .with_context(|| format!("write {}", path.display()))?;
     temp.persist(path)
         .map_err(|e| anyhow!("write {}: {}", path.display(), e.error))?;
-    if let Ok(d) = std::fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
     Ok(())
 }
 
