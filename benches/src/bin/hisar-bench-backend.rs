@@ -247,7 +247,7 @@ async fn fetch_hyper(
     use hyper_util::client::legacy::connect::HttpConnector;
     use hyper_util::rt::TokioExecutor;
 
-    let uris: Vec<hyper::Uri> = urls
+    let parsed: Vec<hyper::Uri> = urls
         .iter()
         .map(|u| u.parse())
         .collect::<Result<_, _>>()
@@ -261,7 +261,7 @@ async fn fetch_hyper(
         .build(connector);
     let started = Instant::now();
     let deadline = started + duration;
-    let mut answers = futures::stream::iter(uris.iter().cycle())
+    let mut answers = futures::stream::iter(parsed.iter().cycle())
         .take_while(|_| std::future::ready(Instant::now() < deadline))
         .map(|uri| {
             let request = hyper::Request::get(uri.clone())

@@ -9,17 +9,80 @@ use hisar_probe::defaults;
 /// Prove, from live evidence, which panels of a UI the backend really serves.
 #[derive(Debug, Parser)]
 #[command(name = "hisar", version, max_term_width = 100)]
-#[command(
-    after_help = "Exit codes: 0 pass, 1 the --fail-on policy failed, 2 usage or registry error, \
-3 sweep invalid (backend unreachable or degraded, or a report could not be written)."
-)]
+#[command(after_help = MAIN_EXAMPLES)]
 pub(crate) struct Cli {
-    /// When to use colour on stderr (NO_COLOR is honoured).
+    /// When to use colour on stderr (auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE and
+    /// TERM=dumb).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, env = "HISAR_COLOR")]
     pub(crate) color: ColorChoice,
+    /// Say more: every panel of every list (lists are capped on a terminal otherwise).
+    #[arg(long, short = 'v', global = true, conflicts_with = "quiet")]
+    pub(crate) verbose: bool,
+    /// Say less: results, warnings and errors only; no tables, no panel lists.
+    #[arg(long, short = 'q', global = true)]
+    pub(crate) quiet: bool,
     #[command(subcommand)]
     pub(crate) command: Command,
 }
+
+const MAIN_EXAMPLES: &str = "\
+Examples:
+  hisar demo                                  the whole product against an embedded backend
+  hisar validate -r hisar.yaml                check a registry, every problem at once
+  hisar sweep --base-url http://127.0.0.1:8000 --tracker GAPS.md
+  hisar check --panel OVR-SUM-CI-O1           re-check one panel after a fix
+  hisar list --status blocked --gap auth_failure
+
+Exit codes: 0 pass, 1 the --fail-on policy failed, 2 usage or registry error, 3 sweep invalid
+(backend unreachable or degraded, or a report could not be written). A closed pipe exits 0.";
+
+const SWEEP_EXAMPLES: &str = "\
+Examples:
+  hisar sweep --base-url http://127.0.0.1:8000 --tracker GAPS.md --report-html dashboard.html
+  hisar sweep --domain OVR --panel LOG-REC-SYS-O2      a partial sweep
+  hisar sweep --offline --routes openapi.json          stage 1 alone, nothing probed
+  hisar sweep --fail-on new --report-junit hisar.xml   in CI
+Under GitHub Actions (GITHUB_ACTIONS=true) new and regressed gaps are also annotations at the
+panel's registry line, and a summary is appended to $GITHUB_STEP_SUMMARY.";
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  hisar check --panel OVR-SUM-CI-O1
+  hisar check -r conf/hisar.yaml -p OVR-SUM-CI-O1 -p OVR-SUM-CI-O2 --base-url http://127.0.0.1:8000";
+
+const LIST_EXAMPLES: &str = "\
+Examples:
+  hisar list
+  hisar list --status blocked --gap auth_failure     filters ignore case
+  hisar list --domain ovr --format json";
+
+const VALIDATE_EXAMPLES: &str = "\
+Examples:
+  hisar validate                   ./hisar.yaml, or --registry, or HISAR_REGISTRY
+  hisar validate conf/hisar.yaml
+  hisar validate -r conf/hisar.yaml";
+
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  hisar report --tracker GAPS.md --report-html dashboard.html
+  hisar report --report-json - | jq .summary";
+
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  hisar diff                       the last two sweeps
+  hisar diff 3 7 --format json
+  hisar diff --format markdown > comment.md     a pull-request comment";
+
+const DEMO_EXAMPLES: &str = "\
+Examples:
+  hisar demo                       sweep the 87 reference panels, write ./hisar-demo/
+  hisar demo --panel OVR-SUM-DC-O1 re-check one panel against the demo backend, brought back
+  hisar demo --serve               keep the backend and the dashboard running";
+
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  HISAR_TOKEN=s3cret hisar serve --every 10m --base-url http://127.0.0.1:8000
+  curl -s 'http://127.0.0.1:7878/api/v1/panels?status=blocked'";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum ColorChoice {
@@ -31,16 +94,22 @@ pub(crate) enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Probe the backend for every selected panel, record the sweep and write reports.
+    #[command(after_help = SWEEP_EXAMPLES)]
     Sweep(SweepArgs),
     /// Re-check panels and update the tracker last written.
+    #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
     /// List panels with their last known verdict.
+    #[command(after_help = LIST_EXAMPLES)]
     List(ListArgs),
     /// Check a registry file and report every problem.
+    #[command(after_help = VALIDATE_EXAMPLES)]
     Validate(ValidateArgs),
     /// Render reports from stored history, without the network.
+    #[command(after_help = REPORT_EXAMPLES)]
     Report(ReportArgs),
     /// What changed between two sweeps (default: the last two).
+    #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
     /// Remove old sweeps from history, keeping the tracked state they led to.
     Prune(PruneArgs),
@@ -48,10 +117,29 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Import(ImportCommand),
     /// Serve the tracker, its API, the dashboard and the render plan.
+    #[command(after_help = SERVE_EXAMPLES)]
     Serve(ServeArgs),
     /// Sweep the 87 reference panels against an embedded demo backend.
+    #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  hisar completions bash > ~/.local/share/bash-completion/completions/hisar\n  hisar completions zsh > \"${fpath[1]}/_hisar\"\n  hisar completions fish > ~/.config/fish/completions/hisar.fish"
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    #[command(
+        after_help = "Examples:\n  hisar man | man -l -\n  hisar man > ~/.local/share/man/man1/hisar.1"
+    )]
+    Man,
 }
+
+/// The demo's output folder by default.
+pub(crate) const DEMO_DIR: &str = "hisar-demo";
 
 #[derive(Debug, Clone, Args)]
 pub(crate) struct RegistryArg {
@@ -83,14 +171,15 @@ pub(crate) struct OutputArgs {
     /// Write the Markdown tracker here (`-` for stdout, as for every report).
     #[arg(long, env = "HISAR_TRACKER", value_name = "FILE")]
     pub(crate) tracker: Option<PathBuf>,
-    /// Write the JSON report here.
-    #[arg(long, value_name = "FILE")]
+    /// Write the JSON report here (`--json` still works, for one release).
+    #[arg(long = "report-json", alias = "json", value_name = "FILE")]
     pub(crate) json: Option<PathBuf>,
-    /// Write a JUnit XML report here.
-    #[arg(long, value_name = "FILE")]
+    /// Write a JUnit XML report here (`--junit` still works, for one release).
+    #[arg(long = "report-junit", alias = "junit", value_name = "FILE")]
     pub(crate) junit: Option<PathBuf>,
-    /// Write the HTML dashboard page here.
-    #[arg(long, value_name = "FILE")]
+    /// Write the HTML dashboard here, a page that works offline (`--html` still works, for one
+    /// release).
+    #[arg(long = "report-html", alias = "html", value_name = "FILE")]
     pub(crate) html: Option<PathBuf>,
 }
 
@@ -188,11 +277,11 @@ pub(crate) struct ListArgs {
     /// Only these domains.
     #[arg(long = "domain", short = 'd', value_name = "CODE")]
     pub(crate) domains: Vec<String>,
-    /// Only panels with this status.
-    #[arg(long, value_enum)]
+    /// Only panels with this status (any case).
+    #[arg(long, value_enum, ignore_case = true)]
     pub(crate) status: Option<Status>,
-    /// Only panels blocked by this gap.
-    #[arg(long, value_enum)]
+    /// Only panels blocked by this gap (any case).
+    #[arg(long, value_enum, ignore_case = true)]
     pub(crate) gap: Option<GapCode>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -201,9 +290,29 @@ pub(crate) struct ListArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct ValidateArgs {
-    /// The registry file.
-    #[arg(default_value = "hisar.yaml", value_name = "FILE")]
-    pub(crate) file: PathBuf,
+    #[command(flatten)]
+    pub(crate) registry: RegistryArg,
+    /// The registry file, as a positional argument (wins over --registry).
+    #[arg(value_name = "FILE")]
+    pub(crate) file: Option<PathBuf>,
+}
+
+impl ValidateArgs {
+    /// The file to check: the positional one, else `--registry` (or `HISAR_REGISTRY`).
+    pub(crate) fn path(&self) -> &std::path::Path {
+        self.file.as_deref().unwrap_or(&self.registry.registry)
+    }
+}
+
+/// Output formats of `hisar diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DiffFormat {
+    /// Aligned text.
+    Table,
+    /// JSON: the counts and the changes.
+    Json,
+    /// Markdown fit for a pull-request comment.
+    Markdown,
 }
 
 #[derive(Debug, Args)]
@@ -227,8 +336,8 @@ pub(crate) struct DiffArgs {
     /// The later sweep id (default: the latest).
     pub(crate) to: Option<u64>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub(crate) format: Format,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub(crate) format: DiffFormat,
 }
 
 #[derive(Debug, Args)]
@@ -288,8 +397,12 @@ pub(crate) struct ServeArgs {
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
     /// Where to write the tracker, the registry and the state.
-    #[arg(long, default_value = "hisar-demo", value_name = "DIR")]
+    #[arg(long, default_value = DEMO_DIR, value_name = "DIR")]
     pub(crate) out: PathBuf,
+    /// Re-check these panels of a demo already run in --out, against the demo backend brought
+    /// back, and update its tracker (repeatable).
+    #[arg(long = "panel", short = 'p', value_name = "ID")]
+    pub(crate) panels: Vec<String>,
     /// Keep the demo backend and the dashboard running after the sweep.
     #[arg(long)]
     pub(crate) serve: bool,

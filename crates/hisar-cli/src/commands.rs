@@ -2,6 +2,7 @@
 
 mod demo;
 mod diff;
+mod docs;
 mod import;
 mod list;
 mod prune;
@@ -12,39 +13,56 @@ mod validate;
 
 use crate::args::{Cli, Command};
 use crate::exit::{Exit, Failure};
-use crate::ui::Ui;
+use crate::ui::{Ui, Verbosity, stdout_closed};
 
 /// Runs a command and turns failures into their exit codes, with the error on stderr.
 pub(crate) fn run(cli: Cli) -> Exit {
-    let ui = Ui::new(cli.color);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            ui.error(&format!("start the async runtime: {e}"));
-            return Exit::Invalid;
+    let verbosity = if cli.quiet {
+        Verbosity::Quiet
+    } else if cli.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let ui = Ui::new(cli.color, verbosity);
+    let outcome = match cli.command {
+        // Documents of the command line itself: no runtime needed.
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man => docs::man(),
+        command => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    ui.error(&format!("start the async runtime: {e}"));
+                    return Exit::Invalid;
+                }
+            };
+            runtime.block_on(async {
+                match command {
+                    Command::Sweep(args) => sweep::sweep(args, ui).await,
+                    Command::Check(args) => sweep::check(args, ui).await,
+                    Command::List(args) => list::list(&args).await,
+                    Command::Validate(args) => validate::validate(&args, ui),
+                    Command::Report(args) => report::report(&args, ui).await,
+                    Command::Diff(args) => diff::diff(&args).await,
+                    Command::Prune(args) => prune::prune(&args, ui).await,
+                    Command::Import(command) => import::import(command, ui),
+                    Command::Serve(args) => serve::serve(args, ui).await,
+                    Command::Demo(args) => demo::demo(args, ui).await,
+                    Command::Completions { .. } | Command::Man => unreachable!("handled above"),
+                }
+            })
         }
     };
-    let outcome = runtime.block_on(async {
-        match cli.command {
-            Command::Sweep(args) => sweep::sweep(args, ui).await,
-            Command::Check(args) => sweep::check(args, ui).await,
-            Command::List(args) => list::list(&args).await,
-            Command::Validate(args) => validate::validate(&args),
-            Command::Report(args) => report::report(&args, ui).await,
-            Command::Diff(args) => diff::diff(&args).await,
-            Command::Prune(args) => prune::prune(&args, ui).await,
-            Command::Import(command) => import::import(command, ui),
-            Command::Serve(args) => serve::serve(args, ui).await,
-            Command::Demo(args) => demo::demo(args, ui).await,
-        }
-    });
     match outcome {
         Ok(exit) => exit,
         Err(Failure { exit, error }) => {
-            if is_broken_pipe(&error) {
+            // The reader of stdout went away (`hisar list | head -1`): not an error, as for
+            // every Unix filter.
+            if stdout_closed() || is_broken_pipe(&error) {
                 return Exit::Pass;
             }
             ui.error(&format!("{error:#}"));

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow};
 use hisar_core::{Env, Registry};
-use hisar_report::{Report, SeriesPoint, write_html, write_json, write_junit, write_markdown};
+use hisar_report::{
+    Report, SeriesPoint, TIMELINE_LEN, TimelineEntry, write_html, write_json, write_junit,
+    write_markdown,
+};
 use hisar_store::{Fold, HistoryStore, SqliteStore, SweepSummary, View};
 use jiff::civil::Date;
 
@@ -99,36 +102,96 @@ pub(crate) fn series(summaries: &[SweepSummary]) -> Vec<SeriesPoint> {
         .collect()
 }
 
+/// Each registry panel's latest verdicts (at most [`TIMELINE_LEN`], oldest first), read by
+/// panel from the store: as much work after a year of sweeps as after a month.
+pub(crate) async fn timelines(
+    store: &dyn HistoryStore,
+    registry: &Registry,
+) -> Result<BTreeMap<String, Vec<TimelineEntry>>, Failure> {
+    let panels: Vec<String> = registry.panels().iter().map(|p| p.id.to_string()).collect();
+    let recent = store
+        .recent_records(&panels, TIMELINE_LEN)
+        .await
+        .map_err(invalid)?;
+    Ok(recent
+        .into_iter()
+        .map(|(panel, entries)| {
+            let line = entries
+                .into_iter()
+                .rev()
+                .map(|e| TimelineEntry {
+                    sweep: e.sweep,
+                    at: e.at,
+                    endpoint: e.record.endpoint,
+                    verdict: e.record.verdict,
+                })
+                .collect();
+            (panel, line)
+        })
+        .collect())
+}
+
 /// Writes a file through a temporary file in the same directory, renamed over the target:
 /// readers, and a process killed at any point, see the old file or the new one, never half of
 /// one. Nothing is flushed to the disk here: every report can be written again from history
 /// (`hisar report`), and a file system that could lose a renamed file's data in a power cut
 /// would lose the history's last commit with it (`synchronous=NORMAL`).
+///
+/// The file gets the mode a plain `create` would give it: a new file `0666` less the umask
+/// (0644 under the usual 022, so a web server can publish `dashboard.html`), a replaced one
+/// keeps its own. `tempfile` alone would make every report 0600.
 pub(crate) fn write_atomic(
     path: &Path,
     render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
     let dir = registry_dir(path);
-    let mut temp = tempfile::Builder::new()
-        .prefix(".hisar-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .with_context(|| {
-            format!(
-                "write {}: cannot create a file in {}",
-                path.display(),
-                dir.display()
-            )
-        })?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".hisar-").suffix(".tmp");
+    let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        // The mode asked at creation passes through the umask, as for any new file.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut temp = builder.tempfile_in(&dir).with_context(|| {
+        format!(
+            "write {}: cannot create a file in {}",
+            path.display(),
+            dir.display()
+        )
+    })?;
     {
         let mut w = BufWriter::new(temp.as_file_mut());
         render(&mut w).with_context(|| format!("write {}", path.display()))?;
         w.flush()
             .with_context(|| format!("write {}", path.display()))?;
     }
+    if let Some(permissions) = existing {
+        temp.as_file()
+            .set_permissions(permissions)
+            .with_context(|| format!("write {}: keep its mode", path.display()))?;
+    }
     temp.persist(path)
         .map_err(|e| anyhow!("write {}: {}", path.display(), e.error))?;
     Ok(())
+}
+
+/// The tracker's path relative to the HTML dashboard, when both are files written in the same
+/// folder: the static dashboard links to it only then, so the link resolves.
+pub(crate) fn tracker_link(outputs: &OutputArgs) -> Option<String> {
+    let (tracker, html) = (outputs.tracker.as_ref()?, outputs.html.as_ref()?);
+    if tracker.as_os_str() == "-" || html.as_os_str() == "-" {
+        return None;
+    }
+    let same = |p: &Path| std::path::absolute(registry_dir(p)).ok();
+    (same(tracker)? == same(html)?)
+        .then(|| {
+            tracker
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .flatten()
 }
 
 /// A renderer of one report format.
@@ -149,14 +212,14 @@ pub(crate) fn write_outputs(
     for (path, render) in jobs {
         let Some(path) = path else { continue };
         if path.as_os_str() == "-" {
-            let mut out = std::io::stdout().lock();
+            let mut out = crate::ui::stdout();
             render(report, &mut out)
                 .and_then(|()| out.flush())
                 .map_err(|e| invalid(anyhow!("write to stdout: {e}")))?;
             continue;
         }
         write_atomic(path, |w| render(report, w)).map_err(invalid)?;
-        ui.line(&format!("wrote {}", path.display()));
+        ui.note(&format!("wrote {}", path.display()));
     }
     Ok(())
 }

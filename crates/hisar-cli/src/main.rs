@@ -4,6 +4,8 @@ mod args;
 mod commands;
 mod context;
 mod exit;
+mod github;
+mod lists;
 mod settings;
 mod ui;
 

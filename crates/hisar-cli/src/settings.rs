@@ -86,6 +86,10 @@ pub(crate) struct SweepSettings {
     pub(crate) fail_on: FailOn,
     /// `check`: when no tracker is named, update the one the last sweep wrote.
     pub(crate) reuse_tracker: bool,
+    /// The re-check command reports show, when not the default `hisar check`.
+    pub(crate) recheck: Option<String>,
+    /// A command to run next, printed before the gate's line.
+    pub(crate) next_step: Option<String>,
 }
 
 impl SweepSettings {
@@ -153,6 +157,8 @@ impl SweepSettings {
             outputs,
             fail_on,
             reuse_tracker,
+            recheck: None,
+            next_step: None,
         })
     }
 }
@@ -168,6 +174,8 @@ pub(crate) struct ServeSettings {
     pub(crate) listen: String,
     pub(crate) every: Option<std::time::Duration>,
     pub(crate) token: Option<String>,
+    /// The re-check command the dashboard shows, when not the default `hisar check`.
+    pub(crate) recheck: Option<String>,
 }
 
 impl ServeSettings {
@@ -187,6 +195,7 @@ impl ServeSettings {
             listen: args.listen,
             every: args.every.map(|d| d.0),
             token,
+            recheck: None,
         })
     }
 }

@@ -1,73 +1,110 @@
-//! What people see: notes, warnings and errors on stderr, with colour on a terminal.
+//! What people see: notes, warnings and errors on stderr, with colour where the conventions
+//! allow it (`anstream`: `--color`, `NO_COLOR`, `CLICOLOR`, `CLICOLOR_FORCE`, `TERM=dumb`), how
+//! much of it (`-v`, `-q`), and stdout for data, where a closed pipe is not an error.
 
-use std::io::{IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anstyle::{AnsiColor, Style};
 
 use crate::args::ColorChoice;
+
+/// How much a command says on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Verbosity {
+    /// `-q`: results and problems only; no tables, no panel lists.
+    Quiet,
+    /// The default: tables and panel lists, capped on a terminal.
+    Normal,
+    /// `-v`: every panel of every list.
+    Verbose,
+}
 
 /// The terminal side of the CLI.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ui {
-    color: bool,
     terminal: bool,
+    ci: bool,
+    verbosity: Verbosity,
 }
 
 impl Ui {
-    pub(crate) fn new(choice: ColorChoice) -> Self {
-        let terminal = std::io::stderr().is_terminal();
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let color = match choice {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => terminal && !no_color,
+    pub(crate) fn new(choice: ColorChoice, verbosity: Verbosity) -> Self {
+        let global = match choice {
+            ColorChoice::Auto => anstream::ColorChoice::Auto,
+            ColorChoice::Always => anstream::ColorChoice::Always,
+            ColorChoice::Never => anstream::ColorChoice::Never,
         };
-        Self { color, terminal }
+        global.write_global();
+        Self {
+            terminal: io::stderr().is_terminal(),
+            ci: std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false"),
+            verbosity,
+        }
     }
 
-    /// Whether output for people is coloured.
+    /// Whether output for people is coloured (for the service log's own writer).
+    #[expect(
+        clippy::unused_self,
+        reason = "all output for people goes through the Ui"
+    )]
     pub(crate) fn is_color(self) -> bool {
-        self.color
+        anstream::AutoStream::choice(&io::stderr()) != anstream::ColorChoice::Never
     }
 
-    /// Whether stderr is a terminal (for the progress bar).
+    /// Whether stderr is a terminal (lists are capped there).
     pub(crate) fn is_terminal(self) -> bool {
         self.terminal
     }
 
-    pub(crate) fn paint(self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_owned()
-        }
+    /// Whether a progress bar may be drawn: on a terminal, outside CI, unless `-q`.
+    pub(crate) fn progress(self) -> bool {
+        self.terminal && !self.ci && self.verbosity > Verbosity::Quiet
+    }
+
+    pub(crate) fn verbosity(self) -> Verbosity {
+        self.verbosity
+    }
+
+    fn paint(self, style: Style, text: &str) -> String {
+        let _ = self;
+        format!("{style}{text}{style:#}")
     }
 
     pub(crate) fn bold(self, text: &str) -> String {
-        self.paint("1", text)
+        self.paint(Style::new().bold(), text)
     }
 
     pub(crate) fn green(self, text: &str) -> String {
-        self.paint("32", text)
+        self.paint(AnsiColor::Green.on_default(), text)
     }
 
     pub(crate) fn red(self, text: &str) -> String {
-        self.paint("31", text)
+        self.paint(AnsiColor::Red.on_default(), text)
     }
 
     pub(crate) fn yellow(self, text: &str) -> String {
-        self.paint("33", text)
+        self.paint(AnsiColor::Yellow.on_default(), text)
     }
 
     pub(crate) fn dim(self, text: &str) -> String {
-        self.paint("2", text)
+        self.paint(Style::new().dimmed(), text)
     }
 
-    /// A line on stderr.
+    /// A line on stderr; `anstream` drops the colour where it must not be shown.
     #[expect(
         clippy::unused_self,
         reason = "all output for people goes through the Ui"
     )]
     pub(crate) fn line(self, text: &str) {
-        let _ = writeln!(std::io::stderr().lock(), "{text}");
+        let _ = writeln!(anstream::stderr().lock(), "{text}");
+    }
+
+    /// A line on stderr unless `-q`.
+    pub(crate) fn note(self, text: &str) {
+        if self.verbosity > Verbosity::Quiet {
+            self.line(text);
+        }
     }
 
     pub(crate) fn warn(self, text: &str) {
@@ -76,5 +113,43 @@ impl Ui {
 
     pub(crate) fn error(self, text: &str) {
         self.line(&format!("{} {text}", self.red("error:")));
+    }
+}
+
+/// Set once a write to stdout met a closed pipe (`hisar list | head -1`).
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Whether stdout was closed by its reader: the command then exits 0, as `cat` and `grep` do.
+pub(crate) fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(Ordering::Relaxed)
+}
+
+/// Stdout for data. A broken pipe is remembered, whichever error type later wraps it (serde's,
+/// anyhow's), so that every command can exit 0 on it.
+pub(crate) fn stdout() -> Stdout {
+    Stdout(io::stdout().lock())
+}
+
+/// See [`stdout`].
+pub(crate) struct Stdout(io::StdoutLock<'static>);
+
+impl Stdout {
+    fn note(result: io::Result<usize>) -> io::Result<usize> {
+        if let Err(e) = &result
+            && e.kind() == io::ErrorKind::BrokenPipe
+        {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        }
+        result
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Self::note(self.0.write(buf))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Self::note(self.0.flush().map(|()| 0)).map(|_| ())
     }
 }

@@ -10,8 +10,16 @@ pub enum IdError {
     #[error("invalid domain code `{0}`: expected upper-case letters and digits, such as `OVR`")]
     DomainCode(String),
     /// Not a panel id.
-    #[error("invalid panel id `{0}`: expected DOM-SUB-TOPIC-O<n>, such as `OVR-SUM-CI-O1`")]
+    #[error(
+        "invalid panel id `{0}`: expected a declared domain code, `-`, then letters, digits, `-`, `_` or `.` (such as `OVR-SUM-CI-O1`), or a free-form id with `domain:` naming the panel's domain"
+    )]
     PanelId(String),
+    /// A free-form panel id that is empty, too long, or has control characters or surrounding
+    /// spaces.
+    #[error(
+        "invalid panel id `{0}`: a free-form id is 1 to 128 characters, without control characters or surrounding spaces"
+    )]
+    FreePanelId(String),
     /// Not a capability id.
     #[error(
         "invalid capability id `{0}`: expected dot-separated lower-case words, such as `overview.cost_summary`"

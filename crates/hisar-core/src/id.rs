@@ -49,49 +49,70 @@ fn is_code(text: &str) -> bool {
 
 impl fmt::Display for DomainCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
-/// A panel id, `DOM-SUB-TOPIC-O<n>`: domain code, subdomain code, topic code and slot.
+/// The longest panel id accepted, in characters.
+pub const MAX_PANEL_ID_LEN: usize = 128;
+
+/// A panel id (SPEC §2), and the domain the panel belongs to.
+///
+/// Either structured, a declared domain code, `-`, then letters, digits, `-`, `_` or `.`
+/// (the reference data uses `DOM-SUB-TOPIC-O<n>`, such as `OVR-SUM-CI-O1`), read with
+/// [`PanelId::parse`]; or free-form, for a panel that names its domain with `domain:`, built
+/// with [`PanelId::in_domain`]. Two ids are equal when their text is.
 ///
 /// ```
-/// use hisar_core::PanelId;
+/// use hisar_core::{DomainCode, PanelId};
 /// let id: PanelId = "OVR-SUM-CI-O1".parse().unwrap();
 /// assert_eq!(id.domain().as_str(), "OVR");
-/// assert_eq!(id.subdomain(), "SUM");
-/// assert_eq!(id.topic(), "CI");
-/// assert_eq!(id.slot(), 1);
-/// assert!("OVR-SUM-CI-1".parse::<PanelId>().is_err());
+/// assert!(PanelId::parse("OVR-cost_summary.v2").is_ok());
+/// assert!(PanelId::parse("cost summary").is_err());
+/// assert!(PanelId::parse("OVR-").is_err());
+/// let free = PanelId::in_domain("Cost summary (EU)", DomainCode::parse("OVR").unwrap()).unwrap();
+/// assert_eq!(free.domain().as_str(), "OVR");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone)]
 pub struct PanelId {
     raw: String,
     domain: DomainCode,
-    slot: u32,
 }
 
 impl PanelId {
-    /// Parses a panel id.
+    /// Parses a structured panel id: `CODE-rest`, `rest` made of letters, digits, `-`, `_`
+    /// and `.`. Whether `CODE` is declared is the registry's business.
     pub fn parse(text: &str) -> Result<Self, IdError> {
         let bad = || IdError::PanelId(text.to_owned());
-        let parts: Vec<&str> = text.split('-').collect();
-        let [domain, sub, topic, slot] = parts.as_slice() else {
-            return Err(bad());
-        };
-        if !is_code(domain) || !is_code(sub) || !is_code(topic) {
-            return Err(bad());
-        }
-        let digits = slot.strip_prefix('O').ok_or_else(bad)?;
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 6 {
+        let (code, rest) = text.split_once('-').ok_or_else(bad)?;
+        let rest_ok = !rest.is_empty()
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        if !is_code(code) || !rest_ok || text.chars().count() > MAX_PANEL_ID_LEN {
             return Err(bad());
         }
-        let slot = digits.parse().map_err(|_| bad())?;
         Ok(Self {
             raw: text.to_owned(),
-            domain: DomainCode((*domain).to_owned()),
-            slot,
+            domain: DomainCode(code.to_owned()),
         })
+    }
+
+    /// A free-form id of a panel that names its domain: any text of at most
+    /// [`MAX_PANEL_ID_LEN`] characters, without control characters or surrounding spaces.
+    pub fn in_domain(text: &str, domain: DomainCode) -> Result<Self, IdError> {
+        let ok = !text.is_empty()
+            && text.trim() == text
+            && text.chars().count() <= MAX_PANEL_ID_LEN
+            && !text.chars().any(char::is_control);
+        if ok {
+            Ok(Self {
+                raw: text.to_owned(),
+                domain,
+            })
+        } else {
+            Err(IdError::FreePanelId(text.to_owned()))
+        }
     }
 
     /// The id as written.
@@ -99,24 +120,35 @@ impl PanelId {
         &self.raw
     }
 
-    /// The domain code, first part of the id.
+    /// The domain of the panel: the id's prefix, or the domain it names with `domain:`.
     pub fn domain(&self) -> &DomainCode {
         &self.domain
     }
+}
 
-    /// The subdomain code, second part of the id.
-    pub fn subdomain(&self) -> &str {
-        self.raw.split('-').nth(1).unwrap_or_default()
+impl PartialEq for PanelId {
+    fn eq(&self, other: &Self) -> bool {
+        self.raw == other.raw
     }
+}
 
-    /// The topic code, third part of the id.
-    pub fn topic(&self) -> &str {
-        self.raw.split('-').nth(2).unwrap_or_default()
+impl Eq for PanelId {}
+
+impl PartialOrd for PanelId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
+}
 
-    /// The slot number, after the `O`.
-    pub fn slot(&self) -> u32 {
-        self.slot
+impl Ord for PanelId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.raw.cmp(&other.raw)
+    }
+}
+
+impl std::hash::Hash for PanelId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.raw.hash(state);
     }
 }
 
@@ -129,7 +161,7 @@ impl FromStr for PanelId {
 
 impl fmt::Display for PanelId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.raw)
+        f.pad(&self.raw)
     }
 }
 
@@ -189,7 +221,7 @@ impl From<CapabilityId> for String {
 
 impl fmt::Display for CapabilityId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
@@ -199,22 +231,53 @@ mod tests {
 
     #[test]
     fn panel_ids() {
-        for good in ["OVR-SUM-CI-O1", "POL-LIM-THR-O12", "A1-B-C2-O0"] {
-            assert!(PanelId::parse(good).is_ok(), "{good}");
+        for good in [
+            "OVR-SUM-CI-O1",
+            "POL-LIM-THR-O12",
+            "A1-B-C2-O0",
+            "OVR-SUM-CI",
+            "OVR-SUM-CI-1",
+            "OVR-cost_summary.v2",
+            "OVR--CI-O1",
+            "OVR-SUM-CI-O1-X",
+        ] {
+            let id = PanelId::parse(good).unwrap_or_else(|e| panic!("{good}: {e}"));
+            assert_eq!(id.as_str(), good);
         }
         for bad in [
             "",
-            "OVR-SUM-CI",
-            "OVR-SUM-CI-1",
+            "OVR",
+            "OVR-",
             "ovr-SUM-CI-O1",
-            "OVR-SUM-CI-O",
-            "OVR-SUM-CI-Ox",
-            "OVR-SUM-CI-O1-X",
             "1VR-SUM-CI-O1",
-            "OVR--CI-O1",
+            "OVR-SUM CI",
+            "OVR-SUM/CI",
+            "OVR-é",
+            "-OVR",
         ] {
             assert!(PanelId::parse(bad).is_err(), "{bad}");
         }
+        assert!(PanelId::parse(&format!("OVR-{}", "x".repeat(124))).is_ok());
+        assert!(PanelId::parse(&format!("OVR-{}", "x".repeat(125))).is_err());
+    }
+
+    #[test]
+    fn free_form_ids_belong_to_the_domain_they_name() {
+        let ovr = DomainCode::parse("OVR").unwrap();
+        for good in ["Cost summary", "cost/summary", "x", "Coût €"] {
+            let id = PanelId::in_domain(good, ovr.clone()).unwrap();
+            assert_eq!((id.as_str(), id.domain().as_str()), (good, "OVR"));
+        }
+        for bad in ["", " x", "x ", "a\nb", "tab\there"] {
+            assert!(PanelId::in_domain(bad, ovr.clone()).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ids_pad_in_tables() {
+        let id = PanelId::parse("OVR-A").unwrap();
+        assert_eq!(format!("[{id:8}]"), "[OVR-A   ]");
+        assert_eq!(format!("[{:5}]", id.domain()), "[OVR  ]");
     }
 
     #[test]

@@ -65,7 +65,7 @@ pub use error::{
     RegistryError, RouteTableError, TemplateError,
 };
 pub use fixes::{EntryKind, FixRow, MissingEndpoint, PriorityFixes, PublicPath, priority_fixes};
-pub use id::{CapabilityId, DomainCode, PanelId};
+pub use id::{CapabilityId, DomainCode, MAX_PANEL_ID_LEN, PanelId};
 pub use interpolate::{Env, Resolved, Template};
 pub use invariant::{Check, Invariant, Subject};
 pub use model::{
@@ -77,7 +77,7 @@ pub use observation::{
     Body, Observation, Response, Transport, TransportErrorKind, TransportFailure,
 };
 pub use policy::{FailOn, GatePolicy, TrustPolicy, Waiver};
-pub use registry::{Backend, Defaults, NO_AUTH, Registry, TrackerText};
+pub use registry::{Backend, Defaults, NO_AUTH, Registry, TrackerText, registry_schema};
 pub use routes::{NearKind, Route, RouteCheck, RouteTable};
 pub use time::HumanDuration;
 pub use verdict::{

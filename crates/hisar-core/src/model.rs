@@ -451,8 +451,11 @@ pub struct CapabilityDecl {
 /// A panel: one piece of UI and the endpoint it reads.
 #[derive(Debug, Clone)]
 pub struct Panel {
-    /// The panel id.
+    /// The panel id, which also names its domain.
     pub id: PanelId,
+    /// The line of the panel's entry in the registry file (1-based), for annotations that
+    /// point at it.
+    pub line: usize,
     /// The capability the panel needs.
     pub capability: CapabilityId,
     /// The endpoint it reads.

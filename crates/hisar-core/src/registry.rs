@@ -3,7 +3,10 @@
 
 mod load;
 mod panels;
+mod schema;
 mod stream;
+
+pub use schema::registry_schema;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -166,9 +169,12 @@ impl Registry {
         self.panel_index.find(&self.panels, id, |p| p.id.as_str())
     }
 
-    /// A domain by code.
+    /// A domain by code, whatever its case (`ovr` finds `OVR`: codes are upper-case, so the
+    /// match is never ambiguous).
     pub fn domain(&self, code: &str) -> Option<&Domain> {
-        self.domains.iter().find(|d| d.code.as_str() == code)
+        self.domains
+            .iter()
+            .find(|d| d.code.as_str().eq_ignore_ascii_case(code))
     }
 
     /// The auth mode a panel uses (`none` has no headers).

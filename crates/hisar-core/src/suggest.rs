@@ -1,29 +1,17 @@
 //! "Did you mean" suggestions for misspelt names.
 
 /// The candidate closest to `word` within a small edit distance, ignoring case.
+///
+/// The distance is `strsim`'s optimal string alignment: insertions, deletions, substitutions
+/// and transpositions of two adjacent characters (`endpiont` is one edit from `endpoint`).
 pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let word = word.to_ascii_lowercase();
     candidates
         .iter()
-        .map(|c| (edit_distance(&word, &c.to_ascii_lowercase()), *c))
+        .map(|c| (strsim::osa_distance(&word, &c.to_ascii_lowercase()), *c))
         .filter(|(d, c)| *d <= 2.max(c.len() / 4) && *d < c.len())
         .min()
         .map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -43,5 +31,15 @@ mod tests {
             None,
             "a word is never replaced whole"
         );
+    }
+
+    #[test]
+    fn a_transposition_is_one_edit() {
+        // Two swaps: four edits by Levenshtein's count, two with transpositions.
+        assert_eq!(
+            closest("ivnariatns", &["invariants", "provenance"]),
+            Some("invariants")
+        );
+        assert_eq!(closest("ecalss", &["class", "capability"]), Some("class"));
     }
 }

@@ -411,7 +411,7 @@ mod tests {
 
     #[test]
     fn bad_rows_name_their_line() {
-        let text = SMALL.replace("OVR-SUM-DC-O1", "OVR-SUM-DC-1");
+        let text = SMALL.replace("OVR-SUM-DC-O1", "OVR+SUM+DC+1");
         let err = parse_tracker(&text).unwrap_err();
         assert_eq!(err.line, 17);
         assert!(err.message.contains("invalid panel id"));

@@ -86,7 +86,7 @@ pub fn select<'r>(
                 || selection
                     .domains
                     .iter()
-                    .any(|d| d == p.id.domain().as_str())
+                    .any(|d| d.eq_ignore_ascii_case(p.id.domain().as_str()))
         })
         .collect())
 }

@@ -1,52 +1,46 @@
-//! JUnit XML: a test case per panel, a test suite per domain. A blocked panel fails with its gap
-//! code as the failure type; an unverified or waived panel is skipped; a bound panel passes.
+//! JUnit XML, written by `quick-junit`: a test case per panel, a test suite per domain. A
+//! blocked panel fails with its gap code as the failure type; an unverified or waived panel is
+//! skipped; a bound panel passes, and one that needed retries to answer passes with a
+//! `flakyFailure` per retry, so CI dashboards show it as flaky rather than green.
 
 use std::io::{self, Write};
+use std::time::Duration;
 
 use hisar_core::Status;
+use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
 use crate::model::{Report, Row};
 
-/// Escapes text for XML attributes and content.
-fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-enum Case {
-    Pass,
-    Fail {
-        kind: String,
-        message: String,
-        body: String,
-    },
-    Skip(String),
-}
-
-fn case(report: &Report<'_>, r: &Row<'_>) -> Case {
+fn status(report: &Report<'_>, r: &Row<'_>) -> TestCaseStatus {
+    let skipped = |message: String| {
+        let mut s = TestCaseStatus::skipped();
+        s.set_message(message);
+        s
+    };
     if let Some(reason) = &r.state.unverified_now {
-        return Case::Skip(format!("unverified this sweep: {reason}"));
+        return skipped(format!("unverified this sweep: {reason}"));
     }
     match r.state.status {
-        Status::Unverified => Case::Skip("never verified".to_owned()),
-        Status::Bound => Case::Pass,
+        Status::Unverified => skipped("never verified".to_owned()),
+        Status::Bound => {
+            let retries = r.state.verdict.as_ref().map_or(0, |v| v.evidence.retries);
+            let mut s = TestCaseStatus::success();
+            for attempt in 1..=retries {
+                let mut rerun = TestRerun::new(NonSuccessKind::Failure);
+                rerun.set_message(format!(
+                    "attempt {attempt} got no usable answer (a transport failure or 429/502/503/504); the panel was bound on a retry"
+                ));
+                rerun.set_type("TRANSIENT");
+                s.add_rerun(rerun);
+            }
+            s
+        }
         Status::Blocked => {
             let Some(gap) = r.gap() else {
-                return Case::Skip("no verdict".to_owned());
+                return skipped("no verdict".to_owned());
             };
             if let Some(w) = report.waiver(r) {
-                return Case::Skip(format!(
+                return skipped(format!(
                     "{} waived until {} ({}): {}",
                     gap.code, w.expires, w.owner, w.reason
                 ));
@@ -56,114 +50,87 @@ fn case(report: &Report<'_>, r: &Row<'_>) -> Case {
                 body.push('\n');
                 body.push_str(&f.message);
             }
-            Case::Fail {
-                kind: gap.code.to_string(),
-                message: gap.detail.clone(),
-                body,
-            }
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_type(gap.code.as_str())
+                .set_message(gap.detail.clone())
+                .set_description(body);
+            s
         }
     }
+}
+
+fn elapsed(r: &Row<'_>) -> Duration {
+    Duration::from_millis(
+        r.state
+            .verdict
+            .as_ref()
+            .and_then(|v| v.evidence.elapsed_ms)
+            .unwrap_or(0),
+    )
 }
 
 /// Writes the JUnit XML report.
 pub fn write_junit(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
-    let rows: Vec<(Row<'_>, Case)> = report.rows().map(|r| (r, case(report, &r))).collect();
-    let tally = |cases: &[&(Row<'_>, Case)]| {
-        let failures = cases
-            .iter()
-            .filter(|(_, c)| matches!(c, Case::Fail { .. }))
-            .count();
-        let skipped = cases
-            .iter()
-            .filter(|(_, c)| matches!(c, Case::Skip(_)))
-            .count();
-        (cases.len(), failures, skipped)
-    };
-    let all: Vec<&(Row<'_>, Case)> = rows.iter().collect();
-    let (tests, failures, skipped) = tally(&all);
-    let timestamp = report
-        .state
-        .latest
-        .as_ref()
-        .map(|l| l.started_at.strftime("%Y-%m-%dT%H:%M:%S").to_string());
-    writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(
-        w,
-        r#"<testsuites name="hisar" tests="{tests}" failures="{failures}" errors="0" skipped="{skipped}">"#
-    )?;
+    let timestamp = report.state.latest.as_ref().and_then(|l| {
+        chrono::DateTime::from_timestamp(l.started_at.as_second(), 0).map(|t| t.fixed_offset())
+    });
+    let mut junit = quick_junit::Report::new("hisar");
     for domain in report.registry.domains() {
-        let cases: Vec<&(Row<'_>, Case)> = rows
-            .iter()
-            .filter(|(r, _)| r.panel.id.domain() == &domain.code)
+        let mut suite = TestSuite::new(domain.name.as_str());
+        let rows: Vec<Row<'_>> = report
+            .rows()
+            .filter(|r| r.panel.id.domain() == &domain.code)
             .collect();
-        let (tests, failures, skipped) = tally(&cases);
-        let time: f64 = cases.iter().map(|(r, _)| elapsed(r)).sum();
-        write!(
-            w,
-            r#"  <testsuite name="{}" tests="{tests}" failures="{failures}" errors="0" skipped="{skipped}" time="{time:.3}""#,
-            xml(&domain.name)
-        )?;
-        if let Some(ts) = &timestamp {
-            write!(w, r#" timestamp="{ts}""#)?;
+        let time: Duration = rows.iter().map(elapsed).sum();
+        suite.set_time(time);
+        if let Some(ts) = timestamp {
+            suite.set_timestamp(ts);
         }
-        writeln!(w, ">")?;
-        for (r, c) in cases {
-            let name = format!("{} {}", r.panel.id, r.panel.endpoint);
-            let open = format!(
-                r#"    <testcase classname="hisar.{}" name="{}" time="{:.3}""#,
-                xml(domain.code.as_str()),
-                xml(&name),
-                elapsed(r)
+        for r in &rows {
+            let mut case = TestCase::new(
+                format!("{} {}", r.panel.id, r.panel.endpoint),
+                status(report, r),
             );
-            match c {
-                Case::Pass => writeln!(w, "{open}/>")?,
-                Case::Skip(message) => {
-                    writeln!(w, "{open}>")?;
-                    writeln!(w, r#"      <skipped message="{}"/>"#, xml(message))?;
-                    writeln!(w, "    </testcase>")?;
-                }
-                Case::Fail {
-                    kind,
-                    message,
-                    body,
-                } => {
-                    writeln!(w, "{open}>")?;
-                    writeln!(
-                        w,
-                        r#"      <failure type="{}" message="{}">{}</failure>"#,
-                        xml(kind),
-                        xml(message),
-                        xml(body)
-                    )?;
-                    writeln!(w, "    </testcase>")?;
-                }
-            }
+            case.set_classname(format!("hisar.{}", domain.code))
+                .set_time(elapsed(r));
+            suite.add_test_case(case);
         }
-        writeln!(w, "  </testsuite>")?;
+        junit.add_test_suite(suite);
     }
-    writeln!(w, "</testsuites>")
-}
-
-#[expect(clippy::cast_precision_loss, reason = "milliseconds of one request")]
-fn elapsed(r: &Row<'_>) -> f64 {
-    r.state
-        .verdict
-        .as_ref()
-        .and_then(|v| v.evidence.elapsed_ms)
-        .map_or(0.0, |ms| ms as f64 / 1000.0)
+    junit.serialize(w).map_err(io::Error::other)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::xml;
+    use hisar_core::history::{Ledger, PanelRecord, Selection, SweepRecord};
+    use hisar_core::{Observation, Registry, Response, classify};
+
+    use super::*;
 
     #[test]
-    fn xml_escapes_markup_and_blanks_control_characters() {
-        assert_eq!(
-            xml(r#"<a href="x">Tom & 'Jerry'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;Tom &amp; &apos;Jerry&apos;&lt;/a&gt;"
-        );
-        assert_eq!(xml("a\u{1}b\u{1f}c"), "a b c");
-        assert_eq!(xml("line\nnext\tcol\r"), "line\nnext\tcol\r");
+    fn a_panel_bound_on_a_retry_is_flaky_not_plainly_green() {
+        let registry = Registry::from_yaml(
+            "version: 1\ndomains: [{code: LOG, name: LOGS}]\npanels:\n  - {id: LOG-A, capability: logs.a, endpoint: /a, class: evidence}\n",
+            "r.yaml",
+        )
+        .unwrap();
+        let panel = &registry.panels()[0];
+        let mut seen = Observation::answered(Response::json(200, serde_json::json!({"ok": 1})));
+        seen.retries = 2;
+        let at = "2026-01-15T07:58:01Z".parse().unwrap();
+        let sweep = SweepRecord {
+            id: 1,
+            started_at: at,
+            finished_at: at,
+            selection: Selection::default(),
+            records: vec![PanelRecord::new(panel, classify(panel, Some(&seen), None))],
+        };
+        let state = Ledger::replay(registry.trust().clone(), [&sweep]).state(&registry);
+        let report = Report::new(&registry, &state, jiff::civil::date(2026, 1, 15), "r.yaml");
+        let mut out = Vec::new();
+        write_junit(&report, &mut out).unwrap();
+        let xml = String::from_utf8(out).unwrap();
+        assert_eq!(xml.matches("<flakyFailure").count(), 2, "{xml}");
+        assert!(!xml.contains("<failure"), "{xml}");
     }
 }

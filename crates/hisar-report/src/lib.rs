@@ -3,8 +3,10 @@
 //! [`Report`] gathers what every rendering shows (dashboard, gaps, priority fixes, history);
 //! the renderers write it to any [`std::io::Write`] and never choose file paths: the Markdown
 //! tracker ([`write_markdown`]), JSON with a stable schema ([`write_json`], typed as
-//! [`JsonReport`] by [`json_report`]), JUnit XML ([`write_junit`]) and the HTML dashboard
-//! ([`write_html`]). The same history always renders the same bytes.
+//! [`JsonReport`] by [`json_report`]), JUnit XML ([`write_junit`]), the HTML dashboard
+//! ([`write_html`] for the static page, [`render_html`] for the served one), and what a sweep
+//! changed in Markdown ([`write_changes_markdown`] for `hisar diff`, [`write_step_summary`] for
+//! a CI job summary). The same history always renders the same bytes.
 //!
 //! # Example
 //!
@@ -39,6 +41,7 @@
 //! assert!(text.contains("| `/health/ready` | exact | 1 panel |"));
 //! ```
 
+mod changes;
 mod html;
 mod json;
 mod junit;
@@ -48,7 +51,8 @@ mod model;
 #[cfg(test)]
 mod tests;
 
-pub use html::{GapFilter, render_html, write_html};
+pub use changes::{ChangeRow, write_changes_markdown, write_step_summary};
+pub use html::{GapFilter, render_html, render_static_html, write_html};
 pub use json::{
     CapabilityJson, CountsJson, DomainJson, GapCountJson, JsonReport, PanelJson, RegressionJson,
     SCHEMA_VERSION, SummaryJson, SweepJson, UnverifiedJson, WaiverJson, json_report, json_value,
@@ -56,4 +60,7 @@ pub use json::{
 };
 pub use junit::write_junit;
 pub use markdown::write_markdown;
-pub use model::{DEFAULT_TITLE, DomainRow, Report, Row, SeriesPoint, series};
+pub use model::{
+    DEFAULT_TITLE, DomainRow, Report, Row, SeriesPoint, TIMELINE_LEN, TimelineEntry, series,
+    timelines,
+};

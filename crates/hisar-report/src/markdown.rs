@@ -13,7 +13,7 @@ Backend teams pick a gap from Priority Fixes, fix it, and re-check the panel; th
 Resolved Gaps.";
 
 /// Escapes text for a table cell.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace(['\n', '\r'], " ")

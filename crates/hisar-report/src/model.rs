@@ -1,8 +1,12 @@
 //! The data every rendering shows, computed once from a registry and its tracked state, and the
 //! tracked counts over sweeps that the history chart draws.
 
+use std::collections::BTreeMap;
+
 use hisar_core::history::{Ledger, PanelState, SweepRecord, TrackerState, day};
-use hisar_core::{Gap, GapCode, Panel, PriorityFixes, Registry, Status, Waiver, priority_fixes};
+use hisar_core::{
+    Gap, GapCode, Panel, PriorityFixes, Registry, Status, Verdict, Waiver, priority_fixes,
+};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
@@ -83,6 +87,44 @@ pub fn series(registry: &Registry, sweeps: &[SweepRecord]) -> Vec<SeriesPoint> {
         .collect()
 }
 
+/// One verdict of a panel's timeline: what one sweep saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineEntry {
+    /// The sweep.
+    pub sweep: u64,
+    /// When it ran.
+    pub at: Timestamp,
+    /// The endpoint probed then (`GET /path`).
+    pub endpoint: String,
+    /// The verdict, evidence included.
+    pub verdict: Verdict,
+}
+
+/// The most verdicts a panel's timeline keeps: the latest ones.
+pub const TIMELINE_LEN: usize = 20;
+
+/// Every panel's verdicts over sweeps, the latest [`TIMELINE_LEN`] of each, oldest first.
+pub fn timelines(sweeps: &[SweepRecord]) -> BTreeMap<String, Vec<TimelineEntry>> {
+    let mut out: BTreeMap<String, Vec<TimelineEntry>> = BTreeMap::new();
+    for sweep in sweeps.iter().rev() {
+        for r in &sweep.records {
+            let line = out.entry(r.panel.clone()).or_default();
+            if line.len() < TIMELINE_LEN {
+                line.push(TimelineEntry {
+                    sweep: sweep.id,
+                    at: sweep.started_at,
+                    endpoint: r.endpoint.clone(),
+                    verdict: r.verdict.clone(),
+                });
+            }
+        }
+    }
+    for line in out.values_mut() {
+        line.reverse();
+    }
+    out
+}
+
 /// Everything a rendering needs.
 #[derive(Debug, Clone)]
 pub struct Report<'a> {
@@ -98,6 +140,14 @@ pub struct Report<'a> {
     pub registry_path: String,
     /// Tracked counts after each sweep, for the history chart (empty unless set).
     pub series: Vec<SeriesPoint>,
+    /// Each panel's verdicts over sweeps, for the dashboard (empty unless set).
+    pub timelines: BTreeMap<String, Vec<TimelineEntry>>,
+    /// The command that re-checks one panel, with `<PANEL_ID>` in it, when it is not the
+    /// default `hisar check` (the demo's is `hisar demo`).
+    pub recheck: Option<String>,
+    /// The tracker's path relative to the HTML dashboard, when both are written together: the
+    /// static dashboard links to it only then.
+    pub tracker_link: Option<String>,
 }
 
 impl<'a> Report<'a> {
@@ -115,6 +165,9 @@ impl<'a> Report<'a> {
             today,
             registry_path: registry_path.into(),
             series: Vec::new(),
+            timelines: BTreeMap::new(),
+            recheck: None,
+            tracker_link: None,
         };
         let blocked: Vec<(&Panel, &Gap)> = report
             .rows()
@@ -128,6 +181,21 @@ impl<'a> Report<'a> {
     #[must_use]
     pub fn with_series(mut self, series: Vec<SeriesPoint>) -> Self {
         self.series = series;
+        self
+    }
+
+    /// Adds the chart's points and every panel's timeline, from the stored sweeps.
+    #[must_use]
+    pub fn with_history(mut self, sweeps: &[SweepRecord]) -> Self {
+        self.series = series(self.registry, sweeps);
+        self.timelines = timelines(sweeps);
+        self
+    }
+
+    /// Replaces the re-check command (`<PANEL_ID>` stands for the panel).
+    #[must_use]
+    pub fn with_recheck(mut self, command: impl Into<String>) -> Self {
+        self.recheck = Some(command.into());
         self
     }
 
@@ -213,10 +281,13 @@ impl<'a> Report<'a> {
 
     /// The command that re-checks one panel.
     pub fn recheck_command(&self) -> String {
-        format!(
-            "hisar check --registry {} --panel <PANEL_ID>",
-            self.registry_path
-        )
+        match &self.recheck {
+            Some(command) => command.clone(),
+            None => format!(
+                "hisar check --registry {} --panel <PANEL_ID>",
+                self.registry_path
+            ),
+        }
     }
 
     /// The date a timestamp falls on, as reports show it.

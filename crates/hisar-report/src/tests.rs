@@ -11,8 +11,8 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::{
-    GapFilter, Report, json_report, json_value, render_html, series, write_html, write_json,
-    write_junit, write_markdown,
+    GapFilter, Report, json_report, json_value, render_html, write_html, write_json, write_junit,
+    write_markdown,
 };
 
 const REGISTRY: &str = r#"
@@ -228,8 +228,7 @@ fn with_fixture(f: impl FnOnce(&Report<'_>)) {
     let registry = registry();
     let sweeps = sweeps(&registry);
     let state = state(&registry, &sweeps);
-    let report = Report::new(&registry, &state, today(), "hisar.yaml")
-        .with_series(series(&registry, &sweeps));
+    let report = Report::new(&registry, &state, today(), "hisar.yaml").with_history(&sweeps);
     f(&report);
 }
 

@@ -1,10 +1,13 @@
 //! The service's routes: the API under `/api/v1`, the dashboard and tracker pages, and the
-//! operations endpoints.
+//! operations endpoints. Each handler carries its OpenAPI description (`utoipa`), and the
+//! router is built from the same annotated handlers (`utoipa-axum`), so the served document
+//! lists exactly the routes served.
 //!
 //! Read routes answer from the history's derived state ([`Derived`]): each distinct response
 //! (path and query) is rendered once per version of history and served from bytes after that,
 //! with a weak `ETag` naming that version; a client sending it back in `If-None-Match` gets
-//! `304 Not Modified`. Bodies are compressed (gzip) for clients that accept it.
+//! `304 Not Modified`. Bodies are typed rows serialized straight to bytes, and compressed
+//! (gzip) for clients that accept it.
 
 use std::collections::BTreeMap;
 
@@ -12,20 +15,22 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, Router};
 use hisar_core::history::{CapabilityStatus, Selection};
-use hisar_core::{Gap, GapCode, Outcome, Status, Verdict};
+use hisar_core::{GapCode, Outcome, Status, Verdict};
 use hisar_report::{GapCountJson, GapFilter, PanelJson, json_report, render_html, write_markdown};
 use hisar_store::{SweepStatus, SweepSummary};
 use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq as _;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::trace::TraceLayer;
+
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::ApiError;
 use crate::state::{AppState, Derived, StartError};
-
-/// The OpenAPI document of the service's own API.
-pub const OPENAPI: &str = include_str!("openapi.json");
 
 /// A panel's history in `GET /api/v1/panels/{id}`: its newest records, at most this many.
 const PANEL_HISTORY: usize = 500;
@@ -34,32 +39,78 @@ const JSON: &str = "application/json";
 const HTML: &str = "text/html; charset=utf-8";
 const MARKDOWN: &str = "text/markdown; charset=utf-8";
 
-/// The service's router: API, dashboard and operations.
-pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/api/v1/panels", get(panels))
-        .route("/api/v1/panels/{id}", get(panel))
-        .route("/api/v1/gaps", get(gaps))
-        .route("/api/v1/fixes", get(fixes))
-        .route("/api/v1/sweeps", get(sweeps).post(post_sweep))
-        .route("/api/v1/sweeps/{id}", get(sweep))
-        .route("/api/v1/render-plan", get(render_plan))
-        .route("/api/v1/openapi.json", get(openapi));
-    let pages = Router::new()
-        .route("/", get(dashboard))
-        .route("/tracker.md", get(tracker));
-    let ops = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics_text));
-    api.merge(pages)
-        .merge(ops)
-        .with_state(state)
-        // Responses are rendered once per version of history and kept; compressing them is
-        // per request, at the fastest level: most of gzip's gain on JSON for a fraction of
-        // its default level's time.
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+/// What the document says beyond the handlers.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "HISAR service API",
+        version = "1",
+        description = "The living gaps tracker as a service. Read routes are open; POST /api/v1/sweeps needs `Authorization: Bearer <token>` (the token comes from the environment variable named by --token-env; without one, mutating routes are refused). Panel, gap and fix shapes are those of the JSON report (docs/report.schema.json). Filters ignore case."
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+/// An error answer.
+#[derive(Serialize, utoipa::ToSchema)]
+struct ErrorBody {
+    /// What went wrong, for a person.
+    error: String,
 }
 
+/// Declares the bearer token scheme that `POST /api/v1/sweeps` needs.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Every route, with its description: one list for the router and the document.
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(panels))
+        .routes(routes!(panel))
+        .routes(routes!(gaps))
+        .routes(routes!(fixes))
+        .routes(routes!(sweeps, post_sweep))
+        .routes(routes!(sweep))
+        .routes(routes!(render_plan))
+        .routes(routes!(openapi_json))
+        .routes(routes!(dashboard))
+        .routes(routes!(tracker))
+        .routes(routes!(healthz))
+        .routes(routes!(metrics_text))
+}
+
+/// The OpenAPI document of the service's own API, generated from its handlers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented().into_openapi()
+}
+
+/// The document as served, rendered once.
+static OPENAPI_JSON: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| openapi().to_pretty_json().unwrap_or_default());
+
+/// The service's router: API, dashboard and operations.
+pub fn router(state: AppState) -> Router {
+    let (router, _) = documented().split_for_parts();
+    // One compression layer for every route (gzip when the client accepts it), and a span per
+    // request in the service log. Responses are rendered once per version of history and
+    // kept; compressing them is per request, at the fastest level: most of gzip's gain on
+    // JSON for a fraction of its default level's time.
+    router
+        .with_state(state)
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        .layer(TraceLayer::new_for_http())
+}
 /// Whether the client already holds this representation.
 fn not_modified(d: &Derived, headers: &HeaderMap) -> bool {
     headers
@@ -122,13 +173,19 @@ struct PanelFilter {
     gap: Option<GapCode>,
 }
 
-/// `GET /api/v1/panels`.
-#[derive(Serialize)]
-struct PanelList<'a> {
-    count: usize,
-    panels: Vec<&'a PanelJson<'a>>,
-}
-
+/// Panels with their tracked verdicts.
+#[utoipa::path(get, path = "/api/v1/panels", tag = "panels",
+    params(
+        ("domain" = Option<String>, Query, description = "A domain code such as OVR (any case)."),
+        ("status" = Option<String>, Query, description = "BOUND, BLOCKED or UNVERIFIED (any case)."),
+        ("gap" = Option<String>, Query, description = "A gap code such as AUTH_FAILURE (any case)."),
+    ),
+    responses(
+        (status = 200, description = "Matching panels: `count` and `panels`", body = Object),
+        (status = 400, description = "An unknown status or gap", body = ErrorBody),
+        (status = 304, description = "Not modified: `If-None-Match` holds the current tag"),
+    )
+)]
 async fn panels(
     State(state): State<AppState>,
     Query(filter): Query<PanelFilter>,
@@ -142,7 +199,12 @@ async fn panels(
         let panels: Vec<&PanelJson<'_>> = doc
             .panels
             .iter()
-            .filter(|p| filter.domain.as_deref().is_none_or(|x| p.domain == x))
+            .filter(|p| {
+                filter
+                    .domain
+                    .as_deref()
+                    .is_none_or(|x| p.domain.eq_ignore_ascii_case(x))
+            })
             .filter(|p| filter.status.is_none_or(|s| p.status == s))
             .filter(|p| filter.gap.is_none_or(|g| p.code() == Some(g)))
             .collect();
@@ -153,13 +215,20 @@ async fn panels(
     })
 }
 
+/// `GET /api/v1/panels`.
+#[derive(Serialize)]
+struct PanelList<'a> {
+    count: usize,
+    panels: Vec<&'a PanelJson<'a>>,
+}
+
 /// One sweep's verdict on a panel, as its history shows it.
 #[derive(Serialize)]
 struct HistoryEntry<'a> {
     sweep: u64,
     at: jiff::Timestamp,
     status: Status,
-    gap: Option<&'a Gap>,
+    gap: Option<&'a hisar_core::Gap>,
     evidence: &'a hisar_core::Evidence,
     endpoint: &'a str,
     unverified_reason: Option<&'a str>,
@@ -173,6 +242,15 @@ struct PanelWithHistory<'a> {
     history: Vec<HistoryEntry<'a>>,
 }
 
+/// One panel: verdict, evidence and its history.
+#[utoipa::path(get, path = "/api/v1/panels/{id}", tag = "panels",
+    params(("id" = String, Path, description = "The panel id.")),
+    responses(
+        (status = 200, description = "The panel and its history", body = Object),
+        (status = 404, description = "No such panel", body = ErrorBody),
+        (status = 304, description = "Not modified: `If-None-Match` holds the current tag"),
+    )
+)]
 async fn panel(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -218,14 +296,13 @@ async fn panel(
     })
 }
 
-/// `GET /api/v1/gaps`.
-#[derive(Serialize)]
-struct GapList<'a> {
-    count: usize,
-    by_code: &'a [GapCountJson],
-    gaps: Vec<&'a PanelJson<'a>>,
-}
-
+/// Blocked panels, most urgent first.
+#[utoipa::path(get, path = "/api/v1/gaps", tag = "panels",
+    responses(
+        (status = 200, description = "`count`, `by_code` and `gaps`", body = Object),
+        (status = 304, description = "Not modified: `If-None-Match` holds the current tag"),
+    )
+)]
 async fn gaps(
     State(state): State<AppState>,
     uri: Uri,
@@ -249,6 +326,13 @@ async fn gaps(
     })
 }
 
+/// Priority fixes, P0 to P4.
+#[utoipa::path(get, path = "/api/v1/fixes", tag = "panels",
+    responses(
+        (status = 200, description = "The priority tables", body = Object),
+        (status = 304, description = "Not modified: `If-None-Match` holds the current tag"),
+    )
+)]
 async fn fixes(
     State(state): State<AppState>,
     uri: Uri,
@@ -258,14 +342,10 @@ async fn fixes(
     cached(&d, &headers, &uri, JSON, || to_vec(&state.report(&d).fixes))
 }
 
-/// `GET /api/v1/sweeps`.
-#[derive(Serialize)]
-struct SweepList<'a> {
-    running: Option<u64>,
-    count: usize,
-    sweeps: &'a [SweepSummary],
-}
-
+/// Recorded sweeps (the CLI and the service share one history).
+#[utoipa::path(get, path = "/api/v1/sweeps", tag = "sweeps",
+    responses((status = 200, description = "`running`, `count` and `sweeps`", body = Object))
+)]
 async fn sweeps(State(state): State<AppState>) -> Result<Response, ApiError> {
     // Not cached: running sweeps are not history, and this lists them.
     let summaries = state.inner.store.summaries().await?;
@@ -276,26 +356,14 @@ async fn sweeps(State(state): State<AppState>) -> Result<Response, ApiError> {
     })
 }
 
-fn json_response(value: &impl Serialize) -> Result<Response, ApiError> {
-    Ok(([(header::CONTENT_TYPE, JSON)], to_vec(value)?).into_response())
-}
-
-/// A verdict of one sweep.
-#[derive(Serialize)]
-struct SweepVerdict<'a> {
-    panel: &'a str,
-    endpoint: &'a str,
-    capability: &'a str,
-    verdict: &'a Verdict,
-}
-
-/// `GET /api/v1/sweeps/{id}`.
-#[derive(Serialize)]
-struct SweepDetail<'a> {
-    sweep: &'a SweepSummary,
-    verdicts: Option<Vec<SweepVerdict<'a>>>,
-}
-
+/// One sweep and its verdicts.
+#[utoipa::path(get, path = "/api/v1/sweeps/{id}", tag = "sweeps",
+    params(("id" = u64, Path, description = "The sweep id.")),
+    responses(
+        (status = 200, description = "The sweep and, once complete, its verdicts", body = Object),
+        (status = 404, description = "No such sweep", body = ErrorBody),
+    )
+)]
 async fn sweep(State(state): State<AppState>, Path(id): Path<u64>) -> Result<Response, ApiError> {
     let summaries = state.inner.store.summaries().await?;
     let summary = summaries
@@ -340,27 +408,26 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    // Compare without an early exit, so timing says nothing about the token.
-    let (a, b) = (given.as_bytes(), token.as_bytes());
-    let mut diff = u8::from(a.len() != b.len());
-    for (i, byte) in b.iter().enumerate() {
-        diff |= byte ^ a.get(i).copied().unwrap_or(0);
-    }
-    if diff == 0 {
+    // Constant time (`subtle`): how long the comparison takes says nothing about the token.
+    if bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
         Ok(())
     } else {
         Err(ApiError::Unauthorized)
     }
 }
 
-/// `202` to `POST /api/v1/sweeps`.
-#[derive(Serialize)]
-struct Started {
-    sweep: u64,
-    status: &'static str,
-    href: String,
-}
-
+/// Starts a sweep (`{"panels": [...], "domains": [...]}`, both optional).
+#[utoipa::path(post, path = "/api/v1/sweeps", tag = "sweeps",
+    request_body(content = Object, description = "`panels` and `domains` to sweep; empty sweeps all", content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "Started: `sweep`, `status`, `href`", body = Object),
+        (status = 400, description = "A bad body or an unknown panel or domain", body = ErrorBody),
+        (status = 401, description = "No valid bearer token", body = ErrorBody),
+        (status = 403, description = "No token configured: mutating routes are off", body = ErrorBody),
+        (status = 409, description = "A sweep is running", body = ErrorBody),
+    )
+)]
 async fn post_sweep(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -393,25 +460,14 @@ async fn post_sweep(
     }
 }
 
-/// One panel of the render plan.
-#[derive(Serialize)]
-struct PlanRow<'a> {
-    id: &'a str,
-    render: bool,
-    reason: String,
-    status: Status,
-    capability: &'a str,
-    capability_status: Option<CapabilityStatus>,
-}
-
-/// `GET /api/v1/render-plan`: what a UI shell may render.
-#[derive(Serialize)]
-struct RenderPlan<'a> {
-    sweep: Option<u64>,
-    renderable: usize,
-    panels: Vec<PlanRow<'a>>,
-}
-
+/// Which panels the UI may render: only those whose latest verified verdict is BOUND and
+/// whose capability is OBSERVED or TRUSTED.
+#[utoipa::path(get, path = "/api/v1/render-plan", tag = "panels",
+    responses(
+        (status = 200, description = "`sweep`, `renderable` and a row per panel", body = Object),
+        (status = 304, description = "Not modified: `If-None-Match` holds the current tag"),
+    )
+)]
 async fn render_plan(
     State(state): State<AppState>,
     uri: Uri,
@@ -474,8 +530,16 @@ async fn render_plan(
     })
 }
 
-async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, JSON)], OPENAPI).into_response()
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "service",
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = Object))
+)]
+async fn openapi_json() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        OPENAPI_JSON.as_str(),
+    )
+        .into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -484,6 +548,17 @@ struct DashboardQuery {
     code: Option<GapCode>,
 }
 
+/// The HTML dashboard (`?domain=&code=` filter the active gaps).
+#[utoipa::path(get, path = "/", tag = "pages",
+    params(
+        ("domain" = Option<String>, Query, description = "A domain code (any case)."),
+        ("code" = Option<String>, Query, description = "A gap code (any case)."),
+    ),
+    responses(
+        (status = 200, description = "The dashboard", content_type = "text/html", body = String),
+        (status = 304, description = "Not modified: `If-None-Match` holds the current tag"),
+    )
+)]
 async fn dashboard(
     State(state): State<AppState>,
     Query(q): Query<DashboardQuery>,
@@ -491,8 +566,15 @@ async fn dashboard(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let d = state.derived().await?;
+    let key = uri.path_and_query().map_or("/", |p| p.as_str());
+    let timelines = if not_modified(&d, &headers) || d.cached(key).is_some() {
+        BTreeMap::new()
+    } else {
+        d.timelines(&state).await?.clone()
+    };
     cached(&d, &headers, &uri, HTML, || {
-        let report = state.report(&d);
+        let mut report = state.report(&d);
+        report.timelines = timelines;
         let filter = GapFilter {
             domain: q.domain,
             code: q.code,
@@ -501,6 +583,13 @@ async fn dashboard(
     })
 }
 
+/// The Markdown tracker.
+#[utoipa::path(get, path = "/tracker.md", tag = "pages",
+    responses(
+        (status = 200, description = "The tracker", content_type = "text/markdown", body = String),
+        (status = 304, description = "Not modified: `If-None-Match` holds the current tag"),
+    )
+)]
 async fn tracker(
     State(state): State<AppState>,
     uri: Uri,
@@ -515,23 +604,10 @@ async fn tracker(
     })
 }
 
-/// `GET /healthz`.
-#[derive(Serialize)]
-struct Health {
-    status: &'static str,
-    sweeps: usize,
-    running: Option<u64>,
-    last_sweep: Option<jiff::Timestamp>,
-}
-
-/// Complete sweeps in the stored history.
-fn recorded(d: &Derived) -> usize {
-    d.summaries
-        .iter()
-        .filter(|s| s.status == SweepStatus::Complete)
-        .count()
-}
-
+/// Liveness, with the number of sweeps and the one running.
+#[utoipa::path(get, path = "/healthz", tag = "service",
+    responses((status = 200, description = "`status`, `sweeps`, `running`, `last_sweep`", body = Object))
+)]
 async fn healthz(State(state): State<AppState>) -> Result<Response, ApiError> {
     let d = state.derived().await?;
     json_response(&Health {
@@ -542,6 +618,10 @@ async fn healthz(State(state): State<AppState>) -> Result<Response, ApiError> {
     })
 }
 
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", tag = "service",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String))
+)]
 async fn metrics_text(State(state): State<AppState>) -> Result<Response, ApiError> {
     let d = state.derived().await?;
     let report = state.report(&d);
@@ -563,4 +643,84 @@ async fn metrics_text(State(state): State<AppState>) -> Result<Response, ApiErro
         text,
     )
         .into_response())
+}
+
+/// `GET /api/v1/gaps`.
+#[derive(Serialize)]
+struct GapList<'a> {
+    count: usize,
+    by_code: &'a [GapCountJson],
+    gaps: Vec<&'a PanelJson<'a>>,
+}
+
+/// `GET /api/v1/sweeps`.
+#[derive(Serialize)]
+struct SweepList<'a> {
+    running: Option<u64>,
+    count: usize,
+    sweeps: &'a [SweepSummary],
+}
+
+fn json_response(value: &impl Serialize) -> Result<Response, ApiError> {
+    Ok(([(header::CONTENT_TYPE, JSON)], to_vec(value)?).into_response())
+}
+
+/// A verdict of one sweep.
+#[derive(Serialize)]
+struct SweepVerdict<'a> {
+    panel: &'a str,
+    endpoint: &'a str,
+    capability: &'a str,
+    verdict: &'a Verdict,
+}
+
+/// `GET /api/v1/sweeps/{id}`.
+#[derive(Serialize)]
+struct SweepDetail<'a> {
+    sweep: &'a SweepSummary,
+    verdicts: Option<Vec<SweepVerdict<'a>>>,
+}
+
+/// `202` to `POST /api/v1/sweeps`.
+#[derive(Serialize)]
+struct Started {
+    sweep: u64,
+    status: &'static str,
+    href: String,
+}
+
+/// One panel of the render plan.
+#[derive(Serialize)]
+struct PlanRow<'a> {
+    id: &'a str,
+    render: bool,
+    reason: String,
+    status: Status,
+    capability: &'a str,
+    capability_status: Option<CapabilityStatus>,
+}
+
+/// `GET /api/v1/render-plan`: what a UI shell may render.
+#[derive(Serialize)]
+struct RenderPlan<'a> {
+    sweep: Option<u64>,
+    renderable: usize,
+    panels: Vec<PlanRow<'a>>,
+}
+
+/// `GET /healthz`.
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    sweeps: usize,
+    running: Option<u64>,
+    last_sweep: Option<jiff::Timestamp>,
+}
+
+/// Complete sweeps in the stored history.
+fn recorded(d: &Derived) -> usize {
+    d.summaries
+        .iter()
+        .filter(|s| s.status == SweepStatus::Complete)
+        .count()
 }

@@ -13,7 +13,10 @@
 //!   running sweep's id while one runs;
 //! - `GET /healthz`, `GET /metrics` (Prometheus text).
 //!
-//! Responses never carry credentials or the token. What the service does is logged with
+//! The OpenAPI document ([`openapi`]) is generated from the handlers the router is built from,
+//! so it lists exactly the routes served. Responses are gzip-compressed when the client accepts
+//! it, and every request is traced (`tower-http`). Responses never carry credentials or the
+//! token. What the service does is logged with
 //! `tracing`; [`net`] serves a router on a socket until stopped.
 //!
 //! # Example
@@ -58,7 +61,7 @@ pub mod net;
 mod runner;
 mod state;
 
-pub use api::{OPENAPI, router};
+pub use api::{openapi, router};
 pub use runner::SweepRunner;
 pub use state::{AppState, StartError};
 

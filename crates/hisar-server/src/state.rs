@@ -2,7 +2,7 @@
 //! sweep running now, and what the API shows, derived once per version of history (the
 //! stored snapshot read, never history replayed) with the response bytes cached beside it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use hisar_core::Registry;
 use hisar_core::history::{Selection, TrackerState};
 use hisar_probe::{SelectionError, SweepError, select};
-use hisar_report::{Report, SeriesPoint};
+use hisar_report::{Report, SeriesPoint, TIMELINE_LEN, TimelineEntry};
 use hisar_store::{Fold, HistoryStore, StoreError, SweepSummary};
 
 use crate::error::ApiError;
@@ -39,6 +39,7 @@ pub(crate) struct Inner {
     /// Tells this process's responses from another's (another registry, another build) in
     /// entity tags.
     pub(crate) instance: u64,
+    pub(crate) recheck: std::sync::OnceLock<String>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -64,10 +65,54 @@ pub(crate) struct Derived {
     pub(crate) summaries: Vec<SweepSummary>,
     pub(crate) state: TrackerState,
     pub(crate) series: Vec<SeriesPoint>,
+    /// Each panel's latest verdicts, for the dashboard: read from the store on first use.
+    timelines: tokio::sync::OnceCell<Timelines>,
     responses: Mutex<HashMap<String, Bytes>>,
 }
 
+/// Each panel's latest verdicts, oldest first.
+pub(crate) type Timelines = BTreeMap<String, Vec<TimelineEntry>>;
+
 impl Derived {
+    /// Each registry panel's latest verdicts (at most [`TIMELINE_LEN`]), read by panel from the
+    /// store once per version of history.
+    pub(crate) async fn timelines(&self, state: &AppState) -> Result<&Timelines, ApiError> {
+        self.timelines
+            .get_or_try_init(|| async {
+                let panels: Vec<String> = state
+                    .inner
+                    .registry
+                    .panels()
+                    .iter()
+                    .map(|p| p.id.to_string())
+                    .collect();
+                let recent = state
+                    .inner
+                    .store
+                    .recent_records(&panels, TIMELINE_LEN)
+                    .await?;
+                Ok::<_, ApiError>(
+                    recent
+                        .into_iter()
+                        .map(|(panel, entries)| {
+                            let line = entries
+                                .into_iter()
+                                .rev()
+                                .map(|e| TimelineEntry {
+                                    sweep: e.sweep,
+                                    at: e.at,
+                                    endpoint: e.record.endpoint,
+                                    verdict: e.record.verdict,
+                                })
+                                .collect();
+                            (panel, line)
+                        })
+                        .collect(),
+                )
+            })
+            .await
+    }
+
     /// A cached response body.
     pub(crate) fn cached(&self, key: &str) -> Option<Bytes> {
         self.responses
@@ -121,6 +166,7 @@ impl AppState {
                 refresh: tokio::sync::Mutex::new(()),
                 today: || hisar_core::history::day(jiff::Timestamp::now()),
                 instance: instance_id(),
+                recheck: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -164,6 +210,7 @@ impl AppState {
             state: view.ledger.state(registry),
             summaries: view.summaries,
             series,
+            timelines: tokio::sync::OnceCell::new(),
             responses: Mutex::new(HashMap::new()),
         });
         *self
@@ -184,13 +231,23 @@ impl AppState {
             .map(Arc::clone)
     }
 
+    /// Shows `command` (with `<PANEL_ID>`) as the re-check command, instead of `hisar check`;
+    /// the first call wins.
+    pub fn set_recheck(&self, command: String) {
+        let _ = self.inner.recheck.set(command);
+    }
+
     pub(crate) fn report<'a>(&'a self, d: &'a Derived) -> Report<'a> {
-        Report::new(
+        let report = Report::new(
             &self.inner.registry,
             &d.state,
             (self.inner.today)(),
             self.inner.registry_path.clone(),
-        )
+        );
+        match self.inner.recheck.get() {
+            Some(command) => report.with_recheck(command.clone()),
+            None => report,
+        }
     }
 
     /// The id of the sweep running now, if any.

@@ -216,6 +216,17 @@ pub async fn appends_and_reads_back(store: &dyn HistoryStore) {
         "ids"
     );
     for (new, stored) in sweeps.iter().zip(&recorded) {
+        for r in &stored.records {
+            assert_eq!(
+                store
+                    .record(stored.id, &r.panel)
+                    .await
+                    .expect("read")
+                    .as_ref(),
+                Some(r)
+            );
+        }
+        assert_eq!(store.record(stored.id, "NOPE").await.expect("read"), None);
         let read = store.sweep(stored.id).await.expect("read").expect("stored");
         assert_eq!(&read, stored, "sweep #{} reads back as recorded", stored.id);
         assert_eq!(read.records, new.records);

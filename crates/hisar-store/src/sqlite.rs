@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
-use hisar_core::history::{NewSweep, Selection, SweepRecord};
+use hisar_core::history::{NewSweep, PanelRecord, Selection, SweepRecord};
 use jiff::Timestamp;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -362,6 +362,27 @@ impl HistoryStore for SqliteStore {
         limit: usize,
     ) -> Result<Vec<PanelEntry>, StoreError> {
         self.read_tx(|tx| self.read_panel_history(tx, panel, limit))
+    }
+
+    async fn record(&self, sweep: u64, panel: &str) -> Result<Option<PanelRecord>, StoreError> {
+        self.read_tx(|tx| self.read_record(tx, sweep, panel))
+    }
+
+    async fn recent_records(
+        &self,
+        panels: &[String],
+        limit: usize,
+    ) -> Result<std::collections::BTreeMap<String, Vec<PanelEntry>>, StoreError> {
+        self.read_tx(|tx| {
+            let mut out = std::collections::BTreeMap::new();
+            for panel in panels {
+                let entries = self.read_panel_history(tx, panel, limit)?;
+                if !entries.is_empty() {
+                    out.insert(panel.clone(), entries);
+                }
+            }
+            Ok(out)
+        })
     }
 
     async fn tracked_at(

@@ -149,9 +149,19 @@ pub trait HistoryStore: Send + Sync + std::fmt::Debug {
     async fn summaries(&self) -> Result<Vec<SweepSummary>, StoreError>;
     /// One complete sweep with its records.
     async fn sweep(&self, id: u64) -> Result<Option<SweepRecord>, StoreError>;
-    /// A panel's records in complete sweeps, newest first, at most `limit`.
+    /// A panel's records in complete sweeps, newest (highest id) first, at most `limit`: read
+    /// by panel, as much work however long the history.
     async fn panel_history(&self, panel: &str, limit: usize)
     -> Result<Vec<PanelEntry>, StoreError>;
+    /// One panel's record in one complete sweep.
+    async fn record(&self, sweep: u64, panel: &str) -> Result<Option<PanelRecord>, StoreError>;
+    /// [`HistoryStore::panel_history`] of many panels at once, by panel (panels with no record
+    /// are left out).
+    async fn recent_records(
+        &self,
+        panels: &[String],
+        limit: usize,
+    ) -> Result<std::collections::BTreeMap<String, Vec<PanelEntry>>, StoreError>;
     /// For each panel named, its tracked status after sweep `at` (the latest transition folded
     /// no later than that sweep); panels never verified by then are left out. `Ok(None)` when
     /// `at` is not a complete sweep.

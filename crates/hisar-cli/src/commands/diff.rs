@@ -4,14 +4,15 @@ use std::io::Write;
 
 use anyhow::anyhow;
 use hisar_core::history::ChangeKind;
+use hisar_report::{ChangeRow, write_changes_markdown};
 use hisar_store::{HistoryStore, SweepStatus};
 
-use crate::args::{DiffArgs, Format};
+use crate::args::{DiffArgs, DiffFormat};
 use crate::context::{existing_store, load_registry};
 use crate::exit::{Exit, Outcome, invalid, usage};
 
-/// Compares the tracked statuses stored at both sweeps (their transitions), without
-/// replaying history.
+/// Compares the tracked statuses stored at both sweeps (the panels that changed in between,
+/// from the stored transitions), without replaying history.
 pub(crate) async fn diff(args: &DiffArgs) -> Outcome {
     let registry = load_registry(&args.registry.registry)?;
     let store = existing_store(&args.state.state)?;
@@ -71,10 +72,29 @@ pub(crate) async fn diff(args: &DiffArgs) -> Outcome {
         count(|k| *k == ChangeKind::Regressed),
         count(|k| matches!(k, ChangeKind::CodeChanged { .. })),
     );
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::ui::stdout();
     let io = |e: std::io::Error| invalid(anyhow!(e));
     match args.format {
-        Format::Json => {
+        DiffFormat::Markdown => {
+            // Endpoint and detail come from the record that made each change: the panel's
+            // latest transition up to TO.
+            let panels: Vec<String> = changes.iter().map(|c| c.panel.clone()).collect();
+            let made = store
+                .tracked_at(to, &panels)
+                .await
+                .map_err(invalid)?
+                .unwrap_or_default();
+            let mut records = Vec::new();
+            for t in made {
+                if let Some(record) = store.record(t.sweep, &t.panel).await.map_err(invalid)? {
+                    records.push(record);
+                }
+            }
+            let rows = ChangeRow::rows(&changes, &records);
+            write_changes_markdown(&format!("HISAR: sweep #{from} → #{to}"), &rows, &mut out)
+                .map_err(io)?;
+        }
+        DiffFormat::Json => {
             let doc = serde_json::json!({
                 "from": from, "to": to,
                 "counts": {"new": new, "resolved": resolved, "regressed": regressed, "changed_code": code_changes},
@@ -83,7 +103,7 @@ pub(crate) async fn diff(args: &DiffArgs) -> Outcome {
             serde_json::to_writer_pretty(&mut out, &doc).map_err(|e| invalid(anyhow!(e)))?;
             writeln!(out).map_err(io)?;
         }
-        Format::Table => {
+        DiffFormat::Table => {
             writeln!(out, "sweep #{from} -> #{to}: {new} new, {resolved} resolved, {regressed} regressed, {code_changes} changed code").map_err(io)?;
             for c in &changes {
                 let what = match &c.kind {

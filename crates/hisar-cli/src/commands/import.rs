@@ -119,8 +119,7 @@ fn aurora(dir: &Path, lint_json: Option<&Path>, ui: Ui) -> Outcome {
         .map_err(invalid)?;
         ui.line(&format!("wrote {}", path.display()));
     }
-    std::io::stdout()
-        .lock()
+    crate::ui::stdout()
         .write_all(import.draft.to_yaml().as_bytes())
         .map_err(|e| invalid(anyhow!(e)))?;
     Ok(Exit::Pass)
@@ -144,8 +143,7 @@ pub(crate) fn import(command: ImportCommand, ui: Ui) -> Outcome {
                 import.domains.len(),
                 file.display()
             ));
-            std::io::stdout()
-                .lock()
+            crate::ui::stdout()
                 .write_all(import.draft.to_yaml().as_bytes())
                 .map_err(|e| invalid(anyhow!(e)))?;
             Ok(Exit::Pass)

@@ -4,16 +4,20 @@ use anyhow::anyhow;
 use hisar_report::Report;
 
 use crate::args::ReportArgs;
-use crate::context::{load_registry, read_view, series, today, write_outputs};
+use crate::context::{
+    existing_store, load_registry, read_view, series, timelines, today, tracker_link, write_outputs,
+};
 use crate::exit::{Exit, Outcome, usage};
 use crate::ui::Ui;
 
+/// Renders the stored snapshot of the tracked state, with the stored per-sweep counts as the
+/// history chart: nothing replays history.
 pub(crate) async fn report(args: &ReportArgs, ui: Ui) -> Outcome {
     let registry = load_registry(&args.registry.registry)?;
     let o = &args.outputs;
     if o.tracker.is_none() && o.json.is_none() && o.junit.is_none() && o.html.is_none() {
         return Err(usage(anyhow!(
-            "nothing to write: pass --tracker, --json, --junit or --html"
+            "nothing to write: pass --tracker, --report-json, --report-junit or --report-html"
         )));
     }
     let view = read_view(&args.state.state, &registry).await?;
@@ -24,13 +28,20 @@ pub(crate) async fn report(args: &ReportArgs, ui: Ui) -> Outcome {
         ));
     }
     let state = view.ledger.state(&registry);
-    let report = Report::new(
+    let mut report = Report::new(
         &registry,
         &state,
         today(),
         args.registry.registry.display().to_string(),
     )
     .with_series(series(&view.summaries));
+    // The per-panel timelines are the HTML dashboard's alone.
+    if o.html.is_some()
+        && let Some(store) = existing_store(&args.state.state)?
+    {
+        report.timelines = timelines(&store, &registry).await?;
+    }
+    report.tracker_link = tracker_link(&args.outputs);
     write_outputs(&report, &args.outputs, ui)?;
     Ok(Exit::Pass)
 }

@@ -55,6 +55,9 @@ pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Running, Fa
         Arc::new(sweeper),
         settings.token.clone(),
     );
+    if let Some(recheck) = &settings.recheck {
+        state.set_recheck(recheck.clone());
+    }
     if let Some(every) = settings.every {
         state.schedule(every);
     }

@@ -3,21 +3,27 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use std::collections::BTreeMap;
+
 use hisar_core::history::{Change, ChangeKind, SweepRecord, TrackerState, derive, gate};
-use hisar_core::{GapCode, Status};
+use hisar_core::{GapCode, Outcome as Verdict, Status};
 use hisar_probe::SweepError;
-use hisar_report::{DomainRow, Report, SeriesPoint};
+use hisar_report::{ChangeRow, DomainRow, Report, SeriesPoint, TimelineEntry, write_step_summary};
 use hisar_store::{Fold, HistoryStore};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::args::{CheckArgs, SweepArgs};
-use crate::context::{open_store, series, today, write_outputs};
+use crate::context::{open_store, series, timelines, today, tracker_link, write_outputs};
 use crate::exit::{Exit, Failure, Outcome, invalid, usage};
 use crate::settings::SweepSettings;
-use crate::ui::Ui;
+use crate::ui::{Ui, Verbosity};
+use crate::{github, lists};
 
 /// The setting that remembers the tracker file, so `check` can update it.
 const TRACKER_SETTING: &str = "tracker";
+
+/// The setting that remembers the re-check command that tracker shows, so `check` keeps it.
+const RECHECK_SETTING: &str = "recheck";
 
 pub(crate) async fn sweep(args: SweepArgs, ui: Ui) -> Outcome {
     execute(SweepSettings::sweep(args)?, ui).await
@@ -38,6 +44,7 @@ struct Swept {
     state: TrackerState,
     changes: Vec<Change>,
     series: Vec<SeriesPoint>,
+    timelines: BTreeMap<String, Vec<TimelineEntry>>,
     line: String,
     routes: Option<usize>,
     degraded: bool,
@@ -71,6 +78,7 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
             state,
             changes,
             series: Vec::new(),
+            timelines: BTreeMap::new(),
             line,
             routes: checked.routes,
             degraded: false,
@@ -83,6 +91,13 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
                 .await
                 .map_err(invalid)?
                 .map(PathBuf::from);
+            if job.recheck.is_none() && job.outputs.tracker.is_some() {
+                job.recheck = store
+                    .setting(RECHECK_SETTING)
+                    .await
+                    .map_err(invalid)?
+                    .filter(|c| !c.is_empty());
+            }
         }
         let bar = progress_bar(ui);
         let swept = sweeper
@@ -117,11 +132,20 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
                 .set_setting(TRACKER_SETTING, &absolute.display().to_string())
                 .await
                 .map_err(invalid)?;
+            store
+                .set_setting(RECHECK_SETTING, job.recheck.as_deref().unwrap_or_default())
+                .await
+                .map_err(invalid)?;
         }
-        let series = if job.outputs.html.is_some() {
-            series(&store.summaries().await.map_err(invalid)?)
+        // The history chart and the panels' timelines are the HTML dashboard's alone; both
+        // come from what the store keeps per sweep and per panel, not from a replay.
+        let (series, timelines) = if job.outputs.html.is_some() {
+            (
+                series(&store.summaries().await.map_err(invalid)?),
+                timelines(&store, registry).await?,
+            )
         } else {
-            Vec::new()
+            (Vec::new(), BTreeMap::new())
         };
         Swept {
             state: recorded.ledger.state(registry),
@@ -129,6 +153,7 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
             sweep: recorded.sweep,
             changes: recorded.changes,
             series,
+            timelines,
             routes: swept.routes,
             degraded,
         }
@@ -138,27 +163,56 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
         state,
         changes,
         series,
+        timelines,
         line,
         routes,
         degraded,
     } = swept;
 
-    let report = Report::new(
+    let mut report = Report::new(
         registry,
         &state,
         today(),
         job.registry_path.display().to_string(),
     )
     .with_series(series);
+    report.timelines = timelines;
+    if let Some(recheck) = &job.recheck {
+        report = report.with_recheck(recheck.clone());
+    }
+    report.tracker_link = tracker_link(&job.outputs);
+    let rows = ChangeRow::rows(&changes, &this_sweep.records);
 
     ui.line(&line);
     if let Some(routes) = routes {
-        ui.line(&ui.dim(&format!("route table: {routes} routes")));
+        ui.note(&ui.dim(&format!("route table: {routes} routes")));
     }
-    summary(&report, &this_sweep, &changes, ui);
+    summary(&report, &this_sweep, &changes, &rows, ui);
 
     let written = write_outputs(&report, &job.outputs, ui);
     let verdict = gate(job.fail_on, registry, &state, &changes, today());
+    if github::active() && !job.offline {
+        let file = github::repo_path(&job.registry_path);
+        for line in github::annotations(&rows, registry, &file, &verdict.reasons) {
+            ui.line(&line);
+        }
+        if let Some(path) = github::step_summary() {
+            let unverified: Vec<(String, String)> = this_sweep
+                .records
+                .iter()
+                .filter_map(|r| match &r.verdict.outcome {
+                    Verdict::Unverified { reason } => Some((r.panel.clone(), reason.clone())),
+                    _ => None,
+                })
+                .collect();
+            let mut markdown = Vec::new();
+            write_step_summary(&report, this_sweep.id, &rows, &unverified, &mut markdown)
+                .map_err(|e| invalid(anyhow::anyhow!(e)))?;
+            if let Err(e) = github::append_summary(&path, &markdown) {
+                ui.warn(&format!("{e:#}"));
+            }
+        }
+    }
     for w in &verdict.expired {
         ui.warn(&format!(
             "waiver for {} {} (owner {}) expired on {}",
@@ -179,6 +233,17 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
         return Ok(Exit::Invalid);
     }
     let policy = format!("{:?}", job.fail_on).to_lowercase();
+    if let Some(next) = &job.next_step {
+        // A real panel, so the line works pasted: the most urgent blocked one, else the first.
+        let example = report
+            .rows()
+            .filter_map(|r| r.gap().map(|g| (g.code.priority(), r.panel.id.as_str())))
+            .min_by_key(|(priority, _)| *priority)
+            .map(|(_, id)| id)
+            .or_else(|| registry.panels().first().map(|p| p.id.as_str()))
+            .unwrap_or("<PANEL_ID>");
+        ui.note(&format!("next: {}", next.replace("<PANEL_ID>", example)));
+    }
     if verdict.failed {
         ui.line(&format!("gate --fail-on {policy}: {}", ui.red("FAIL")));
         for reason in &verdict.reasons {
@@ -192,7 +257,8 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
 }
 
 fn progress_bar(ui: Ui) -> ProgressBar {
-    if !ui.is_terminal() {
+    // Only for a person watching: never in CI logs, never under -q.
+    if !ui.progress() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
@@ -205,30 +271,44 @@ fn progress_bar(ui: Ui) -> ProgressBar {
     bar
 }
 
-fn summary(report: &Report<'_>, sweep: &SweepRecord, changes: &[Change], ui: Ui) {
-    let (rows, total) = report.dashboard();
-    let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(5).max(6);
-    ui.line("");
-    ui.line(&ui.bold(&format!(
-        "  {:width$}  {:>6}  {:>5}  {:>7}  {:>10}  {:>10}",
-        "DOMAIN", "PANELS", "BOUND", "BLOCKED", "UNVERIFIED", "COMPLETION"
-    )));
-    let line = |r: &DomainRow| {
-        format!(
-            "  {:width$}  {:>6}  {:>5}  {:>7}  {:>10}  {:>9}%",
-            r.name,
-            r.total,
-            r.bound,
-            r.blocked,
-            r.unverified,
-            r.completion()
-        )
-    };
-    for r in &rows {
-        ui.line(&line(r));
+fn summary(
+    report: &Report<'_>,
+    sweep: &SweepRecord,
+    changes: &[Change],
+    rows: &[ChangeRow],
+    ui: Ui,
+) {
+    let quiet = ui.verbosity() == Verbosity::Quiet;
+    if !quiet {
+        let (domains, total) = report.dashboard();
+        let width = domains
+            .iter()
+            .map(|r| r.name.len())
+            .max()
+            .unwrap_or(5)
+            .max(6);
+        ui.line("");
+        ui.line(&ui.bold(&format!(
+            "  {:width$}  {:>6}  {:>5}  {:>7}  {:>10}  {:>10}",
+            "DOMAIN", "PANELS", "BOUND", "BLOCKED", "UNVERIFIED", "COMPLETION"
+        )));
+        let line = |r: &DomainRow| {
+            format!(
+                "  {:width$}  {:>6}  {:>5}  {:>7}  {:>10}  {:>9}%",
+                r.name,
+                r.total,
+                r.bound,
+                r.blocked,
+                r.unverified,
+                r.completion()
+            )
+        };
+        for r in &domains {
+            ui.line(&line(r));
+        }
+        ui.line(&ui.bold(&line(&total)));
+        ui.line("");
     }
-    ui.line(&ui.bold(&line(&total)));
-    ui.line("");
     let gaps: Vec<String> = GapCode::ALL
         .into_iter()
         .filter(|c| report.gap_count(*c) > 0)
@@ -254,7 +334,21 @@ fn summary(report: &Report<'_>, sweep: &SweepRecord, changes: &[Change], ui: Ui)
         },
         n(|k| matches!(k, ChangeKind::CodeChanged { .. })),
     ));
+    if quiet {
+        return;
+    }
+    // The panels behind the counts, by name: capped on a terminal unless -v.
+    let capped = ui.is_terminal() && ui.verbosity() < Verbosity::Verbose;
+    let groups = lists::groups(rows, &sweep.records);
+    for line in lists::render(
+        &groups,
+        capped.then_some(lists::TERMINAL_CAP),
+        capped.then_some(lists::TERMINAL_DETAIL),
+    ) {
+        ui.line(&line);
+    }
     if !sweep.selection.is_all() && sweep.records.len() <= 20 {
+        ui.line("checked:");
         for r in &sweep.records {
             let status = match r.verdict.status() {
                 Status::Bound => ui.green("BOUND"),
@@ -262,9 +356,9 @@ fn summary(report: &Report<'_>, sweep: &SweepRecord, changes: &[Change], ui: Ui)
                 Status::Unverified => ui.yellow("UNVERIFIED"),
             };
             let detail = match &r.verdict.outcome {
-                hisar_core::Outcome::Bound => r.verdict.evidence.summary(),
-                hisar_core::Outcome::Blocked(gap) => format!("{} {}", gap.code, gap.detail),
-                hisar_core::Outcome::Unverified { reason } => reason.clone(),
+                Verdict::Bound => r.verdict.evidence.summary(),
+                Verdict::Blocked(gap) => format!("{} {}", gap.code, gap.detail),
+                Verdict::Unverified { reason } => reason.clone(),
             };
             ui.line(&format!("  {} {status} {}  {detail}", r.panel, r.endpoint));
         }

@@ -1,11 +1,13 @@
-//! `hisar validate FILE`.
+//! `hisar validate [FILE]` (or `-r FILE`, or `HISAR_REGISTRY`).
 
 use crate::args::ValidateArgs;
 use crate::context::load_registry;
 use crate::exit::{Exit, Outcome};
+use crate::ui::Ui;
 
-pub(crate) fn validate(args: &ValidateArgs) -> Outcome {
-    let registry = load_registry(&args.file)?;
+pub(crate) fn validate(args: &ValidateArgs, ui: Ui) -> Outcome {
+    let path = args.path();
+    let registry = load_registry(path)?;
     let modes = registry.auth_modes().len();
     let mut capabilities: Vec<&str> = registry
         .panels()
@@ -15,19 +17,15 @@ pub(crate) fn validate(args: &ValidateArgs) -> Outcome {
     capabilities.sort_unstable();
     capabilities.dedup();
     let invariants: usize = registry.panels().iter().map(|p| p.invariants.len()).sum();
-    let _ = std::io::Write::write_all(
-        &mut std::io::stderr().lock(),
-        format!(
-            "{}: valid: {} panels in {} domains, {} capabilities, {invariants} invariants, {modes} auth mode{}, {} waiver{}\n",
-            args.file.display(),
-            registry.panels().len(),
-            registry.domains().len(),
-            capabilities.len(),
-            if modes == 1 { "" } else { "s" },
-            registry.waivers().len(),
-            if registry.waivers().len() == 1 { "" } else { "s" },
-        )
-        .as_bytes(),
-    );
+    ui.line(&format!(
+        "{}: valid: {} panels in {} domains, {} capabilities, {invariants} invariants, {modes} auth mode{}, {} waiver{}",
+        path.display(),
+        registry.panels().len(),
+        registry.domains().len(),
+        capabilities.len(),
+        if modes == 1 { "" } else { "s" },
+        registry.waivers().len(),
+        if registry.waivers().len() == 1 { "" } else { "s" },
+    ));
     Ok(Exit::Pass)
 }

@@ -1,7 +1,11 @@
-//! The dashboard in a real browser: `hisar demo --serve`, then headless Chromium.
+//! The dashboard in a real browser: the static export `hisar demo` writes, and the page
+//! `hisar demo --serve` serves, each loaded in headless Chromium. Every link of each must
+//! resolve (an in-page anchor that exists, a file beside the page, a route that answers 200),
+//! no console message may be an error, and a screenshot is kept under the target directory.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -32,12 +36,7 @@ fn chromium() -> Option<PathBuf> {
     found
 }
 
-fn headless(
-    browser: &PathBuf,
-    profile: &std::path::Path,
-    extra: &[&str],
-    url: &str,
-) -> std::process::Output {
+fn headless(browser: &Path, profile: &Path, extra: &[&str], url: &str) -> std::process::Output {
     Command::new(browser)
         .args([
             "--headless",
@@ -51,6 +50,8 @@ fn headless(
             "--hide-scrollbars",
             "--window-size=1400,1900",
             "--virtual-time-budget=3000",
+            "--enable-logging=stderr",
+            "--v=0",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(extra)
@@ -59,8 +60,80 @@ fn headless(
         .expect("chromium runs")
 }
 
+/// The page as Chromium built it, and the console messages it logged that are errors.
+fn load(browser: &Path, profile: &Path, url: &str) -> (String, Vec<String>) {
+    let out = headless(browser, profile, &["--dump-dom"], url);
+    let log = String::from_utf8_lossy(&out.stderr);
+    let errors = log
+        .lines()
+        .filter(|l| l.contains("CONSOLE") && (l.contains(":ERROR:") || l.contains("Uncaught")))
+        .map(str::to_owned)
+        .chain(
+            log.lines()
+                .filter(|l| l.contains("Failed to load resource"))
+                .map(str::to_owned),
+        )
+        .collect();
+    (String::from_utf8_lossy(&out.stdout).into_owned(), errors)
+}
+
+/// The values of one attribute in markup (the DOM Chromium dumps quotes every attribute).
+fn attributes(page: &str, name: &str) -> Vec<String> {
+    let needle = format!(" {name}=\"");
+    page.match_indices(&needle)
+        .filter_map(|(i, _)| {
+            let rest = &page[i + needle.len()..];
+            rest.find('"').map(|end| rest[..end].replace("&amp;", "&"))
+        })
+        .collect()
+}
+
+/// Every link of the page that does not resolve. `fetch` answers whether a non-anchor link
+/// resolves.
+fn dead_links(page: &str, fetch: &dyn Fn(&str) -> bool) -> Vec<String> {
+    let ids: BTreeSet<String> = attributes(page, "id").into_iter().collect();
+    let mut dead = Vec::new();
+    let hrefs: BTreeSet<String> = attributes(page, "href").into_iter().collect();
+    assert!(hrefs.len() > 20, "a page with links: {hrefs:?}");
+    for href in hrefs {
+        if href.starts_with("data:") {
+            continue;
+        }
+        let (target, fragment) = href.split_once('#').unwrap_or((href.as_str(), ""));
+        let fragment_ok = fragment.is_empty() || ids.contains(fragment);
+        let target_ok = target.is_empty() || fetch(target);
+        if !fragment_ok || !target_ok {
+            dead.push(href);
+        }
+    }
+    dead
+}
+
+/// GET a link of the served page (`base` is `http://host:port`), with bounded waits: whether
+/// it answered 200. Plain HTTP/1.1 over a socket, so the test needs no client of its own.
+fn get_ok(base: &str, href: &str) -> bool {
+    use std::io::{Read as _, Write as _};
+    let host = base.trim_start_matches("http://");
+    let path = if href.starts_with('?') {
+        format!("/{href}")
+    } else {
+        format!("/{}", href.trim_start_matches('/'))
+    };
+    let Ok(mut socket) = std::net::TcpStream::connect(host) else {
+        return false;
+    };
+    let _ = socket.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = socket.set_write_timeout(Some(Duration::from_secs(10)));
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    if socket.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    socket.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
+}
+
 #[test]
-fn dashboard_renders_in_headless_chromium() {
+fn dashboard_links_resolve_static_and_served_in_headless_chromium() {
     let Some(browser) = chromium() else { return };
     let work = tempfile::tempdir().unwrap();
     let mut child = command(
@@ -76,25 +149,35 @@ fn dashboard_renders_in_headless_chromium() {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(url) = line.strip_prefix("dashboard: ") {
-                let _ = tx.send(url.trim().to_owned());
-            }
+            let _ = tx.send(line);
         }
     });
-    let url = rx
-        .recv_timeout(Duration::from_secs(120))
-        .expect("the dashboard starts");
+    let (mut url, mut try_line) = (None, None);
+    while url.is_none() || try_line.is_none() {
+        let line = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the demo serves and says how to reach its backend");
+        if let Some(u) = line.strip_prefix("dashboard: ") {
+            url = Some(u.trim().trim_end_matches('/').to_owned());
+        }
+        if let Some(t) = line.strip_prefix("try: ") {
+            try_line = Some(t.to_owned());
+        }
+    }
+    let (url, try_line) = (url.unwrap(), try_line.unwrap());
 
     let artifacts = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("test-artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
     let shot = artifacts.join("dashboard.png");
     let _ = std::fs::remove_file(&shot);
     let profile = work.path().join("profile");
+
+    // The served page.
     let out = headless(
         &browser,
         &profile,
         &[&format!("--screenshot={}", shot.display())],
-        &url,
+        &format!("{url}/"),
     );
     assert!(
         shot.exists(),
@@ -105,8 +188,48 @@ fn dashboard_renders_in_headless_chromium() {
         std::fs::metadata(&shot).unwrap().len() > 10_000,
         "an empty page?"
     );
-    let dom = headless(&browser, &profile, &["--dump-dom"], &url);
-    let page = String::from_utf8_lossy(&dom.stdout);
+    let (page, errors) = load(&browser, &profile, &format!("{url}/"));
+    assert!(
+        errors.is_empty(),
+        "console errors on the served page: {errors:#?}"
+    );
+    let dead = dead_links(&page, &|href| get_ok(&url, href));
+    assert!(dead.is_empty(), "dead links on the served page: {dead:?}");
+
+    // The key the demo printed works: its `try:` line, run as printed, re-checks a panel.
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_hisar")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let tried = Command::new("sh")
+        .arg("-c")
+        .arg(&try_line)
+        .current_dir(work.path())
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .env_remove("AOS_API_KEY")
+        .output()
+        .unwrap();
+    let tried_err = String::from_utf8_lossy(&tried.stderr);
+    assert!(tried.status.success(), "`{try_line}`: {tried_err}");
+    assert!(tried_err.contains("OVR-SUM-HL-O1 BOUND"), "{tried_err}");
+    assert!(
+        tried_err.contains("this sweep: 0 new, 0 resolved, 0 regressed"),
+        "{tried_err}"
+    );
+    // It updated the demo's tracker, which still says how to continue from its folder.
+    let tracker =
+        std::fs::read_to_string(work.path().join("out/HISAR_BACKEND_GAPS_TRACKER.md")).unwrap();
+    assert!(
+        tracker.contains("**Sweep:** #2 of 2, panel OVR-SUM-HL-O1"),
+        "{tracker}"
+    );
+    assert!(
+        tracker.contains("Re-check the panel: `hisar demo --out . --panel <PANEL_ID>`"),
+        "{tracker}"
+    );
 
     let _ = Command::new("kill")
         .arg("-TERM")
@@ -128,14 +251,51 @@ fn dashboard_renders_in_headless_chromium() {
         "POLICIES",
         "LOGS",
         "TOTAL",
+        "Priority fixes",
+        "P0 AUTH_FAILURE",
+        "Timeline",
     ] {
         assert!(page.contains(name), "{name} missing from the page");
     }
     let total = page.split("TOTAL").nth(1).unwrap_or_default();
     assert!(total.contains("26%"), "the TOTAL completion is shown");
     assert!(page.contains("Active gaps (64)"));
+
+    // The static export, opened as a file: its links are anchors, or files beside it.
+    let folder = work.path().join("out");
+    let file = folder.join("dashboard.html");
+    let (page, errors) = load(&browser, &profile, &format!("file://{}", file.display()));
+    assert!(
+        errors.is_empty(),
+        "console errors on the static page: {errors:#?}"
+    );
+    assert!(page.contains("Priority fixes") && page.contains("Active gaps (64)"));
+    let dead = dead_links(&page, &|href| {
+        !href.contains(':') && !href.starts_with('?') && folder.join(href).is_file()
+    });
+    assert!(dead.is_empty(), "dead links in the static export: {dead:?}");
+    assert!(
+        page.contains("href=\"HISAR_BACKEND_GAPS_TRACKER.md\""),
+        "the static page links to the tracker written beside it"
+    );
+    let static_shot = artifacts.join("dashboard-static.png");
+    let _ = headless(
+        &browser,
+        &profile,
+        &[&format!("--screenshot={}", static_shot.display())],
+        &format!("file://{}", file.display()),
+    );
+    assert!(
+        std::fs::metadata(&static_shot).is_ok_and(|m| m.len() > 10_000),
+        "no screenshot of the static page, or an empty one"
+    );
     let _ = std::io::Write::write_all(
         &mut std::io::stderr(),
-        format!("screenshot kept at {}\n", shot.display()).as_bytes(),
+        format!(
+            "screenshots kept at {} and {}\n",
+            shot.display(),
+            static_shot.display()
+        )
+        .as_bytes(),
     );
 }

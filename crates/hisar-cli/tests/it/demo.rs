@@ -158,6 +158,25 @@ fn credentials_never_appear_in_any_output() {
         &env,
     ));
     outputs.push(ws.hisar(&["list", "--format", "json"], &env));
+    // Under GitHub Actions: annotations on stderr, and the job summary.
+    let summary = ws.path("summary.md");
+    let summary_path = summary.to_str().unwrap().to_owned();
+    outputs.push(ws.hisar(
+        &[
+            "sweep",
+            "--base-url",
+            &backend.url,
+            "--panel",
+            "LOG-REC-SYS-O2",
+        ],
+        &[
+            ("AOS_API_KEY", "wrong"),
+            ("SDSR_TENANT_ID", SECRET),
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_STEP_SUMMARY", summary_path.as_str()),
+        ],
+    ));
+    outputs.push(ws.hisar(&["diff", "--format", "markdown"], &env));
     outputs.push(ws.hisar(&["report", "--tracker", "r.md"], &env));
     // Errors too: a wrong key, a registry that does not validate.
     outputs.push(ws.hisar(
@@ -183,7 +202,7 @@ fn credentials_never_appear_in_any_output() {
         );
     }
     // The bad registry's own text is the user's: the error names the header, not the value.
-    for file in ["t.md", "t.json", "t.xml", "r.md"] {
+    for file in ["t.md", "t.json", "t.xml", "r.md", "summary.md"] {
         assert!(!ws.read(file).contains(SECRET), "leak in {file}");
     }
     let db = std::fs::read(ws.path(".hisar/history.db")).unwrap();
@@ -292,6 +311,8 @@ fn normalise(text: &str, url: &str) -> String {
     let text = text.replace(url, "http://127.0.0.1:PORT");
     let timing = regex::Regex::new(r"in \d+\.\d+s").unwrap();
     let timing = timing.replace_all(&text, "in T.TTs");
+    let ms = regex::Regex::new(r"\b\d+ ms\b").unwrap();
+    let timing = ms.replace_all(&timing, "N ms");
     let date = regex::Regex::new(r"\d{4}-\d{2}-\d{2}").unwrap();
     date.replace_all(&timing, "YYYY-MM-DD").into_owned()
 }
@@ -301,18 +322,155 @@ fn sweep_summary_snapshot() {
     let backend = Backend::start("snapshot-key");
     let ws = Workspace::new();
     let env = [("AOS_API_KEY", "snapshot-key")];
-    let args = ["sweep", "--base-url", backend.url.as_str(), "--retry", "0"];
+    let args = [
+        "sweep",
+        "--base-url",
+        backend.url.as_str(),
+        "--retry",
+        "0",
+        "--max-time",
+        "1s",
+    ];
+    // POL-LIM-VIO-O2's route does not answer in time: unverified, never verified.
+    assert!(backend.demo.set_delay(
+        Some("/guard/costs/incidents"),
+        std::time::Duration::from_secs(3)
+    ));
     let first = ws.hisar(&args, &env);
     assert_eq!(first.code, 0, "{first:?}");
     insta::assert_snapshot!("sweep_first", normalise(&first.stderr, &backend.url));
 
-    // A fix and a break: one resolution, one regression, both named.
-    assert!(backend.demo.fix("/guard/logs"));
-    assert!(backend.demo.break_route("/health"));
+    // A fix, a break, an answer back and one lost: every group, each panel named.
+    assert!(backend.demo.fix("/guard/logs")); // LOG-REC-SYS-O1 resolved
+    assert!(backend.demo.break_route("/health")); // ACT-LLM-LIVE-O5, LOG-REC-SYS-O2 regressed
+    assert!(
+        backend
+            .demo
+            .set_delay(Some("/guard/costs/incidents"), std::time::Duration::ZERO)
+    ); // POL-LIM-VIO-O2: a new AUTH_FAILURE
+    assert!(
+        backend
+            .demo
+            .set_delay(Some("/api/v1/discovery"), std::time::Duration::from_secs(3))
+    ); // ACT-LLM-SIG-O4 unverified, keeps BOUND
     let second = ws.hisar(&args, &env);
     assert_eq!(
         second.code, 1,
         "a regression fails the default gate: {second:?}"
     );
-    insta::assert_snapshot!("sweep_second", normalise(&second.stderr, &backend.url));
+    let text = normalise(&second.stderr, &backend.url);
+    for expected in [
+        "regressed (2):",
+        "new (1):",
+        "resolved (1):",
+        "unverified (1):",
+        "  POL-LIM-VIO-O2  GET /guard/costs/incidents  AUTH_FAILURE",
+        "  LOG-REC-SYS-O1  GET /guard/logs  AUTH_FAILURE  seen HTTP 200",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing:\n{text}");
+    }
+    insta::assert_snapshot!("sweep_second", text);
+
+    // -q names no panel; -v is the default list off a terminal, in full.
+    let quiet = ws.hisar(&[&args[..], &["-q"]].concat(), &env);
+    assert!(
+        !quiet.stderr.contains("regressed (") && !quiet.stderr.contains("DOMAIN"),
+        "{quiet:?}"
+    );
+    assert!(
+        quiet
+            .stderr
+            .contains("this sweep: 0 new, 0 resolved, 0 regressed"),
+        "{quiet:?}"
+    );
+    let verbose = ws.hisar(&[&args[..], &["-v"]].concat(), &env);
+    assert!(verbose.stderr.contains("unverified (1):"), "{verbose:?}");
+}
+
+/// The first line of the tracker's "Re-check the panel" step, as a person would copy it.
+fn recheck_line(tracker: &str) -> String {
+    let line = tracker
+        .lines()
+        .find(|l| l.contains("Re-check the panel:"))
+        .expect("the tracker says how to re-check a panel");
+    line.split('`')
+        .nth(1)
+        .expect("a command in backticks")
+        .to_owned()
+}
+
+#[test]
+fn the_demo_continues_from_its_trackers_next_step() {
+    let work = tempfile::tempdir().unwrap();
+    let demo = run_in(work.path(), &["demo", "--out", "my demo"], &[]);
+    assert_eq!(demo.code, 0, "{demo:?}");
+    let folder = work.path().join("my demo");
+    let tracker = std::fs::read_to_string(folder.join("HISAR_BACKEND_GAPS_TRACKER.md")).unwrap();
+    let command = recheck_line(&tracker);
+    // Pasted as printed, in the tracker's folder, with a panel id in place of the placeholder.
+    let pasted = command.replace("<PANEL_ID>", "OVR-SUM-DC-O1");
+    let words: Vec<&str> = pasted.split_whitespace().collect();
+    assert_eq!(words[0], "hisar", "{command}");
+    let again = run_in(&folder, &words[1..], &[]);
+    assert_eq!(
+        again.code, 0,
+        "`{pasted}` in the tracker's folder: {again:?}"
+    );
+    assert!(
+        again
+            .stderr
+            .contains("this sweep: 0 new, 0 resolved, 0 regressed"),
+        "no regression: {again:?}"
+    );
+    let updated = std::fs::read_to_string(folder.join("HISAR_BACKEND_GAPS_TRACKER.md")).unwrap();
+    assert!(
+        updated.contains("**Sweep:** #2 of 2, panel OVR-SUM-DC-O1 (1 panel)"),
+        "the tracker is updated by the re-check"
+    );
+    assert_eq!(recheck_line(&updated), command, "and still says how");
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("tracker.json")).unwrap())
+            .unwrap();
+    let panel = json["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "OVR-SUM-DC-O1")
+        .unwrap();
+    assert_eq!(panel["status"], "BLOCKED", "same verdict");
+    assert_eq!(panel["gap"]["code"], "AUTH_FAILURE", "same verdict");
+    assert_eq!(panel["verified_in"], 2, "re-checked");
+
+    // The next step the demo printed, pasted where it ran.
+    let next = demo
+        .stderr
+        .lines()
+        .find_map(|l| l.split_once(": hisar ").map(|(_, rest)| rest.to_owned()))
+        .expect("the demo prints a next step");
+    let next = next.replace("'my demo'", "my\u{0}demo");
+    let words: Vec<String> = next
+        .split_whitespace()
+        .map(|w| w.replace('\u{0}', " "))
+        .collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let third = run_in(work.path(), &words, &[]);
+    assert_eq!(
+        third.code, 0,
+        "`hisar {next}` where the demo ran: {third:?}"
+    );
+    let updated = std::fs::read_to_string(folder.join("HISAR_BACKEND_GAPS_TRACKER.md")).unwrap();
+    assert!(updated.contains("**Sweep:** #3 of 3"), "{updated}");
+
+    // Without a demo there, the command says what to run first.
+    let none = run_in(
+        work.path(),
+        &["demo", "--panel", "OVR-SUM-DC-O1", "--out", "elsewhere"],
+        &[],
+    );
+    assert_eq!(none.code, 2, "{none:?}");
+    assert!(
+        none.stderr
+            .contains("no demo in elsewhere: run `hisar demo --out elsewhere` first"),
+        "{none:?}"
+    );
 }

@@ -2,6 +2,8 @@
 
 mod aurora;
 mod browser;
+mod conventions;
 mod demo;
 mod history;
+mod schema;
 mod support;

@@ -7,7 +7,7 @@ use jiff::civil::Date;
 
 use super::{Backend, Defaults, NO_AUTH, Registry, TrackerText};
 use crate::error::{Diagnostic, RegistryError};
-use crate::id::{CapabilityId, DomainCode, PanelId};
+use crate::id::{CapabilityId, DomainCode};
 use crate::index::IdIndex;
 use crate::interpolate::Template;
 use crate::invariant::Invariant;
@@ -71,12 +71,13 @@ pub(super) const TOP_KEYS: &[&str] = &[
     "gate",
     "tracker",
 ];
-const BACKEND_KEYS: &[&str] = &["base_url", "routes"];
-const AUTH_MODE_KEYS: &[&str] = &["headers"];
-const DEFAULTS_KEYS: &[&str] = &["auth", "timeout", "class"];
-const DOMAIN_KEYS: &[&str] = &["code", "name"];
+pub(super) const BACKEND_KEYS: &[&str] = &["base_url", "routes"];
+pub(super) const AUTH_MODE_KEYS: &[&str] = &["headers"];
+pub(super) const DEFAULTS_KEYS: &[&str] = &["auth", "timeout", "class"];
+pub(super) const DOMAIN_KEYS: &[&str] = &["code", "name"];
 pub(super) const PANEL_KEYS: &[&str] = &[
     "id",
+    "domain",
     "capability",
     "endpoint",
     "params",
@@ -90,9 +91,9 @@ pub(super) const PANEL_KEYS: &[&str] = &[
     "body",
 ];
 pub(super) const PROVENANCE_KEYS: &[&str] = &["at", "aggregation"];
-const CAPABILITY_KEYS: &[&str] = &["status", "derived", "note"];
-const WAIVER_KEYS: &[&str] = &["panel", "code", "owner", "expires", "reason"];
-const TRUST_KEYS: &[&str] = &[
+pub(super) const CAPABILITY_KEYS: &[&str] = &["status", "derived", "note"];
+pub(super) const WAIVER_KEYS: &[&str] = &["panel", "code", "owner", "expires", "reason"];
+pub(super) const TRUST_KEYS: &[&str] = &[
     "window",
     "min_verified",
     "min_bound_rate",
@@ -100,8 +101,8 @@ const TRUST_KEYS: &[&str] = &[
     "demote_below_rate",
     "demote_after_failures",
 ];
-const GATE_KEYS: &[&str] = &["max_unverified_share"];
-const TRACKER_KEYS: &[&str] = &["status", "related", "purpose", "references"];
+pub(super) const GATE_KEYS: &[&str] = &["max_unverified_share"];
+pub(super) const TRACKER_KEYS: &[&str] = &["status", "related", "purpose", "references"];
 
 impl Loader<'_> {
     pub(super) fn error<T>(&mut self, at: &Located<T>, message: impl Into<String>) {
@@ -589,24 +590,20 @@ impl Loader<'_> {
                 continue;
             };
             self.panel = panel_node.value.scalar_text();
-            let panel = self
-                .string(panel_node, "`panel`")
-                .and_then(|p| match PanelId::parse(&p) {
-                    Ok(id) if panels.iter().any(|x| x.id == id) => Some(id),
-                    Ok(id) => {
+            let panel = self.string(panel_node, "`panel`").and_then(|p| {
+                match panels.iter().find(|x| x.id.as_str() == p) {
+                    Some(panel) => Some(panel.id.clone()),
+                    None => {
                         self.error(
                             panel_node,
                             format!(
-                                "waiver names panel `{id}`, which the registry does not declare"
+                                "waiver names panel `{p}`, which the registry does not declare"
                             ),
                         );
                         None
                     }
-                    Err(e) => {
-                        self.error(panel_node, e.to_string());
-                        None
-                    }
-                });
+                }
+            });
             let code = self
                 .string(code_node, "`code`")
                 .and_then(|c| match c.parse::<GapCode>() {

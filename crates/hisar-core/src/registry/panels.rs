@@ -88,39 +88,7 @@ impl Loader<'_> {
         };
         let mut ok = true;
 
-        let id = match get("id") {
-            None => {
-                self.error(item, "a panel needs an `id`");
-                None
-            }
-            Some(node) => match node.value.scalar_text().map(|t| PanelId::parse(&t)) {
-                Some(Ok(id)) => {
-                    if !domains.iter().any(|d| &d.code == id.domain()) {
-                        let declared: Vec<&str> = domains.iter().map(|d| d.code.as_str()).collect();
-                        self.error(
-                            node,
-                            format!(
-                                "domain `{}` of the panel id is not declared under `domains:` (declared: {})",
-                                id.domain(),
-                                if declared.is_empty() { "none".to_owned() } else { declared.join(", ") }
-                            ),
-                        );
-                    }
-                    Some(id)
-                }
-                Some(Err(e)) => {
-                    self.error(node, e.to_string());
-                    None
-                }
-                None => {
-                    self.error(
-                        node,
-                        format!("`id` must be a string, found {}", node.value.kind()),
-                    );
-                    None
-                }
-            },
-        };
+        let id = self.panel_id(item, get("id"), get("domain"), domains);
 
         let capability = match get("capability") {
             None => {
@@ -304,6 +272,7 @@ impl Loader<'_> {
         }
         Some(Panel {
             id: id?,
+            line: item.line,
             capability: capability?,
             endpoint: endpoint?,
             path_params,
@@ -316,6 +285,78 @@ impl Loader<'_> {
             body,
             purpose,
         })
+    }
+
+    /// The panel's id and domain (SPEC §2): a structured id whose domain code is declared, or,
+    /// with `domain:`, a free-form id in that declared domain.
+    fn panel_id(
+        &mut self,
+        item: &Located<Node>,
+        id: Option<&Located<Node>>,
+        domain: Option<&Located<Node>>,
+        domains: &[Domain],
+    ) -> Option<PanelId> {
+        let declared = || {
+            let codes: Vec<&str> = domains.iter().map(|d| d.code.as_str()).collect();
+            if codes.is_empty() {
+                "none".to_owned()
+            } else {
+                codes.join(", ")
+            }
+        };
+        let Some(node) = id else {
+            self.error(item, "a panel needs an `id`");
+            return None;
+        };
+        let Some(text) = node.value.scalar_text() else {
+            self.error(
+                node,
+                format!("`id` must be a string, found {}", node.value.kind()),
+            );
+            return None;
+        };
+        if let Some(domain_node) = domain {
+            let code = self.string(domain_node, "`domain`")?;
+            let Some(found) = domains.iter().find(|d| d.code.as_str() == code) else {
+                let codes: Vec<&str> = domains.iter().map(|d| d.code.as_str()).collect();
+                let hint = crate::suggest::closest(&code, &codes)
+                    .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
+                self.error(
+                    domain_node,
+                    format!(
+                        "domain `{code}`{hint} is not declared under `domains:` (declared: {})",
+                        declared()
+                    ),
+                );
+                return None;
+            };
+            return match PanelId::in_domain(&text, found.code.clone()) {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    self.error(node, e.to_string());
+                    None
+                }
+            };
+        }
+        match PanelId::parse(&text) {
+            Ok(id) => {
+                if !domains.iter().any(|d| &d.code == id.domain()) {
+                    self.error(
+                        node,
+                        format!(
+                            "domain `{}` of the panel id is not declared under `domains:` (declared: {}); declare it, or name the panel's domain with `domain:`",
+                            id.domain(),
+                            declared()
+                        ),
+                    );
+                }
+                Some(id)
+            }
+            Err(e) => {
+                self.error(node, e.to_string());
+                None
+            }
+        }
     }
 
     pub(super) fn provenance(&mut self, node: &Located<Node>) -> Option<ProvenanceRequirement> {

@@ -124,7 +124,7 @@ panels:
     capability: overview.recovery
     endpoint: GET /api/v1/recovery/stats
     class: interpretatoin
-  - id: OVR-SUM-DC-4
+  - id: OVR SUM DC 4
     capability: overview.feedback
     endpoint: GET /api/v1/feedback/stats/summary
     class: evidence
@@ -416,4 +416,76 @@ fn a_late_problem_in_a_large_registry_is_located() {
             .message
             .contains("duplicate panel id `OVR-SUM-CI-O1` (first declared at line 5)")
     );
+}
+
+/// SPEC §2: a declared domain code, `-`, then letters, digits, `-`, `_` or `.`; or any id with
+/// `domain:` naming a declared domain.
+const IDS: &str = r#"version: 1
+defaults: { class: evidence }
+domains:
+  - { code: OVR, name: OVERVIEW }
+  - { code: LOG, name: LOGS }
+panels:
+  - { id: OVR-SUM-CI-O1, capability: a.one, endpoint: /one }
+  - { id: OVR-cost_summary.v2, capability: a.two, endpoint: /two }
+  - { id: "Cost summary (EU)", domain: LOG, capability: a.three, endpoint: /three }
+waivers:
+  - { panel: "Cost summary (EU)", code: AUTH_FAILURE, owner: me, expires: 2099-01-01, reason: r }
+"#;
+
+#[test]
+fn panel_ids_as_spec_section_2_allows() {
+    let reg = Registry::from_yaml(IDS, "ids.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let domains: Vec<(&str, &str)> = reg
+        .panels
+        .iter()
+        .map(|p| (p.id.as_str(), p.id.domain().as_str()))
+        .collect();
+    assert_eq!(
+        domains,
+        [
+            ("OVR-SUM-CI-O1", "OVR"),
+            ("OVR-cost_summary.v2", "OVR"),
+            ("Cost summary (EU)", "LOG")
+        ]
+    );
+    assert_eq!(reg.waivers[0].panel.as_str(), "Cost summary (EU)");
+    assert_eq!(
+        reg.panels.iter().map(|p| p.line).collect::<Vec<_>>(),
+        [7, 8, 9],
+        "each panel knows its line, for annotations"
+    );
+    assert!(reg.panel("Cost summary (EU)").is_some());
+}
+
+#[test]
+fn a_bad_id_says_what_an_id_is_and_where() {
+    let cases = [
+        (
+            "  - { id: cost summary, capability: a.b, endpoint: /x }",
+            "invalid panel id `cost summary`: expected a declared domain code, `-`, then letters",
+        ),
+        (
+            "  - { id: ACT-X, capability: a.b, endpoint: /x }",
+            "domain `ACT` of the panel id is not declared under `domains:` (declared: OVR, LOG); declare it, or name the panel's domain with `domain:`",
+        ),
+        (
+            "  - { id: anything, domain: LGO, capability: a.b, endpoint: /x }",
+            "domain `LGO` (did you mean `LOG`?) is not declared under `domains:` (declared: OVR, LOG)",
+        ),
+        (
+            "  - { id: \" padded\", domain: LOG, capability: a.b, endpoint: /x }",
+            "a free-form id is 1 to 128 characters, without control characters or surrounding spaces",
+        ),
+    ];
+    for (panel, message) in cases {
+        let text = format!(
+            "version: 1\ndefaults: {{ class: evidence }}\ndomains: [{{ code: OVR, name: O }}, {{ code: LOG, name: L }}]\npanels:\n{panel}\n"
+        );
+        let err = Registry::from_yaml(&text, "r.yaml").unwrap_err();
+        assert_eq!(err.diagnostics.len(), 1, "{err}");
+        let d = &err.diagnostics[0];
+        assert!(d.message.contains(message), "{d}");
+        assert_eq!(d.line, 5, "{d}");
+    }
 }

@@ -201,7 +201,7 @@ impl SqliteStore {
                 "SELECT s.id, s.started_at, v.panel, v.capability, v.endpoint, v.fingerprint, v.verdict
                  FROM verdicts v JOIN sweeps s ON s.id = v.sweep_id
                  WHERE v.panel = ?1 AND s.status = 'complete'
-                 ORDER BY s.seq DESC LIMIT ?2",
+                 ORDER BY v.sweep_id DESC LIMIT ?2",
             )
             .map_err(|e| self.err(e))?;
         let mut rows = stmt
@@ -218,6 +218,28 @@ impl SqliteStore {
             });
         }
         Ok(out)
+    }
+
+    pub(super) fn read_record(
+        &self,
+        tx: &Transaction<'_>,
+        sweep: u64,
+        panel: &str,
+    ) -> Result<Option<PanelRecord>, StoreError> {
+        let mut stmt = tx
+            .prepare_cached(
+                "SELECT v.panel, v.capability, v.endpoint, v.fingerprint, v.verdict
+                 FROM verdicts v JOIN sweeps s ON s.id = v.sweep_id
+                 WHERE v.panel = ?1 AND v.sweep_id = ?2 AND s.status = 'complete' LIMIT 1",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt
+            .query(params![panel, to_i64(sweep)])
+            .map_err(|e| self.err(e))?;
+        match rows.next().map_err(|e| self.err(e))? {
+            Some(row) => self.panel_record(sweep, row, 0).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// The history position of a complete sweep.

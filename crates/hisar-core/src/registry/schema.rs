@@ -1,0 +1,463 @@
+//! The JSON Schema of `hisar.yaml`, for editors (`# yaml-language-server: $schema=...`) and
+//! for anyone who checks a registry without HISAR. Written with `schemars` from types that
+//! mirror the file; the loader stays the authority (it reports every problem with its line),
+//! and a test keeps the two agreeing on every key.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+
+/// Any scalar a query or path parameter may be written as.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+enum Scalar {
+    /// Text.
+    Text(String),
+    /// A number.
+    Number(f64),
+    /// A boolean.
+    Bool(bool),
+}
+
+/// `hisar.yaml`: the panels of a UI, the endpoints they read, and what they need of the answer.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "HISAR registry (hisar.yaml)")]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+struct RegistryDoc {
+    /// Format version; this HISAR reads 1.
+    #[schemars(range(min = 1, max = 1))]
+    version: u32,
+    /// Heads the tracker. Default: `HISAR Backend Gaps Tracker`.
+    title: Option<String>,
+    /// Where the backend is. Default: no base URL (give `--base-url` or `HISAR_BASE_URL`) and no
+    /// route table.
+    backend: Option<BackendDoc>,
+    /// Auth modes by name; `none` (no credentials) is built in and cannot be redefined.
+    auth: Option<BTreeMap<String, AuthModeDoc>>,
+    /// Defaults for every panel.
+    defaults: Option<DefaultsDoc>,
+    /// The domains panels belong to; at least one.
+    domains: Vec<DomainDoc>,
+    /// The panels, probed in this order.
+    panels: Vec<PanelDoc>,
+    /// Capabilities by id (`overview.cost_summary`): declare one deprecated, or note it.
+    capabilities: Option<BTreeMap<String, Option<CapabilityDoc>>>,
+    /// Known gaps kept out of the gate until a date.
+    waivers: Option<Vec<WaiverDoc>>,
+    /// When a capability becomes TRUSTED, and when it drops back.
+    trust: Option<TrustDoc>,
+    /// Gate settings.
+    gate: Option<GateDoc>,
+    /// Text that heads and closes the tracker.
+    tracker: Option<TrackerDoc>,
+}
+
+/// Where the backend is.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+struct BackendDoc {
+    /// Base URL; `${VAR}` and `${VAR:-default}` come from the environment. `--base-url` and
+    /// `HISAR_BASE_URL` override it. Default: none.
+    base_url: Option<String>,
+    /// Route table for stage 1: an OpenAPI 3 document (JSON or YAML) or a `{path: [methods]}`
+    /// map; a file relative to the registry's folder, or an http(s) URL. Default: none (stage 1
+    /// unchecked).
+    routes: Option<String>,
+}
+
+/// An auth mode: headers sent with each request.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+struct AuthModeDoc {
+    /// Header name to value; `${VAR}` and `${VAR:-default}` come from the environment at run
+    /// time and are never written anywhere.
+    headers: Option<BTreeMap<String, String>>,
+}
+
+/// Defaults for every panel.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+struct DefaultsDoc {
+    /// Auth mode of panels that name none. Default: `none`.
+    auth: Option<String>,
+    /// Time allowed per request, such as `10s` or `1m30s` (`--max-time` overrides). Default:
+    /// 10s.
+    timeout: Option<String>,
+    /// Class of panels that name none. Default: none (every panel must name its class).
+    class: Option<ClassDoc>,
+}
+
+/// What a panel does with the data it reads.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+enum ClassDoc {
+    /// Aggregates or interprets data: needs HIL v1 provenance unless `provenance: none`.
+    Interpretation,
+    /// Shows raw records.
+    Evidence,
+    /// Shows running work.
+    Execution,
+    /// Offers an action.
+    Action,
+    /// Shows or edits configuration.
+    Configuration,
+}
+
+/// A domain.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+struct DomainDoc {
+    /// Short code used in panel ids: upper-case letters and digits, starting with a letter.
+    #[schemars(regex(pattern = r"^[A-Z][A-Z0-9]*$"))]
+    code: String,
+    /// Display name.
+    name: String,
+}
+
+/// A panel: one piece of UI and the endpoint it reads.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+struct PanelDoc {
+    /// A declared domain code, `-`, then letters, digits, `-`, `_` or `.` (`OVR-SUM-CI-O1`);
+    /// with `domain:`, any text of 1 to 128 characters.
+    #[schemars(length(min = 1, max = 128))]
+    id: String,
+    /// The panel's domain, when its id does not start with it. Default: the id's prefix.
+    domain: Option<String>,
+    /// The capability it needs: dot-separated lower-case words (`overview.cost_summary`).
+    #[schemars(regex(pattern = r"^[a-z0-9_]+(\.[a-z0-9_]+)*$"))]
+    capability: String,
+    /// `METHOD /path/{param}`; the method may be omitted (GET).
+    #[schemars(regex(
+        pattern = r"^((GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|get|head|post|put|patch|delete|options)\s+)?/"
+    ))]
+    endpoint: String,
+    /// Query parameters. Default: none.
+    params: Option<BTreeMap<String, Scalar>>,
+    /// A value for every `{name}` in the path; required when the path has any.
+    path_params: Option<BTreeMap<String, Scalar>>,
+    /// Extra headers (`${VAR}` allowed), added to the auth mode's. Default: none.
+    headers: Option<BTreeMap<String, String>>,
+    /// Auth mode: a key of `auth:`, or `none`. Default: `defaults.auth`.
+    auth: Option<String>,
+    /// What the panel does. Default: `defaults.class`.
+    class: Option<ClassDoc>,
+    /// HIL v1 provenance: `none`, `required`, true/false, or where and what. Default: required
+    /// for `interpretation` panels, none for the others.
+    provenance: Option<ProvenanceDoc>,
+    /// Invariants, one per item: `[not] QUERY [count] PREDICATE [VALUE]`, such as
+    /// `$.items isArray` or `$.total >= 0`. Default: none.
+    invariants: Option<Vec<String>>,
+    /// What the panel is for; shown in the P1 table.
+    purpose: Option<String>,
+    /// Expected body. Default: `json`.
+    body: Option<BodyDoc>,
+}
+
+/// The body a panel expects.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+enum BodyDoc {
+    /// A JSON document.
+    Json,
+    /// Any non-empty text.
+    Text,
+    /// Anything, even empty.
+    Any,
+}
+
+/// Whether and where a panel needs HIL v1 provenance.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+enum ProvenanceDoc {
+    /// `none` or `required`.
+    Word(ProvenanceWord),
+    /// Required (true) or not (false).
+    Flag(bool),
+    /// Required, with where and what.
+    Required(ProvenanceAt),
+}
+
+/// `provenance: none | required`.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+enum ProvenanceWord {
+    /// Not checked.
+    None,
+    /// At `/provenance`, any aggregation.
+    Required,
+}
+
+/// A required provenance block.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+struct ProvenanceAt {
+    /// JSON pointer to the block. Default: `/provenance`.
+    #[schemars(regex(pattern = r"^/"))]
+    at: Option<String>,
+    /// The aggregation the block must declare. Default: any.
+    aggregation: Option<AggregationDoc>,
+}
+
+/// HIL v1 aggregation kinds.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+enum AggregationDoc {
+    /// Paginated collections.
+    List,
+    /// Aggregated metrics.
+    Summary,
+    /// A bare count.
+    Count,
+    /// One entity.
+    Detail,
+}
+
+/// A declared capability.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+struct CapabilityDoc {
+    /// `active` or `deprecated` (then DEPRECATED whatever the sweeps say). Default: `active`.
+    status: Option<CapabilityStatusDoc>,
+    /// Derived from an endpoint by an importer rather than named by a person. Default: false.
+    derived: Option<bool>,
+    /// Free text.
+    note: Option<String>,
+}
+
+/// A declared capability status.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+enum CapabilityStatusDoc {
+    /// In use.
+    Active,
+    /// Deprecated.
+    Deprecated,
+}
+
+/// A waiver: a known gap kept in the tracker but out of the gate until it expires.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+struct WaiverDoc {
+    /// A declared panel id.
+    panel: String,
+    /// The gap code waived.
+    code: GapCodeDoc,
+    /// Who owns the gap.
+    owner: String,
+    /// Last day the waiver applies, `YYYY-MM-DD`.
+    #[schemars(regex(pattern = r"^\d{4}-\d{2}-\d{2}$"))]
+    expires: String,
+    /// Why.
+    reason: String,
+}
+
+/// The gap codes.
+#[derive(JsonSchema)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+enum GapCodeDoc {
+    /// P0.
+    #[serde(rename = "AUTH_FAILURE")]
+    AuthFailure,
+    /// P1.
+    #[serde(rename = "ENDPOINT_MISSING")]
+    EndpointMissing,
+    /// P2.
+    #[serde(rename = "PROVENANCE_MISSING")]
+    ProvenanceMissing,
+    /// P3.
+    #[serde(rename = "COHERENCY_FAILED")]
+    CoherencyFailed,
+    /// P4.
+    #[serde(rename = "SDSR_FAILED")]
+    SdsrFailed,
+}
+
+/// Trust thresholds (SPEC §5.4).
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+struct TrustDoc {
+    /// Window of sweeps considered, such as `7d`. Default: 7d.
+    window: Option<String>,
+    /// Verifications needed in the window. Default: 10.
+    min_verified: Option<u32>,
+    /// Bound share needed, 0 to 1. Default: 0.98.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    min_bound_rate: Option<f64>,
+    /// Most failures in a row allowed. Default: 1.
+    max_consecutive_failures: Option<u32>,
+    /// Bound share below which a trusted capability drops back, 0 to 1. Default: 0.90.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    demote_below_rate: Option<f64>,
+    /// Failures in a row that drop a trusted capability back. Default: 3.
+    demote_after_failures: Option<u32>,
+}
+
+/// Gate settings.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+struct GateDoc {
+    /// Share of unverified panels above which a sweep is degraded (exit 3), 0 to 1.
+    /// Default: 0.5.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    max_unverified_share: Option<f64>,
+}
+
+/// Tracker text.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+struct TrackerDoc {
+    /// Status line. Default: `ACTIVE`.
+    status: Option<String>,
+    /// A related reference shown in the header. Default: none.
+    related: Option<String>,
+    /// The Purpose section. Default: HISAR's own text.
+    purpose: Option<String>,
+    /// The References section, one item per line. Default: none.
+    references: Option<Vec<String>>,
+}
+
+/// The JSON Schema (draft 2020-12) of `hisar.yaml`, as published in `docs/hisar.schema.json`.
+///
+/// ```
+/// let schema = hisar_core::registry_schema();
+/// assert_eq!(schema["title"], "HISAR registry (hisar.yaml)");
+/// assert!(schema["properties"]["panels"].is_object());
+/// ```
+pub fn registry_schema() -> serde_json::Value {
+    let schema = schemars::schema_for!(RegistryDoc);
+    serde_json::to_value(&schema).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::super::load::{
+        AUTH_MODE_KEYS, BACKEND_KEYS, CAPABILITY_KEYS, DEFAULTS_KEYS, DOMAIN_KEYS, GATE_KEYS,
+        PANEL_KEYS, PROVENANCE_KEYS, TOP_KEYS, TRACKER_KEYS, TRUST_KEYS, WAIVER_KEYS,
+    };
+    use super::*;
+
+    /// The property names of a schema object, following a `$ref` into `$defs`.
+    fn keys(root: &Value, schema: &Value) -> Vec<String> {
+        let schema = match schema["$ref"].as_str() {
+            Some(r) => &root["$defs"][r.trim_start_matches("#/$defs/")],
+            None => schema,
+        };
+        let mut keys: Vec<String> = schema["properties"]
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        keys.sort();
+        keys
+    }
+
+    fn sorted(keys: &[&str]) -> Vec<String> {
+        let mut keys: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+        keys.sort();
+        keys
+    }
+
+    #[test]
+    fn the_schema_and_the_loader_agree_on_every_key() {
+        let root = registry_schema();
+        assert_eq!(keys(&root, &root), sorted(TOP_KEYS));
+        let defs = &root["$defs"];
+        for (def, allowed) in [
+            ("BackendDoc", BACKEND_KEYS),
+            ("AuthModeDoc", AUTH_MODE_KEYS),
+            ("DefaultsDoc", DEFAULTS_KEYS),
+            ("DomainDoc", DOMAIN_KEYS),
+            ("PanelDoc", PANEL_KEYS),
+            ("ProvenanceAt", PROVENANCE_KEYS),
+            ("CapabilityDoc", CAPABILITY_KEYS),
+            ("WaiverDoc", WAIVER_KEYS),
+            ("TrustDoc", TRUST_KEYS),
+            ("GateDoc", GATE_KEYS),
+            ("TrackerDoc", TRACKER_KEYS),
+        ] {
+            assert_eq!(keys(&root, &defs[def]), sorted(allowed), "{def}");
+            assert_eq!(defs[def]["additionalProperties"], false, "{def} is closed");
+        }
+    }
+}
