@@ -49,6 +49,24 @@ enum Command {
     Registry(Shape),
     /// Write the request targets (path and query) of the sweep's unique requests, one per line.
     Urls(Shape),
+    /// Write the sweep as Hurl files (one per request, equivalent asserts) into a directory.
+    Hurl {
+        #[command(flatten)]
+        shape: Shape,
+        /// The directory to write into (created if needed).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Serve an axum hello-world on loopback (`GET /`) and print its URL: the baseline of the
+    /// service benchmark.
+    Hello {
+        /// Stop when standard input closes.
+        #[arg(long)]
+        watch_stdin: bool,
+        /// Stop after this many seconds whatever happens.
+        #[arg(long, default_value_t = 900, value_name = "SECONDS")]
+        lifetime: u64,
+    },
     /// Serve the registry's endpoints on loopback and print the base URL.
     Serve {
         #[command(flatten)]
@@ -119,6 +137,29 @@ fn main() -> anyhow::Result<()> {
             for endpoint in shape.synthetic().endpoints() {
                 writeln!(out, "{}", endpoint.target())?;
             }
+        }
+        Command::Hurl { shape, out: dir } => {
+            std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+            for (name, text) in hisar_benches::hurl_files(&shape.synthetic()) {
+                let path = dir.join(name);
+                std::fs::write(&path, text).with_context(|| format!("write {}", path.display()))?;
+            }
+        }
+        Command::Hello {
+            watch_stdin,
+            lifetime,
+        } => {
+            drop(out);
+            let router = Router::new().route("/", get(|| async { "Hello, World!" }));
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?
+                .block_on(serve_router(
+                    router,
+                    "127.0.0.1:0".parse()?,
+                    watch_stdin,
+                    Duration::from_secs(lifetime),
+                ))?;
         }
         Command::Serve {
             shape,
@@ -319,7 +360,15 @@ async fn serve(
     watch_stdin: bool,
     lifetime: Duration,
 ) -> anyhow::Result<()> {
-    let router = router(synthetic);
+    serve_router(router(synthetic), listen, watch_stdin, lifetime).await
+}
+
+async fn serve_router(
+    router: Router,
+    listen: SocketAddr,
+    watch_stdin: bool,
+    lifetime: Duration,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("bind {listen}"))?;

@@ -126,8 +126,34 @@ fn not_modified(d: &Derived, headers: &HeaderMap) -> bool {
         })
 }
 
+/// Whether the client accepts a gzip body (`Accept-Encoding`, q-values honoured: `gzip;q=0`
+/// refuses it, `*` stands for it when it is not named).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    let (mut gzip, mut any) = (None, None);
+    for item in headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+    {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or_default().trim();
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .map_or(1.0, |q| q.trim().parse::<f32>().unwrap_or(0.0));
+        if coding.eq_ignore_ascii_case("gzip") {
+            gzip = Some(q);
+        } else if coding == "*" {
+            any = Some(q);
+        }
+    }
+    gzip.or(any).is_some_and(|q| q > 0.0)
+}
+
 /// A response from the derived state's cache: `304` when the client holds it, the cached
-/// bytes when rendered before, else `render`'s bytes, kept for the next request.
+/// bytes when rendered before, else `render`'s bytes, kept for the next request. A client
+/// that accepts gzip gets the cached body's gzip form, compressed once (the compression layer
+/// leaves a response that is already encoded alone).
 fn cached(
     d: &Derived,
     headers: &HeaderMap,
@@ -151,15 +177,24 @@ fn cached(
     let key = key.path_and_query().map_or("/", |p| p.as_str());
     let body = match d.cached(key) {
         Some(body) => body,
-        None => {
-            let body = Bytes::from(render()?);
-            d.keep(key.to_owned(), body.clone());
-            body
-        }
+        None => d.keep(key.to_owned(), Bytes::from(render()?)),
     };
-    Ok(cache_headers(
-        ([(header::CONTENT_TYPE, content_type)], body).into_response(),
-    ))
+    let mut response = if accepts_gzip(headers) {
+        (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CONTENT_ENCODING, "gzip"),
+            ],
+            body.gzip(),
+        )
+            .into_response()
+    } else {
+        ([(header::CONTENT_TYPE, content_type)], body.plain.clone()).into_response()
+    };
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    Ok(cache_headers(response))
 }
 
 fn to_vec(value: &impl Serialize) -> Result<Vec<u8>, ApiError> {
@@ -723,4 +758,28 @@ fn recorded(d: &Derived) -> usize {
         .iter()
         .filter(|s| s.status == SweepStatus::Complete)
         .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_is_accepted_as_the_client_says() {
+        let accepts = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::ACCEPT_ENCODING,
+                HeaderValue::from_str(value).unwrap(),
+            );
+            accepts_gzip(&headers)
+        };
+        assert!(accepts("gzip, deflate, br"));
+        assert!(accepts("br;q=1.0, GZIP;q=0.5"));
+        assert!(accepts("*"));
+        assert!(!accepts("gzip;q=0, *"), "refused by name");
+        assert!(!accepts("br, deflate"));
+        assert!(!accepts("identity"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
 }

@@ -67,7 +67,39 @@ pub(crate) struct Derived {
     pub(crate) series: Vec<SeriesPoint>,
     /// Each panel's latest verdicts, for the dashboard: read from the store on first use.
     timelines: tokio::sync::OnceCell<Timelines>,
-    responses: Mutex<HashMap<String, Bytes>>,
+    responses: Mutex<HashMap<String, Arc<CachedBody>>>,
+}
+
+/// A response body rendered once, and its gzip form, compressed once, when a client asks for
+/// it: a browser polling the render plan costs a map lookup, not a compression.
+pub(crate) struct CachedBody {
+    pub(crate) plain: Bytes,
+    gzip: std::sync::OnceLock<Bytes>,
+}
+
+impl CachedBody {
+    fn new(plain: Bytes) -> Self {
+        Self {
+            plain,
+            gzip: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The body, gzip-compressed.
+    pub(crate) fn gzip(&self) -> Bytes {
+        self.gzip
+            .get_or_init(|| {
+                use std::io::Write as _;
+                let mut encoder = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(self.plain.len() / 4),
+                    flate2::Compression::default(),
+                );
+                // Writing to memory cannot fail.
+                let _ = encoder.write_all(&self.plain);
+                Bytes::from(encoder.finish().unwrap_or_default())
+            })
+            .clone()
+    }
 }
 
 /// Each panel's latest verdicts, oldest first.
@@ -114,7 +146,7 @@ impl Derived {
     }
 
     /// A cached response body.
-    pub(crate) fn cached(&self, key: &str) -> Option<Bytes> {
+    pub(crate) fn cached(&self, key: &str) -> Option<Arc<CachedBody>> {
         self.responses
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -131,15 +163,17 @@ impl Derived {
             .len()
     }
 
-    /// Caches a response body, while there is room.
-    pub(crate) fn keep(&self, key: String, body: Bytes) {
+    /// Caches a response body, while there is room, and returns it.
+    pub(crate) fn keep(&self, key: String, body: Bytes) -> Arc<CachedBody> {
+        let body = Arc::new(CachedBody::new(body));
         let mut responses = self
             .responses
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if responses.len() < MAX_CACHED_RESPONSES {
-            responses.insert(key, body);
+            responses.insert(key, Arc::clone(&body));
         }
+        body
     }
 }
 
