@@ -6,9 +6,10 @@
 //! disk one by one (`synchronous=NORMAL`): a killed process loses nothing committed, and a
 //! power cut at worst the last sweeps, never the file's integrity (SQLite's WAL guarantee).
 //!
-//! The write-ahead log is kept between processes and checkpointed as it fills
-//! (`wal_autocheckpoint`), not on every close: a run that records one small sweep then costs no
-//! fsync at all, where creating the log and checkpointing it on close cost four.
+//! The write-ahead log is kept between processes, not checkpointed on every close: a run that
+//! records one small sweep then costs no fsync at all, where creating the log and
+//! checkpointing it on close cost four. A writer that leaves the log above [`WAL_TRIM`]
+//! checkpoints it and cuts it back, so it never grows with history.
 //!
 //! Two connections: one writes (a write transaction takes SQLite's lock first, `BEGIN
 //! IMMEDIATE`, so the snapshot read and rewritten in it cannot change under it), one reads,
@@ -38,6 +39,8 @@ pub struct SqliteStore {
     path: PathBuf,
     write: Mutex<Connection>,
     read: Mutex<Connection>,
+    /// [`WAL_TRIM`], lower in tests.
+    wal_trim: u64,
 }
 
 /// The schema, one migration per version (`PRAGMA user_version` counts those applied). Never
@@ -103,6 +106,12 @@ const MIGRATIONS: &[&str] = &[
     ",
 ];
 
+/// The write-ahead log's size beyond which a writer checkpoints it and truncates it. SQLite's
+/// own automatic checkpoint copies the log into the database but leaves the file as large as
+/// it grew, and when every process writes once and closes without checkpointing, it is never
+/// restarted: the log would grow by every sweep.
+const WAL_TRIM: u64 = 16 * 1024 * 1024;
+
 /// Runs blocking database work without stalling the async runtime's other tasks: on a
 /// multi-threaded runtime the worker hands its other tasks over first (`block_in_place`);
 /// elsewhere (a test's single-threaded runtime, no runtime) it just runs.
@@ -166,6 +175,7 @@ impl SqliteStore {
             path: path.to_owned(),
             write: Mutex::new(write),
             read: Mutex::new(read),
+            wal_trim: WAL_TRIM,
         })
     }
 
@@ -209,8 +219,20 @@ impl SqliteStore {
                 .map_err(|e| self.err(e))?;
             let out = work(&tx)?;
             tx.commit().map_err(|e| self.err(e))?;
+            self.trim_wal(&conn);
             Ok(out)
         })
+    }
+
+    /// Checkpoints the log into the database and truncates it, when it grew past
+    /// [`WAL_TRIM`]. Best effort: a reader in the middle of a read keeps its part, and the next
+    /// writer tries again.
+    fn trim_wal(&self, conn: &Connection) {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > self.wal_trim) {
+            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
     }
 
     /// Runs `work` in a read transaction: everything it reads is of one moment.

@@ -408,7 +408,7 @@ impl Ledger {
             status,
             verified_in_window,
             bound_rate,
-            last_verified: track.and_then(|t| t.events.last().map(|e| e.0)),
+            last_verified: track.and_then(CapTrack::last_verified),
         }
     }
 }

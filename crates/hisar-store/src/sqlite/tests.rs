@@ -248,3 +248,32 @@ fn an_unreadable_snapshot_is_an_error_naming_the_file() {
         );
     });
 }
+
+#[test]
+fn the_write_ahead_log_is_cut_back_instead_of_growing_with_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = registry();
+    let fold = Fold::new(&registry);
+    let wal = dir.path().join(format!("{}-wal", SqliteStore::FILE));
+    let at: Timestamp = "2026-01-15T07:58:01Z".parse().unwrap();
+    let sweep = || NewSweep {
+        started_at: at,
+        finished_at: at,
+        selection: Selection::default(),
+        records: (0..400)
+            .map(|i| record(&format!("AAA-X-Y-O{i}"), Outcome::Bound))
+            .collect(),
+    };
+    let mut largest = 0;
+    for _ in 0..12 {
+        // As the CLI does: one process, one sweep.
+        let mut store = SqliteStore::open_dir(dir.path()).unwrap();
+        store.wal_trim = 512 * 1024;
+        runtime().block_on(store.append(sweep(), &fold)).unwrap();
+        largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+    }
+    let store = SqliteStore::open_dir(dir.path()).unwrap();
+    assert_eq!(runtime().block_on(store.summaries()).unwrap().len(), 12);
+    // Each sweep writes about 150 KiB to the log; twelve of them would be 1.8 MiB.
+    assert!(largest < 800 * 1024, "the log reached {largest} bytes");
+}
