@@ -49,6 +49,9 @@ grep -h '^goal:' "$out"/history.txt "$out"/hurl.txt "$out"/service.txt
 awk '{ printf "goal: peak RSS, hisar validate of 100,000 panels: %.1f MiB (%s s)\n", $3 / 1024, $1 }' "$out/validate.txt"
 grep -A1 '^| 10000 ' "$out/sweep.txt" | head -n 1 |
   awk -F'|' '{ printf "goal: 10k panels, probe-phase req/s / wrk; whole process / wrk:%s;%s\n", $11, $12 }'
+# The first `time:` after a bench's name is its estimate; a later one is the change from the
+# previous run.
 awk '/^[a-z_]+\/[^ ]+/ { name = $1 }
-  /time: +\[/ { sub(/.*time: +\[[^ ]+ [^ ]+ /, ""); split($0, v, " "); printf "goal: criterion %s: %s %s\n", name, v[1], v[2] }' \
+  /time: +\[/ && name != "" { sub(/.*time: +\[[^ ]+ [^ ]+ /, ""); split($0, v, " ");
+    printf "goal: criterion %s: %s %s\n", name, v[1], v[2]; name = "" }' \
   "$out/criterion.txt" | grep -E 'classify/bound|markdown_100000|snapshot|ledger_state|from_yaml'

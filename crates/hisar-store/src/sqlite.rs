@@ -104,6 +104,13 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     INSERT INTO meta (key, value) VALUES ('history_version', 1);
     ",
+    // 3: a panel's records found sweep by sweep. An index led by the panel put each sweep's
+    // rows on as many pages as it has panels (10,000 pages of the log rewritten per sweep of
+    // 10,000 panels once history was long); led by the sweep, a sweep's rows are appended.
+    "
+    DROP INDEX IF EXISTS verdicts_by_panel;
+    CREATE INDEX verdicts_by_sweep_panel ON verdicts(sweep_id, panel);
+    ",
 ];
 
 /// The write-ahead log's size beyond which a writer checkpoints it and truncates it. SQLite's
@@ -111,6 +118,9 @@ const MIGRATIONS: &[&str] = &[
 /// it grew, and when every process writes once and closes without checkpointing, it is never
 /// restarted: the log would grow by every sweep.
 const WAL_TRIM: u64 = 16 * 1024 * 1024;
+
+/// [`HistoryStore::recent_records`] reads back at most this many times `limit` sweeps.
+const RECENT_LOOKBACK: usize = 10;
 
 /// Runs blocking database work without stalling the async runtime's other tasks: on a
 /// multi-threaded runtime the worker hands its other tasks over first (`block_in_place`);
@@ -129,7 +139,7 @@ impl SqliteStore {
     pub const FILE: &'static str = "history.db";
 
     /// The newest schema version this code knows.
-    pub const SCHEMA_VERSION: u32 = 2;
+    pub const SCHEMA_VERSION: u32 = 3;
 
     /// Opens (creating if needed) `DIR/history.db`.
     pub fn open_dir(dir: &Path) -> Result<Self, StoreError> {
@@ -395,16 +405,8 @@ impl HistoryStore for SqliteStore {
         panels: &[String],
         limit: usize,
     ) -> Result<std::collections::BTreeMap<String, Vec<PanelEntry>>, StoreError> {
-        self.read_tx(|tx| {
-            let mut out = std::collections::BTreeMap::new();
-            for panel in panels {
-                let entries = self.read_panel_history(tx, panel, limit)?;
-                if !entries.is_empty() {
-                    out.insert(panel.clone(), entries);
-                }
-            }
-            Ok(out)
-        })
+        let lookback = limit.saturating_mul(RECENT_LOOKBACK);
+        self.read_tx(|tx| self.read_recent_records(tx, panels, limit, lookback))
     }
 
     async fn tracked_at(

@@ -149,14 +149,14 @@ pub trait HistoryStore: Send + Sync + std::fmt::Debug {
     async fn summaries(&self) -> Result<Vec<SweepSummary>, StoreError>;
     /// One complete sweep with its records.
     async fn sweep(&self, id: u64) -> Result<Option<SweepRecord>, StoreError>;
-    /// A panel's records in complete sweeps, newest (highest id) first, at most `limit`: read
-    /// by panel, as much work however long the history.
+    /// A panel's records in complete sweeps, newest (highest id) first, at most `limit`.
     async fn panel_history(&self, panel: &str, limit: usize)
     -> Result<Vec<PanelEntry>, StoreError>;
     /// One panel's record in one complete sweep.
     async fn record(&self, sweep: u64, panel: &str) -> Result<Option<PanelRecord>, StoreError>;
     /// [`HistoryStore::panel_history`] of many panels at once, by panel (panels with no record
-    /// are left out).
+    /// are left out), looking no further back than ten times `limit` complete sweeps: as much
+    /// work after a year of sweeps as after a month.
     async fn recent_records(
         &self,
         panels: &[String],

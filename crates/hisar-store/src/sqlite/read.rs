@@ -190,32 +190,84 @@ impl SqliteStore {
         })
     }
 
+    /// Complete sweeps, newest first: (id, started at).
+    fn newest_sweeps(&self, tx: &Transaction<'_>) -> Result<Vec<(u64, String)>, StoreError> {
+        tx.prepare_cached(
+            "SELECT id, started_at FROM sweeps WHERE status = 'complete' ORDER BY id DESC",
+        )
+        .and_then(|mut s| {
+            s.query_map([], |r| Ok((to_u64(r.get(0)?), r.get(1)?)))?
+                .collect()
+        })
+        .map_err(|e| self.err(e))
+    }
+
+    /// A panel's newest records: one lookup per sweep, newest first, by `(sweep_id, panel)`.
     pub(super) fn read_panel_history(
         &self,
         tx: &Transaction<'_>,
         panel: &str,
         limit: usize,
     ) -> Result<Vec<PanelEntry>, StoreError> {
+        let mut out = Vec::new();
+        for (sweep, at) in self.newest_sweeps(tx)? {
+            if out.len() >= limit {
+                break;
+            }
+            if let Some(record) = self.read_record(tx, sweep, panel)? {
+                out.push(PanelEntry {
+                    sweep,
+                    at: self.time(sweep, &at)?,
+                    record,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Many panels' newest records at once: whole sweeps read newest first, in key order, until
+    /// every panel has `limit` or `lookback` sweeps were read.
+    pub(super) fn read_recent_records(
+        &self,
+        tx: &Transaction<'_>,
+        panels: &[String],
+        limit: usize,
+        lookback: usize,
+    ) -> Result<std::collections::BTreeMap<String, Vec<PanelEntry>>, StoreError> {
+        let mut wanted: std::collections::HashMap<&str, usize> =
+            panels.iter().map(|p| (p.as_str(), 0)).collect();
+        let mut out: std::collections::BTreeMap<String, Vec<PanelEntry>> =
+            std::collections::BTreeMap::new();
+        let mut unfinished = if limit == 0 { 0 } else { wanted.len() };
         let mut stmt = tx
             .prepare_cached(
-                "SELECT s.id, s.started_at, v.panel, v.capability, v.endpoint, v.fingerprint, v.verdict
-                 FROM verdicts v JOIN sweeps s ON s.id = v.sweep_id
-                 WHERE v.panel = ?1 AND s.status = 'complete'
-                 ORDER BY v.sweep_id DESC LIMIT ?2",
+                "SELECT panel, capability, endpoint, fingerprint, verdict FROM verdicts
+                 WHERE sweep_id = ?1 ORDER BY seq",
             )
             .map_err(|e| self.err(e))?;
-        let mut rows = stmt
-            .query(params![panel, i64::try_from(limit).unwrap_or(i64::MAX)])
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
-            let sweep = to_u64(row.get(0).map_err(|e| self.err(e))?);
-            let at: String = row.get(1).map_err(|e| self.err(e))?;
-            out.push(PanelEntry {
-                sweep,
-                at: self.time(sweep, &at)?,
-                record: self.panel_record(sweep, row, 2)?,
-            });
+        for (sweep, at) in self.newest_sweeps(tx)?.into_iter().take(lookback) {
+            if unfinished == 0 {
+                break;
+            }
+            let at = self.time(sweep, &at)?;
+            let mut rows = stmt.query([to_i64(sweep)]).map_err(|e| self.err(e))?;
+            while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+                let panel: String = row.get(0).map_err(|e| self.err(e))?;
+                let Some(count) = wanted.get_mut(panel.as_str()) else {
+                    continue;
+                };
+                if *count >= limit {
+                    continue;
+                }
+                *count += 1;
+                if *count == limit {
+                    unfinished -= 1;
+                }
+                let record = self.panel_record(sweep, row, 0)?;
+                out.entry(panel)
+                    .or_default()
+                    .push(PanelEntry { sweep, at, record });
+            }
         }
         Ok(out)
     }
@@ -230,7 +282,7 @@ impl SqliteStore {
             .prepare_cached(
                 "SELECT v.panel, v.capability, v.endpoint, v.fingerprint, v.verdict
                  FROM verdicts v JOIN sweeps s ON s.id = v.sweep_id
-                 WHERE v.panel = ?1 AND v.sweep_id = ?2 AND s.status = 'complete' LIMIT 1",
+                 WHERE v.sweep_id = ?2 AND v.panel = ?1 AND s.status = 'complete' LIMIT 1",
             )
             .map_err(|e| self.err(e))?;
         let mut rows = stmt

@@ -193,7 +193,7 @@ fn a_newer_schema_or_fold_is_refused_not_overwritten() {
         .unwrap();
     let err = SqliteStore::open(&path).unwrap_err().to_string();
     assert!(
-        err.contains("written by a newer hisar (schema version 3"),
+        err.contains("written by a newer hisar (schema version 4"),
         "{err}"
     );
 
