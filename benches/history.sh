@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # History growth: does a sweep, `hisar report` and `hisar list` cost the same after K stored
-# sweeps as after one? Records K sweeps of a synthetic registry against the synthetic backend
-# on loopback, measuring sweep #1 and sweep #K (wall, CPU time, peak RSS), and `report` and
-# `list` after the first sweep and after the last (medians of R runs, peak RSS). CPU time
-# (user + system) says the same as wall time on a quiet machine, and still holds on a busy one.
+# sweeps as after one? Records one sweep of a synthetic registry (state ONE) and K (state
+# MANY) against the synthetic backend on loopback, then measures, alternating between the two
+# states R times so that a change of load on a shared machine weighs on both alike: a sweep
+# (on a fresh copy of ONE, the second sweep of its history; on MANY, the K+1st and after),
+# `report` and `list`; medians of wall and CPU time (user + system), and peak RSS. Sweep #1
+# itself (which also creates the database) is measured once.
 #
 #   benches/history.sh [-n PANELS] [-k SWEEPS] [-r REPEATS]
 #
@@ -64,67 +66,69 @@ measure_once() {
   tail -n 1 "$tmp/time.txt" | awk -v a="$start" -v b="$end" '{ printf "%.4f %.3f %d\n", b - a, $1 + $2, $3 }'
 }
 
-# Runs a command REPEATS times; prints "MEDIAN_WALL MEDIAN_CPU MAX_RSS_KIB".
+# The median of numbers, one a line.
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-measure() {
-  local runs
-  runs=$(for _ in $(seq "$repeats"); do measure_once "$@"; done)
-  echo "$(cut -d' ' -f1 <<<"$runs" | median) $(cut -d' ' -f2 <<<"$runs" | median) $(cut -d' ' -f3 <<<"$runs" | sort -n | tail -n 1)"
-}
 
-state="$tmp/state"
-sweep_cmd=("$hisar" sweep --registry "$tmp/hisar.yaml" --base-url "$url" --jobs 16 --state "$state"
-  --tracker "$tmp/tracker.md" --json "$tmp/report.json" --fail-on never)
-report_cmd=("$hisar" report --registry "$tmp/hisar.yaml" --state "$state" --tracker "$tmp/again.md"
-  --json "$tmp/again.json")
-list_cmd=("$hisar" list --registry "$tmp/hisar.yaml" --state "$state" --format json)
+one="$tmp/one" many="$tmp/many"
+sweep_cmd() { echo "$hisar" sweep --registry "$tmp/hisar.yaml" --base-url "$url" --jobs 16 --state "$1" \
+  --tracker "$tmp/tracker.md" --json "$tmp/report.json" --fail-on never; }
+report_cmd() { echo "$hisar" report --registry "$tmp/hisar.yaml" --state "$1" --tracker "$tmp/again.md" \
+  --json "$tmp/again.json"; }
+list_cmd() { echo "$hisar" list --registry "$tmp/hisar.yaml" --state "$1" --format json; }
 
-printf '\n%s, commit %s, %s CPUs; %s panels, %s sweeps, medians of %s runs\n' \
+printf '\n%s, commit %s, %s CPUs; %s panels, %s sweeps, medians of %s alternating runs\n' \
   "$(date -u +%Y-%m-%dT%H:%MZ)" "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')" \
   "$(nproc)" "$panels" "$sweeps" "$repeats"
 
-read -r s1_wall s1_cpu s1_rss < <(measure_once "${sweep_cmd[@]}")
-read -r r1_wall r1_cpu r1_rss < <(measure "${report_cmd[@]}")
-read -r l1_wall l1_cpu l1_rss < <(measure "${list_cmd[@]}")
-walls=("$s1_wall") cpus=("$s1_cpu")
-for i in $(seq 2 $((sweeps - 1))); do
-  read -r w c _ < <(measure_once "${sweep_cmd[@]}")
-  walls+=("$w") cpus+=("$c")
+# shellcheck disable=SC2046 # the commands are words without spaces
+read -r first_wall first_cpu first_rss < <(measure_once $(sweep_cmd "$one"))
+cp -r "$one" "$many"
+for i in $(seq 2 "$sweeps"); do
+  # shellcheck disable=SC2046
+  measure_once $(sweep_cmd "$many") >/dev/null
   [ $((i % 10)) -eq 0 ] && echo "  ... $i sweeps recorded" >&2
 done
-read -r sk_wall sk_cpu sk_rss < <(measure_once "${sweep_cmd[@]}")
-walls+=("$sk_wall") cpus+=("$sk_cpu")
-read -r rk_wall rk_cpu rk_rss < <(measure "${report_cmd[@]}")
-read -r lk_wall lk_cpu lk_rss < <(measure "${list_cmd[@]}")
-cmp -s "$tmp/tracker.md" "$tmp/again.md" || { echo "report after sweep #$sweeps differs from the sweep's tracker" >&2; exit 3; }
+# The tracker rendered from history alone is the one the last sweep wrote.
+# shellcheck disable=SC2046
+measure_once $(report_cmd "$many") >/dev/null
+cmp -s "$tmp/tracker.md" "$tmp/again.md" || { echo "report after $sweeps sweeps differs from the sweep's tracker" >&2; exit 3; }
 
-# Medians of sweeps 2-4 and of the last three, which the first sweep's one-off costs (creating
-# the database) do not weigh on.
-early=$(printf '%s\n' "${walls[@]:1:3}" | sort -n | sed -n 2p)
-late=$(printf '%s\n' "${walls[@]: -3}" | sort -n | sed -n 2p)
-early_cpu=$(printf '%s\n' "${cpus[@]:1:3}" | sort -n | sed -n 2p)
-late_cpu=$(printf '%s\n' "${cpus[@]: -3}" | sort -n | sed -n 2p)
-db_kib=$(du -k "$state" | tail -n 1 | cut -f1)
+: >"$tmp/runs.txt"
+for r in $(seq "$repeats"); do
+  rm -rf "$tmp/copy" && cp -r "$one" "$tmp/copy"
+  # shellcheck disable=SC2046
+  for what in "sweep one $(sweep_cmd "$tmp/copy")" "sweep many $(sweep_cmd "$many")" \
+    "report one $(report_cmd "$one")" "report many $(report_cmd "$many")" \
+    "list one $(list_cmd "$one")" "list many $(list_cmd "$many")"; do
+    set -- $what
+    echo "$1 $2 $(shift 2; measure_once "$@")" >>"$tmp/runs.txt"
+  done
+  echo "  ... round $r of $repeats" >&2
+done
+db_kib=$(du -k "$many" | tail -n 1 | cut -f1)
 
-awk -v k="$sweeps" -v n="$panels" -v s1w="$s1_wall" -v s1c="$s1_cpu" -v s1r="$s1_rss" \
-  -v skw="$sk_wall" -v skc="$sk_cpu" -v skr="$sk_rss" -v early="$early" -v late="$late" \
-  -v earlyc="$early_cpu" -v latec="$late_cpu" \
-  -v r1w="$r1_wall" -v r1c="$r1_cpu" -v r1r="$r1_rss" -v rkw="$rk_wall" -v rkc="$rk_cpu" -v rkr="$rk_rss" \
-  -v l1w="$l1_wall" -v l1c="$l1_cpu" -v l1r="$l1_rss" -v lkw="$lk_wall" -v lkc="$lk_cpu" -v lkr="$lk_rss" \
-  -v db="$db_kib" 'BEGIN {
-  printf "| measure | after 1 sweep | after %d sweeps | ratio |\n|---|---:|---:|---:|\n", k
-  printf "| sweep #1 / #%d, wall | %.3f s | %.3f s | %.2f |\n", k, s1w, skw, skw / s1w
-  printf "| sweep #1 / #%d, CPU | %.3f s | %.3f s | %.2f |\n", k, s1c, skc, skc / s1c
-  printf "| sweep #1 / #%d, peak RSS | %.1f MiB | %.1f MiB | %.2f |\n", k, s1r / 1024, skr / 1024, skr / s1r
-  printf "| sweeps #2-4 / #%d-%d, median wall | %.3f s | %.3f s | %.2f |\n", k - 2, k, early, late, late / early
-  printf "| sweeps #2-4 / #%d-%d, median CPU | %.3f s | %.3f s | %.2f |\n", k - 2, k, earlyc, latec, latec / earlyc
-  printf "| report (tracker + JSON), median wall | %.3f s | %.3f s | %.2f |\n", r1w, rkw, rkw / r1w
-  printf "| report, median CPU | %.3f s | %.3f s | %.2f |\n", r1c, rkc, rkc / r1c
-  printf "| report, peak RSS | %.1f MiB | %.1f MiB | %.2f |\n", r1r / 1024, rkr / 1024, rkr / r1r
-  printf "| list --format json, median wall | %.3f s | %.3f s | %.2f |\n", l1w, lkw, lkw / l1w
-  printf "| list, median CPU | %.3f s | %.3f s | %.2f |\n", l1c, lkc, lkc / l1c
-  printf "| list, peak RSS | %.1f MiB | %.1f MiB | %.2f |\n", l1r / 1024, lkr / 1024, lkr / l1r
-  printf "state directory after %d sweeps: %.1f MiB\n", k, db / 1024
-  printf "goal: sweep #%d / #1, %d panels: wall %.2f (CPU %.2f; sweeps #2-4 to #%d-%d: wall %.2f, CPU %.2f), peak RSS %.2f\n", k, n, skw / s1w, skc / s1c, k - 2, k, late / early, latec / earlyc, skr / s1r
-  printf "goal: report, list after %d sweeps / after 1: wall %.2f, %.2f (CPU %.2f, %.2f; peak RSS %.2f, %.2f)\n", k, rkw / r1w, lkw / l1w, rkc / r1c, lkc / l1c, rkr / r1r, lkr / l1r
-}'
+# MEDIAN_WALL MEDIAN_CPU MAX_RSS of one measure and state.
+stats() {
+  local rows
+  rows=$(awk -v w="$1" -v s="$2" '$1 == w && $2 == s { print $3, $4, $5 }' "$tmp/runs.txt")
+  echo "$(cut -d' ' -f1 <<<"$rows" | median) $(cut -d' ' -f2 <<<"$rows" | median) $(cut -d' ' -f3 <<<"$rows" | sort -n | tail -n 1)"
+}
+{
+  for what in sweep report list; do
+    echo "$what $(stats "$what" one) $(stats "$what" many)"
+  done
+} | awk -v k="$sweeps" -v n="$panels" -v fw="$first_wall" -v fc="$first_cpu" -v fr="$first_rss" -v db="$db_kib" '
+  BEGIN { printf "| measure | after 1 sweep | after %d sweeps | ratio |\n|---|---:|---:|---:|\n", k }
+  {
+    label = $1 == "sweep" ? "sweep (the next one)" : ($1 == "report" ? "report (tracker + JSON)" : "list --format json")
+    printf "| %s, median wall | %.3f s | %.3f s | %.2f |\n", label, $2, $5, $5 / $2
+    printf "| %s, median CPU | %.3f s | %.3f s | %.2f |\n", label, $3, $6, $6 / $3
+    printf "| %s, peak RSS | %.1f MiB | %.1f MiB | %.2f |\n", label, $4 / 1024, $7 / 1024, $7 / $4
+    w[$1] = $5 / $2; c[$1] = $6 / $3; r[$1] = $7 / $4
+  }
+  END {
+    printf "sweep #1 (creating the database): %.3f s wall, %.3f s CPU, %.1f MiB\n", fw, fc, fr / 1024
+    printf "state directory after %d sweeps: %.1f MiB\n", k, db / 1024
+    printf "goal: sweep after %d sweeps / after 1, %d panels: wall %.2f, CPU %.2f, peak RSS %.2f\n", k, n, w["sweep"], c["sweep"], r["sweep"]
+    printf "goal: report, list after %d sweeps / after 1: wall %.2f, %.2f; CPU %.2f, %.2f; peak RSS %.2f, %.2f\n", k, w["report"], w["list"], c["report"], c["list"], r["report"], r["list"]
+  }'

@@ -4,13 +4,14 @@
 # in flight each. Hurl runs one file per request the sweep sends, each asserting what HISAR
 # checks of the panels that read it (status, JSON content type, HIL v1 provenance, every
 # invariant; see benches/src/hurl.rs); `hurl --test --jobs 8`. HISAR runs `hisar sweep --jobs 8`
-# and records the sweep in its state directory, as it always does. hyperfine times both,
-# alternating, on the same machine.
+# and records the sweep in its state directory, as it always does. The two run alternately,
+# RUNS times each after three warm-up runs, so that a change of load on a shared machine
+# weighs on both alike; wall time (median and mean) and CPU time (user + system, mean).
 #
 #   benches/hurl.sh [-n PANELS] [-r RUNS]
 #
 # Needs hurl 8.0.1 (`apt-get install -y libclang-dev libcurl4-openssl-dev libxml2-dev &&
-# cargo install hurl@8.0.1 --locked`) and hyperfine (`apt-get install -y hyperfine`).
+# cargo install hurl@8.0.1 --locked`) and /usr/bin/time (`apt-get install -y time`).
 set -euo pipefail
 
 panels=87 runs=40
@@ -26,7 +27,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 missing=()
 command -v hurl >/dev/null || missing+=("hurl 8.0.1: apt-get install -y libclang-dev libcurl4-openssl-dev libxml2-dev && cargo install hurl@8.0.1 --locked")
-command -v hyperfine >/dev/null || missing+=("hyperfine: apt-get install -y hyperfine")
+[ -x /usr/bin/time ] || missing+=("/usr/bin/time: apt-get install -y time")
 if [ ${#missing[@]} -gt 0 ]; then
   printf 'hurl.sh needs:\n' >&2
   printf '  %s\n' "${missing[@]}" >&2
@@ -76,21 +77,40 @@ printf '\n%s, commit %s, %s CPUs; %s panels, %s requests; hurl exit %s (%s)\n' \
   "$(grep -E 'Succeeded files|Failed files' "$tmp/hurl.out" | tr -s ' ' | tr '\n' ' ')"
 grep -E '^gaps:' "$tmp/hisar.out" || true
 
-hyperfine -N --warmup 3 --runs "$runs" --ignore-failure --export-json "$tmp/times.json" \
-  -n hisar "$hisar_cmd" \
-  -n hurl "hurl --test --jobs 8 --variable base_url=$url ${files[*]}" >"$tmp/hyperfine.txt"
-cat "$tmp/hyperfine.txt"
-
-# mean and median of each, from hyperfine's export.
-stats() {
-  tr -d '\n ' <"$tmp/times.json" | sed 's/"command":/\n"command":/g' | grep "^\"command\":\"$1\"" |
-    sed -E 's/.*"mean":([0-9.e-]+).*"median":([0-9.e-]+).*/\1 \2/'
+hurl_cmd=(hurl --test --jobs 8 --variable "base_url=$url" "${files[@]}")
+# One timed run: "NAME WALL_SECONDS CPU_SECONDS".
+run() {
+  local name=$1 start end
+  shift
+  start=$(date +%s%N)
+  /usr/bin/time -f "%U %S" -o "$tmp/time.txt" "$@" >/dev/null 2>&1 || true
+  end=$(date +%s%N)
+  tail -n 1 "$tmp/time.txt" | awk -v n="$name" -v a="$start" -v b="$end" '{ printf "%s %.6f %.3f\n", n, (b - a) / 1e9, $1 + $2 }'
 }
-read -r hisar_mean hisar_median < <(stats hisar)
-read -r hurl_mean hurl_median < <(stats hurl)
-awk -v a="$hisar_mean" -v b="$hurl_mean" -v c="$hisar_median" -v d="$hurl_median" -v n="$panels" 'BEGIN {
-  printf "| | hisar sweep --jobs 8 | hurl --test --jobs 8 | hisar / hurl |\n|---|---:|---:|---:|\n"
-  printf "| mean | %.1f ms | %.1f ms | %.2f |\n", a * 1000, b * 1000, a / b
-  printf "| median | %.1f ms | %.1f ms | %.2f |\n", c * 1000, d * 1000, c / d
-  printf "goal: %d panels: hisar / hurl 8.0.1: %.2f (median), %.2f (mean)\n", n, c / d, a / b
+for _ in 1 2 3; do
+  # shellcheck disable=SC2086 # the command is words without spaces
+  run hisar $hisar_cmd >/dev/null
+  run hurl "${hurl_cmd[@]}" >/dev/null
+done
+: >"$tmp/runs.txt"
+for _ in $(seq "$runs"); do
+  # shellcheck disable=SC2086
+  run hisar $hisar_cmd >>"$tmp/runs.txt"
+  run hurl "${hurl_cmd[@]}" >>"$tmp/runs.txt"
+done
+
+# median wall, mean wall, mean CPU of one command.
+stats() {
+  awk -v n="$1" '$1 == n { print $2, $3 }' "$tmp/runs.txt" | sort -n |
+    awk '{ w[NR] = $1; sw += $1; sc += $2 } END { printf "%.6f %.6f %.6f\n", w[int((NR + 1) / 2)], sw / NR, sc / NR }'
+}
+read -r hisar_median hisar_mean hisar_cpu < <(stats hisar)
+read -r hurl_median hurl_mean hurl_cpu < <(stats hurl)
+awk -v a="$hisar_median" -v b="$hurl_median" -v c="$hisar_mean" -v d="$hurl_mean" \
+  -v e="$hisar_cpu" -v f="$hurl_cpu" -v n="$panels" -v r="$runs" 'BEGIN {
+  printf "| %d alternating runs each | hisar sweep --jobs 8 | hurl --test --jobs 8 | hisar / hurl |\n|---|---:|---:|---:|\n", r
+  printf "| wall, median | %.1f ms | %.1f ms | %.2f |\n", a * 1000, b * 1000, a / b
+  printf "| wall, mean | %.1f ms | %.1f ms | %.2f |\n", c * 1000, d * 1000, c / d
+  printf "| CPU (user + system), mean | %.1f ms | %.1f ms | %.2f |\n", e * 1000, f * 1000, e / f
+  printf "goal: %d panels: hisar / hurl 8.0.1: wall %.2f (median), %.2f (mean); CPU %.2f\n", n, a / b, c / d, e / f
 }'
