@@ -9,6 +9,27 @@
 //! SQLite file in the state directory. `conformance` (feature `conformance`) is the test suite
 //! any implementation must pass.
 //!
+//! # Implementing another store
+//!
+//! A store keeps, per sweep, its header and its panel records; per history, a `current`
+//! snapshot (key, history position, bytes) and, once pruned, a `base` one; per sweep, the
+//! tracked counts after it; per (panel, sweep), the transitions; and a history version. Every
+//! write that records a sweep runs in one transaction that first takes the store's write lock
+//! (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a row lock or an advisory lock) and then:
+//!
+//! 1. reads the `current` snapshot and its key, and asks [`Fold::freshness`]: `Fresh` decodes
+//!    it ([`Fold::decode`]), `Stale` rebuilds it by folding the `base` snapshot (or
+//!    [`Fold::empty`]) onwards over the stored sweeps in history order with [`Fold::advance`],
+//!    rewriting their transitions and counts, and `Newer` refuses
+//!    ([`StoreError::Newer`]);
+//! 2. gives the sweep the next history position, writes it and its records;
+//! 3. calls [`Fold::advance`] and writes what it returns (transitions, counts) and the new
+//!    snapshot ([`Fold::encode`], keyed by [`Fold::key`]);
+//! 4. bumps the history version.
+//!
+//! Reads need no lock beyond a consistent snapshot of the database. `SqliteStore` is the
+//! reference; `conformance::run` checks the rest against the pure fold.
+//!
 //! # Example
 //!
 //! ```
