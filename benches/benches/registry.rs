@@ -34,6 +34,7 @@ fn bench(c: &mut Criterion) {
                 registry.panels().iter().collect(),
                 "http://127.0.0.1:8000",
                 &env,
+                false,
             )
         });
     });

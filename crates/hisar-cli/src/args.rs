@@ -116,6 +116,9 @@ pub(crate) enum Command {
     /// Print a registry built from another system's files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Write HISAR's verdicts in another system's format.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Serve the tracker, its API, the dashboard and the render plan.
     #[command(after_help = SERVE_EXAMPLES)]
     Serve(ServeArgs),
@@ -209,10 +212,15 @@ pub(crate) struct ProbeArgs {
     /// Largest body read, in bytes; larger bodies fail the contract.
     #[arg(long, env = "HISAR_MAX_BODY", default_value_t = defaults::MAX_BODY, value_name = "BYTES")]
     pub(crate) max_body: usize,
-    /// Route table: an OpenAPI 3 document or a {path: [methods]} map, as a file or a URL
+    /// Route table: an OpenAPI 3 document, a {path: [methods]} map or an endpoint list, as a
+    /// file or a URL
     /// (default: the registry's `backend.routes`).
     #[arg(long, env = "HISAR_ROUTES", value_name = "FILE|URL")]
     pub(crate) routes: Option<String>,
+    /// Also send panels whose method is not GET, HEAD or OPTIONS and that do not declare
+    /// `safe: true` (by default they are skipped: a sweep must not change the backend).
+    #[arg(long, env = "HISAR_ALLOW_UNSAFE")]
+    pub(crate) allow_unsafe: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -359,15 +367,47 @@ pub(crate) enum ImportCommand {
         /// The tracker's Markdown file.
         file: PathBuf,
     },
-    /// From an AURORA L2 repository layout: plan, intents, capabilities and scenarios, with a
-    /// lint of every disagreement between them.
+    /// From an AURORA L2 repository layout (plan or intent ledger, intents, capabilities,
+    /// scenarios, route sources), with a one-screen summary and a lint of every disagreement
+    /// and choice (each finding listed with --verbose).
     Aurora {
         /// The repository root (with design/ and backend/).
         dir: PathBuf,
-        /// Also write the lint findings as JSON here.
+        /// Also write the summary, the lint findings and the unresolved invariants as JSON here.
         #[arg(long, value_name = "FILE")]
         lint_json: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ExportCommand {
+    /// The UI projection lock in AURORA's own shape (`ui_projection_lock.json`), from HISAR's
+    /// history: only panels HISAR would render are BOUND.
+    AuroraProjection(ProjectionArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProjectionArgs {
+    #[command(flatten)]
+    pub(crate) registry: RegistryArg,
+    #[command(flatten)]
+    pub(crate) state: StateArg,
+    /// The AURORA repository root, for its layout (domains → subdomains → topics); without it
+    /// subdomain and topic come from the panel ids.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) aurora: Option<PathBuf>,
+    /// Where to write the lock (`-` for stdout).
+    #[arg(long, short = 'o', default_value = "-", value_name = "FILE")]
+    pub(crate) out: PathBuf,
+    /// The `_meta.environment` written.
+    #[arg(long, value_enum, default_value_t = ProjectionEnvironment::Preflight)]
+    pub(crate) environment: ProjectionEnvironment,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ProjectionEnvironment {
+    Preflight,
+    Production,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 mod demo;
 mod diff;
 mod docs;
+mod export;
 mod import;
 mod list;
 mod prune;
@@ -50,6 +51,7 @@ pub(crate) fn run(cli: Cli) -> Exit {
                     Command::Diff(args) => diff::diff(&args).await,
                     Command::Prune(args) => prune::prune(&args, ui).await,
                     Command::Import(command) => import::import(command, ui),
+                    Command::Export(command) => export::export(&command, ui).await,
                     Command::Serve(args) => serve::serve(args, ui).await,
                     Command::Demo(args) => demo::demo(args, ui).await,
                     Command::Completions { .. } | Command::Man => unreachable!("handled above"),

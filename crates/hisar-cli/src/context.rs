@@ -54,6 +54,99 @@ impl Env for Environment {
     }
 }
 
+/// Paths as reports show them (SPEC §6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ShownPaths {
+    /// The registry, for the re-check command.
+    pub(crate) registry: String,
+    /// The registry's references, file paths re-expressed.
+    pub(crate) references: Vec<String>,
+    /// The state directory, when the re-check command must name it.
+    pub(crate) state: Option<String>,
+}
+
+/// How reports show paths (SPEC §6): relative to the tracker's folder (else to the folder of
+/// the first report written, else to the working directory), so the same history renders the
+/// same bytes whatever directory HISAR ran in and however the paths were typed, and the
+/// re-check command works when pasted in that folder. A reference that is a relative file path
+/// is read from the registry's folder; a URL or an absolute path is shown as written.
+pub(crate) fn shown_paths(
+    registry: &Registry,
+    registry_path: &Path,
+    state: &Path,
+    outputs: &OutputArgs,
+) -> ShownPaths {
+    let from = [
+        &outputs.tracker,
+        &outputs.json,
+        &outputs.junit,
+        &outputs.html,
+    ]
+    .into_iter()
+    .flatten()
+    .find(|p| p.as_os_str() != "-")
+    .map_or_else(|| PathBuf::from("."), |p| registry_dir(p));
+    let from = resolve(&from);
+    let shown = |path: &Path| {
+        let target = resolve(path);
+        pathdiff::diff_paths(&target, &from)
+            .unwrap_or(target)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let dir = registry_dir(registry_path);
+    let references = registry
+        .tracker()
+        .references
+        .iter()
+        .map(|r| {
+            if r.contains("://") || Path::new(r).is_absolute() {
+                r.clone()
+            } else {
+                shown(&dir.join(r))
+            }
+        })
+        .collect();
+    let state = shown(state);
+    ShownPaths {
+        registry: shown(registry_path),
+        references,
+        state: (state != ".hisar").then_some(state),
+    }
+}
+
+/// An absolute path with no `.` or `..` and symbolic links resolved as far as the path
+/// exists: the longest existing ancestor is canonicalized, the rest appended as written.
+fn resolve(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut lexical = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                lexical.pop();
+            }
+            other => lexical.push(other),
+        }
+    }
+    let mut existing = lexical.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            return rest.iter().rev().fold(real, |acc, part| acc.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return lexical,
+        }
+    }
+}
+
 /// Today in UTC, for waivers.
 pub(crate) fn today() -> Date {
     hisar_core::history::day(jiff::Timestamp::now())

@@ -43,6 +43,7 @@ impl ProbeSettings {
         let run = SweepOptions {
             jobs: args.jobs,
             retries: args.retry,
+            allow_unsafe: args.allow_unsafe,
             ..SweepOptions::default()
         };
         let target = Target::resolve(

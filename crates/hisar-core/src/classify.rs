@@ -52,40 +52,12 @@ pub fn classify(
     observation: Option<&Observation>,
     routes: Option<&RouteTable>,
 ) -> Verdict {
-    let mut evidence = Evidence {
-        invariants_total: u32::try_from(panel.invariants.len()).unwrap_or(u32::MAX),
-        ..Evidence::default()
-    };
-    let mut findings = Vec::new();
-
-    // Stage 1: coherency.
-    let route_check = routes.map(|t| (t, t.check(&panel.endpoint)));
-    let stage1 = route_check
-        .as_ref()
-        .and_then(|(t, c)| coherency_gap(panel, t, c));
-    evidence.coherency = match (&route_check, &stage1) {
-        (None, _) => CoherencyCheck::Unchecked,
-        (Some(_), None) => CoherencyCheck::Passed,
-        (Some(_), Some(_)) => CoherencyCheck::Failed,
-    };
-
     let Some(observation) = observation else {
-        let outcome = match stage1 {
-            Some(gap) => Outcome::Blocked(gap),
-            None => Outcome::Unverified {
-                reason: if routes.is_some() {
-                    "not probed (offline sweep; the route table serves it)".to_owned()
-                } else {
-                    "not probed".to_owned()
-                },
-            },
-        };
-        return Verdict {
-            outcome,
-            findings,
-            evidence,
-        };
+        return classify_unprobed(panel, &NotProbed::Offline, routes);
     };
+    let (route_check, stage1, mut evidence) = stage_one(panel, routes);
+    let mut findings = Vec::new();
+    evidence.url.clone_from(&observation.url);
     evidence.elapsed_ms = Some(observation.elapsed_ms);
     evidence.retries = observation.retries;
 
@@ -117,10 +89,7 @@ pub fn classify(
     // Stage 1 already looked the path up: it exists when the table serves it with any method.
     let route_exists = matches!(
         route_check,
-        Some((
-            _,
-            RouteCheck::Served { .. } | RouteCheck::MethodNotServed { .. }
-        ))
+        Some(RouteCheck::Served { .. } | RouteCheck::MethodNotServed { .. })
     );
     let mut live: Vec<Gap> = Vec::new();
     match status_gap(panel, observation, response, route_exists) {
@@ -171,6 +140,113 @@ pub fn classify(
         findings,
         evidence,
     }
+}
+
+/// Why a panel was not probed: no request was sent for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotProbed {
+    /// An offline sweep: stage 1 alone.
+    Offline,
+    /// A method other than `GET`, `HEAD` or `OPTIONS` that the panel does not declare safe and
+    /// the sweep does not allow (SPEC §3.4): skipped.
+    UnsafeMethod,
+    /// The auth mode needs variables the environment lacks (SPEC §3.5): a misconfiguration,
+    /// never a backend gap.
+    MissingCredentials {
+        /// The auth mode.
+        auth: String,
+        /// The unset variables.
+        variables: Vec<String>,
+    },
+    /// The URL a client would send probes another path than the panel declares.
+    PathRewritten {
+        /// The path the panel declares, its parameters encoded.
+        declared: String,
+        /// The path that would have been probed.
+        sent: String,
+    },
+}
+
+impl NotProbed {
+    /// Why, in the words the tracker shows.
+    pub fn reason(&self, panel: &Panel, route_table: bool) -> String {
+        match self {
+            NotProbed::Offline if route_table => {
+                "not probed (offline sweep; the route table serves it)".to_owned()
+            }
+            NotProbed::Offline => "not probed".to_owned(),
+            NotProbed::UnsafeMethod => format!(
+                "skipped: {} is not a safe method, so no request was sent; declare `safe: true` on the panel if it changes nothing, or sweep with --allow-unsafe",
+                panel.endpoint.method
+            ),
+            NotProbed::MissingCredentials { auth, variables } => match variables.as_slice() {
+                [one] => {
+                    format!("credential variable {one} is not set (auth mode `{auth}`): not probed")
+                }
+                many => format!(
+                    "credential variables {} are not set (auth mode `{auth}`): not probed",
+                    many.join(", ")
+                ),
+            },
+            NotProbed::PathRewritten { declared, sent } => format!(
+                "not probed: a URL parser would probe {sent} instead of {declared}; change the path parameter values"
+            ),
+        }
+    }
+}
+
+/// Classifies a panel for which no request was sent. Stage 1 still runs: for an offline sweep
+/// and a skipped unsafe method its gap stands (the route table is evidence of its own); a
+/// misconfiguration (unset credentials, a path the URL parser rewrites) leaves the panel
+/// `UNVERIFIED`, with any stage-1 gap as a finding, so it never becomes a backend gap.
+pub fn classify_unprobed(panel: &Panel, why: &NotProbed, routes: Option<&RouteTable>) -> Verdict {
+    let (_, stage1, mut evidence) = stage_one(panel, routes);
+    evidence.skipped = matches!(why, NotProbed::UnsafeMethod);
+    let reason = why.reason(panel, routes.is_some());
+    let mut findings = Vec::new();
+    let outcome = match (why, stage1) {
+        (NotProbed::Offline | NotProbed::UnsafeMethod, Some(gap)) => {
+            if evidence.skipped {
+                findings.push(Finding {
+                    stage: Stage::Transport,
+                    code: None,
+                    message: reason,
+                });
+            }
+            Outcome::Blocked(gap)
+        }
+        (_, stage1) => {
+            findings.extend(stage1.map(secondary));
+            Outcome::Unverified { reason }
+        }
+    };
+    Verdict {
+        outcome,
+        findings,
+        evidence,
+    }
+}
+
+/// Stage 1 against the table, if any: the check, the gap it gives, and the evidence so far.
+fn stage_one(
+    panel: &Panel,
+    routes: Option<&RouteTable>,
+) -> (Option<RouteCheck>, Option<Gap>, Evidence) {
+    let mut evidence = Evidence {
+        invariants_total: u32::try_from(panel.invariants.len()).unwrap_or(u32::MAX),
+        ..Evidence::default()
+    };
+    let route_check = routes.map(|t| t.check(&panel.endpoint));
+    let stage1 = routes
+        .zip(route_check.as_ref())
+        .and_then(|(t, c)| coherency_gap(panel, t, c));
+    evidence.coherency = match (&route_check, &stage1) {
+        (None, _) => CoherencyCheck::Unchecked,
+        (Some(_), None) => CoherencyCheck::Passed,
+        (Some(_), Some(_)) => CoherencyCheck::Failed,
+    };
+    (route_check, stage1, evidence)
 }
 
 fn retried(retries: u32) -> String {
@@ -263,6 +339,22 @@ fn coherency_gap(panel: &Panel, table: &RouteTable, check: &RouteCheck) -> Optio
                 fix: Some(format!("did you mean {method} {route}")),
             })
         }
+        RouteCheck::TakenAsParameter { route, taken } => {
+            let taken: Vec<String> = taken
+                .iter()
+                .map(|(literal, param)| format!("`{literal}` as its {param}"))
+                .collect();
+            Some(Gap {
+                code: GapCode::EndpointMissing,
+                stage: Stage::Coherency,
+                detail: format!(
+                    "no route {}; {route} would take {}",
+                    endpoint.path,
+                    taken.join(" and ")
+                ),
+                fix: None,
+            })
+        }
         RouteCheck::Missing => Some(Gap {
             code: GapCode::EndpointMissing,
             stage: Stage::Coherency,
@@ -324,9 +416,9 @@ fn status_gap(
             GapCode::SdsrFailed,
             format!(
                 "route exists; HTTP {status} for these parameters ({})",
-                panel.request_path()
+                panel.request_target()
             ),
-            Some(format!("HTTP {status} for {}", panel.request_path())),
+            Some(format!("HTTP {status} for {}", panel.request_target())),
         ),
         404 | 410 => gap(
             GapCode::EndpointMissing,
@@ -347,7 +439,7 @@ fn status_gap(
                 Some(format!("method mismatch{allow}")),
             )
         }
-        300..=399 => Some(redirect_gap(panel, response)),
+        300..=399 => Some(redirect_gap(panel, observation, response)),
         500..=599 => gap(
             GapCode::SdsrFailed,
             format!("HTTP {status}: the backend fails{}", reason(response)),
@@ -355,9 +447,12 @@ fn status_gap(
         ),
         400..=499 => gap(
             GapCode::SdsrFailed,
+            // What was sent is the evidence the backend team reads first.
             format!(
-                "HTTP {status}: the request contract differs{}",
-                reason(response)
+                "HTTP {status}: the request contract differs{} (sent {} {})",
+                reason(response),
+                panel.endpoint.method,
+                panel.request_target()
             ),
             Some(format!("HTTP {status}{}", reason(response))),
         ),
@@ -400,7 +495,9 @@ fn reason(response: &Response) -> String {
     }
 }
 
-fn redirect_gap(panel: &Panel, response: &Response) -> Gap {
+/// Stage 3 for a redirect. The Location is compared with the path that was probed (the base
+/// URL's path included, as a backend behind a prefix answers), else with the panel's own.
+fn redirect_gap(panel: &Panel, observation: &Observation, response: &Response) -> Gap {
     let status = response.status;
     let Some(location) = response.location() else {
         return Gap {
@@ -411,7 +508,10 @@ fn redirect_gap(panel: &Panel, response: &Response) -> Gap {
         };
     };
     let target = location_path(location);
-    let requested = panel.request_path();
+    let requested = observation
+        .url
+        .as_deref()
+        .map_or_else(|| panel.request_path(), |url| location_path(url).to_owned());
     let same_but_slash = target != requested
         && target.trim_end_matches('/') == requested.trim_end_matches('/')
         && !target.trim_end_matches('/').is_empty();
@@ -421,13 +521,23 @@ fn redirect_gap(panel: &Panel, response: &Response) -> Gap {
         } else {
             "drops"
         };
+        // The panel's path in the backend's form (the base URL's path is not the panel's).
+        let template = panel.endpoint.path.as_str().trim_end_matches('/');
+        let suggested = if target.ends_with('/') {
+            format!("{template}/")
+        } else {
+            template.to_owned()
+        };
         return Gap {
             code: GapCode::CoherencyFailed,
             stage: Stage::Status,
             detail: format!(
                 "HTTP {status} redirect to {target}: the backend {kind} a trailing slash"
             ),
-            fix: Some(format!("did you mean {} {target}", panel.endpoint.method)),
+            fix: Some(format!(
+                "did you mean {} {suggested}",
+                panel.endpoint.method
+            )),
         };
     }
     if is_login_path(target) {
@@ -540,7 +650,20 @@ fn contract_and_provenance(
                 return;
             }
             match body.json() {
-                Ok(value) => Some(value),
+                Ok(serde_json::Value::Null) => {
+                    live.push(contract(
+                        "the body is JSON `null`: nothing to show".to_owned(),
+                        "null body".to_owned(),
+                    ));
+                    return;
+                }
+                Ok(value) => {
+                    if let Some(gap) = error_in_success(response, value) {
+                        live.push(gap);
+                        return;
+                    }
+                    Some(value)
+                }
                 Err(e) => {
                     live.push(contract(
                         format!("body is not valid JSON: {e}"),
@@ -585,6 +708,13 @@ fn contract_and_provenance(
         }
     }
     evidence.invariants_passed = Some(passed);
+    if let Some(message) = unchecked_note(panel) {
+        findings.push(Finding {
+            stage: Stage::Contract,
+            code: None,
+            message,
+        });
+    }
 
     // Stage 5: provenance.
     if let ProvenanceRequirement::Required { at, aggregation } = &panel.provenance {
@@ -614,6 +744,106 @@ fn contract_and_provenance(
     }
 }
 
+/// A 2xx answer that reports an error instead of data: an RFC 9457 problem document
+/// (`application/problem+json`), or a JSON object made only of error fields with an `error`
+/// or `errors` that reports something (`{"error": "database unavailable"}`). Either renders as a broken panel,
+/// so passing it would be a false BOUND. A document that carries data beside `errors` (a
+/// GraphQL answer with partial `data`) is left to the invariants.
+fn error_in_success(response: &Response, value: &serde_json::Value) -> Option<Gap> {
+    const ERROR_FIELDS: [&str; 10] = [
+        "error", "errors", "message", "detail", "details", "status", "code", "title", "type",
+        "instance",
+    ];
+    let status = response.status;
+    let problem = response
+        .content_type()
+        .is_some_and(|ct| essence(ct).eq_ignore_ascii_case("application/problem+json"));
+    let object = value.as_object();
+    let error_only = object.is_some_and(|map| {
+        ["error", "errors"]
+            .iter()
+            .any(|k| map.get(*k).is_some_and(reports_something))
+            && map.keys().all(|k| ERROR_FIELDS.contains(&k.as_str()))
+    });
+    if !problem && !error_only {
+        return None;
+    }
+    let said = object
+        .and_then(|map| {
+            ["detail", "title", "message", "error"]
+                .iter()
+                .find_map(|k| map.get(*k).and_then(serde_json::Value::as_str))
+        })
+        .map_or_else(String::new, |t| {
+            format!(": \"{}\"", t.chars().take(120).collect::<String>())
+        });
+    let what = if problem {
+        "a problem document (application/problem+json)"
+    } else {
+        "an error object"
+    };
+    Some(Gap {
+        code: GapCode::SdsrFailed,
+        stage: Stage::Contract,
+        detail: format!("HTTP {status} carrying {what} instead of data{said}"),
+        fix: Some(format!("HTTP {status} with an error body{said}")),
+    })
+}
+
+/// Whether an `error` or `errors` value reports something: `null`, `false`, `""`, `[]` and
+/// `{}` are how APIs say "no error".
+fn reports_something(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Null | Value::Bool(false) => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(map) => !map.is_empty(),
+        Value::Bool(true) | Value::Number(_) => true,
+    }
+}
+
+fn essence(content_type: &str) -> &str {
+    content_type.split(';').next().unwrap_or("").trim()
+}
+
+/// "not checked: …" for a panel's declared invariants that cannot be evaluated, grouped by
+/// reason, naming the first few ids; `None` when there are none.
+pub(crate) fn unchecked_note(panel: &Panel) -> Option<String> {
+    const SHOWN: usize = 5;
+    if panel.unchecked.is_empty() {
+        return None;
+    }
+    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+    for u in &panel.unchecked {
+        match reasons.iter_mut().find(|(r, _)| *r == u.reason) {
+            Some((_, ids)) => ids.push(&u.id),
+            None => reasons.push((&u.reason, vec![&u.id])),
+        }
+    }
+    let parts: Vec<String> = reasons
+        .iter()
+        .map(|(reason, ids)| {
+            let mut shown = ids
+                .iter()
+                .take(SHOWN)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if ids.len() > SHOWN {
+                shown.push_str(&format!(" and {} more", ids.len() - SHOWN));
+            }
+            format!("{shown} ({reason})")
+        })
+        .collect();
+    let n = panel.unchecked.len();
+    Some(format!(
+        "not checked: {n} declared invariant{} cannot be evaluated: {}",
+        if n == 1 { "" } else { "s" },
+        parts.join("; ")
+    ))
+}
+
 fn is_json_type(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or("").trim();
     essence == "application/json" || essence.ends_with("+json") || essence == "text/json"
@@ -621,3 +851,5 @@ fn is_json_type(content_type: &str) -> bool {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod unchecked_tests;

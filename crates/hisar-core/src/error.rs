@@ -49,6 +49,9 @@ pub enum EndpointError {
     /// Path with a malformed parameter.
     #[error("path `{0}` has a malformed parameter in segment `{1}`")]
     BadParameter(String, String),
+    /// Path with a `.` or `..` segment, which every client removes before sending.
+    #[error("path `{0}` has a dot-segment `{1}`, which HTTP clients remove before sending")]
+    DotSegment(String, String),
 }
 
 /// A malformed `${VAR}` template.
@@ -82,7 +85,7 @@ pub enum RouteTableError {
     Syntax(String),
     /// Parsed, but not a known shape.
     #[error(
-        "route table is neither an OpenAPI 3 document (with `paths`) nor a {{path: [methods]}} map: {0}"
+        "route table is neither an OpenAPI 3 document (with `paths`), a {{path: [methods]}} map nor an endpoint list (with `endpoints`): {0}"
     )]
     Shape(String),
 }

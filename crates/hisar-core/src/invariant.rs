@@ -6,12 +6,18 @@
 //! Semantics:
 //! - QUERY is an RFC 9535 JSONPath starting with `$`, or `status`, `header "Name"` (every value
 //!   of that response header, case-insensitive name) or `duration` (milliseconds).
-//! - A query selecting several nodes holds only if the predicate holds for every node.
+//! - A query selecting several nodes holds only if the predicate holds for every node; the
+//!   failure names the first offending node by its normalized path (`$['items'][1]['cost']`).
+//! - For all, not for some: a wildcard, filter, slice or descendant segment followed by member
+//!   or index segments asks them of every node it selects. `$.items[*].id exists` fails when
+//!   one item lacks `id` (RFC 9535 alone would select the ids that exist and pass).
 //! - A query selecting no node fails, except `not … exists`, which holds exactly then.
 //! - `not` negates the predicate for each node: `not $.items[*].state == "failed"` holds when
-//!   at least one item was selected and none of them is `"failed"`.
+//!   every item has a `state` and none of them is `"failed"`.
 //! - `count` applies the predicate to the number of selected nodes, or to the length of the
-//!   one selected node when that node is an array (`$.items count <= 100`).
+//!   one selected node when that node is an array (`$.items count <= 100`); a query that
+//!   selects nothing because a member on its way is missing fails (no `items` at all), while
+//!   an empty array counts 0.
 //!
 //! ```
 //! use hisar_core::{Invariant, Subject};
@@ -25,7 +31,16 @@
 //! }
 //! let err = Invariant::parse("$.total => 0").unwrap_err();
 //! assert_eq!(err.column, 9);
+//!
+//! // One item without `id`: the table would break on that row.
+//! let body = json!({"items": [{"id": 1}, {"name": "b"}]});
+//! let subject = Subject { body: Some(&body), status: 200, headers: &[], duration_ms: 12 };
+//! let check = Invariant::parse("$.items[*].id exists").unwrap().evaluate(&subject);
+//! assert!(!check.holds);
+//! assert_eq!(check.found, "no `id` in $['items'][1]");
 //! ```
+
+mod path;
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -33,8 +48,8 @@ use std::sync::Arc;
 
 use regex::Regex;
 use serde_json::Value;
-use serde_json_path::JsonPath;
 
+use self::path::PathQuery;
 use crate::error::InvariantError;
 use crate::time::is_rfc3339;
 
@@ -63,7 +78,7 @@ pub struct Check {
 #[derive(Debug, Clone)]
 enum Query {
     /// Shared by the clones of an invariant (the registry compiles each distinct text once).
-    Path(Arc<JsonPath>),
+    Path(Arc<PathQuery>),
     Status,
     Header(String),
     Duration,
@@ -274,15 +289,12 @@ impl Invariant {
         let duration = Value::from(subject.duration_ms);
         let header_values: Vec<Value>;
         let nodes: Vec<&Value> = match &self.0.query {
-            Query::Path(path) => match subject.body {
-                Some(body) => path.query(body).all(),
-                None => {
-                    return Check {
-                        holds: false,
-                        found: "no JSON body".to_owned(),
-                    };
-                }
-            },
+            Query::Path(path) => {
+                return match subject.body {
+                    Some(body) => self.evaluate_path(path, body),
+                    None => fail("no JSON body".to_owned()),
+                };
+            }
             Query::Status => vec![&status],
             Query::Duration => vec![&duration],
             Query::Header(name) => {
@@ -297,31 +309,10 @@ impl Invariant {
         };
 
         if self.0.count {
-            let n = match nodes.as_slice() {
-                [Value::Array(items)] => items.len(),
-                _ => nodes.len(),
-            };
-            let counted = Value::from(n);
-            let holds = self.0.predicate.test(&counted);
-            return Check {
-                holds,
-                found: if holds {
-                    String::new()
-                } else {
-                    format!("count {n}")
-                },
-            };
+            return self.count_check(nodes.as_slice(), None);
         }
         if nodes.is_empty() {
-            let holds = self.0.negated && matches!(self.0.predicate, Predicate::Exists);
-            return Check {
-                holds,
-                found: if holds {
-                    String::new()
-                } else {
-                    "nothing selected".to_owned()
-                },
-            };
+            return self.nothing_selected();
         }
         for node in &nodes {
             if self.0.predicate.test(node) == self.0.negated {
@@ -330,16 +321,89 @@ impl Invariant {
                 } else {
                     show(node)
                 };
-                return Check {
-                    holds: false,
-                    found,
-                };
+                return fail(found);
             }
         }
-        Check {
-            holds: true,
-            found: String::new(),
+        HOLDS
+    }
+
+    fn evaluate_path(&self, path: &PathQuery, body: &Value) -> Check {
+        let selected = path.select(body);
+        if self.0.count {
+            let missing = if selected.is_empty() {
+                path.first_missing(body)
+            } else {
+                None
+            };
+            let values: Vec<&Value> = selected.iter().map(|s| s.value).collect();
+            return self.count_check(&values, missing.map(|m| m.to_string()));
         }
+        if self.0.negated && matches!(self.0.predicate, Predicate::Exists) {
+            return match selected.first() {
+                None => HOLDS,
+                Some(first) => fail(located(first.value, &first.path, path.is_singular())),
+            };
+        }
+        if let Some(missing) = path.first_missing(body) {
+            return if selected.is_empty() {
+                fail(format!("nothing selected: {missing}"))
+            } else {
+                fail(missing.to_string())
+            };
+        }
+        if selected.is_empty() {
+            return self.nothing_selected();
+        }
+        for node in &selected {
+            if self.0.predicate.test(node.value) == self.0.negated {
+                return fail(located(node.value, &node.path, path.is_singular()));
+            }
+        }
+        HOLDS
+    }
+
+    fn count_check(&self, nodes: &[&Value], missing: Option<String>) -> Check {
+        if let Some(missing) = missing {
+            return fail(format!("nothing selected: {missing}"));
+        }
+        let n = match nodes {
+            [Value::Array(items)] => items.len(),
+            _ => nodes.len(),
+        };
+        if self.0.predicate.test(&Value::from(n)) {
+            HOLDS
+        } else {
+            fail(format!("count {n}"))
+        }
+    }
+
+    fn nothing_selected(&self) -> Check {
+        if self.0.negated && matches!(self.0.predicate, Predicate::Exists) {
+            HOLDS
+        } else {
+            fail("nothing selected".to_owned())
+        }
+    }
+}
+
+const HOLDS: Check = Check {
+    holds: true,
+    found: String::new(),
+};
+
+fn fail(found: String) -> Check {
+    Check {
+        holds: false,
+        found,
+    }
+}
+
+/// A value found by a query, with its normalized path unless the query names one node.
+fn located(value: &Value, path: &str, singular: bool) -> String {
+    if singular {
+        show(value)
+    } else {
+        format!("{} at {path}", show(value))
     }
 }
 
@@ -350,16 +414,13 @@ fn parse_query(cur: &mut Cursor<'_>) -> Result<Query, InvariantError> {
         let len = jsonpath_len(rest);
         let path_text = &rest[..len];
         cur.pos += len;
-        return JsonPath::parse(path_text)
+        return PathQuery::parse(path_text)
             .map(|path| Query::Path(Arc::new(path)))
-            .map_err(|e| {
-                let offset = rest
-                    .char_indices()
-                    .nth(e.position())
-                    .map_or(len, |(i, _)| i);
+            .map_err(|(position, message)| {
+                let offset = rest.char_indices().nth(position).map_or(len, |(i, _)| i);
                 cur.error(
                     start + offset,
-                    format!("invalid JSONPath `{path_text}`: {}", e.message()),
+                    format!("invalid JSONPath `{path_text}`: {message}"),
                 )
             });
     }
@@ -619,189 +680,4 @@ pub(crate) fn show(v: &Value) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn eval(text: &str, body: &Value) -> Check {
-        let headers = [
-            (
-                "content-type".to_owned(),
-                "application/json; charset=utf-8".to_owned(),
-            ),
-            ("x-multi".to_owned(), "a".to_owned()),
-            ("x-multi".to_owned(), "b".to_owned()),
-        ];
-        let subject = Subject {
-            body: Some(body),
-            status: 200,
-            headers: &headers,
-            duration_ms: 150,
-        };
-        Invariant::parse(text)
-            .unwrap_or_else(|e| panic!("{text}: {e}"))
-            .evaluate(&subject)
-    }
-
-    fn doc() -> Value {
-        json!({
-            "items": [{"id": 1, "name": "a", "at": "2026-01-15T07:58:01Z"},
-                      {"id": 2, "name": "b", "at": "2026-01-16T00:00:00+01:00"}],
-            "total": 2, "ratio": 0.5, "flag": true, "none": null, "empty": [], "blank": "",
-            "tags": ["x", "y"], "name": "hisar-prod", "whole": 3.0, "obj": {"k": 1}
-        })
-    }
-
-    /// Every predicate, with a case that holds and one that fails.
-    #[test]
-    fn predicates_table() {
-        let body = doc();
-        let table: &[(&str, bool)] = &[
-            ("$.total exists", true),
-            ("$.missing exists", false),
-            ("$.total == 2", true),
-            ("$.total == 2.0", true),
-            ("$.total == 3", false),
-            ("$.name == \"hisar-prod\"", true),
-            ("$.obj == {\"k\": 1.0}", true),
-            ("$.total != 3", true),
-            ("$.total != 2", false),
-            ("$.total < 3", true),
-            ("$.total < 2", false),
-            ("$.total <= 2", true),
-            ("$.total <= 1", false),
-            ("$.total > 1", true),
-            ("$.total > 2", false),
-            ("$.total >= 2", true),
-            ("$.total >= 2.5", false),
-            ("$.name > \"a\"", true),
-            ("$.name < 5", false),
-            ("$.name contains \"prod\"", true),
-            ("$.name contains \"dev\"", false),
-            ("$.tags contains \"x\"", true),
-            ("$.tags contains \"z\"", false),
-            ("$.obj contains \"k\"", true),
-            ("$.name startsWith \"hisar\"", true),
-            ("$.name startsWith \"prod\"", false),
-            ("$.name matches \"^hisar-(prod|dev)$\"", true),
-            ("$.name matches \"^dev\"", false),
-            ("$.items isArray", true),
-            ("$.obj isArray", false),
-            ("$.obj isObject", true),
-            ("$.items isObject", false),
-            ("$.name isString", true),
-            ("$.total isString", false),
-            ("$.total isInteger", true),
-            ("$.whole isInteger", true),
-            ("$.ratio isInteger", false),
-            ("$.ratio isNumber", true),
-            ("$.name isNumber", false),
-            ("$.flag isBoolean", true),
-            ("$.none isBoolean", false),
-            ("$.none isNull", true),
-            ("$.flag isNull", false),
-            ("$.empty isEmpty", true),
-            ("$.blank isEmpty", true),
-            ("$.tags isEmpty", false),
-            ("$.items[*].at isIsoDate", true),
-            ("$.name isIsoDate", false),
-        ];
-        for (text, expected) in table {
-            assert_eq!(eval(text, &body).holds, *expected, "{text}");
-        }
-    }
-
-    #[test]
-    fn multi_node_semantics() {
-        let body = doc();
-        assert!(eval("$.items[*].id > 0", &body).holds);
-        let check = eval("$.items[*].id > 1", &body);
-        assert!(!check.holds);
-        assert_eq!(check.found, "1 (one of 2 nodes)");
-        // No node selected fails, for every predicate but `not exists`.
-        assert_eq!(eval("$.nothing[*] > 0", &body).found, "nothing selected");
-        assert!(!eval("$.missing isNull", &body).holds);
-        assert!(!eval("not $.missing == 1", &body).holds);
-        assert!(eval("not $.missing exists", &body).holds);
-        assert!(!eval("not $.total exists", &body).holds);
-        // `not` applies per node.
-        assert!(eval("not $.items[*].name == \"c\"", &body).holds);
-        assert!(!eval("not $.items[*].name == \"a\"", &body).holds);
-    }
-
-    #[test]
-    fn count_semantics() {
-        let body = doc();
-        assert!(eval("$.items count == 2", &body).holds);
-        assert!(eval("$.items[*] count == 2", &body).holds);
-        assert!(eval("$.items[*].id count == 2", &body).holds);
-        assert!(eval("$.empty count == 0", &body).holds);
-        assert!(eval("$.missing count == 0", &body).holds);
-        assert!(eval("$.items count <= 100", &body).holds);
-        let check = eval("$.items count > 5", &body);
-        assert_eq!(check.found, "count 2");
-    }
-
-    #[test]
-    fn status_header_duration() {
-        let body = doc();
-        assert!(eval("status == 200", &body).holds);
-        assert!(!eval("status >= 300", &body).holds);
-        assert!(eval("header \"Content-Type\" contains \"json\"", &body).holds);
-        assert!(eval("header \"x-multi\" matches \"^[ab]$\"", &body).holds);
-        assert!(!eval("header \"x-multi\" == \"a\"", &body).holds);
-        assert!(!eval("header \"x-absent\" exists", &body).holds);
-        assert!(eval("not header \"x-absent\" exists", &body).holds);
-        assert!(eval("duration < 2000", &body).holds);
-        assert!(!eval("duration < 100", &body).holds);
-    }
-
-    #[test]
-    fn jsonpath_with_spaces_and_filters() {
-        let body = doc();
-        assert!(eval("$.items[?@.name == 'a'].id == 1", &body).holds);
-        assert!(eval("$[ 'items' ][0].id == 1", &body).holds);
-    }
-
-    #[test]
-    fn no_body_fails_path_queries() {
-        let subject = Subject {
-            body: None,
-            status: 200,
-            headers: &[],
-            duration_ms: 1,
-        };
-        let inv = Invariant::parse("not $.x exists").unwrap();
-        assert_eq!(inv.evaluate(&subject).found, "no JSON body");
-        assert!(
-            Invariant::parse("status == 200")
-                .unwrap()
-                .evaluate(&subject)
-                .holds
-        );
-    }
-
-    #[test]
-    fn parse_errors_have_columns() {
-        let cases: &[(&str, usize, &str)] = &[
-            ("", 1, "empty invariant"),
-            ("$.a ==", 7, "needs a value"),
-            ("$.a => 1", 5, "did you mean `>=`"),
-            ("$.a isArray 3", 13, "takes no value"),
-            ("$.a == 'x'", 8, "not a JSON literal"),
-            ("$.a[ exists", 4, "invalid JSONPath"),
-            ("body exists", 1, "expected a query"),
-            ("header content-type exists", 8, "quoted header name"),
-            ("$.a matches \"(\"", 13, "invalid regular expression"),
-            ("$.a count exists", 11, "`count` takes a comparison"),
-            ("$.a", 4, "expected a predicate"),
-            ("$.a < true", 7, "compares with a number or a string"),
-            ("$.a startsWith 1", 16, "takes a string"),
-        ];
-        for (text, column, needle) in cases {
-            let err = Invariant::parse(text).expect_err(text);
-            assert_eq!(err.column, *column, "{text}: {}", err.message);
-            assert!(err.message.contains(needle), "{text}: {}", err.message);
-        }
-    }
-}
+mod tests;

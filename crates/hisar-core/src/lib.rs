@@ -47,6 +47,7 @@ mod id;
 mod index;
 mod interpolate;
 mod invariant;
+mod mask;
 mod model;
 mod names;
 mod observation;
@@ -54,12 +55,13 @@ mod policy;
 pub mod provenance;
 mod registry;
 mod routes;
+mod sanity;
 mod suggest;
 mod time;
 mod verdict;
 pub mod yaml;
 
-pub use classify::{TRANSIENT_STATUSES, classify};
+pub use classify::{NotProbed, TRANSIENT_STATUSES, classify, classify_unprobed};
 pub use error::{
     Diagnostic, DurationError, EndpointError, IdError, InvariantError, MissingPathParam,
     RegistryError, RouteTableError, TemplateError,
@@ -68,9 +70,10 @@ pub use fixes::{EntryKind, FixRow, MissingEndpoint, PriorityFixes, PublicPath, p
 pub use id::{CapabilityId, DomainCode, MAX_PANEL_ID_LEN, PanelId};
 pub use interpolate::{Env, Resolved, Template};
 pub use invariant::{Check, Invariant, Subject};
+pub use mask::{MASK, MIN_SECRET_CHARS, Masker, is_sensitive_name};
 pub use model::{
     Aggregation, AuthMode, BodyKind, CapabilityDecl, DeclaredStatus, Domain, Endpoint, Method,
-    Panel, PanelClass, PathTemplate, ProvenanceRequirement, Segment,
+    Panel, PanelClass, PathTemplate, ProvenanceRequirement, Segment, UncheckedInvariant,
 };
 pub use names::UnknownName;
 pub use observation::{
@@ -79,6 +82,9 @@ pub use observation::{
 pub use policy::{FailOn, GatePolicy, TrustPolicy, Waiver};
 pub use registry::{Backend, Defaults, NO_AUTH, Registry, TrackerText, registry_schema};
 pub use routes::{NearKind, Route, RouteCheck, RouteTable};
+pub use sanity::{
+    AnswerDigest, MIN_MISDIRECTED_PATHS, MIN_MOSTLY_MISSING_PATHS, Misdirection, demote,
+};
 pub use time::HumanDuration;
 pub use verdict::{
     CoherencyCheck, Evidence, Finding, Gap, GapCode, Outcome, Stage, Status, Verdict,

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EndpointError, MissingPathParam};
@@ -88,6 +89,9 @@ impl PathTemplate {
             for part in body.split('/') {
                 if part.is_empty() {
                     return Err(EndpointError::EmptySegment(text.to_owned()));
+                }
+                if part == "." || part == ".." {
+                    return Err(EndpointError::DotSegment(text.to_owned(), part.to_owned()));
                 }
                 segments.push(parse_segment(part).ok_or_else(|| {
                     EndpointError::BadParameter(text.to_owned(), part.to_owned())
@@ -249,16 +253,36 @@ fn is_param_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'))
 }
 
+/// Bytes percent-encoded in a path segment: all but RFC 3986 `pchar` (unreserved, sub-delims,
+/// `:` and `@`), so `/`, `?`, `#` and `%` in a value never change the path.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@');
+
+/// Bytes percent-encoded in a query name or value: all but RFC 3986 unreserved characters.
+const QUERY_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 fn encode_segment(value: &str, out: &mut String) {
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~:@!$&'()*+,;=".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(b"0123456789ABCDEF"[usize::from(byte >> 4)]));
-            out.push(char::from(b"0123456789ABCDEF"[usize::from(byte & 0xf)]));
-        }
-    }
+    out.extend(utf8_percent_encode(value, PATH_SEGMENT));
 }
 
 impl fmt::Display for PathTemplate {
@@ -326,6 +350,15 @@ impl fmt::Display for Endpoint {
 impl Serialize for Endpoint {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+impl Method {
+    /// Whether the method is safe (RFC 9110 §9.2.1) and probed by default: `GET`, `HEAD`,
+    /// `OPTIONS`. Any other is sent only when the panel declares `safe: true` or the sweep
+    /// allows unsafe methods (SPEC §3.4).
+    pub fn is_safe(self) -> bool {
+        matches!(self, Method::Get | Method::Head | Method::Options)
     }
 }
 
@@ -448,6 +481,21 @@ pub struct CapabilityDecl {
     pub note: Option<String>,
 }
 
+/// An invariant a panel declares but HISAR cannot evaluate: an id whose definition lives
+/// outside the data HISAR was given (in code, say), or an expectation with no equivalent in the
+/// invariant language. It is kept so that it is never silently dropped: `validate` lists it,
+/// and a verdict whose invariants were evaluated says it was not checked.
+///
+/// Written in a panel's `invariants:` list as `{ id: INV-L0-003, unresolved: "defined only in
+/// code" }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UncheckedInvariant {
+    /// The id or text the source gave (`INV-L0-003`).
+    pub id: String,
+    /// Why it cannot be checked (`defined only in code`).
+    pub reason: String,
+}
+
 /// A panel: one piece of UI and the endpoint it reads.
 #[derive(Debug, Clone)]
 pub struct Panel {
@@ -474,10 +522,15 @@ pub struct Panel {
     pub provenance: ProvenanceRequirement,
     /// Compiled invariants.
     pub invariants: Vec<Invariant>,
+    /// Declared invariants that cannot be checked, in declaration order.
+    pub unchecked: Vec<UncheckedInvariant>,
     /// The expected body type.
     pub body: BodyKind,
     /// Optional purpose text.
     pub purpose: Option<String>,
+    /// The author asserts that the method changes nothing (`safe: true`), so a sweep may send
+    /// it even when it is not `GET`, `HEAD` or `OPTIONS` (a `POST /search`).
+    pub safe: bool,
 }
 
 impl Panel {
@@ -490,11 +543,55 @@ impl Panel {
             .unwrap_or_else(|_| self.endpoint.path.as_str().to_owned())
     }
 
+    /// The concrete request target: the path with parameters substituted, then the query
+    /// parameters encoded per RFC 3986 (every byte but the unreserved ones is percent-encoded,
+    /// so `+`, `&`, `=` and spaces in a value stay data: `a b+c` is sent as `a%20b%2Bc`).
+    ///
+    /// ```
+    /// use hisar_core::Registry;
+    /// let registry = Registry::from_yaml(r#"
+    /// version: 1
+    /// domains: [{ code: INC, name: INCIDENTS }]
+    /// defaults: { class: evidence }
+    /// panels:
+    ///   - id: INC-A-B-O1
+    ///     capability: incidents.one
+    ///     endpoint: GET /admin/{id}
+    ///     path_params: { id: "../admin?x#y%" }
+    ///     params: { q: "a b+c&d=e" }
+    /// "#, "hisar.yaml").unwrap();
+    /// assert_eq!(
+    ///     registry.panels()[0].request_target(),
+    ///     "/admin/..%2Fadmin%3Fx%23y%25?q=a%20b%2Bc%26d%3De"
+    /// );
+    /// ```
+    pub fn request_target(&self) -> String {
+        let mut target = self.request_path();
+        for (i, (name, value)) in self.params.iter().enumerate() {
+            target.push(if i == 0 { '?' } else { '&' });
+            target.extend(utf8_percent_encode(name, QUERY_COMPONENT));
+            target.push('=');
+            target.extend(utf8_percent_encode(value, QUERY_COMPONENT));
+        }
+        target
+    }
+
+    /// Whether a sweep may send the panel's request: a safe method, or `safe: true`.
+    pub fn is_safe_to_probe(&self) -> bool {
+        self.safe || self.endpoint.method.is_safe()
+    }
+
     /// A stable fingerprint of the panel's invariant set, for the trust policy.
     pub fn invariants_fingerprint(&self) -> u64 {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for invariant in &self.invariants {
-            for byte in invariant.source().bytes().chain(std::iter::once(b'\n')) {
+        let unchecked = self.unchecked.iter().map(|u| format!("? {}", u.id));
+        for source in self
+            .invariants
+            .iter()
+            .map(|i| i.source().to_owned())
+            .chain(unchecked)
+        {
+            for byte in source.bytes().chain(std::iter::once(b'\n')) {
                 hash ^= u64::from(byte);
                 hash = hash.wrapping_mul(0x0100_0000_01b3);
             }
@@ -517,7 +614,7 @@ mod tests {
         assert!(t.has_trailing_slash());
         assert_eq!(PathTemplate::parse("/").unwrap().shape(), "/");
         for bad in [
-            "health", "/a//b", "/a/{", "/a/{}", "/a/}b", "/a?x=1", "/a b",
+            "health", "/a//b", "/a/{", "/a/{}", "/a/}b", "/a?x=1", "/a b", "/a/../b", "/./a",
         ] {
             assert!(PathTemplate::parse(bad).is_err(), "{bad}");
         }

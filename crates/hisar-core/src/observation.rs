@@ -101,10 +101,18 @@ impl Body {
         self.truncated_at
     }
 
-    /// The body parsed as JSON, parsed once and cached.
+    /// The body parsed as JSON, parsed once and cached. A leading UTF-8 byte order mark is
+    /// skipped, as the decoders browsers read JSON with do (RFC 8259 §8.1 lets a parser
+    /// ignore it): a panel rendered by `fetch(...).json()` sees the document.
     pub fn json(&self) -> Result<&Value, &str> {
         self.json
-            .get_or_init(|| serde_json::from_slice(&self.bytes).map_err(|e| e.to_string()))
+            .get_or_init(|| {
+                let bytes = self
+                    .bytes
+                    .strip_prefix(b"\xEF\xBB\xBF")
+                    .unwrap_or(&self.bytes);
+                serde_json::from_slice(bytes).map_err(|e| e.to_string())
+            })
             .as_ref()
             .map_err(String::as_str)
     }
@@ -200,6 +208,8 @@ pub enum Transport {
 /// What one probe saw.
 #[derive(Debug, Clone)]
 pub struct Observation {
+    /// The URL that was probed (masked), when the probe knows it.
+    pub url: Option<String>,
     /// The transport outcome.
     pub transport: Transport,
     /// Time from sending to the end of the body, in milliseconds, for the last attempt.
@@ -216,6 +226,7 @@ impl Observation {
     /// An observation of an answer.
     pub fn answered(response: Response) -> Self {
         Self {
+            url: None,
             transport: Transport::Answered(response),
             elapsed_ms: 0,
             retries: 0,
@@ -227,6 +238,7 @@ impl Observation {
     /// An observation of a transport failure.
     pub fn failed(kind: TransportErrorKind, message: impl Into<String>) -> Self {
         Self {
+            url: None,
             transport: Transport::Failed(TransportFailure {
                 kind,
                 message: message.into(),

@@ -1,12 +1,17 @@
 //! Route tables and stage 1, coherency (SPEC §3).
 //!
-//! A route table comes from an OpenAPI 3 document (JSON or YAML) or a `{path: [methods]}` map.
-//! Templates compare by shape: `{run_id}` and `{id}` are the same segment, and a literal
-//! segment of the panel's path is served by a parameter segment of a route, as a router would.
-//! When no route serves the path, near routes are searched: equal after dropping or adding a
-//! trailing slash, case, `-` versus `_`, a version or API prefix added or removed, or a segment
-//! repeated. The closest (fewest differences) wins; ties go to routes serving the method, then
-//! to the lexically first path.
+//! A route table comes from an OpenAPI 3 document (JSON or YAML), a `{path: [methods]}` map, or
+//! an endpoint list (`{"endpoints": [{"method": "GET", "path": "/a"}, ...]}`, as API inventories
+//! generated from a backend write it), whose optional `path_prefix` declares where the API is
+//! mounted.
+//! Templates compare by shape: `{run_id}` and `{id}` are the same segment. A literal segment of
+//! the panel's path (`/incidents/active`) that the table matches only through a parameter
+//! (`/incidents/{incident_id}`) is not a served route (SPEC §3.5): the route would take
+//! `active` as its id, and a literal route in the table wins over a parameter route, as in
+//! every router. When no route serves the path, near routes are searched: equal after dropping
+//! or adding a trailing slash, case, `-` versus `_`, a version or API prefix added or removed,
+//! or a segment repeated. The closest (fewest differences) wins; ties go to routes serving the
+//! method, then to the lexically first path.
 //!
 //! ```
 //! use hisar_core::{Endpoint, RouteTable, RouteCheck};
@@ -19,6 +24,14 @@
 //!     other => panic!("{other:?}"),
 //! }
 //! assert!(matches!(check("GET /billing"), RouteCheck::Missing));
+//! // A literal swallowed by a parameter is not a served route.
+//! match check("GET /api/v1/runs/latest") {
+//!     RouteCheck::TakenAsParameter { route, taken, .. } => {
+//!         assert_eq!(route, "/api/v1/runs/{run_id}");
+//!         assert_eq!(taken, [("latest".to_owned(), "run_id".to_owned())]);
+//!     }
+//!     other => panic!("{other:?}"),
+//! }
 //! ```
 
 use std::collections::{BTreeSet, HashMap};
@@ -109,6 +122,14 @@ pub enum RouteCheck {
         /// How it differs.
         kinds: Vec<NearKind>,
     },
+    /// No route serves the path, but a route would take some of its literal segments as
+    /// parameters (`/incidents/{incident_id}` for `/incidents/active`): not a served route.
+    TakenAsParameter {
+        /// The parameter route's template.
+        route: String,
+        /// Each literal of the path the route would take, with the parameter taking it.
+        taken: Vec<(String, String)>,
+    },
     /// No route at all.
     Missing,
 }
@@ -130,6 +151,8 @@ pub struct RouteTable {
     with_params: HashMap<usize, Vec<usize>>,
     /// (mask, normalised key) → route indexes, for near-route search.
     near: HashMap<(u8, String), Vec<usize>>,
+    /// The prefix the document declares its routes are mounted under, as literal segments.
+    mount: Vec<String>,
 }
 
 impl RouteTable {
@@ -168,7 +191,8 @@ impl RouteTable {
         table
     }
 
-    /// Parses an OpenAPI 3 document or a `{path: [methods]}` map, as JSON or YAML.
+    /// Parses an OpenAPI 3 document, a `{path: [methods]}` map or an endpoint list, as JSON or
+    /// YAML.
     pub fn parse(text: &str) -> Result<Self, RouteTableError> {
         let value: Value = match serde_json::from_str(text) {
             Ok(v) => v,
@@ -217,6 +241,9 @@ impl RouteTable {
             }
             return Ok(Self::new(routes));
         }
+        if let Some(endpoints) = map.get("endpoints") {
+            return Self::from_endpoint_list(endpoints, map.get("path_prefix"));
+        }
         let mut routes = Vec::new();
         for (path, methods) in map {
             let Value::Array(list) = methods else {
@@ -242,6 +269,94 @@ impl RouteTable {
         Ok(Self::new(routes))
     }
 
+    /// An endpoint list: `endpoints` holds objects with a `path` and a `method` (or a
+    /// `methods` list); `path_prefix`, when given, is the mount every route sits under.
+    fn from_endpoint_list(
+        endpoints: &Value,
+        prefix: Option<&Value>,
+    ) -> Result<Self, RouteTableError> {
+        let Value::Array(items) = endpoints else {
+            return Err(RouteTableError::Shape("`endpoints` is not a list".into()));
+        };
+        let mut routes = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let at = |what: &str| RouteTableError::Shape(format!("endpoint #{}: {what}", i + 1));
+            let Some(path) = item.get("path").and_then(Value::as_str) else {
+                return Err(at("no `path`"));
+            };
+            let names: Vec<&Value> = match (item.get("method"), item.get("methods")) {
+                (Some(m), _) => vec![m],
+                (None, Some(Value::Array(list))) => list.iter().collect(),
+                _ => return Err(at("no `method`")),
+            };
+            let mut methods = BTreeSet::new();
+            for m in names {
+                let name = m.as_str().unwrap_or_default();
+                methods.insert(
+                    name.parse::<Method>()
+                        .map_err(|_| at(&format!("`{path}` has an unknown method {m}")))?,
+                );
+            }
+            let template =
+                PathTemplate::parse(path).map_err(|e| at(&format!("path `{path}`: {e}")))?;
+            routes.push(Route {
+                path: template,
+                methods,
+            });
+        }
+        let mut table = Self::new(routes);
+        if let Some(prefix) = prefix {
+            let Some(prefix) = prefix.as_str() else {
+                return Err(RouteTableError::Shape(
+                    "`path_prefix` is not a string".into(),
+                ));
+            };
+            table.mount_at(prefix);
+        }
+        Ok(table)
+    }
+
+    /// Declares the mount (`/svc/api/`) every route of the table sits under: near-route search
+    /// then treats it as an API prefix, so a path written under another API prefix finds the
+    /// mounted route (`/api/v1/runs` → `/svc/api/runs`, [`NearKind::Prefix`]).
+    fn mount_at(&mut self, prefix: &str) {
+        let mount: Vec<String> = prefix
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if mount.is_empty() {
+            return;
+        }
+        for (i, route) in self.routes.iter().enumerate() {
+            let under = route.path.segments().len() > mount.len()
+                && route
+                    .path
+                    .segments()
+                    .iter()
+                    .zip(&mount)
+                    .all(|(s, m)| matches!(s, Segment::Literal(l) if l == m));
+            if !under {
+                continue;
+            }
+            for mask in (1..32u8).filter(|m| m & NearKind::Prefix.bit() != 0) {
+                let list = self
+                    .near
+                    .entry((mask, near_key_after(&route.path, mount.len(), mask)))
+                    .or_default();
+                if !list.contains(&i) {
+                    list.push(i);
+                }
+            }
+        }
+        self.mount = mount;
+    }
+
+    /// The mount the table declares (`/svc/api`), when it declares one.
+    pub fn mount(&self) -> Option<String> {
+        (!self.mount.is_empty()).then(|| format!("/{}", self.mount.join("/")))
+    }
+
     /// The routes, in table order.
     pub fn routes(&self) -> &[Route] {
         &self.routes
@@ -252,14 +367,18 @@ impl RouteTable {
         self.routes.is_empty()
     }
 
-    /// The route that serves a path, by shape or as a router would (literal segments of the
-    /// path served by parameter segments of the route; the route with most literal segments wins).
+    /// The route that serves a path: the one of the same shape (`{run_id}` and `{id}` are the
+    /// same segment). A parameter route never serves a literal segment of the path.
     pub fn find(&self, path: &PathTemplate) -> Option<&Route> {
-        if let Some(&i) = self.by_shape.get(&path.shape()) {
-            return Some(&self.routes[i]);
-        }
+        self.by_shape.get(&path.shape()).map(|&i| &self.routes[i])
+    }
+
+    /// The parameter route a router would send `path` to when no route has its shape: the one
+    /// matching most literal segments (then the lexically first), with the literals of `path`
+    /// it would take as parameters.
+    fn taking_literals(&self, path: &PathTemplate) -> Option<(&Route, Vec<(String, String)>)> {
         let candidates = self.with_params.get(&path.segments().len())?;
-        candidates
+        let (_, route) = candidates
             .iter()
             .map(|&i| &self.routes[i])
             .filter(|r| r.path.has_trailing_slash() == path.has_trailing_slash())
@@ -267,8 +386,20 @@ impl RouteTable {
             .max_by(|(a, ra), (b, rb)| {
                 a.cmp(b)
                     .then_with(|| rb.path.as_str().cmp(ra.path.as_str()))
+            })?;
+        let taken = route
+            .path
+            .segments()
+            .iter()
+            .zip(path.segments())
+            .filter_map(|(r, p)| match (r, p) {
+                (Segment::Param(name), Segment::Literal(text)) => {
+                    Some((text.clone(), name.clone()))
+                }
+                _ => None,
             })
-            .map(|(_, r)| r)
+            .collect();
+        Some((route, taken))
     }
 
     /// Runs stage 1 for an endpoint.
@@ -313,15 +444,25 @@ impl RouteTable {
                 };
             }
         }
+        if let Some((route, taken)) = self.taking_literals(&endpoint.path) {
+            return RouteCheck::TakenAsParameter {
+                route: route.path.as_str().to_owned(),
+                taken,
+            };
+        }
         RouteCheck::Missing
     }
 }
 
 impl RouteTable {
-    /// A served route that differs from `endpoint`'s path by exactly one segment inserted or
-    /// dropped (`/api/v1/overview/costs` and `/api/v1/runtime/overview/costs`), serving the
-    /// method; the lexically first when several do. A hint for missing routes, outside the
-    /// near-route rules.
+    /// A hint for a missing route, outside the near-route kinds (SPEC §3.5): a route serving
+    /// the method with the same number of segments that differs in exactly one literal segment
+    /// (`/api/v1/costs/daily` for `/api/v1/costs/weekly`), or with one literal segment inserted
+    /// (`/api/v1/runtime/overview/costs` for `/api/v1/overview/costs`); the lexically first
+    /// when several do. A parent route (fewer segments) is never suggested: it names another
+    /// resource, and "did you mean `/incidents/{incident_id}`" for
+    /// `/incidents/{id}/learnings` would send a team to the wrong endpoint. A parameter
+    /// segment is never what differs or what is inserted, for the same reason.
     pub fn closest(&self, endpoint: &Endpoint) -> Option<&Route> {
         let path = endpoint.path.segments();
         if path.len() < 2 {
@@ -330,21 +471,28 @@ impl RouteTable {
         self.routes
             .iter()
             .filter(|r| serves(r, endpoint.method))
-            .filter(|r| r.path.segments().len().abs_diff(path.len()) == 1)
             .filter(|r| {
-                let (long, short) = if r.path.segments().len() > path.len() {
-                    (r.path.segments(), path)
+                let route = r.path.segments();
+                if route.len() == path.len() {
+                    let mut differing = route.iter().zip(path).filter(|(a, b)| !segment_eq(a, b));
+                    matches!(
+                        (differing.next(), differing.next()),
+                        (Some((Segment::Literal(_), Segment::Literal(_))), None)
+                    )
+                } else if route.len() == path.len() + 1 {
+                    (0..route.len()).any(|skip| {
+                        matches!(route[skip], Segment::Literal(_))
+                            && route
+                                .iter()
+                                .enumerate()
+                                .filter(|(i, _)| *i != skip)
+                                .map(|(_, s)| s)
+                                .zip(path)
+                                .all(|(a, b)| segment_eq(a, b))
+                    })
                 } else {
-                    (path, r.path.segments())
-                };
-                (0..long.len()).any(|skip| {
-                    long.iter()
-                        .enumerate()
-                        .filter(|(i, _)| *i != skip)
-                        .map(|(_, s)| s)
-                        .zip(short)
-                        .all(|(a, b)| segment_eq(a, b))
-                })
+                    false
+                }
             })
             .min_by(|a, b| a.path.as_str().cmp(b.path.as_str()))
     }
@@ -384,9 +532,15 @@ fn anon(text: &str) -> String {
 
 /// The path normalised by the kinds in `mask`.
 fn near_key(path: &PathTemplate, mask: u8) -> String {
+    near_key_after(path, 0, mask)
+}
+
+/// The path normalised by the kinds in `mask`, its first `mount` segments dropped.
+fn near_key_after(path: &PathTemplate, mount: usize, mask: u8) -> String {
     let mut segments: Vec<String> = path
         .segments()
         .iter()
+        .skip(mount)
         .map(|s| match s {
             Segment::Literal(text) => text.clone(),
             Segment::Param(_) => "{}".to_owned(),
@@ -446,167 +600,4 @@ fn openapi_base_path(servers: Option<&Value>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn table() -> RouteTable {
-        RouteTable::parse(
-            r#"{
-            "/api/v1/agents": ["GET"],
-            "/api/v1/agents/jobs": ["POST"],
-            "/api/v1/traces/mismatches/bulk-report": ["POST"],
-            "/api/v1/runs/{run_id}": ["GET", "DELETE"],
-            "/api/v1/tenants/{tenant_id}/usage": ["GET"],
-            "/api/v1/tenants/current/usage": ["GET"],
-            "/cost/by_feature": ["GET"],
-            "/Cost/Summary": ["GET"],
-            "/incidents/": ["GET"],
-            "/policy-layer/state": ["GET"],
-            "/v2/policy-layer/state": ["GET"],
-            "/zeta/items": ["POST"],
-            "/alpha/items": ["POST"]
-        }"#,
-        )
-        .unwrap()
-    }
-
-    fn check(e: &str) -> RouteCheck {
-        table().check(&e.parse().unwrap())
-    }
-
-    fn near(e: &str) -> (String, Vec<NearKind>) {
-        match check(e) {
-            RouteCheck::Near { route, kinds, .. } => (route, kinds),
-            other => panic!("{e}: expected near, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn exact_shape_and_router_matches() {
-        assert!(check("GET /api/v1/runs/{id}").passes());
-        assert!(check("HEAD /api/v1/runs/{id}").passes());
-        assert!(check("GET /api/v1/runs/abc").passes());
-        match check("GET /api/v1/tenants/current/usage") {
-            RouteCheck::Served { route } => assert_eq!(route, "/api/v1/tenants/current/usage"),
-            other => panic!("{other:?}"),
-        }
-        match check("GET /api/v1/tenants/t1/usage") {
-            RouteCheck::Served { route } => assert_eq!(route, "/api/v1/tenants/{tenant_id}/usage"),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn method_mismatch() {
-        assert_eq!(
-            check("GET /api/v1/agents/jobs"),
-            RouteCheck::MethodNotServed {
-                route: "/api/v1/agents/jobs".into(),
-                allowed: vec![Method::Post]
-            }
-        );
-    }
-
-    /// Each near-route kind of SPEC §3 stage 1.
-    #[test]
-    fn near_kinds_table() {
-        let cases: &[(&str, &str, &[NearKind])] = &[
-            ("GET /incidents", "/incidents/", &[NearKind::TrailingSlash]),
-            (
-                "GET /api/v1/agents/",
-                "/api/v1/agents",
-                &[NearKind::TrailingSlash],
-            ),
-            ("GET /cost/summary", "/Cost/Summary", &[NearKind::Case]),
-            (
-                "GET /cost/by-feature",
-                "/cost/by_feature",
-                &[NearKind::Separator],
-            ),
-            (
-                "GET /api/v1/policy-layer/state",
-                "/policy-layer/state",
-                &[NearKind::Prefix],
-            ),
-            (
-                "GET /runs/{id}",
-                "/api/v1/runs/{run_id}",
-                &[NearKind::Prefix],
-            ),
-            (
-                "GET /api/v1/agents/agents",
-                "/api/v1/agents",
-                &[NearKind::RepeatedSegment],
-            ),
-            (
-                "GET /API/V1/Cost/By-Feature/",
-                "/cost/by_feature",
-                &[
-                    NearKind::TrailingSlash,
-                    NearKind::Case,
-                    NearKind::Separator,
-                    NearKind::Prefix,
-                ],
-            ),
-        ];
-        for (endpoint, route, kinds) in cases {
-            let (got, got_kinds) = near(endpoint);
-            assert_eq!(&got, route, "{endpoint}");
-            assert_eq!(&got_kinds, kinds, "{endpoint}");
-        }
-    }
-
-    #[test]
-    fn near_choice_is_deterministic() {
-        // Both /policy-layer/state (prefix removed) and /v2/policy-layer/state (prefix
-        // changed) are one kind away: the lexically first wins.
-        assert_eq!(
-            near("GET /api/v1/policy-layer/state").0,
-            "/policy-layer/state"
-        );
-        // Two routes equally near: one serving the method would win; here neither does,
-        // so lexical order decides.
-        assert_eq!(near("GET /api/alpha/items").0, "/alpha/items");
-        assert_eq!(check("GET /nothing/here"), RouteCheck::Missing);
-    }
-
-    #[test]
-    fn closest_route_by_one_segment() {
-        let t = RouteTable::parse(r#"{"/api/v1/runtime/overview/costs": ["GET"], "/api/v1/agents/jobs": ["POST"], "/a/b/c": ["GET"]}"#).unwrap();
-        let closest = |e: &str| {
-            t.closest(&e.parse().unwrap())
-                .map(|r| r.path.as_str().to_owned())
-        };
-        assert_eq!(
-            closest("GET /api/v1/overview/costs").as_deref(),
-            Some("/api/v1/runtime/overview/costs")
-        );
-        assert_eq!(
-            closest("GET /api/v1/agents/jobs/all"),
-            None,
-            "the route does not serve GET"
-        );
-        assert_eq!(closest("GET /a/b/c/d").as_deref(), Some("/a/b/c"));
-        assert_eq!(
-            closest("GET /a/x/c"),
-            None,
-            "a substitution is not one segment inserted or dropped"
-        );
-        assert_eq!(closest("GET /c"), None, "too short to guess");
-    }
-
-    #[test]
-    fn openapi_documents() {
-        let json = r#"{"openapi": "3.1.0", "servers": [{"url": "https://x.example/base/"}],
-            "paths": {"/a/{id}": {"get": {}, "parameters": [], "summary": "x"}, "/b": {"post": {}}}}"#;
-        let t = RouteTable::parse(json).unwrap();
-        assert_eq!(t.routes().len(), 2);
-        assert!(t.check(&"GET /base/a/1".parse().unwrap()).passes());
-        let yaml = "openapi: 3.0.0\npaths:\n  /a:\n    get: {}\n    put: {}\n";
-        let t = RouteTable::parse(yaml).unwrap();
-        assert!(t.check(&"PUT /a".parse().unwrap()).passes());
-        assert!(RouteTable::parse("[1, 2]").is_err());
-        assert!(RouteTable::parse(r#"{"/a": "GET"}"#).is_err());
-        assert!(RouteTable::parse(r#"{"/a": ["FETCH"]}"#).is_err());
-    }
-}
+mod tests;

@@ -116,6 +116,13 @@ pub enum CoherencyCheck {
 pub struct Evidence {
     /// Stage 1's result.
     pub coherency: CoherencyCheck,
+    /// The URL that was probed, secrets masked (SPEC §3.4: part of the evidence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// No request was sent on purpose: an unsafe method the sweep did not allow (SPEC §3.4).
+    /// A skipped panel never counts toward a degraded sweep.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
     /// The HTTP status, when there was an answer.
     pub status: Option<u16>,
     /// Elapsed milliseconds, when probed.

@@ -6,6 +6,9 @@
 //! provenance or in the wrong shape. [`DEMO_REGISTRY`] is the bundled registry of the 87
 //! reference panels that `hisar demo` sweeps against it.
 //!
+//! [`corpus`] is the conformance corpus: a second backend of awkward behaviours beyond the
+//! demo's, with one panel per behaviour, that tests sweep to hunt false verdicts.
+//!
 //! This crate depends on no other HISAR crate: it simulates someone else's backend, and what
 //! HISAR concludes about it must come from probing it, never from sharing code with it. Its
 //! mutators ([`DemoBackend::fix`], [`DemoBackend::break_route`], [`DemoBackend::set_delay`],
@@ -30,5 +33,6 @@
 //! ```
 
 mod backend;
+pub mod corpus;
 
 pub use backend::{DEMO_REGISTRY, DemoBackend, OBSERVER_KEY_HEADER};

@@ -29,6 +29,9 @@ pub struct PanelDraft {
     pub provenance: Option<String>,
     /// Invariants in the invariant language.
     pub invariants: Vec<String>,
+    /// Declared invariants kept unchecked: id (or text) and why, written as
+    /// `{ id: ..., unresolved: ... }` entries.
+    pub unchecked: Vec<(String, String)>,
     /// Purpose text.
     pub purpose: Option<String>,
 }
@@ -149,7 +152,11 @@ impl RegistryDraft {
             }
             let _ = writeln!(out, "defaults: {}", flow_map(&pairs));
         }
-        out.push_str("domains:\n");
+        out.push_str(if self.domains.is_empty() {
+            "domains: []\n"
+        } else {
+            "domains:\n"
+        });
         for (code, name) in &self.domains {
             let _ = writeln!(
                 out,
@@ -174,7 +181,11 @@ impl RegistryDraft {
                 let _ = writeln!(out, "  {}: {{ {} }}", scalar(&c.id), pairs.join(", "));
             }
         }
-        out.push_str("panels:\n");
+        out.push_str(if self.panels.is_empty() {
+            "panels: []\n"
+        } else {
+            "panels:\n"
+        });
         for p in &self.panels {
             for line in &p.comments {
                 let _ = writeln!(out, "  # {line}");
@@ -200,13 +211,21 @@ impl RegistryDraft {
             if let Some(provenance) = &p.provenance {
                 let _ = writeln!(out, "    provenance: {provenance}");
             }
-            if !p.invariants.is_empty() {
+            if !p.invariants.is_empty() || !p.unchecked.is_empty() {
                 out.push_str("    invariants:\n");
                 for inv in &p.invariants {
                     let _ = writeln!(
                         out,
                         "      - {}",
                         serde_json::to_string(inv).unwrap_or_default()
+                    );
+                }
+                for (id, why) in &p.unchecked {
+                    let _ = writeln!(
+                        out,
+                        "      - {{ id: {}, unresolved: {} }}",
+                        serde_json::to_string(id).unwrap_or_default(),
+                        scalar(why)
                     );
                 }
             }
@@ -285,6 +304,16 @@ mod tests {
                 class: Some(PanelClass::Interpretation),
                 provenance: Some("{ aggregation: list }".into()),
                 invariants: vec!["$.items[?@.name == \"a\"] exists".into()],
+                unchecked: vec![
+                    (
+                        "INV-L0-003".into(),
+                        "not defined in the repository's data".into(),
+                    ),
+                    (
+                        "response[\"a\"]: 'x' > 0".into(),
+                        "no HISAR equivalent".into(),
+                    ),
+                ],
                 purpose: Some("Yes: a list".into()),
                 ..PanelDraft::default()
             }],
@@ -298,6 +327,18 @@ mod tests {
         assert_eq!(p.path_params["id"], "007");
         assert_eq!(p.params, [("limit".to_owned(), "50".to_owned())]);
         assert_eq!(p.purpose.as_deref(), Some("Yes: a list"));
+        let unchecked: Vec<(&str, &str)> = p
+            .unchecked
+            .iter()
+            .map(|u| (u.id.as_str(), u.reason.as_str()))
+            .collect();
+        assert_eq!(
+            unchecked,
+            [
+                ("INV-L0-003", "not defined in the repository's data"),
+                ("response[\"a\"]: 'x' > 0", "no HISAR equivalent")
+            ]
+        );
         assert_eq!(reg.title(), Some("T: x"));
         assert!(reg.capabilities().values().next().unwrap().derived);
     }

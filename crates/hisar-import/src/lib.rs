@@ -1,8 +1,10 @@
 //! `hisar-import`: registries from the systems HISAR replaces.
 //!
 //! - [`tracker`]: a hand-kept gaps tracker in the reference format (Markdown) into a registry;
-//! - [`aurora`]: an AURORA L2 repository layout (plan, intents, capabilities, scenarios) into a
-//!   registry, with a lint of every disagreement between its files;
+//! - [`aurora`]: an AURORA L2 repository layout (plan or intent ledger, intents, capabilities,
+//!   locks, scenarios, route sources) into a registry, with a one-screen summary and a lint of
+//!   every disagreement and choice between its files; and HISAR's verdicts back into the UI
+//!   projection lock AURORA's shell reads;
 //! - [`draft`]: the registry under construction both write, as `hisar.yaml` text.
 //!
 //! Importers parse text and never read files: the caller reads them and passes their content.

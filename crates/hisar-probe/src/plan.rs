@@ -1,8 +1,10 @@
-//! Turning selected panels into unique requests.
+//! Turning selected panels into unique requests, built exactly (SPEC §3.4): path values are
+//! one percent-encoded segment, query parameters are encoded per RFC 3986, and a panel that
+//! must not or cannot be probed gets no request and says why ([`NotProbed`]).
 
 use std::collections::HashMap;
 
-use hisar_core::{Env, Method, Panel, Registry};
+use hisar_core::{Env, Method, NotProbed, Panel, Registry};
 
 use crate::error::ProbeError;
 use crate::probe::{ProbeRequest, Secret};
@@ -23,20 +25,55 @@ pub struct SweepPlan<'r> {
     pub panels: Vec<&'r Panel>,
     /// Unique requests, in order of first use.
     pub requests: Vec<PlannedRequest>,
-    /// For each panel, the index of its request.
-    pub request_of: Vec<usize>,
+    /// For each panel, the index of its request, or why no request is sent for it.
+    pub request_of: Vec<Result<usize, NotProbed>>,
+}
+
+impl SweepPlan<'_> {
+    /// Panels that get no request because a credential variable is unset, grouped by
+    /// variable: (variable, auth modes, panels), in variable order.
+    pub fn missing_credentials(&self) -> Vec<(String, Vec<String>, usize)> {
+        let mut by_var: std::collections::BTreeMap<&str, (Vec<String>, usize)> =
+            std::collections::BTreeMap::new();
+        for why in self.request_of.iter().filter_map(|r| r.as_ref().err()) {
+            if let NotProbed::MissingCredentials { auth, variables } = why {
+                for var in variables {
+                    let entry = by_var.entry(var).or_default();
+                    if !entry.0.contains(auth) {
+                        entry.0.push(auth.clone());
+                    }
+                    entry.1 += 1;
+                }
+            }
+        }
+        by_var
+            .into_iter()
+            .map(|(var, (modes, n))| (var.to_owned(), modes, n))
+            .collect()
+    }
+
+    /// Panels skipped because their method is not safe.
+    pub fn skipped(&self) -> usize {
+        self.request_of
+            .iter()
+            .filter(|r| matches!(r, Err(NotProbed::UnsafeMethod)))
+            .count()
+    }
 }
 
 type Key = (Method, String, String, Vec<(String, String)>);
 
 /// Builds the requests for `panels` against `base_url`. Identical requests (method, URL with
 /// query, auth mode and extra headers) are planned once. Header templates are resolved
-/// against `env`; variables it lacks are recorded, never guessed.
+/// against `env`; a panel whose headers need a variable `env` lacks gets no request (never a
+/// guessed or empty credential), nor does a panel with an unsafe method unless it declares
+/// `safe: true` or `allow_unsafe` is set.
 pub fn plan<'r>(
     registry: &Registry,
     panels: Vec<&'r Panel>,
     base_url: &str,
     env: &dyn Env,
+    allow_unsafe: bool,
 ) -> Result<SweepPlan<'r>, ProbeError> {
     let base = reqwest::Url::parse(base_url)
         .map_err(|e| ProbeError::BaseUrl(base_url.to_owned(), e.to_string()))?;
@@ -46,22 +83,39 @@ pub fn plan<'r>(
             "the scheme must be http or https".to_owned(),
         ));
     }
-    let root = base.as_str().trim_end_matches('/').to_owned();
+    let base_query = base.query().map(str::to_owned);
+    let mut root = base.clone();
+    root.set_query(None);
+    root.set_fragment(None);
+    let root = root.as_str().trim_end_matches('/').to_owned();
     let mut requests: Vec<PlannedRequest> = Vec::new();
     let mut index: HashMap<Key, usize> = HashMap::new();
     let mut request_of = Vec::with_capacity(panels.len());
     for (i, panel) in panels.iter().enumerate() {
-        let text = format!("{root}{}", panel.request_path());
-        let mut url = reqwest::Url::parse(&text).map_err(|e| ProbeError::PanelUrl {
+        if !allow_unsafe && !panel.is_safe_to_probe() {
+            request_of.push(Err(NotProbed::UnsafeMethod));
+            continue;
+        }
+        let path = panel.request_path();
+        let mut target = panel.request_target();
+        if let Some(query) = &base_query {
+            target = match target.split_once('?') {
+                Some((path, params)) => format!("{path}?{query}&{params}"),
+                None => format!("{target}?{query}"),
+            };
+        }
+        let text = format!("{root}{target}");
+        let url = reqwest::Url::parse(&text).map_err(|e| ProbeError::PanelUrl {
             panel: panel.id.to_string(),
             url: text.clone(),
             reason: e.to_string(),
         })?;
-        if !panel.params.is_empty() {
-            let mut pairs = url.query_pairs_mut();
-            for (k, v) in &panel.params {
-                pairs.append_pair(k, v);
-            }
+        if path.split('/').any(|s| s == "." || s == "..") {
+            request_of.push(Err(NotProbed::PathRewritten {
+                declared: path,
+                sent: url.path().to_owned(),
+            }));
+            continue;
         }
         let extra: Vec<(String, String)> = panel
             .headers
@@ -78,6 +132,13 @@ pub fn plan<'r>(
             Some(&slot) => slot,
             None => {
                 let request = build_request(registry, panel, url.to_string(), env);
+                if !request.missing_credentials.is_empty() {
+                    request_of.push(Err(NotProbed::MissingCredentials {
+                        auth: panel.auth.clone(),
+                        variables: request.missing_credentials,
+                    }));
+                    continue;
+                }
                 requests.push(PlannedRequest {
                     request,
                     panels: Vec::new(),
@@ -87,7 +148,7 @@ pub fn plan<'r>(
             }
         };
         requests[slot].panels.push(i);
-        request_of.push(slot);
+        request_of.push(Ok(slot));
     }
     Ok(SweepPlan {
         panels,
@@ -103,7 +164,16 @@ fn build_request(registry: &Registry, panel: &Panel, url: String, env: &dyn Env)
         .auth_mode(&panel.auth)
         .map(|m| m.headers.as_slice())
         .unwrap_or_default();
-    for (name, template) in auth_headers.iter().chain(&panel.headers) {
+    // A panel's own header replaces the auth mode's: the replaced template is not resolved,
+    // so its variable is not needed.
+    let replaced = |name: &str| {
+        panel
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    };
+    let auth_headers = auth_headers.iter().filter(|(name, _)| !replaced(name));
+    for (name, template) in auth_headers.chain(&panel.headers) {
         let resolved = template.resolve(env);
         missing.extend(resolved.missing);
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
@@ -149,10 +219,11 @@ panels:
             reg.panels().iter().collect(),
             "http://127.0.0.1:9/api/",
             &env,
+            false,
         )
         .unwrap();
         assert_eq!(plan.requests.len(), 4);
-        assert_eq!(plan.request_of, [0, 0, 1, 2, 3]);
+        assert_eq!(plan.request_of, [Ok(0), Ok(0), Ok(1), Ok(2), Ok(3)]);
         assert_eq!(
             plan.requests[0].request.url,
             "http://127.0.0.1:9/api/runs?window=24h"
@@ -174,18 +245,87 @@ panels:
             !format!("{:?}", plan.requests[0].request).contains("k1"),
             "Debug hides credentials"
         );
-        let plan_without = super::plan(
+        assert!(super::plan(&reg, vec![], "ftp://h", &env, false).is_err());
+        assert!(super::plan(&reg, vec![], "not a url", &env, false).is_err());
+    }
+
+    /// SPEC §3.5: a panel whose auth mode needs an unset variable gets no request; before, it
+    /// was sent without the credential and its 401 became an AUTH_FAILURE gap.
+    #[test]
+    fn unset_credentials_send_nothing() {
+        let reg = Registry::from_yaml(REGISTRY, "r").unwrap();
+        let plan = super::plan(
             &reg,
             reg.panels().iter().collect(),
             "http://h",
             &BTreeMap::new(),
+            false,
         )
         .unwrap();
+        let missing = NotProbed::MissingCredentials {
+            auth: "observer".into(),
+            variables: vec!["KEY".into()],
+        };
+        assert_eq!(plan.request_of[0], Err(missing.clone()));
+        assert_eq!(plan.request_of[2], Err(missing));
+        // `auth: none` and a panel whose own header replaces the key are still probed.
+        assert_eq!(plan.request_of[3], Ok(0));
+        assert_eq!(plan.request_of[4], Ok(1));
         assert_eq!(
-            plan_without.requests[0].request.missing_credentials,
-            ["KEY"]
+            plan.missing_credentials(),
+            [("KEY".to_owned(), vec!["observer".to_owned()], 3)]
         );
-        assert!(super::plan(&reg, vec![], "ftp://h", &env).is_err());
-        assert!(super::plan(&reg, vec![], "not a url", &env).is_err());
+    }
+
+    /// SPEC §3.4: path values are one segment, query values RFC 3986, and only safe methods
+    /// are sent unless a panel declares `safe: true` or the sweep allows unsafe ones.
+    #[test]
+    fn requests_are_built_exactly_and_safely() {
+        let reg = Registry::from_yaml(
+            r#"
+version: 1
+defaults: { class: evidence }
+domains: [{ code: A, name: A }]
+panels:
+  - { id: A-B-C-O1, capability: a.a, endpoint: "/admin/{id}", path_params: { id: "../admin" } }
+  - { id: A-B-C-O2, capability: a.b, endpoint: "/f/{name}", path_params: { name: "a?b#c%d/e" }, params: { q: "x y+z&w=v", "k y": "é" } }
+  - { id: A-B-C-O3, capability: a.c, endpoint: POST /lessons/convert }
+  - { id: A-B-C-O4, capability: a.d, endpoint: POST /search, safe: true }
+  - { id: A-B-C-O5, capability: a.e, endpoint: "/f/..{a}", path_params: { a: "x" } }
+"#,
+            "r",
+        )
+        .unwrap();
+        // The loader refuses a value that empties its segment; a panel built in code can
+        // still have one, and the plan refuses to probe the path a URL parser would make of it.
+        let mut rewritten = reg.panels()[4].clone();
+        rewritten.path_params.insert("a".into(), String::new());
+        let mut panels: Vec<&Panel> = reg.panels()[..4].iter().collect();
+        panels.push(&rewritten);
+        let env = BTreeMap::<String, String>::new();
+        let plan =
+            super::plan(&reg, panels.clone(), "http://h/api?tenant=t1", &env, false).unwrap();
+        let urls: Vec<&str> = plan
+            .requests
+            .iter()
+            .map(|r| r.request.url.as_str())
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                "http://h/api/admin/..%2Fadmin?tenant=t1",
+                "http://h/api/f/a%3Fb%23c%25d%2Fe?tenant=t1&q=x%20y%2Bz%26w%3Dv&k%20y=%C3%A9",
+                "http://h/api/search?tenant=t1",
+            ]
+        );
+        assert_eq!(plan.request_of[2], Err(NotProbed::UnsafeMethod));
+        assert_eq!(plan.skipped(), 1);
+        assert!(matches!(
+            &plan.request_of[4],
+            Err(NotProbed::PathRewritten { declared, .. }) if declared == "/f/.."
+        ));
+        let allowed = super::plan(&reg, panels, "http://h", &env, true).unwrap();
+        assert_eq!(allowed.request_of[2], Ok(2));
+        assert_eq!(allowed.requests[2].request.method, Method::Post);
     }
 }

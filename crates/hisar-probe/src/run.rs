@@ -5,7 +5,10 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
-use hisar_core::{Observation, RouteTable, TRANSIENT_STATUSES, Transport, Verdict, classify};
+use hisar_core::{
+    AnswerDigest, CoherencyCheck, Masker, Observation, RouteTable, TRANSIENT_STATUSES, Transport,
+    Verdict, classify, classify_unprobed,
+};
 
 use crate::plan::SweepPlan;
 use crate::probe::{Probe, ProbeRequest};
@@ -21,6 +24,9 @@ pub struct SweepOptions {
     pub backoff: Duration,
     /// Longest wait honoured from a `Retry-After` header.
     pub max_retry_after: Duration,
+    /// Send panels with unsafe methods (`--allow-unsafe`) even when they do not declare
+    /// `safe: true`.
+    pub allow_unsafe: bool,
 }
 
 impl Default for SweepOptions {
@@ -30,6 +36,7 @@ impl Default for SweepOptions {
             retries: crate::defaults::RETRIES,
             backoff: Duration::from_millis(200),
             max_retry_after: Duration::from_secs(5),
+            allow_unsafe: false,
         }
     }
 }
@@ -45,34 +52,72 @@ pub struct RunResult {
     pub attempts: usize,
     /// Wall time.
     pub elapsed: Duration,
+    /// What every answer looked like, for the sweep-level rules (a wrong base URL).
+    pub answers: Vec<AnswerDigest>,
+    /// Requests that got no answer after their retries.
+    pub failures: usize,
 }
 
-/// Runs a sweep. `progress` is called with (requests done, requests planned).
+/// Runs a sweep. Every observation carries the URL it probed and is classified as it arrives,
+/// unmasked (masking is for what HISAR writes, never for what it judges); every verdict is
+/// masked with `masker` before it leaves (SPEC §3.6). Panels the plan sends no request for are
+/// classified from stage 1 and the reason. `progress` is called with (requests done, requests
+/// planned).
 pub async fn run(
     probe: &dyn Probe,
     plan: &SweepPlan<'_>,
     routes: Option<&RouteTable>,
     options: &SweepOptions,
+    masker: &Masker,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> RunResult {
     let started = Instant::now();
     let total = plan.requests.len();
-    let mut verdicts: Vec<Option<Verdict>> = vec![None; plan.panels.len()];
+    let mut verdicts: Vec<Option<Verdict>> = plan
+        .request_of
+        .iter()
+        .zip(&plan.panels)
+        .map(|(slot, panel)| {
+            slot.as_ref()
+                .err()
+                .map(|why| classify_unprobed(panel, why, routes))
+        })
+        .collect();
     let mut attempts = 0;
     let mut done = 0;
+    let mut answers = Vec::with_capacity(total);
+    let mut failures = 0;
     progress(0, total);
     let mut queue = plan.requests.iter().enumerate();
     let mut in_flight = FuturesUnordered::new();
     for (i, planned) in queue.by_ref().take(options.jobs.max(1)) {
         in_flight.push(probe_one(probe, i, &planned.request, options));
     }
-    while let Some((i, observation)) = in_flight.next().await {
+    while let Some((i, mut observation)) = in_flight.next().await {
         if let Some((next, planned)) = queue.next() {
             in_flight.push(probe_one(probe, next, &planned.request, options));
         }
         attempts += observation.retries as usize + 1;
+        let request = &plan.requests[i].request;
+        observation.url = Some(request.url.clone());
+        let mut unrouted = routes.is_some();
         for &panel in &plan.requests[i].panels {
-            verdicts[panel] = Some(classify(plan.panels[panel], Some(&observation), routes));
+            let verdict = classify(plan.panels[panel], Some(&observation), routes);
+            unrouted &= verdict.evidence.coherency == CoherencyCheck::Failed;
+            verdicts[panel] = Some(verdict);
+        }
+        match &observation.transport {
+            Transport::Answered(response) => {
+                let mut digest = AnswerDigest::of(&request.url, response);
+                if request.method == hisar_core::Method::Head {
+                    digest = digest.to_head();
+                }
+                if unrouted {
+                    digest = digest.to_unrouted();
+                }
+                answers.push(digest);
+            }
+            Transport::Failed(_) => failures += 1,
         }
         done += 1;
         progress(done, total);
@@ -80,11 +125,17 @@ pub async fn run(
     RunResult {
         verdicts: verdicts
             .into_iter()
-            .map(|v| v.expect("every panel has a request"))
+            .map(|v| {
+                let mut verdict = v.expect("every panel has a request or a reason");
+                masker.mask_verdict(&mut verdict);
+                verdict
+            })
             .collect(),
         requests: total,
         attempts,
         elapsed: started.elapsed(),
+        answers,
+        failures,
     }
 }
 
@@ -180,6 +231,7 @@ mod tests {
             reg.panels().iter().collect(),
             "http://x",
             &BTreeMap::<String, String>::new(),
+            false,
         )
         .unwrap();
         let probe = Scripted {
@@ -194,9 +246,16 @@ mod tests {
             ..SweepOptions::default()
         };
         let seen = Mutex::new(Vec::new());
-        let result = run(&probe, &plan, None, &options, &|done, total| {
-            seen.lock().unwrap().push((done, total));
-        })
+        let result = run(
+            &probe,
+            &plan,
+            None,
+            &options,
+            &Masker::default(),
+            &|done, total| {
+                seen.lock().unwrap().push((done, total));
+            },
+        )
         .await;
         let statuses: Vec<Status> = result.verdicts.iter().map(Verdict::status).collect();
         assert_eq!(

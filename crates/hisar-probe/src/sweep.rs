@@ -7,12 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hisar_core::history::{NewSweep, PanelRecord, Selection};
-use hisar_core::{Env, Panel, Registry, RouteTable, Status, Verdict, classify};
+use hisar_core::{
+    Env, Masker, Misdirection, Panel, Registry, RouteTable, Status, Verdict, classify, demote,
+};
 use jiff::Timestamp;
 
 use crate::error::ProbeError;
 use crate::http::HttpProbe;
-use crate::plan::plan;
+use crate::plan::{SweepPlan, plan};
 use crate::probe::Probe;
 use crate::routes::{RouteLoadError, RouteSource, load_routes};
 use crate::run::{SweepOptions, run};
@@ -91,10 +93,11 @@ pub fn select<'r>(
         .collect())
 }
 
-/// Whether more than `share` of verdicts are unverified (the sweep is degraded).
+/// Whether more than `share` of verdicts are unverified (the sweep is degraded). Panels
+/// skipped on purpose (an unsafe method, SPEC §3.4) count neither way.
 pub fn is_degraded<'v>(verdicts: impl IntoIterator<Item = &'v Verdict>, share: f64) -> bool {
     let (mut total, mut unverified) = (0usize, 0usize);
-    for v in verdicts {
+    for v in verdicts.into_iter().filter(|v| !v.evidence.skipped) {
         total += 1;
         if v.status() == Status::Unverified {
             unverified += 1;
@@ -132,13 +135,14 @@ pub struct Swept {
     pub routes: Option<usize>,
     /// What the sweep could not do but went on without (a route table it could not fetch).
     pub warnings: Vec<String>,
-}
-
-impl Swept {
-    /// Whether more than `share` of the swept panels are unverified (the sweep is degraded).
-    pub fn degraded(&self, share: f64) -> bool {
-        is_degraded(self.sweep.records.iter().map(|r| &r.verdict), share)
-    }
+    /// Misconfigurations found before the first request, one line per unset credential
+    /// variable (SPEC §3.5); [`Sweeper::preflight`] gives them before sweeping.
+    pub preflight: Vec<String>,
+    /// Panels skipped because their method is not safe (SPEC §3.4).
+    pub skipped: usize,
+    /// Why the sweep is degraded (exit 3), if it is: every verdict was then recorded as
+    /// `UNVERIFIED`, so it changes nothing in history.
+    pub degraded: Option<String>,
 }
 
 /// Runs sweeps of one registry against one target.
@@ -149,6 +153,7 @@ pub struct Sweeper {
     env: Arc<dyn Env + Send + Sync>,
     target: Target,
     options: SweepOptions,
+    masker: Arc<Masker>,
 }
 
 impl std::fmt::Debug for Sweeper {
@@ -221,6 +226,17 @@ impl Sweeper {
         target: Target,
         options: SweepOptions,
     ) -> Self {
+        let masker = {
+            let env = SweepEnv {
+                env: &*env,
+                base_url: target.base_url.as_deref(),
+            };
+            let mut urls: Vec<&str> = target.base_url.iter().map(String::as_str).collect();
+            if let Some(RouteSource::Url(url)) = &target.routes {
+                urls.push(url);
+            }
+            Masker::for_sweep(&registry, &env, &urls)
+        };
         Self {
             registry,
             probe: Arc::new(http.clone()),
@@ -228,7 +244,14 @@ impl Sweeper {
             env,
             target,
             options,
+            masker: Arc::new(masker),
         }
+    }
+
+    /// The masker built from every secret this sweeper resolves (SPEC §3.6): callers mask
+    /// what they print about the target with it (`--base-url` with a password, say).
+    pub fn masker(&self) -> &Masker {
+        &self.masker
     }
 
     /// Probes with `probe` instead of HTTP (route tables are still fetched over HTTP).
@@ -256,9 +279,36 @@ impl Sweeper {
         }
     }
 
+    /// What would stop panels from being probed for lack of configuration, one line per unset
+    /// credential variable, said before the first request (SPEC §3.5).
+    pub fn preflight(&self, selection: &Selection) -> Result<Vec<String>, SweepError> {
+        let panels = select(&self.registry, selection)?;
+        let base_url = self
+            .target
+            .base_url
+            .as_deref()
+            .ok_or(SweepError::NoBaseUrl)?;
+        let env = SweepEnv {
+            env: &*self.env,
+            base_url: Some(base_url),
+        };
+        let planned = plan(
+            &self.registry,
+            panels,
+            base_url,
+            &env,
+            self.options.allow_unsafe,
+        )
+        .map_err(|e| self.masked(e.into()))?;
+        Ok(preflight_lines(&planned))
+    }
+
     /// Probes the selected panels and returns the sweep to record. A route table that cannot
     /// be fetched leaves stage 1 unchecked with a warning (the backend may be down, which the
-    /// panels' verdicts will say); one that is unreadable or malformed is an error.
+    /// panels' verdicts will say); one that is unreadable or malformed is an error. Panels
+    /// whose credentials are unset or whose method is unsafe get no request. A degraded sweep
+    /// (every answer a 404 or the same page, or too many panels unverified) is recorded with
+    /// every verdict `UNVERIFIED`.
     pub async fn sweep(
         &self,
         selection: Selection,
@@ -277,27 +327,63 @@ impl Sweeper {
         let mut warnings = Vec::new();
         let routes = match self.routes().await {
             Ok(table) => table,
-            Err(e @ RouteLoadError::Fetch(..)) => {
-                warnings.push(format!("{e}; coherency (stage 1) is unchecked this sweep"));
+            // A URL that answers, but not with a route table (a frontend's page, say), is the
+            // backend's state, not bad input: the sweep goes on and its answers tell.
+            Err(e @ (RouteLoadError::Fetch(..) | RouteLoadError::Parse(..)))
+                if matches!(self.target.routes, Some(RouteSource::Url(_))) =>
+            {
+                warnings.push(
+                    self.masker
+                        .mask(&format!("{e}; coherency (stage 1) is unchecked this sweep"))
+                        .into_owned(),
+                );
                 None
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(self.masked(e.into())),
         };
-        let planned = plan(&self.registry, panels, base_url, &env)?;
+        let planned = plan(
+            &self.registry,
+            panels,
+            base_url,
+            &env,
+            self.options.allow_unsafe,
+        )
+        .map_err(|e| self.masked(e.into()))?;
+        let preflight = preflight_lines(&planned);
+        let skipped = planned.skipped();
         let started_at = Timestamp::now();
         let result = run(
             &*self.probe,
             &planned,
             routes.as_ref(),
             &self.options,
+            &self.masker,
             progress,
         )
         .await;
         let finished_at = Timestamp::now();
+        let mut verdicts = result.verdicts;
+        let shown_url = self.masker.mask(base_url);
+        let degraded = match Misdirection::detect(&result.answers, result.failures) {
+            Some(misdirection) => Some(misdirection.describe(&shown_url, routes.is_some())),
+            None => too_many_unverified(
+                &planned,
+                &verdicts,
+                self.registry.gate().max_unverified_share,
+                &shown_url,
+            ),
+        };
+        if let Some(reason) = &degraded {
+            for verdict in &mut verdicts {
+                if verdict.status() != Status::Unverified {
+                    demote(verdict, reason);
+                }
+            }
+        }
         let records = planned
             .panels
             .iter()
-            .zip(result.verdicts)
+            .zip(verdicts)
             .map(|(panel, verdict)| PanelRecord::new(panel, verdict))
             .collect();
         Ok(Swept {
@@ -312,14 +398,53 @@ impl Sweeper {
             elapsed: result.elapsed,
             routes: routes.as_ref().map(|r| r.routes().len()),
             warnings,
+            preflight,
+            skipped,
+            degraded,
         })
+    }
+
+    /// An error with the sweep's secrets masked (a base URL with a password in it).
+    fn masked(&self, error: SweepError) -> SweepError {
+        let m = |text: &mut String| {
+            self.masker.mask_in_place(text);
+        };
+        match error {
+            SweepError::Probe(ProbeError::BaseUrl(mut url, reason)) => {
+                m(&mut url);
+                SweepError::Probe(ProbeError::BaseUrl(url, reason))
+            }
+            SweepError::Probe(ProbeError::PanelUrl {
+                panel,
+                mut url,
+                mut reason,
+            }) => {
+                m(&mut url);
+                m(&mut reason);
+                SweepError::Probe(ProbeError::PanelUrl { panel, url, reason })
+            }
+            SweepError::Routes(RouteLoadError::Fetch(mut url, e)) => {
+                m(&mut url);
+                SweepError::Routes(RouteLoadError::Fetch(url, e))
+            }
+            SweepError::Routes(RouteLoadError::Parse(mut source, mut reason)) => {
+                m(&mut source);
+                m(&mut reason);
+                SweepError::Routes(RouteLoadError::Parse(source, reason))
+            }
+            other => other,
+        }
     }
 
     /// Stage 1 alone, for `--offline`: panels the table already blocks are gaps; the rest are
     /// listed as not probed. Nothing is sent but the route table's fetch.
     pub async fn offline(&self, selection: Selection) -> Result<Swept, SweepError> {
         let panels = select(&self.registry, &selection)?;
-        let routes = self.routes().await?.ok_or(SweepError::NoRouteTable)?;
+        let routes = self
+            .routes()
+            .await
+            .map_err(|e| self.masked(e.into()))?
+            .ok_or(SweepError::NoRouteTable)?;
         let now = Timestamp::now();
         Ok(Swept {
             sweep: NewSweep {
@@ -328,7 +453,11 @@ impl Sweeper {
                 selection,
                 records: panels
                     .iter()
-                    .map(|p| PanelRecord::new(p, classify(p, None, Some(&routes))))
+                    .map(|p| {
+                        let mut verdict = classify(p, None, Some(&routes));
+                        self.masker.mask_verdict(&mut verdict);
+                        PanelRecord::new(p, verdict)
+                    })
                     .collect(),
             },
             requests: 0,
@@ -336,8 +465,66 @@ impl Sweeper {
             elapsed: Duration::ZERO,
             routes: Some(routes.routes().len()),
             warnings: Vec::new(),
+            preflight: Vec::new(),
+            skipped: 0,
+            degraded: None,
         })
     }
+}
+
+/// Why the sweep is degraded when more than `share` of the panels it could probe are
+/// unverified, naming the cause that explains most of them: unset credentials, or a backend
+/// that did not answer.
+fn too_many_unverified(
+    planned: &SweepPlan<'_>,
+    verdicts: &[Verdict],
+    share: f64,
+    shown_url: &str,
+) -> Option<String> {
+    if !is_degraded(verdicts, share) {
+        return None;
+    }
+    let counted = verdicts.iter().filter(|v| !v.evidence.skipped);
+    let unverified = counted
+        .clone()
+        .filter(|v| v.status() == Status::Unverified)
+        .count();
+    let unset = planned.missing_credentials();
+    let unset_panels = planned
+        .request_of
+        .iter()
+        .filter(|r| matches!(r, Err(hisar_core::NotProbed::MissingCredentials { .. })))
+        .count();
+    let cause = match unset.as_slice() {
+        [] => format!("is the backend at {shown_url} reachable?"),
+        _ if unset_panels * 2 < unverified => format!("is the backend at {shown_url} reachable?"),
+        [(one, ..)] => format!("credential variable {one} is not set"),
+        many => {
+            let names: Vec<&str> = many.iter().map(|(v, ..)| v.as_str()).collect();
+            format!("credential variables {} are not set", names.join(", "))
+        }
+    };
+    Some(format!(
+        "{unverified} of {} panels unverified (more than {:.0}%), so nothing was recorded as a gap: {cause}",
+        counted.count(),
+        share * 100.0
+    ))
+}
+
+/// One line per unset credential variable, saying what to fix.
+fn preflight_lines(planned: &SweepPlan<'_>) -> Vec<String> {
+    planned
+        .missing_credentials()
+        .into_iter()
+        .map(|(var, modes, panels)| {
+            let modes: Vec<String> = modes.iter().map(|m| format!("`{m}`")).collect();
+            format!(
+                "credential variable {var} is not set: {panels} panel{} of auth mode {} will not be probed (UNVERIFIED, never a gap); set {var} in the environment",
+                if panels == 1 { "" } else { "s" },
+                modes.join(", ")
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

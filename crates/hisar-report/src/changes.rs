@@ -26,17 +26,25 @@ pub struct ChangeRow {
 
 impl ChangeRow {
     /// The rows of `changes`, with endpoint and detail from the sweep's `records`, in the order
-    /// a reader acts on them: regressed, new, changed code, resolved.
+    /// a reader acts on them: regressed, new, changed code, resolved, then gaps closed by a
+    /// registry change (superseded or retired).
     pub fn rows(changes: &[Change], records: &[PanelRecord]) -> Vec<ChangeRow> {
         let mut rows: Vec<ChangeRow> = changes
             .iter()
             .map(|c| {
                 let record = records.iter().find(|r| r.panel == c.panel);
-                let detail = record.map_or_else(String::new, |r| match &r.verdict.outcome {
-                    Outcome::Blocked(gap) => gap.detail.clone(),
-                    Outcome::Bound => format!("seen {}", r.verdict.evidence.summary()),
-                    Outcome::Unverified { reason } => reason.clone(),
-                });
+                let detail = match &c.kind {
+                    // The gap closed for what the registry did, not for what was seen.
+                    ChangeKind::Superseded => {
+                        "superseded: the registry changed the panel's probe identity".to_owned()
+                    }
+                    ChangeKind::Retired => "retired: the panel left the registry".to_owned(),
+                    _ => record.map_or_else(String::new, |r| match &r.verdict.outcome {
+                        Outcome::Blocked(gap) => gap.detail.clone(),
+                        Outcome::Bound => format!("seen {}", r.verdict.evidence.summary()),
+                        Outcome::Unverified { reason } => reason.clone(),
+                    }),
+                };
                 ChangeRow {
                     kind: c.kind.clone(),
                     panel: c.panel.clone(),
@@ -58,6 +66,7 @@ fn rank(kind: &ChangeKind) -> u8 {
         ChangeKind::New => 1,
         ChangeKind::CodeChanged { .. } => 2,
         ChangeKind::Resolved => 3,
+        ChangeKind::Superseded | ChangeKind::Retired => 4,
     }
 }
 
@@ -66,11 +75,12 @@ pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-const GROUPS: [(&str, u8); 4] = [
+const GROUPS: [(&str, u8); 5] = [
     ("Regressed", 0),
     ("New gaps", 1),
     ("Gap code changed", 2),
     ("Resolved", 3),
+    ("Closed by a registry change", 4),
 ];
 
 /// The most rows a Markdown change list shows per group: a pull-request comment stays
@@ -83,7 +93,9 @@ fn table(rows: &[&ChangeRow], w: &mut dyn Write) -> io::Result<()> {
     for r in rows.iter().take(MAX_ROWS) {
         let gap = match &r.kind {
             ChangeKind::CodeChanged { from } => format!("{from} → {}", r.code),
-            ChangeKind::Resolved => format!("~~{}~~", r.code),
+            ChangeKind::Resolved | ChangeKind::Superseded | ChangeKind::Retired => {
+                format!("~~{}~~", r.code)
+            }
             _ => r.code.to_string(),
         };
         writeln!(
@@ -108,9 +120,13 @@ pub fn write_changes_markdown(
 ) -> io::Result<()> {
     writeln!(w, "### {heading}\n")?;
     let count = |rank_of: u8| rows.iter().filter(|r| rank(&r.kind) == rank_of).count();
+    let closed = match count(4) {
+        0 => String::new(),
+        n => format!(" · **{n}** closed by a registry change"),
+    };
     writeln!(
         w,
-        "**{}** regressed · **{}** new · **{}** changed code · **{}** resolved\n",
+        "**{}** regressed · **{}** new · **{}** changed code · **{}** resolved{closed}\n",
         count(0),
         count(1),
         count(2),

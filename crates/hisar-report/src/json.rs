@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use hisar_core::history::{CapabilityStatus, Resolution, Selection};
+use hisar_core::history::{CapabilityStatus, Resolution, RetiredPanel, Selection};
 use hisar_core::{Evidence, Finding, Gap, GapCode, PriorityFixes, Status, Waiver};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -46,8 +46,10 @@ pub struct JsonReport<'a> {
     pub regressions: Vec<RegressionJson<'a>>,
     /// Panels the latest sweep got no evidence for.
     pub unverified: Vec<UnverifiedJson<'a>>,
-    /// Resolved gaps, as tracked.
+    /// Resolved gaps, as tracked (superseded gaps included, with `closed: superseded`).
     pub resolved: &'a [Resolution],
+    /// Panels the registry no longer has, retired in the last 30 days.
+    pub retired: &'a [RetiredPanel],
     /// Waivers past their date.
     pub expired_waivers: Vec<WaiverJson<'a>>,
 }
@@ -238,13 +240,13 @@ pub struct RegressionJson<'a> {
 }
 
 /// A panel the latest sweep got no evidence for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct UnverifiedJson<'a> {
     /// The panel.
     pub panel: &'a str,
     /// Why.
-    pub reason: &'a str,
+    pub reason: String,
 }
 
 /// Writes the JSON report (pretty, with a final newline).
@@ -397,6 +399,7 @@ pub fn json_report<'a>(report: &'a Report<'_>) -> JsonReport<'a> {
             .map(|(panel, reason)| UnverifiedJson { panel, reason })
             .collect(),
         resolved: &state.resolutions,
+        retired: &state.retired,
         expired_waivers: report.expired_waivers().map(WaiverJson::from).collect(),
     }
 }

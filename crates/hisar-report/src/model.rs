@@ -136,8 +136,13 @@ pub struct Report<'a> {
     pub fixes: PriorityFixes,
     /// Today, for waivers.
     pub today: Date,
-    /// The registry file as the user names it, for commands shown in reports.
+    /// The registry file as reports show it (relative to the tracker's folder), for commands.
     pub registry_path: String,
+    /// The references section, as reports show it (by default the registry's).
+    pub references: Vec<String>,
+    /// The state directory as the re-check command must name it, when it is not the default
+    /// `.hisar` of the folder the command is pasted in.
+    pub state_path: Option<String>,
     /// Tracked counts after each sweep, for the history chart (empty unless set).
     pub series: Vec<SeriesPoint>,
     /// Each panel's verdicts over sweeps, for the dashboard (empty unless set).
@@ -164,6 +169,8 @@ impl<'a> Report<'a> {
             fixes: PriorityFixes::default(),
             today,
             registry_path: registry_path.into(),
+            references: registry.tracker().references.clone(),
+            state_path: None,
             series: Vec::new(),
             timelines: BTreeMap::new(),
             recheck: None,
@@ -181,6 +188,21 @@ impl<'a> Report<'a> {
     #[must_use]
     pub fn with_series(mut self, series: Vec<SeriesPoint>) -> Self {
         self.series = series;
+        self
+    }
+
+    /// Shows `references` instead of the registry's own (paths re-expressed from the tracker's
+    /// folder).
+    #[must_use]
+    pub fn with_references(mut self, references: Vec<String>) -> Self {
+        self.references = references;
+        self
+    }
+
+    /// Names `state` in the re-check command.
+    #[must_use]
+    pub fn with_state_path(mut self, state: impl Into<String>) -> Self {
+        self.state_path = Some(state.into());
         self
     }
 
@@ -283,10 +305,16 @@ impl<'a> Report<'a> {
     pub fn recheck_command(&self) -> String {
         match &self.recheck {
             Some(command) => command.clone(),
-            None => format!(
-                "hisar check --registry {} --panel <PANEL_ID>",
-                self.registry_path
-            ),
+            None => {
+                let state = self
+                    .state_path
+                    .as_ref()
+                    .map_or_else(String::new, |s| format!(" --state {s}"));
+                format!(
+                    "hisar check --registry {}{state} --panel <PANEL_ID>",
+                    self.registry_path
+                )
+            }
         }
     }
 

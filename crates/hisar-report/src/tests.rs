@@ -345,3 +345,50 @@ fn typed_rows_filter_as_the_value_rows_did() {
         assert_eq!(gaps, value["summary"]["gaps"]);
     });
 }
+
+/// SPEC §5.2: a re-pointed panel's old gap is never shown against its new endpoint nor asked
+/// for in the fix lists, and a removed panel is listed as retired. Before, the old gap stayed
+/// (shown against the new endpoint, and the fix list asked to create `/cost/forecast`), and
+/// the removed panel vanished without a word.
+#[test]
+fn changed_and_removed_panels() {
+    let old = registry();
+    let sweeps = sweeps(&old);
+    let changed = REGISTRY
+        .replace("endpoint: /cost/forecast\n", "endpoint: /cost/forecasts\n")
+        .replace(
+            "  - id: LOG-REC-SYS-O1\n    capability: logs.health_check\n    endpoint: /health\n",
+            "",
+        );
+    let new = Registry::from_yaml(&changed, "hisar.yaml").unwrap_or_else(|e| panic!("{e}"));
+    assert!(new.panel("LOG-REC-SYS-O1").is_none());
+    let before = state(&old, &sweeps);
+    let after = state(&new, &sweeps);
+    let render_md = |registry: &Registry, state: &TrackerState| {
+        render(
+            write_markdown,
+            &Report::new(registry, state, today(), "hisar.yaml"),
+        )
+    };
+    let (md_before, md) = (render_md(&old, &before), render_md(&new, &after));
+    assert!(
+        md_before.contains("`/cost/forecast` |"),
+        "the fixture has the gap"
+    );
+    assert!(!md.contains("`/cost/forecast`"), "{md}");
+    assert!(
+        md.contains("changed, not verified since (endpoint changed: GET /cost/forecast → GET /cost/forecasts; its ENDPOINT_MISSING gap is superseded)"),
+        "{md}"
+    );
+    assert!(md.contains("## Retired Panels (1)"), "{md}");
+    assert!(
+        md.contains(
+            "| LOG-REC-SYS-O1 | `GET /health` | BOUND | not swept since (last seen 2026-01-15) |"
+        ),
+        "{md}"
+    );
+    assert!(!md_before.contains("## Retired Panels"));
+    let report = Report::new(&new, &after, today(), "hisar.yaml");
+    let doc = json_value(&report);
+    assert_eq!(doc["retired"][0]["panel"], "LOG-REC-SYS-O1");
+}

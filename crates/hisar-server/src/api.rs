@@ -16,7 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use hisar_core::history::{CapabilityStatus, Selection};
+use hisar_core::history::{RenderEntry, Selection};
 use hisar_core::{GapCode, Outcome, Status, Verdict};
 use hisar_report::{GapCountJson, GapFilter, PanelJson, json_report, render_html, write_markdown};
 use hisar_store::{SweepStatus, SweepSummary};
@@ -510,53 +510,7 @@ async fn render_plan(
 ) -> Result<Response, ApiError> {
     let d = state.derived().await?;
     cached(&d, &headers, &uri, JSON, || {
-        let panels: Vec<PlanRow<'_>> = state
-            .inner
-            .registry
-            .panels()
-            .iter()
-            .zip(&d.state.panels)
-            .map(|(p, s)| {
-                let cap = d.state.capabilities.get(&p.capability).map(|c| c.status);
-                let cap_ok = matches!(
-                    cap,
-                    Some(CapabilityStatus::Observed | CapabilityStatus::Trusted)
-                );
-                let (render, reason) = match (s.status, &s.verdict) {
-                    (Status::Bound, _) if cap_ok => {
-                        let mut why =
-                            format!("bound in sweep #{}", s.verified_in.unwrap_or_default());
-                        if let Some(r) = &s.unverified_now {
-                            why.push_str(&format!("; not re-verified in the latest sweep ({r})"));
-                        }
-                        (true, why)
-                    }
-                    (Status::Bound, _) => (
-                        false,
-                        format!(
-                            "capability {} is {}",
-                            p.capability,
-                            cap.map_or("DECLARED", |c| c.as_str())
-                        ),
-                    ),
-                    (Status::Blocked, Some(v)) => (
-                        false,
-                        v.gap().map_or_else(String::new, |g| {
-                            format!("blocked: {} {}", g.code, g.detail)
-                        }),
-                    ),
-                    _ => (false, "never verified".to_owned()),
-                };
-                PlanRow {
-                    id: p.id.as_str(),
-                    render,
-                    reason,
-                    status: s.status,
-                    capability: p.capability.as_str(),
-                    capability_status: cap,
-                }
-            })
-            .collect();
+        let panels = hisar_core::history::render_plan(&state.inner.registry, &d.state);
         to_vec(&RenderPlan {
             sweep: d.state.latest.as_ref().map(|l| l.id),
             renderable: panels.iter().filter(|p| p.render).count(),
@@ -724,23 +678,12 @@ struct Started {
     href: String,
 }
 
-/// One panel of the render plan.
-#[derive(Serialize)]
-struct PlanRow<'a> {
-    id: &'a str,
-    render: bool,
-    reason: String,
-    status: Status,
-    capability: &'a str,
-    capability_status: Option<CapabilityStatus>,
-}
-
 /// `GET /api/v1/render-plan`: what a UI shell may render.
 #[derive(Serialize)]
-struct RenderPlan<'a> {
+struct RenderPlan {
     sweep: Option<u64>,
     renderable: usize,
-    panels: Vec<PlanRow<'a>>,
+    panels: Vec<RenderEntry>,
 }
 
 /// `GET /healthz`.

@@ -15,9 +15,16 @@ pub trait SweepRunner: Send + Sync {
 #[async_trait]
 impl SweepRunner for Sweeper {
     async fn sweep(&self, selection: Selection) -> Result<NewSweep, SweepError> {
+        // Misconfiguration first, once per variable, before the first request (SPEC §3.5).
+        for line in self.preflight(&selection)? {
+            tracing::warn!("{line}");
+        }
         let swept = Sweeper::sweep(self, selection, &|_, _| {}).await?;
         for warning in &swept.warnings {
             tracing::warn!("{warning}");
+        }
+        if let Some(reason) = &swept.degraded {
+            tracing::warn!("sweep degraded: {reason}");
         }
         Ok(swept.sweep)
     }

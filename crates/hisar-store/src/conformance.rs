@@ -27,7 +27,7 @@
 
 use async_trait::async_trait;
 use hisar_core::history::{
-    Ledger, NewSweep, PanelRecord, Selection, SweepRecord, diff as replayed_diff,
+    Ledger, NewSweep, PanelRecord, ProbeIdentity, Selection, SweepRecord, diff as replayed_diff,
 };
 use hisar_core::{Evidence, Gap, GapCode, Outcome, Registry, Stage, Verdict};
 use jiff::Timestamp;
@@ -153,8 +153,10 @@ impl Random {
 }
 
 /// A history of `n` sweeps from a seed: partial and full sweeps, every outcome, changes of
-/// invariant fingerprints, 0 to 30 hours apart.
+/// invariant fingerprints, panels probed as another endpoint than the registry's (re-pointed)
+/// and full sweeps without some panels (retired), 0 to 30 hours apart.
 fn history(seed: u64, n: usize) -> Vec<NewSweep> {
+    let registry = registry();
     let mut random = Random(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let mut hours = 0;
     (0..n)
@@ -166,15 +168,22 @@ fn history(seed: u64, n: usize) -> Vec<NewSweep> {
                 if random.below(5) == 0 {
                     continue;
                 }
+                let declared = registry.panel(panel);
+                let moved = random.below(10) == 0;
                 records.push(PanelRecord {
                     panel: panel.to_owned(),
                     capability: capability.to_owned(),
-                    endpoint: format!("GET /{panel}"),
+                    endpoint: match declared {
+                        Some(p) if !moved => p.endpoint.to_string(),
+                        _ => format!("GET /moved/{panel}"),
+                    },
                     invariants_fingerprint: if random.below(10) == 0 { 2 } else { 1 },
+                    identity: declared.map(ProbeIdentity::of),
                     verdict: verdict(random.below(10)),
                 });
             }
-            if records.len() < PANELS.len() {
+            // A full sweep without some panels retires them; a partial one leaves them be.
+            if records.len() < PANELS.len() && random.below(3) != 0 {
                 selection.domains = vec!["AAA".into()];
             }
             NewSweep {
@@ -202,6 +211,36 @@ async fn record_all(
         recorded.push(store.append(sweep, fold).await.expect("append").sweep);
     }
     recorded
+}
+
+/// What a diff between the sweeps at two positions of `order` (history order) must give: the
+/// net change of each registry panel between the states replayed up to each, then, going
+/// forwards, the gaps the sweeps in between closed because the registry changed.
+fn expected_diff(
+    registry: &Registry,
+    order: &[SweepRecord],
+    from: usize,
+    to: usize,
+) -> Vec<hisar_core::history::Change> {
+    let upto = |i: usize| Ledger::replay(registry.trust().clone(), &order[..=i]);
+    let (a, b) = (upto(from).state(registry), upto(to).state(registry));
+    let mut changes = hisar_core::history::diff_tracked(
+        registry,
+        |id| a.panel(id).map(hisar_core::history::Tracked::of),
+        |id| b.panel(id).map(hisar_core::history::Tracked::of),
+    );
+    if to > from {
+        let mut ledger = upto(from);
+        for sweep in &order[from + 1..=to] {
+            changes.extend(
+                ledger
+                    .apply(sweep)
+                    .into_iter()
+                    .filter(hisar_core::history::closed_by_the_registry),
+            );
+        }
+    }
+    changes
 }
 
 /// Sweeps and their records read back as they were appended; ids increase from 1.
@@ -327,15 +366,7 @@ pub async fn history_order_is_the_order_sweeps_are_recorded(store: &dyn HistoryS
     assert_eq!(snapshot(&view.ledger), snapshot(&replayed));
     assert_eq!(view.ledger.latest().map(|l| l.id), Some(c.sweep.id));
     // The diff between b and a is the one of the states after each, in recording order.
-    let expected = {
-        let states = |upto: usize| Ledger::replay(registry.trust().clone(), &order[..upto]);
-        let (after_b, after_a) = (states(1), states(2));
-        hisar_core::history::diff_tracked(
-            &registry,
-            |id| after_b.panel(id).map(hisar_core::history::Tracked::of),
-            |id| after_a.panel(id).map(hisar_core::history::Tracked::of),
-        )
-    };
+    let expected = expected_diff(&registry, &order, 0, 1);
     let got = diff(store, &registry, b.id, a.id)
         .await
         .expect("diff")
@@ -400,23 +431,15 @@ pub async fn diffs_equal_diffs_of_replays(store: &dyn HistoryStore) {
                 .await
                 .expect("diff")
                 .expect("both complete");
-            let expected = if from.id < to.id {
-                replayed_diff(&registry, &recorded, from.id, to.id)
-            } else {
-                // Backwards: the change from the later state to the earlier one.
-                let upto = |id| {
-                    Ledger::replay(
-                        registry.trust().clone(),
-                        recorded.iter().take_while(|s| s.id <= id),
-                    )
-                };
-                let (a, b) = (upto(from.id), upto(to.id));
-                hisar_core::history::diff_tracked(
-                    &registry,
-                    |id| a.panel(id).map(hisar_core::history::Tracked::of),
-                    |id| b.panel(id).map(hisar_core::history::Tracked::of),
-                )
-            };
+            let position = |id| recorded.iter().position(|s| s.id == id).expect("recorded");
+            let expected = expected_diff(&registry, &recorded, position(from.id), position(to.id));
+            if from.id < to.id {
+                assert_eq!(
+                    expected,
+                    replayed_diff(&registry, &recorded, from.id, to.id),
+                    "the pure diff agrees"
+                );
+            }
             assert_eq!(got, expected, "diff #{} -> #{}", from.id, to.id);
         }
     }

@@ -2,10 +2,10 @@
 //! store records beside it. Shared by every [`HistoryStore`](crate::HistoryStore), so a second
 //! backend stores bytes and keys and never re-implements any of it.
 
-use hisar_core::history::{Change, FOLD_VERSION, Ledger, SweepRecord, Tracked};
+use hisar_core::history::{Change, FOLD_VERSION, Ledger, ProbeIdentity, SweepRecord, Tracked};
 use hisar_core::{Registry, TrustPolicy};
 
-use crate::TrackedCounts;
+use crate::{TrackedCounts, Transition};
 
 /// What a snapshot was folded with: the fold's version and the trust policy (the only part of
 /// the registry the fold reads). A snapshot is used only under the same key.
@@ -51,8 +51,8 @@ pub enum Freshness {
 pub struct Advance {
     /// Its changes, as the gate reads them.
     pub changes: Vec<Change>,
-    /// The panels whose tracked status it changed, with the status after it.
-    pub transitions: Vec<(String, Tracked)>,
+    /// The panels whose tracked status or probe identity it changed, as they are after it.
+    pub transitions: Vec<Transition>,
     /// The tracked counts over the registry after it.
     pub counts: TrackedCounts,
 }
@@ -120,19 +120,35 @@ impl<'a> Fold<'a> {
 
     /// Folds one sweep into the ledger.
     pub fn advance(&self, ledger: &mut Ledger, sweep: &SweepRecord) -> Advance {
-        let before: Vec<Option<Tracked>> = sweep
+        type Seen = (Tracked, String, Option<ProbeIdentity>);
+        let seen = |ledger: &Ledger, panel: &str| -> Option<Seen> {
+            ledger
+                .panel_identity(panel)
+                .map(|(state, endpoint, identity)| {
+                    (Tracked::of(state), endpoint.to_owned(), identity.cloned())
+                })
+        };
+        let before: Vec<Option<Seen>> = sweep
             .records
             .iter()
-            .map(|r| ledger.panel(&r.panel).map(Tracked::of))
+            .map(|r| seen(ledger, &r.panel))
             .collect();
         let changes = ledger.apply(sweep);
         let mut transitions = Vec::new();
         for (record, before) in sweep.records.iter().zip(before) {
-            let after = ledger.panel(&record.panel).map(Tracked::of);
-            if let Some(after) = after
-                && before.unwrap_or(Tracked::NEVER) != after
+            if let Some((tracked, endpoint, identity)) = seen(ledger, &record.panel)
+                && before.as_ref().is_none_or(|b| {
+                    (b.0, b.1.as_str(), b.2.as_ref())
+                        != (tracked, endpoint.as_str(), identity.as_ref())
+                })
             {
-                transitions.push((record.panel.clone(), after));
+                transitions.push(Transition {
+                    sweep: sweep.id,
+                    panel: record.panel.clone(),
+                    tracked,
+                    endpoint,
+                    identity,
+                });
             }
         }
         let (bound, blocked, _) = ledger.counts(self.registry);

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
-use hisar_core::history::{NewSweep, PanelRecord, Selection, SweepRecord};
+use hisar_core::history::{Change, NewSweep, PanelRecord, Selection, SweepRecord};
 use jiff::Timestamp;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -43,11 +43,21 @@ pub struct SqliteStore {
     wal_trim: u64,
 }
 
+/// One step of the schema.
+enum Step {
+    /// Statements run as they are.
+    Sql(&'static str),
+    /// A column added unless present (the first schemas added columns without a version
+    /// number): table, column, declaration.
+    Column(&'static str, &'static str, &'static str),
+}
+
 /// The schema, one migration per version (`PRAGMA user_version` counts those applied). Never
 /// edit one that shipped: add the next.
-const MIGRATIONS: &[&str] = &[
+const MIGRATIONS: &[Step] = &[
     // 1: sweeps and their verdicts (the first schema, created without a version number).
-    "
+    Step::Sql(
+        "
     CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS sweeps (
         id INTEGER PRIMARY KEY,
@@ -74,11 +84,20 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX IF NOT EXISTS verdicts_by_panel ON verdicts(panel, sweep_id);
     ",
-    // 2: the fold stored beside the sweeps. `sweeps.seq` is the history order (the order sweeps
-    // were recorded and folded in); `transitions` holds, per sweep, the panels whose tracked
-    // status it changed; `snapshots` the ledger after the latest sweep (`current`) and where
-    // pruned history ends (`base`); `meta.history_version` changes with history.
-    "
+    ),
+    // 2: the probe identity besides the endpoint (SPEC §5.2), as JSON; `NULL` in rows written
+    // before it was kept.
+    Step::Column("verdicts", "identity", "TEXT"),
+    // 3: the fold stored beside the sweeps. `sweeps.seq` is the history order (the order sweeps
+    // were recorded and folded in) and `tracked_*` the tracked counts after each; `transitions`
+    // holds, per sweep, the panels whose tracked status or probe identity it changed, and
+    // `changes` what it changed (as the gate reads it); `snapshots` the ledger after the latest
+    // sweep (`current`) and where pruned history ends (`base`); `meta.history_version` changes
+    // with history. A panel's records are found sweep by sweep: an index led by the panel put
+    // each sweep's rows on as many pages as it has panels (10,000 pages of the log rewritten per
+    // sweep of 10,000 panels once history was long); led by the sweep, they are appended.
+    Step::Sql(
+        "
     ALTER TABLE sweeps ADD COLUMN seq INTEGER;
     ALTER TABLE sweeps ADD COLUMN tracked_bound INTEGER;
     ALTER TABLE sweeps ADD COLUMN tracked_blocked INTEGER;
@@ -91,9 +110,18 @@ const MIGRATIONS: &[&str] = &[
         sweep_id INTEGER NOT NULL,
         status TEXT NOT NULL,
         code TEXT,
+        endpoint TEXT NOT NULL,
+        identity TEXT,
         PRIMARY KEY (panel, seq)
     ) WITHOUT ROWID;
     CREATE INDEX transitions_by_seq ON transitions(seq);
+    CREATE TABLE changes (
+        seq INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        sweep_id INTEGER NOT NULL,
+        change TEXT NOT NULL,
+        PRIMARY KEY (seq, n)
+    ) WITHOUT ROWID;
     CREATE TABLE snapshots (
         which TEXT PRIMARY KEY,
         fold_version INTEGER NOT NULL,
@@ -103,14 +131,10 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     INSERT INTO meta (key, value) VALUES ('history_version', 1);
-    ",
-    // 3: a panel's records found sweep by sweep. An index led by the panel put each sweep's
-    // rows on as many pages as it has panels (10,000 pages of the log rewritten per sweep of
-    // 10,000 panels once history was long); led by the sweep, a sweep's rows are appended.
-    "
     DROP INDEX IF EXISTS verdicts_by_panel;
     CREATE INDEX verdicts_by_sweep_panel ON verdicts(sweep_id, panel);
     ",
+    ),
 ];
 
 /// The write-ahead log's size beyond which a writer checkpoints it and truncates it. SQLite's
@@ -291,7 +315,23 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
         return Err(newer(found));
     }
     for (i, step) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        tx.execute_batch(step).map_err(err)?;
+        match step {
+            Step::Sql(sql) => tx.execute_batch(sql).map_err(err)?,
+            Step::Column(table, column, declaration) => {
+                let present = tx
+                    .prepare(&format!(
+                        "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
+                    ))
+                    .and_then(|mut stmt| stmt.exists([column]))
+                    .map_err(err)?;
+                if !present {
+                    tx.execute_batch(&format!(
+                        "ALTER TABLE {table} ADD COLUMN {column} {declaration}"
+                    ))
+                    .map_err(err)?;
+                }
+            }
+        }
         tx.pragma_update(
             None,
             "user_version",
@@ -415,6 +455,10 @@ impl HistoryStore for SqliteStore {
         panels: &[String],
     ) -> Result<Option<Vec<Transition>>, StoreError> {
         self.read_tx(|tx| self.read_tracked_at(tx, at, panels))
+    }
+
+    async fn changes(&self, from: u64, to: u64) -> Result<Option<Vec<Change>>, StoreError> {
+        self.read_tx(|tx| self.read_changes(tx, from, to))
     }
 
     async fn transitions(&self, from: u64, to: u64) -> Result<Option<Vec<Transition>>, StoreError> {

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use hisar_core::Registry;
 use hisar_core::history::{
-    Change, Ledger, NewSweep, PanelRecord, Selection, SweepRecord, Tracked, diff_tracked,
+    Change, Ledger, NewSweep, PanelRecord, ProbeIdentity, Selection, SweepRecord, Tracked,
+    closed_by_the_registry, diff_tracked, identity_change,
 };
 use jiff::Timestamp;
 
@@ -92,7 +93,7 @@ pub struct PanelEntry {
     pub record: PanelRecord,
 }
 
-/// A change of a panel's tracked status, made by a sweep.
+/// A change of a panel's tracked status or probe identity, made by a sweep.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transition {
     /// The sweep that made it.
@@ -101,6 +102,24 @@ pub struct Transition {
     pub panel: String,
     /// Its tracked status after that sweep.
     pub tracked: Tracked,
+    /// The endpoint it was tracked as after that sweep.
+    pub endpoint: String,
+    /// The rest of its probe identity, when the record kept it.
+    pub identity: Option<ProbeIdentity>,
+}
+
+impl Transition {
+    /// The tracked status as a registry sees it: `None` when the registry declares the panel
+    /// as another probe identity (its old verdict says nothing of the new one) or not at all.
+    pub fn under(&self, registry: &Registry) -> Option<Tracked> {
+        let panel = registry.panel(&self.panel)?;
+        identity_change(
+            (self.endpoint.as_str(), self.identity.as_ref()),
+            (&panel.endpoint.to_string(), Some(&ProbeIdentity::of(panel))),
+        )
+        .is_none()
+        .then_some(self.tracked)
+    }
 }
 
 /// What a prune removed.
@@ -170,6 +189,10 @@ pub trait HistoryStore: Send + Sync + std::fmt::Debug {
         at: u64,
         panels: &[String],
     ) -> Result<Option<Vec<Transition>>, StoreError>;
+    /// The changes (as [`Recorded::changes`]) folded after sweep `from` up to sweep `to`
+    /// included, in history order; none when `to` does not come after `from`. `Ok(None)` when
+    /// either is not a complete sweep.
+    async fn changes(&self, from: u64, to: u64) -> Result<Option<Vec<Change>>, StoreError>;
     /// The transitions folded after the earlier of two sweeps up to the later one included (in
     /// history order, whatever the order of the arguments), in history order. `Ok(None)` when
     /// either is not a complete sweep.
@@ -187,9 +210,11 @@ pub trait HistoryStore: Send + Sync + std::fmt::Debug {
 }
 
 /// What changed between the tracked state after sweep `from` and after sweep `to`, over the
-/// registry's panels, without replaying history: the panels that changed in between are read
-/// from the stored transitions, and their status at both ends by one lookup each. `Ok(None)`
-/// when either sweep is not a complete sweep of the store.
+/// registry's panels, without replaying history: the net change of each panel (those that
+/// changed in between are read from the stored transitions, and their status at both ends by
+/// one lookup each, as the registry sees it), then the gaps the sweeps in between closed
+/// because the registry changed (superseded or retired). What [`hisar_core::history::diff`]
+/// gives by replaying. `Ok(None)` when either sweep is not a complete sweep of the store.
 pub async fn diff(
     store: &dyn HistoryStore,
     registry: &Registry,
@@ -207,16 +232,22 @@ pub async fn diff(
         Ok::<_, StoreError>(store.tracked_at(sweep, panels).await?.map(|found| {
             found
                 .into_iter()
-                .map(|t| (t.panel, t.tracked))
+                .filter_map(|t| Some((t.panel.clone(), t.under(registry)?)))
                 .collect::<std::collections::HashMap<String, Tracked>>()
         }))
     };
-    let (Some(before), Some(after)) = (at(from).await?, at(to).await?) else {
+    let (Some(before), Some(after), Some(changes)) = (
+        at(from).await?,
+        at(to).await?,
+        store.changes(from, to).await?,
+    ) else {
         return Ok(None);
     };
-    Ok(Some(diff_tracked(
+    let mut diff = diff_tracked(
         registry,
         |id| before.get(id).copied(),
         |id| after.get(id).copied(),
-    )))
+    );
+    diff.extend(changes.into_iter().filter(closed_by_the_registry));
+    Ok(Some(diff))
 }

@@ -72,6 +72,8 @@ pub(crate) async fn diff(args: &DiffArgs) -> Outcome {
         count(|k| *k == ChangeKind::Regressed),
         count(|k| matches!(k, ChangeKind::CodeChanged { .. })),
     );
+    // Gaps closed because the registry changed (superseded or retired).
+    let closed = count(|k| matches!(k, ChangeKind::Superseded | ChangeKind::Retired));
     let mut out = crate::ui::stdout();
     let io = |e: std::io::Error| invalid(anyhow!(e));
     match args.format {
@@ -97,20 +99,26 @@ pub(crate) async fn diff(args: &DiffArgs) -> Outcome {
         DiffFormat::Json => {
             let doc = serde_json::json!({
                 "from": from, "to": to,
-                "counts": {"new": new, "resolved": resolved, "regressed": regressed, "changed_code": code_changes},
+                "counts": {"new": new, "resolved": resolved, "regressed": regressed, "changed_code": code_changes, "closed": closed},
                 "changes": changes,
             });
             serde_json::to_writer_pretty(&mut out, &doc).map_err(|e| invalid(anyhow!(e)))?;
             writeln!(out).map_err(io)?;
         }
         DiffFormat::Table => {
-            writeln!(out, "sweep #{from} -> #{to}: {new} new, {resolved} resolved, {regressed} regressed, {code_changes} changed code").map_err(io)?;
+            let closed = match closed {
+                0 => String::new(),
+                n => format!(", {n} closed by a registry change"),
+            };
+            writeln!(out, "sweep #{from} -> #{to}: {new} new, {resolved} resolved, {regressed} regressed, {code_changes} changed code{closed}").map_err(io)?;
             for c in &changes {
                 let what = match &c.kind {
                     ChangeKind::New => format!("new        {}", c.code),
                     ChangeKind::Resolved => format!("resolved   {}", c.code),
                     ChangeKind::Regressed => format!("regressed  {}", c.code),
                     ChangeKind::CodeChanged { from } => format!("changed    {from} -> {}", c.code),
+                    ChangeKind::Superseded => format!("superseded {}", c.code),
+                    ChangeKind::Retired => format!("retired    {}", c.code),
                 };
                 writeln!(out, "  {:18} {what}", c.panel).map_err(io)?;
             }

@@ -5,7 +5,8 @@ use hisar_report::Report;
 
 use crate::args::ReportArgs;
 use crate::context::{
-    existing_store, load_registry, read_view, series, timelines, today, tracker_link, write_outputs,
+    existing_store, load_registry, read_view, series, shown_paths, timelines, today, tracker_link,
+    write_outputs,
 };
 use crate::exit::{Exit, Outcome, usage};
 use crate::ui::Ui;
@@ -28,18 +29,23 @@ pub(crate) async fn report(args: &ReportArgs, ui: Ui) -> Outcome {
         ));
     }
     let state = view.ledger.state(&registry);
-    let mut report = Report::new(
+    let shown = shown_paths(
         &registry,
-        &state,
-        today(),
-        args.registry.registry.display().to_string(),
-    )
-    .with_series(series(&view.summaries));
+        &args.registry.registry,
+        &args.state.state,
+        &args.outputs,
+    );
+    let mut report = Report::new(&registry, &state, today(), shown.registry)
+        .with_references(shown.references)
+        .with_series(series(&view.summaries));
     // The per-panel timelines are the HTML dashboard's alone.
     if o.html.is_some()
         && let Some(store) = existing_store(&args.state.state)?
     {
         report.timelines = timelines(&store, &registry).await?;
+    }
+    if let Some(state) = shown.state {
+        report = report.with_state_path(state);
     }
     report.tracker_link = tracker_link(&args.outputs);
     write_outputs(&report, &args.outputs, ui)?;

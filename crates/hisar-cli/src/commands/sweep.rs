@@ -13,7 +13,9 @@ use hisar_store::{Fold, HistoryStore};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::args::{CheckArgs, SweepArgs};
-use crate::context::{open_store, series, timelines, today, tracker_link, write_outputs};
+use crate::context::{
+    open_store, series, shown_paths, timelines, today, tracker_link, write_outputs,
+};
 use crate::exit::{Exit, Failure, Outcome, invalid, usage};
 use crate::settings::SweepSettings;
 use crate::ui::{Ui, Verbosity};
@@ -47,7 +49,7 @@ struct Swept {
     timelines: BTreeMap<String, Vec<TimelineEntry>>,
     line: String,
     routes: Option<usize>,
-    degraded: bool,
+    degraded: Option<String>,
 }
 
 /// Runs a sweep (or an offline check), records it, writes reports and applies the gate:
@@ -81,7 +83,7 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
             timelines: BTreeMap::new(),
             line,
             routes: checked.routes,
-            degraded: false,
+            degraded: None,
         }
     } else {
         let store = open_store(&job.state)?;
@@ -99,6 +101,10 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
                     .filter(|c| !c.is_empty());
             }
         }
+        // Misconfiguration first, once per variable, before the first request (SPEC §3.5).
+        for line in sweeper.preflight(&job.selection).map_err(sweep_failure)? {
+            ui.warn(&line);
+        }
         let bar = progress_bar(ui);
         let swept = sweeper
             .sweep(job.selection.clone(), &|done, total| {
@@ -111,14 +117,24 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
         for warning in &swept.warnings {
             ui.warn(warning);
         }
-        let degraded = swept.degraded(registry.gate().max_unverified_share);
+        let degraded = swept.degraded.clone();
+        let skipped = if swept.skipped > 0 {
+            format!(
+                "; {} skipped (unsafe method: declare `safe: true` or pass --allow-unsafe)",
+                swept.skipped
+            )
+        } else {
+            String::new()
+        };
         let line = format!(
-            "swept {} panels with {} requests ({} attempts) in {:.2}s against {}",
+            "swept {} panels with {} requests ({} attempts) in {:.2}s against {}{skipped}",
             swept.sweep.records.len(),
             swept.requests,
             swept.attempts,
             swept.elapsed.as_secs_f64(),
-            sweeper.target().base_url.as_deref().unwrap_or_default(),
+            sweeper
+                .masker()
+                .mask(sweeper.target().base_url.as_deref().unwrap_or_default()),
         );
         let recorded = store
             .append(swept.sweep, &Fold::new(registry))
@@ -169,14 +185,14 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
         degraded,
     } = swept;
 
-    let mut report = Report::new(
-        registry,
-        &state,
-        today(),
-        job.registry_path.display().to_string(),
-    )
-    .with_series(series);
+    let shown = shown_paths(registry, &job.registry_path, &job.state, &job.outputs);
+    let mut report = Report::new(registry, &state, today(), shown.registry)
+        .with_references(shown.references)
+        .with_series(series);
     report.timelines = timelines;
+    if let Some(state) = shown.state {
+        report = report.with_state_path(state);
+    }
     if let Some(recheck) = &job.recheck {
         report = report.with_recheck(recheck.clone());
     }
@@ -223,13 +239,8 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
         ui.line(&ui.dim(&format!("waived: {line}")));
     }
     written?;
-    if degraded {
-        let (_, _, unverified) = this_sweep.counts();
-        ui.error(&format!(
-            "sweep degraded: {unverified} of {} panels unverified (more than {:.0}%): is the backend reachable?",
-            this_sweep.records.len(),
-            registry.gate().max_unverified_share * 100.0
-        ));
+    if let Some(reason) = degraded {
+        ui.error(&format!("sweep degraded: {reason}"));
         return Ok(Exit::Invalid);
     }
     let policy = format!("{:?}", job.fail_on).to_lowercase();
@@ -334,6 +345,21 @@ fn summary(
         },
         n(|k| matches!(k, ChangeKind::CodeChanged { .. })),
     ));
+    let unchecked: Vec<usize> = sweep
+        .records
+        .iter()
+        .filter(|r| r.verdict.status() == Status::Bound)
+        .filter_map(|r| report.registry.panel(&r.panel))
+        .map(|p| p.unchecked.len())
+        .filter(|n| *n > 0)
+        .collect();
+    if !unchecked.is_empty() {
+        ui.line(&format!(
+            "not checked: {} declared invariants on {} bound panels cannot be evaluated (`hisar validate` lists them)",
+            unchecked.iter().sum::<usize>(),
+            unchecked.len()
+        ));
+    }
     if quiet {
         return;
     }
@@ -356,7 +382,17 @@ fn summary(
                 Status::Unverified => ui.yellow("UNVERIFIED"),
             };
             let detail = match &r.verdict.outcome {
-                Verdict::Bound => r.verdict.evidence.summary(),
+                Verdict::Bound => {
+                    let mut seen = r.verdict.evidence.summary();
+                    let unchecked = report
+                        .registry
+                        .panel(&r.panel)
+                        .map_or(0, |p| p.unchecked.len());
+                    if unchecked > 0 {
+                        seen.push_str(&format!(", {unchecked} invariants not checked"));
+                    }
+                    seen
+                }
                 Verdict::Blocked(gap) => format!("{} {}", gap.code, gap.detail),
                 Verdict::Unverified { reason } => reason.clone(),
             };

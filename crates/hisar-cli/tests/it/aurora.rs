@@ -18,6 +18,8 @@ fn import_validates_and_lints() {
             dir.to_str().unwrap(),
             "--lint-json",
             "lint.json",
+            // The summary is one screen; each finding is listed on demand.
+            "--verbose",
         ],
         &[],
     );
@@ -173,8 +175,19 @@ fn offline_sweep_of_the_reference_panels_finds_the_missing_endpoints() {
             "{endpoint}"
         );
     }
+    // SPEC §3.5: a literal segment the table matches only through a parameter is not served
+    // (`/api/v1/agents/{instance_id}` would take `agents` and `jobs` as instance ids): the
+    // repeated segment is a near route, and `jobs` has no route at all.
     assert!(
-        tracker.contains("### P3: COHERENCY_FAILED (18 panels)"),
+        tracker.contains("| `GET /api/v1/agents/agents` | did you mean GET /api/v1/agents |"),
+        "{tracker}"
+    );
+    assert!(
+        tracker.contains("no route /api/v1/agents/jobs; /api/v1/agents/{instance_id} would take `jobs` as its instance_id"),
+        "{tracker}"
+    );
+    assert!(
+        tracker.contains("### P3: COHERENCY_FAILED (19 panels)"),
         "{tracker}"
     );
 }

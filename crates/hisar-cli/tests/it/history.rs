@@ -164,7 +164,7 @@ fn three_sweeps_resolve_regress_and_leave_the_unreachable_alone() {
     let d: Value = serde_json::from_str(&diff.stdout).unwrap();
     assert_eq!(
         d["counts"],
-        serde_json::json!({"new": 0, "resolved": 2, "regressed": 1, "changed_code": 0})
+        serde_json::json!({"new": 0, "resolved": 2, "regressed": 1, "changed_code": 0, "closed": 0})
     );
 
     // Rendering from history alone, without the network, is byte-identical.
@@ -427,6 +427,98 @@ fn prune_keeps_the_tracked_state_and_later_sweeps_continue_from_it() {
     assert!(
         diff.stdout
             .starts_with("sweep #3 -> #4: 0 new, 1 resolved, 0 regressed"),
+        "{diff:?}"
+    );
+}
+
+/// SPEC §5.2 end to end. Before, a panel re-pointed by the registry kept its old gap, shown
+/// against the new endpoint, the fix list asked to create an endpoint no panel used any more,
+/// and a removed panel vanished from the tracker without a word.
+#[test]
+fn a_re_pointed_panel_supersedes_its_gap_and_a_removed_one_retires() {
+    let ws = Workspace::new();
+    let backend = Backend::start(KEY);
+    let first = sweep(&ws, &backend, &[]);
+    assert_eq!(first.code, 0, "{first:?}");
+    assert!(
+        ws.read("t.md")
+            .contains("| `GET /billing/status` | Billing status |")
+    );
+
+    let registry = ws.read("hisar.yaml");
+    let edited = registry
+        .replace(
+            "    endpoint: GET /api/v1/guard/incidents\n",
+            "    endpoint: GET /api/v1/incidents\n",
+        )
+        .replace(
+            "  - id: POL-LIM-USG-O5\n    capability: policies.billing_status\n    endpoint: GET /billing/status\n    class: evidence\n    invariants: [\"$.plan isString\"]\n    purpose: Billing status\n",
+            "",
+        );
+    assert_ne!(edited.len(), registry.len());
+    assert!(edited.contains("GET /api/v1/incidents\n    class: interpretation\n    provenance: { aggregation: list }\n    invariants: [\"$.incidents isArray\"]\n    purpose: Guard-generated incidents"));
+    std::fs::write(ws.path("hisar.yaml"), edited).unwrap();
+
+    // Before any sweep of the new registry: no old verdict against the new endpoint, no fix
+    // for an endpoint no panel uses, the removed panel listed as retired.
+    let report = ws.hisar(&["report", "--tracker", "r.md"], &[]);
+    assert_eq!(report.code, 0, "{report:?}");
+    let tracker = ws.read("r.md");
+    assert!(!tracker.contains("/api/v1/guard/incidents` |"), "{tracker}");
+    assert!(
+        !tracker.contains("| `GET /billing/status` | Billing status |"),
+        "{tracker}"
+    );
+    assert!(
+        tracker.contains("| INC-EV-HIST-O2 | `/api/v1/incidents` | UNVERIFIED | changed, not verified since (endpoint changed: GET /api/v1/guard/incidents → GET /api/v1/incidents; its ENDPOINT_MISSING gap is superseded) |"),
+        "{tracker}"
+    );
+    assert!(tracker.contains("## Retired Panels (1)"), "{tracker}");
+    assert!(
+        tracker.contains("| POL-LIM-USG-O5 | `GET /billing/status` | BLOCKED ENDPOINT_MISSING | not swept since (last seen "),
+        "{tracker}"
+    );
+
+    // The next full sweep: the gap closes as superseded, the panel is judged afresh at its new
+    // endpoint, the removed one retires with a date; neither fails the gate.
+    let second = sweep(&ws, &backend, &[]);
+    assert_eq!(second.code, 0, "{second:?}");
+    let tracker = ws.read("t.md");
+    assert!(
+        tracker.contains("| INC-EV-HIST-O2 | `GET /api/v1/guard/incidents` | ENDPOINT_MISSING |"),
+        "{tracker}"
+    );
+    assert!(
+        tracker.contains(
+            "superseded (endpoint changed: GET /api/v1/guard/incidents → GET /api/v1/incidents)"
+        ),
+        "{tracker}"
+    );
+    let retired = tracker
+        .lines()
+        .find(|l| l.starts_with("| POL-LIM-USG-O5 |"))
+        .unwrap_or_else(|| panic!("{tracker}"));
+    assert!(!retired.contains("not swept since"), "{retired}");
+    let doc = json(&ws, "t.json");
+    assert_eq!(doc["retired"][0]["panel"], "POL-LIM-USG-O5");
+    assert!(doc["retired"][0]["retired_at"].is_string());
+    assert_eq!(
+        panel(&doc, "INC-EV-HIST-O2")["endpoint"],
+        "GET /api/v1/incidents"
+    );
+    assert!(
+        panel(&doc, "INC-EV-HIST-O2")["evidence"]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/api/v1/incidents")
+    );
+    let diff = ws.hisar(&["diff"], &[]);
+    assert!(
+        diff.stdout.contains("superseded ENDPOINT_MISSING"),
+        "{diff:?}"
+    );
+    assert!(
+        diff.stdout.contains("retired    ENDPOINT_MISSING"),
         "{diff:?}"
     );
 }

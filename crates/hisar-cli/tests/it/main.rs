@@ -1,9 +1,11 @@
 //! End-to-end tests of the `hisar` binary against the embedded demo backend.
 
 mod aurora;
+mod aurora_2026_02;
 mod browser;
 mod conventions;
 mod demo;
 mod history;
 mod schema;
 mod support;
+mod verdicts;

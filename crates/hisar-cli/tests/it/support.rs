@@ -47,6 +47,48 @@ impl Drop for Backend {
     }
 }
 
+/// The conformance corpus served from a runtime of its own.
+pub(crate) struct Corpus {
+    pub(crate) backend: hisar_demo::corpus::CorpusBackend,
+    pub(crate) url: String,
+    running: Option<Running>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Corpus {
+    pub(crate) fn start() -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let backend = hisar_demo::corpus::CorpusBackend::default();
+        let running = runtime
+            .block_on(hisar_server::net::spawn(backend.router(), "127.0.0.1:0"))
+            .unwrap();
+        let url = running.url();
+        Self {
+            backend,
+            url,
+            running: Some(running),
+            runtime,
+        }
+    }
+
+    /// Runs a future on the corpus's runtime.
+    pub(crate) fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+}
+
+impl Drop for Corpus {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take() {
+            self.runtime.block_on(running.stop());
+        }
+    }
+}
+
 /// A scratch directory with the demo registry in it.
 pub(crate) struct Workspace {
     pub(crate) dir: tempfile::TempDir,
@@ -94,7 +136,9 @@ pub(crate) fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Comman
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hisar"));
     cmd.current_dir(dir).args(args).env("NO_COLOR", "1");
     for (k, _) in std::env::vars() {
-        if k.starts_with("HISAR_") || k == "AOS_API_KEY" {
+        if k.starts_with("HISAR_")
+            || matches!(k.as_str(), "AOS_API_KEY" | "CORPUS_KEY" | "CORPUS_TENANT")
+        {
             cmd.env_remove(k);
         }
     }

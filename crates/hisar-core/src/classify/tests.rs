@@ -191,7 +191,7 @@ fn error_statuses_quote_the_backends_reason() {
         &v,
         Status::Blocked,
         Some(GapCode::SdsrFailed),
-        "HTTP 422: the request contract differs: \"query parameter tenant_id: field required\"",
+        "HTTP 422: the request contract differs: \"query parameter tenant_id: field required\" (sent GET /api/v1/runs)",
     );
     let text = Observation::answered(Response::raw(500, Some("text/plain"), "boom\n  at line 3"));
     expect(
@@ -294,6 +294,42 @@ fn redirect_table() {
     }
 }
 
+/// A backend behind a base URL with a path redirects with that path in the Location: it is
+/// compared with the URL probed, and the did-you-mean names the panel's path. Before, the
+/// prefix made a slash redirect an SDSR_FAILED, a false gap code.
+#[test]
+fn redirects_under_a_base_path() {
+    let slash = |location: &str| {
+        let mut obs =
+            Observation::answered(Response::raw(307, None, "").with_header("Location", location));
+        obs.url = Some("http://h:1/gw/replay/inc-1/summary?x=1".into());
+        run("ACT-LLM-SIG-O1", Some(&obs), None)
+    };
+    for location in [
+        "/gw/replay/inc-1/summary/",
+        "http://h:1/gw/replay/inc-1/summary/",
+    ] {
+        let v = slash(location);
+        expect(
+            &v,
+            Status::Blocked,
+            Some(GapCode::CoherencyFailed),
+            "adds a trailing slash",
+        );
+        assert_eq!(
+            v.gap().and_then(|g| g.fix.as_deref()),
+            Some("did you mean GET /replay/{incident_id}/summary/")
+        );
+    }
+    // The panel's path without the prefix is another path there.
+    expect(
+        &slash("/replay/inc-1/summary/"),
+        Status::Blocked,
+        Some(GapCode::SdsrFailed),
+        "redirect to /replay/inc-1/summary/",
+    );
+}
+
 /// Stage 2: every transport failure is UNVERIFIED, never a gap.
 #[test]
 fn transport_table() {
@@ -352,13 +388,72 @@ fn contract_table() {
         Some(GapCode::SdsrFailed),
         "not valid JSON",
     );
-    let problem_json = Observation::answered(Response::raw(
+    // A `+json` type is JSON...
+    let suffixed = Observation::answered(Response::raw(
         200,
-        Some("application/problem+json"),
+        Some("application/vnd.api+json"),
         r#"{"items": [], "total": 1}"#,
     ));
     assert_eq!(
-        run("ACT-LLM-LIVE-O1", Some(&problem_json), None).status(),
+        run("ACT-LLM-LIVE-O1", Some(&suffixed), None).status(),
+        Status::Bound
+    );
+    // ...but a 200 carrying an RFC 9457 problem document, or only an error object, reports a
+    // failure: passing it would be a false BOUND.
+    let problem_json = Observation::answered(Response::raw(
+        200,
+        Some("application/problem+json"),
+        r#"{"type": "about:blank", "title": "Not ready", "items": [], "total": 1}"#,
+    ));
+    expect(
+        &run("ACT-LLM-LIVE-O1", Some(&problem_json), None),
+        Status::Blocked,
+        Some(GapCode::SdsrFailed),
+        "HTTP 200 carrying a problem document (application/problem+json) instead of data: \"Not ready\"",
+    );
+    for body in [
+        r#"{"error": "database unavailable"}"#,
+        r#"{"errors": [{"message": "x"}], "status": 500}"#,
+    ] {
+        let error = Observation::answered(Response::raw(200, Some("application/json"), body));
+        expect(
+            &run("ACT-LLM-SIG-O4", Some(&error), None),
+            Status::Blocked,
+            Some(GapCode::SdsrFailed),
+            "HTTP 200 carrying an error object instead of data",
+        );
+    }
+    // Data beside `errors`, or `error: null`, is left to the invariants.
+    // An empty or false `error` reports no error: blocking these is a false gap.
+    for body in [
+        r#"{"data": {"a": 1}, "errors": [{"message": "partial"}]}"#,
+        r#"{"error": null, "status": "ok"}"#,
+        r#"{"error": false, "status": "ok"}"#,
+        r#"{"error": "", "message": "all good"}"#,
+        r#"{"errors": {}, "status": "ok"}"#,
+    ] {
+        let fine = Observation::answered(Response::raw(200, Some("application/json"), body));
+        assert_eq!(
+            run("ACT-LLM-SIG-O4", Some(&fine), None).status(),
+            Status::Bound,
+            "{body}"
+        );
+    }
+    // A JSON `null` body shows nothing; a byte order mark is skipped as browsers do.
+    let null = Observation::answered(Response::raw(200, Some("application/json"), "null"));
+    expect(
+        &run("ACT-LLM-SIG-O4", Some(&null), None),
+        Status::Blocked,
+        Some(GapCode::SdsrFailed),
+        "JSON `null`",
+    );
+    let bom = Observation::answered(Response::raw(
+        200,
+        Some("application/json"),
+        "\u{feff}{\"items\": [], \"total\": 1}",
+    ));
+    assert_eq!(
+        run("ACT-LLM-LIVE-O1", Some(&bom), None).status(),
         Status::Bound
     );
     let untyped = Observation::answered(Response::raw(200, None, r#"{"items": [], "total": 1}"#));
@@ -583,6 +678,32 @@ panels:
         f.message
             .starts_with("no live evidence: connection refused")
     }));
+}
+
+/// SPEC §3.5: `/replay/latest/summary` is not served by `/replay/{id}/summary`; a live 404
+/// there is ENDPOINT_MISSING, never "route exists" (which sent teams to fix their data).
+#[test]
+fn literal_taken_as_parameter_is_endpoint_missing() {
+    let table = routes();
+    let reg = Registry::from_yaml(
+        "version: 1\ndomains: [{ code: ACT, name: A }]\ndefaults: { class: evidence }\npanels:\n  - { id: ACT-A-B-O1, capability: a.b, endpoint: GET /replay/latest/summary }\n",
+        "t.yaml",
+    )
+    .unwrap();
+    let panel = &reg.panels()[0];
+    let detail =
+        "no route /replay/latest/summary; /replay/{id}/summary would take `latest` as its id";
+    let v = classify(panel, None, Some(&table));
+    expect(&v, Status::Blocked, Some(GapCode::EndpointMissing), detail);
+    assert_eq!(v.evidence.coherency, CoherencyCheck::Failed);
+    let v = classify(panel, Some(&answer(404, json!({}))), Some(&table));
+    expect(&v, Status::Blocked, Some(GapCode::EndpointMissing), detail);
+    assert_eq!(v.findings[0].code, Some(GapCode::EndpointMissing));
+    assert!(
+        v.findings[0]
+            .message
+            .starts_with("HTTP 404: no route serves")
+    );
 }
 
 #[test]

@@ -66,7 +66,7 @@ pub fn gate(
                     ChangeKind::CodeChanged { from } => {
                         consider(&c.panel, c.code, &format!("gap changed from {from}"));
                     }
-                    ChangeKind::Resolved => {}
+                    ChangeKind::Resolved | ChangeKind::Superseded | ChangeKind::Retired => {}
                 }
             }
         }

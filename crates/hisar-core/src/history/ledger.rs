@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::record::{Selection, SweepRecord};
+use super::record::{ProbeIdentity, Selection, SweepRecord, identity_change};
 use super::trust::{CapTrack, CapabilityState, CapabilityStatus, next_trust, window_stats};
 use crate::id::CapabilityId;
 use crate::index::IdIndex;
@@ -28,6 +28,25 @@ pub enum ChangeKind {
     CodeChanged {
         /// The previous code.
         from: GapCode,
+    },
+    /// A blocked panel's probe identity changed (the registry re-pointed it): its gap closed
+    /// as superseded, and its next verdict starts afresh.
+    Superseded,
+    /// A blocked panel left the registry: its gap closed as retired.
+    Retired,
+}
+
+/// How a gap closed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "closed", rename_all = "snake_case")]
+pub enum Closure {
+    /// The panel was seen bound.
+    #[default]
+    Resolved,
+    /// The registry changed the panel's probe identity (SPEC §5.2).
+    Superseded {
+        /// What changed, such as `endpoint changed: GET /a → GET /b`.
+        change: String,
     },
 }
 
@@ -60,6 +79,30 @@ pub struct Resolution {
     pub sweep: u64,
     /// What was seen, e.g. `HTTP 200, 3/3 invariants, 12 ms`.
     pub seen: String,
+    /// How it closed: resolved, or superseded by a change of the panel.
+    #[serde(default, flatten)]
+    pub closed: Closure,
+}
+
+/// How many days a retired panel stays in the tracker's "Retired Panels" section.
+pub const RETIRED_SHOWN_FOR: i64 = 30;
+
+/// A panel the registry no longer has (SPEC §5.2), listed for [`RETIRED_SHOWN_FOR`] days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetiredPanel {
+    /// The panel.
+    pub panel: String,
+    /// The endpoint it last read.
+    pub endpoint: String,
+    /// Its last tracked status.
+    pub status: Status,
+    /// Its last gap code, if it was blocked (the gap closed as retired).
+    pub code: Option<GapCode>,
+    /// When the first full sweep without it ran; `None` when none has run since it left the
+    /// registry.
+    pub retired_at: Option<Timestamp>,
+    /// When a sweep last recorded it.
+    pub last_seen: Timestamp,
 }
 
 /// The tracked state of one panel.
@@ -83,6 +126,28 @@ pub struct PanelState {
     pub regressed_at: Option<Timestamp>,
     /// The reason, when the panel was unverified in the latest sweep.
     pub unverified_now: Option<String>,
+    /// How the panel changed since its last verdict, while it is "changed, not verified
+    /// since" (its gap, if any, closed as superseded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<String>,
+}
+
+impl PanelState {
+    /// The state of a panel with no verdict.
+    fn fresh(panel: &str) -> Self {
+        Self {
+            panel: panel.to_owned(),
+            status: Status::Unverified,
+            verdict: None,
+            verified_in: None,
+            verified_at: None,
+            since: None,
+            code_since: None,
+            regressed_at: None,
+            unverified_now: None,
+            changed: None,
+        }
+    }
 }
 
 /// A summary of the latest sweep.
@@ -110,6 +175,24 @@ pub const FOLD_VERSION: u32 = 1;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Track {
     state: PanelState,
+    /// The probe identity of the latest record: endpoint, and the rest when known.
+    identity: (String, Option<ProbeIdentity>),
+    /// When a sweep last recorded the panel.
+    last_seen: Timestamp,
+    /// When the first full sweep without the panel ran.
+    #[serde(default)]
+    retired_at: Option<Timestamp>,
+}
+
+impl Track {
+    /// How the registry's panel differs from what the track was verified as.
+    fn change_for(&self, panel: &crate::model::Panel) -> Option<String> {
+        let identity = ProbeIdentity::of(panel);
+        identity_change(
+            (self.identity.0.as_str(), self.identity.1.as_ref()),
+            (&panel.endpoint.to_string(), Some(&identity)),
+        )
+    }
 }
 
 /// Folds sweeps into tracked state.
@@ -186,9 +269,18 @@ impl Ledger {
         self.latest.as_ref()
     }
 
-    /// One panel's tracked state, if any sweep verified or probed it.
+    /// One panel's tracked state as history left it (whatever the registry says of it now),
+    /// if any sweep recorded it.
     pub fn panel(&self, id: &str) -> Option<&PanelState> {
         self.tracks.get(id).map(|t| &t.state)
+    }
+
+    /// One panel's tracked state and the probe identity it holds for (endpoint, and the rest
+    /// when known), if any sweep recorded it.
+    pub fn panel_identity(&self, id: &str) -> Option<(&PanelState, &str, Option<&ProbeIdentity>)> {
+        self.tracks
+            .get(id)
+            .map(|t| (&t.state, t.identity.0.as_str(), t.identity.1.as_ref()))
     }
 
     /// Applies one sweep and returns what it changed.
@@ -198,30 +290,78 @@ impl Ledger {
         for track in self.tracks.values_mut() {
             track.state.unverified_now = None;
         }
+        // A full sweep probes every panel of the registry: a tracked panel it lacks has left.
+        if sweep.selection.is_all() {
+            let recorded: BTreeSet<&str> = sweep.records.iter().map(|r| r.panel.as_str()).collect();
+            for (id, track) in &mut self.tracks {
+                if track.retired_at.is_none() && !recorded.contains(id.as_str()) {
+                    track.retired_at = Some(at);
+                    if let Some(code) = track.state.verdict.as_ref().and_then(Verdict::code)
+                        && track.state.status == Status::Blocked
+                    {
+                        changes.push(Change {
+                            panel: id.clone(),
+                            kind: ChangeKind::Retired,
+                            code,
+                        });
+                    }
+                }
+            }
+        }
         let mut cap_events: BTreeMap<&str, (bool, bool, Vec<u64>)> = BTreeMap::new();
         for record in &sweep.records {
+            let identity = (record.endpoint.clone(), record.identity.clone());
             let track = self
                 .tracks
                 .entry(record.panel.clone())
                 .or_insert_with(|| Track {
-                    state: PanelState {
-                        panel: record.panel.clone(),
-                        status: Status::Unverified,
-                        verdict: None,
-                        verified_in: None,
-                        verified_at: None,
-                        since: None,
-                        code_since: None,
-                        regressed_at: None,
-                        unverified_now: None,
-                    },
+                    state: PanelState::fresh(&record.panel),
+                    identity: identity.clone(),
+                    last_seen: at,
+                    retired_at: None,
                 });
+            track.last_seen = at;
+            track.retired_at = None;
+            let change = identity_change(
+                (track.identity.0.as_str(), track.identity.1.as_ref()),
+                (identity.0.as_str(), identity.1.as_ref()),
+            );
+            if let Some(change) = change {
+                // The old verdict says nothing about the new identity: its gap closes as
+                // superseded, and the panel starts afresh.
+                let s = &track.state;
+                if let (Status::Blocked, Some(code)) =
+                    (s.status, s.verdict.as_ref().and_then(Verdict::code))
+                {
+                    self.resolutions.push(Resolution {
+                        panel: record.panel.clone(),
+                        endpoint: track.identity.0.clone(),
+                        code,
+                        first_seen: s.since.unwrap_or(at),
+                        resolved_at: at,
+                        sweep: sweep.id,
+                        seen: format!("superseded ({change})"),
+                        closed: Closure::Superseded {
+                            change: change.clone(),
+                        },
+                    });
+                    changes.push(Change {
+                        panel: record.panel.clone(),
+                        kind: ChangeKind::Superseded,
+                        code,
+                    });
+                }
+                track.state = PanelState::fresh(&record.panel);
+                track.state.changed = Some(change);
+            }
+            track.identity = identity;
             let s = &mut track.state;
             let status = record.verdict.status();
             if let crate::verdict::Outcome::Unverified { reason } = &record.verdict.outcome {
                 s.unverified_now = Some(reason.clone());
                 continue;
             }
+            s.changed = None;
             let event =
                 cap_events
                     .entry(record.capability.as_str())
@@ -242,6 +382,7 @@ impl Ledger {
                         resolved_at: at,
                         sweep: sweep.id,
                         seen: record.verdict.evidence.summary(),
+                        closed: Closure::Resolved,
                     });
                     changes.push(Change {
                         panel: record.panel.clone(),
@@ -325,11 +466,11 @@ impl Ledger {
     pub fn counts(&self, registry: &Registry) -> (usize, usize, usize) {
         let mut c = (0, 0, 0);
         for p in registry.panels() {
-            match self
-                .tracks
-                .get(p.id.as_str())
-                .map_or(Status::Unverified, |t| t.state.status)
-            {
+            let status = match self.tracks.get(p.id.as_str()) {
+                Some(t) if t.change_for(p).is_none() => t.state.status,
+                _ => Status::Unverified,
+            };
+            match status {
                 Status::Bound => c.0 += 1,
                 Status::Blocked => c.1 += 1,
                 Status::Unverified => c.2 += 1,
@@ -338,29 +479,59 @@ impl Ledger {
         c
     }
 
-    /// The state of every panel of the registry, in registry order, with history.
+    /// The state of every panel of the registry, in registry order, with history. A panel the
+    /// registry changed since its last verdict is "changed, not verified since": no old verdict
+    /// is shown against its new endpoint, and its old gap is no fix to make.
     pub fn state(&self, registry: &Registry) -> TrackerState {
         let panels = registry
             .panels()
             .iter()
-            .map(|p| {
-                self.tracks.get(p.id.as_str()).map_or_else(
-                    || PanelState {
-                        panel: p.id.to_string(),
-                        status: Status::Unverified,
-                        verdict: None,
-                        verified_in: None,
-                        verified_at: None,
-                        since: None,
-                        code_since: None,
-                        regressed_at: None,
-                        unverified_now: None,
-                    },
-                    |t| t.state.clone(),
-                )
+            .map(|p| match self.tracks.get(p.id.as_str()) {
+                None => PanelState::fresh(p.id.as_str()),
+                Some(t) => match t.change_for(p) {
+                    None => t.state.clone(),
+                    Some(change) => {
+                        let mut state = PanelState::fresh(p.id.as_str());
+                        let gap = t.state.verdict.as_ref().and_then(Verdict::code);
+                        state.changed = Some(match gap {
+                            Some(code) if t.state.status == Status::Blocked => {
+                                format!("{change}; its {code} gap is superseded")
+                            }
+                            _ => change,
+                        });
+                        state
+                    }
+                },
             })
             .collect();
         let known: BTreeSet<&str> = registry.panels().iter().map(|p| p.id.as_str()).collect();
+        let latest = self.latest.as_ref().map(|m| m.started_at);
+        let mut retired: Vec<RetiredPanel> = self
+            .tracks
+            .iter()
+            .filter(|(id, _)| !known.contains(id.as_str()))
+            .filter(|(_, t)| match (t.retired_at, latest) {
+                (Some(retired), Some(latest)) => {
+                    latest.duration_since(retired).as_hours() <= RETIRED_SHOWN_FOR * 24
+                }
+                _ => true,
+            })
+            .map(|(id, t)| RetiredPanel {
+                panel: id.clone(),
+                endpoint: t.identity.0.clone(),
+                status: t.state.status,
+                code: t.state.verdict.as_ref().and_then(Verdict::code),
+                retired_at: t.retired_at,
+                last_seen: t.last_seen,
+            })
+            .collect();
+        retired.sort_by(|a, b| {
+            b.retired_at
+                .is_none()
+                .cmp(&a.retired_at.is_none())
+                .then_with(|| b.retired_at.cmp(&a.retired_at))
+                .then_with(|| a.panel.cmp(&b.panel))
+        });
         let mut resolutions: Vec<Resolution> = self
             .resolutions
             .iter()
@@ -386,6 +557,7 @@ impl Ledger {
             sweeps: self.sweeps,
             panels,
             resolutions,
+            retired,
             capabilities,
             panel_index: IdIndex::default(),
         }
@@ -422,8 +594,11 @@ pub struct TrackerState {
     pub sweeps: usize,
     /// Every registry panel, in registry order.
     pub panels: Vec<PanelState>,
-    /// Resolutions of registry panels, newest first.
+    /// Resolutions of registry panels, newest first (superseded gaps included).
     pub resolutions: Vec<Resolution>,
+    /// Panels the registry no longer has, retired in the last [`RETIRED_SHOWN_FOR`] days,
+    /// newest first.
+    pub retired: Vec<RetiredPanel>,
     /// Capabilities of registry panels.
     pub capabilities: BTreeMap<CapabilityId, CapabilityState>,
     /// Panel positions by id, for [`TrackerState::panel`].
@@ -453,11 +628,20 @@ impl TrackerState {
         list
     }
 
-    /// Panels unverified in the latest sweep, with the reason.
-    pub fn unverified_now(&self) -> Vec<(&str, &str)> {
+    /// Panels unverified in the latest sweep, and panels changed and not verified since, with
+    /// the reason.
+    pub fn unverified_now(&self) -> Vec<(&str, String)> {
         self.panels
             .iter()
-            .filter_map(|p| p.unverified_now.as_deref().map(|r| (p.panel.as_str(), r)))
+            .filter_map(|p| {
+                let reason = match (&p.changed, &p.unverified_now) {
+                    (Some(c), Some(r)) => format!("changed, not verified since ({c}); {r}"),
+                    (Some(c), None) => format!("changed, not verified since ({c})"),
+                    (None, Some(r)) => r.clone(),
+                    (None, None) => return None,
+                };
+                Some((p.panel.as_str(), reason))
+            })
             .collect()
     }
 }
@@ -472,11 +656,12 @@ pub fn derive(registry: &Registry, sweeps: &[SweepRecord]) -> (TrackerState, Vec
     (ledger.state(registry), last)
 }
 
-/// A panel's tracked status and gap code: what a diff compares. It changes only when a sweep
-/// verifies the panel (BOUND or BLOCKED); an UNVERIFIED verdict leaves it as it was.
+/// A panel's tracked status and gap code: what a diff compares. It changes when a sweep
+/// verifies the panel (BOUND or BLOCKED), and when the panel's probe identity changes (it
+/// starts afresh); an UNVERIFIED verdict leaves it as it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tracked {
-    /// BOUND or BLOCKED (UNVERIFIED only for a panel never verified).
+    /// BOUND or BLOCKED (UNVERIFIED for a panel never verified, or not since it changed).
     pub status: Status,
     /// The gap code when blocked.
     pub code: Option<GapCode>,
@@ -498,11 +683,12 @@ impl Tracked {
     }
 }
 
-/// What changed between two points of history, from each registry panel's tracked status at
-/// both (`None`: never verified by then), in registry order.
+/// The net change of each registry panel between two points of history, from its tracked
+/// status at both (`None`: never verified by then, or verified as another probe identity than
+/// the registry's), in registry order.
 ///
-/// Stores answer this without replaying history: a panel's tracked status at a sweep is its
-/// latest verified verdict up to that sweep, which they keep as one row per change.
+/// Stores answer this without replaying history: a panel's tracked status at a sweep is the
+/// latest change of it up to that sweep, which they keep as one row per change.
 pub fn diff_tracked(
     registry: &Registry,
     before: impl Fn(&str) -> Option<Tracked>,
@@ -533,19 +719,41 @@ pub fn diff_tracked(
     changes
 }
 
+/// Whether a change closed a gap because the registry changed (superseded or retired): a
+/// diff lists these besides the net change of each panel, which cannot show them.
+pub fn closed_by_the_registry(change: &Change) -> bool {
+    matches!(change.kind, ChangeKind::Superseded | ChangeKind::Retired)
+}
+
 /// What changed between the state after sweep `from` and the state after sweep `to`
-/// (both ids present in `sweeps`, `from` before `to`), replaying `sweeps`.
+/// (both ids present in `sweeps`, `from` before `to`), replaying `sweeps`: the net change of
+/// each panel of the registry, then every gap the sweeps in between closed because the
+/// registry changed (superseded or retired), which no comparison of two states against
+/// today's registry shows.
 pub fn diff(registry: &Registry, sweeps: &[SweepRecord], from: u64, to: u64) -> Vec<Change> {
     let upto = |id: u64| {
         Ledger::replay(
             registry.trust().clone(),
             sweeps.iter().take_while(move |s| s.id <= id),
         )
+        .state(registry)
     };
     let (a, b) = (upto(from), upto(to));
-    diff_tracked(
+    let mut ledger = Ledger::replay(
+        registry.trust().clone(),
+        sweeps.iter().take_while(|s| s.id <= from),
+    );
+    let closed: Vec<Change> = sweeps
+        .iter()
+        .filter(|s| s.id > from && s.id <= to)
+        .flat_map(|s| ledger.apply(s))
+        .filter(closed_by_the_registry)
+        .collect();
+    let mut changes = diff_tracked(
         registry,
         |id| a.panel(id).map(Tracked::of),
         |id| b.panel(id).map(Tracked::of),
-    )
+    );
+    changes.extend(closed);
+    changes
 }

@@ -41,6 +41,63 @@ impl Selection {
     }
 }
 
+/// What a panel is verified as besides its endpoint (SPEC §5.2): with the method and path
+/// template of [`PanelRecord::endpoint`], the probe identity. A verdict holds for one
+/// identity; when the registry changes it, the old verdict no longer says anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeIdentity {
+    /// The auth mode.
+    pub auth: String,
+    /// A fingerprint of the parameter values (path and query), so that values, which may be
+    /// sensitive, are never stored.
+    pub params: u64,
+}
+
+impl ProbeIdentity {
+    /// The identity a panel is probed as now.
+    pub fn of(panel: &Panel) -> Self {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut feed = |text: &str| {
+            for byte in text.bytes().chain(std::iter::once(0)) {
+                hash ^= u64::from(byte);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        for (name, value) in &panel.path_params {
+            feed(name);
+            feed(value);
+        }
+        feed("?");
+        for (name, value) in &panel.params {
+            feed(name);
+            feed(value);
+        }
+        Self {
+            auth: panel.auth.clone(),
+            params: hash,
+        }
+    }
+}
+
+/// How the probe identity of (`endpoint`, `identity`) differs from `other`'s, in words
+/// (`endpoint changed: GET /a → GET /b`), or `None` when it is the same. A record stored
+/// before identities were (no identity) is compared by endpoint alone.
+pub fn identity_change(
+    from: (&str, Option<&ProbeIdentity>),
+    to: (&str, Option<&ProbeIdentity>),
+) -> Option<String> {
+    if from.0 != to.0 {
+        return Some(format!("endpoint changed: {} → {}", from.0, to.0));
+    }
+    let (Some(a), Some(b)) = (from.1, to.1) else {
+        return None;
+    };
+    if a.auth != b.auth {
+        return Some(format!("auth mode changed: {} → {}", a.auth, b.auth));
+    }
+    (a.params != b.params).then(|| "parameter values changed".to_owned())
+}
+
 /// One panel's verdict as stored in a sweep.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PanelRecord {
@@ -52,6 +109,10 @@ pub struct PanelRecord {
     pub endpoint: String,
     /// Fingerprint of its invariant set at the time.
     pub invariants_fingerprint: u64,
+    /// The rest of its probe identity at the time; `None` in records stored before HISAR kept
+    /// it.
+    #[serde(default)]
+    pub identity: Option<ProbeIdentity>,
     /// The verdict.
     pub verdict: Verdict,
 }
@@ -64,6 +125,7 @@ impl PanelRecord {
             capability: panel.capability.to_string(),
             endpoint: panel.endpoint.to_string(),
             invariants_fingerprint: panel.invariants_fingerprint(),
+            identity: Some(ProbeIdentity::of(panel)),
             verdict,
         }
     }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::history::Closure;
 use crate::id::CapabilityId;
 use crate::policy::{FailOn, TrustPolicy};
 use crate::registry::Registry;
@@ -39,6 +40,7 @@ fn bound() -> Verdict {
             retries: 0,
             invariants_passed: Some(3),
             invariants_total: 3,
+            ..Evidence::default()
         },
     }
 }
@@ -73,8 +75,12 @@ fn record(panel: &str, capability: &str, verdict: Verdict) -> PanelRecord {
     PanelRecord {
         panel: panel.into(),
         capability: capability.into(),
-        endpoint: format!("GET /{panel}"),
+        // The endpoint the registry gives it, so the record is about the panel as declared.
+        endpoint: registry()
+            .panel(panel)
+            .map_or_else(|| format!("GET /{panel}"), |p| p.endpoint.to_string()),
         invariants_fingerprint: 7,
+        identity: None,
         verdict,
     }
 }
@@ -192,8 +198,8 @@ fn resolutions_regressions_and_code_changes() {
     assert_eq!(
         state.unverified_now(),
         [
-            ("A-B-C-O1", "connection refused"),
-            ("A-B-C-O3", "connection refused")
+            ("A-B-C-O1", "connection refused".to_owned()),
+            ("A-B-C-O3", "connection refused".to_owned())
         ]
     );
 }
@@ -408,11 +414,11 @@ fn capability_trust_state_stays_bounded_however_long_and_dense_the_history() {
     assert_eq!(cap.last_verified, Some(ts(0, 499 * 6)));
 
     // A sweep a minute for a week: 10,080 verifications, still at most 25 slots.
-    #[expect(clippy::cast_possible_wrap, reason = "test histories are short")]
-    let dense: Vec<SweepRecord> = (0..10_080)
+    let one = record("A-B-C-O1", "c.one", bound());
+    let dense: Vec<SweepRecord> = (0..10_080_i64)
         .map(|i| {
-            let at = Timestamp::from_second(1_768_435_200 + i as i64 * 60).unwrap();
-            sweep(i + 1, at, vec![record("A-B-C-O1", "c.one", bound())])
+            let at = Timestamp::from_second(1_768_435_200 + i * 60).unwrap();
+            sweep(i.unsigned_abs() + 1, at, vec![one.clone()])
         })
         .collect();
     let ledger = Ledger::replay(reg.trust().clone(), &dense);
@@ -585,10 +591,14 @@ mod snapshot_equals_replay {
     }
 
     /// One sweep: hours since the previous one, and per panel whether it was probed, its
-    /// verdict and its invariant fingerprint.
-    type SweepPlan = (u8, Vec<(bool, u8, bool)>);
+    /// verdict, its invariant fingerprint, and whether it was probed as another endpoint (the
+    /// registry of the time pointed it elsewhere).
+    type SweepPlan = (u8, Vec<(bool, u8, bool, bool)>);
 
-    fn history(plans: &[SweepPlan]) -> Vec<SweepRecord> {
+    /// The sweeps of a plan. With `retire`, a sweep with an odd gap is a full sweep even when
+    /// it misses panels: those it misses retire.
+    fn history(plans: &[SweepPlan], retire: bool) -> Vec<SweepRecord> {
+        let reg = registry();
         let mut hours = 0i64;
         plans
             .iter()
@@ -598,15 +608,24 @@ mod snapshot_equals_replay {
                 let records = PANELS
                     .iter()
                     .zip(panels)
-                    .filter(|(_, (probed, _, _))| *probed)
-                    .map(|((panel, cap), (_, kind, print))| {
-                        let mut r = record(panel, cap, verdict(*kind));
-                        r.invariants_fingerprint = if *print { 8 } else { 7 };
-                        r
+                    .filter(|(_, (probed, _, _, _))| *probed)
+                    .map(|((panel, cap), (_, kind, print, moved))| {
+                        let declared = reg.panel(panel);
+                        PanelRecord {
+                            panel: (*panel).to_owned(),
+                            capability: (*cap).to_owned(),
+                            endpoint: match declared {
+                                Some(p) if !*moved => p.endpoint.to_string(),
+                                _ => format!("GET /moved/{panel}"),
+                            },
+                            invariants_fingerprint: if *print { 8 } else { 7 },
+                            identity: declared.map(ProbeIdentity::of),
+                            verdict: verdict(*kind),
+                        }
                     })
                     .collect();
                 let mut s = sweep(u64::try_from(i).unwrap() + 1, ts(0, hours), records);
-                if panels.iter().any(|(probed, _, _)| !probed) {
+                if panels.iter().any(|(probed, _, _, _)| !probed) && !(retire && gap % 2 == 1) {
                     s.selection.domains = vec!["A".into()];
                 }
                 s
@@ -622,7 +641,10 @@ mod snapshot_equals_replay {
         #[test]
         fn snapshot_then_continue_equals_full_replay(
             plans in prop::collection::vec(
-                (0u8..=48, prop::collection::vec((any::<bool>(), 0u8..=10, prop::bool::weighted(0.1)), PANELS.len())),
+                (0u8..=48, prop::collection::vec(
+                    (any::<bool>(), 0u8..=10, prop::bool::weighted(0.1), prop::bool::weighted(0.1)),
+                    PANELS.len(),
+                )),
                 0..40,
             ),
             split in 0usize..40,
@@ -635,7 +657,7 @@ mod snapshot_equals_replay {
                 min_verified,
                 ..TrustPolicy::default()
             };
-            let all = history(&plans);
+            let all = history(&plans, true);
             let split = split.min(all.len());
 
             let mut replayed = Ledger::new(policy.clone());
@@ -667,14 +689,14 @@ mod snapshot_equals_replay {
         #[test]
         fn diff_from_tracked_statuses_equals_diff_of_replays(
             plans in prop::collection::vec(
-                (0u8..=48, prop::collection::vec((any::<bool>(), 0u8..=10, Just(false)), PANELS.len())),
+                (0u8..=48, prop::collection::vec((any::<bool>(), 0u8..=10, Just(false), Just(false)), PANELS.len())),
                 2..20,
             ),
             from in 1u64..20,
             to in 1u64..20,
         ) {
             let reg = registry();
-            let all = history(&plans);
+            let all = history(&plans, false);
             let n = all.len() as u64;
             let (from, to) = (from.min(n), to.min(n));
             prop_assume!(from < to);
@@ -695,4 +717,198 @@ mod snapshot_equals_replay {
             prop_assert_eq!(diff(&reg, &all, from, to), old_style);
         }
     }
+}
+
+/// SPEC §5.2: a panel is verified as a probe identity. Before, a panel re-pointed to another
+/// endpoint kept its old gap, shown against the new endpoint, and the fix list asked to
+/// create an endpoint no panel used any more.
+#[test]
+fn a_changed_probe_identity_supersedes_the_gap() {
+    let before = registry();
+    let after = Registry::from_yaml(
+        &REGISTRY.replace("endpoint: /three", "endpoint: /tres"),
+        "r.yaml",
+    )
+    .unwrap();
+    let on = |reg: &Registry, verdict: Verdict| {
+        PanelRecord::new(reg.panel("A-B-C-O3").unwrap(), verdict)
+    };
+    let first = sweep(
+        1,
+        ts(0, 8),
+        vec![on(&before, blocked(GapCode::EndpointMissing))],
+    );
+
+    // The registry changed and nothing probed it since: changed, not verified since.
+    let (state, _) = derive(&after, std::slice::from_ref(&first));
+    let panel = state.panel("A-B-C-O3").unwrap();
+    assert_eq!(panel.status, Status::Unverified);
+    assert_eq!(
+        panel.verdict, None,
+        "no old verdict against the new endpoint"
+    );
+    assert_eq!(
+        state.unverified_now(),
+        [(
+            "A-B-C-O3",
+            "changed, not verified since (endpoint changed: GET /three → GET /tres; its ENDPOINT_MISSING gap is superseded)".to_owned()
+        )]
+    );
+    // The same history against the old registry still shows the gap.
+    let (state, _) = derive(&before, std::slice::from_ref(&first));
+    assert_eq!(state.panel("A-B-C-O3").unwrap().status, Status::Blocked);
+
+    // A sweep probes the new endpoint: the old gap closes as superseded, never as resolved,
+    // and a gap at the new endpoint is new, not a change of code.
+    for (verdict, kind) in [
+        (bound(), None),
+        (blocked(GapCode::SdsrFailed), Some(ChangeKind::New)),
+    ] {
+        let second = sweep(2, ts(1, 8), vec![on(&after, verdict)]);
+        let (state, changes) = derive(&after, &[first.clone(), second]);
+        let kinds: Vec<&ChangeKind> = changes.iter().map(|c| &c.kind).collect();
+        let mut expected = vec![&ChangeKind::Superseded];
+        expected.extend(kind.as_ref());
+        assert_eq!(kinds, expected);
+        assert_eq!(changes[0].code, GapCode::EndpointMissing);
+        let closed = &state.resolutions[0];
+        assert_eq!(closed.endpoint, "GET /three");
+        assert_eq!(
+            closed.closed,
+            Closure::Superseded {
+                change: "endpoint changed: GET /three → GET /tres".into()
+            }
+        );
+        assert_eq!(state.panel("A-B-C-O3").unwrap().changed, None);
+        // `diff` shows the closure beside the new verdict's own change.
+        let second = sweep(
+            2,
+            ts(1, 8),
+            vec![on(
+                &after,
+                if kind.is_some() {
+                    blocked(GapCode::SdsrFailed)
+                } else {
+                    bound()
+                },
+            )],
+        );
+        let between: Vec<ChangeKind> = diff(&after, &[first.clone(), second], 1, 2)
+            .into_iter()
+            .map(|c| c.kind)
+            .collect();
+        let mut expected_diff: Vec<ChangeKind> = kind.iter().cloned().collect();
+        expected_diff.push(ChangeKind::Superseded);
+        assert_eq!(between, expected_diff);
+    }
+
+    // An unverified sweep after the change closes the old gap too, and keeps the panel
+    // "changed, not verified since" with this sweep's reason.
+    let second = sweep(2, ts(1, 8), vec![on(&after, unverified())]);
+    let (state, changes) = derive(&after, &[first.clone(), second]);
+    assert_eq!(changes[0].kind, ChangeKind::Superseded);
+    assert_eq!(
+        state.unverified_now()[0].1,
+        "changed, not verified since (endpoint changed: GET /three → GET /tres); connection refused"
+    );
+
+    // Parameter values and the auth mode are part of the identity; the wording says which.
+    let params = Registry::from_yaml(
+        &REGISTRY.replace(
+            "endpoint: /three }",
+            "endpoint: /three, params: { window: 1h } }",
+        ),
+        "r.yaml",
+    )
+    .unwrap();
+    let (state, _) = derive(&params, std::slice::from_ref(&first));
+    assert!(
+        state
+            .panel("A-B-C-O3")
+            .unwrap()
+            .changed
+            .as_deref()
+            .unwrap()
+            .starts_with("parameter values changed"),
+        "{:?}",
+        state.panel("A-B-C-O3")
+    );
+    let identity = |auth: &str| ProbeIdentity {
+        auth: auth.into(),
+        params: 1,
+    };
+    assert_eq!(
+        identity_change(
+            ("GET /a", Some(&identity("observer"))),
+            ("GET /a", Some(&identity("none")))
+        )
+        .as_deref(),
+        Some("auth mode changed: observer → none")
+    );
+    // A record stored before identities were kept is compared by endpoint alone.
+    let mut legacy = on(&before, blocked(GapCode::EndpointMissing));
+    legacy.identity = None;
+    let (state, _) = derive(&params, &[sweep(1, ts(0, 8), vec![legacy])]);
+    assert_eq!(state.panel("A-B-C-O3").unwrap().status, Status::Blocked);
+}
+
+/// SPEC §5.2: a panel removed from the registry closes its gap as retired and is listed for
+/// 30 days. Before, it vanished from the tracker without a word.
+#[test]
+fn removed_panels_retire_and_are_listed_for_thirty_days() {
+    let before = registry();
+    let after = Registry::from_yaml(
+        &REGISTRY.replace(
+            "  - { id: A-B-C-O3, capability: c.three, endpoint: /three }\n",
+            "",
+        ),
+        "r.yaml",
+    )
+    .unwrap();
+    assert!(after.panel("A-B-C-O3").is_none());
+    let on = |reg: &Registry, id: &str, verdict: Verdict| {
+        PanelRecord::new(reg.panel(id).unwrap(), verdict)
+    };
+    let first = sweep(
+        1,
+        ts(0, 8),
+        vec![
+            on(&before, "A-B-C-O1", bound()),
+            on(&before, "A-B-C-O3", blocked(GapCode::AuthFailure)),
+        ],
+    );
+    let (state, _) = derive(&after, std::slice::from_ref(&first));
+    assert_eq!(state.retired.len(), 1);
+    assert_eq!(state.retired[0].panel, "A-B-C-O3");
+    assert_eq!(state.retired[0].endpoint, "GET /three");
+    assert_eq!(state.retired[0].code, Some(GapCode::AuthFailure));
+    assert_eq!(
+        state.retired[0].retired_at, None,
+        "no sweep ran without it yet"
+    );
+
+    // The first full sweep without it retires it; a partial sweep does not.
+    let mut partial = sweep(2, ts(1, 8), vec![on(&after, "A-B-C-O1", bound())]);
+    partial.selection.panels = vec!["A-B-C-O1".into()];
+    let (state, changes) = derive(&after, &[first.clone(), partial]);
+    assert!(changes.is_empty());
+    assert_eq!(state.retired[0].retired_at, None);
+    let full = sweep(2, ts(1, 8), vec![on(&after, "A-B-C-O1", bound())]);
+    let (state, changes) = derive(&after, &[first.clone(), full.clone()]);
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].kind, ChangeKind::Retired);
+    assert_eq!(changes[0].code, GapCode::AuthFailure);
+    assert_eq!(state.retired[0].retired_at, Some(ts(1, 8)));
+    assert!(state.panels.iter().all(|p| p.panel != "A-B-C-O3"));
+    // `diff` names it too, though today's registry has no such panel to compare.
+    let between = diff(&after, &[first.clone(), full.clone()], 1, 2);
+    assert_eq!(between.len(), 1);
+    assert_eq!(between[0].kind, ChangeKind::Retired);
+
+    // Listed for 30 days after it left.
+    let later = |day| sweep(3, ts(day, 8), vec![on(&after, "A-B-C-O1", bound())]);
+    let (state, _) = derive(&after, &[first.clone(), full.clone(), later(31)]);
+    assert_eq!(state.retired.len(), 1, "30 days after");
+    let (state, _) = derive(&after, &[first, full, later(32)]);
+    assert!(state.retired.is_empty(), "31 days after");
 }

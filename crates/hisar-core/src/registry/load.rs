@@ -89,8 +89,11 @@ pub(super) const PANEL_KEYS: &[&str] = &[
     "invariants",
     "purpose",
     "body",
+    "safe",
 ];
 pub(super) const PROVENANCE_KEYS: &[&str] = &["at", "aggregation"];
+/// The keys of an unresolved invariant entry (`{ id, unresolved }`).
+pub(super) const UNCHECKED_KEYS: &[&str] = &["id", "unresolved"];
 pub(super) const CAPABILITY_KEYS: &[&str] = &["status", "derived", "note"];
 pub(super) const WAIVER_KEYS: &[&str] = &["panel", "code", "owner", "expires", "reason"];
 pub(super) const TRUST_KEYS: &[&str] = &[

@@ -2,12 +2,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::load::{Loader, PANEL_KEYS, PROVENANCE_KEYS, unknown_auth};
+use super::load::{Loader, PANEL_KEYS, PROVENANCE_KEYS, UNCHECKED_KEYS, unknown_auth};
 use super::{Defaults, NO_AUTH};
 use crate::id::{CapabilityId, PanelId};
 use crate::invariant::Invariant;
 use crate::model::{
     Aggregation, AuthMode, BodyKind, Domain, Endpoint, Panel, PanelClass, ProvenanceRequirement,
+    UncheckedInvariant,
 };
 use crate::yaml::{Located, Node};
 
@@ -139,6 +140,22 @@ impl Loader<'_> {
                             ),
                         );
                     }
+                    if text.is_empty() {
+                        self.error(
+                            &value,
+                            format!(
+                                "path parameter `{name}` is empty: the request would probe another path (its segment vanishes); give the value the panel really reads"
+                            ),
+                        );
+                    }
+                    if matches!(text.as_str(), "." | "..") {
+                        self.error(
+                            &value,
+                            format!(
+                                "path parameter `{name}` is `{text}`, a dot-segment: no HTTP client can send it as one segment (URL parsers remove it and probe another path); give the value the panel really reads"
+                            ),
+                        );
+                    }
                     path_params.insert(name, text);
                 }
             }
@@ -205,10 +222,18 @@ impl Loader<'_> {
         };
 
         let mut invariants = Vec::new();
+        let mut unchecked = Vec::new();
         if let Some(node) = get("invariants") {
             match &node.value {
                 Node::Seq(items) => {
                     for inv in items {
+                        if let Node::Map(_) = inv.value {
+                            match self.unchecked_invariant(inv) {
+                                Some(u) => unchecked.push(u),
+                                None => ok = false,
+                            }
+                            continue;
+                        }
                         let Some(text) = self.string(inv, "an invariant") else {
                             ok = false;
                             continue;
@@ -267,6 +292,20 @@ impl Loader<'_> {
             },
         };
 
+        let safe = match get("safe") {
+            None => false,
+            Some(node) => match node.value {
+                Node::Bool(b) => b,
+                _ => {
+                    self.error(
+                        node,
+                        format!("`safe` must be true or false, found {}", node.value.kind()),
+                    );
+                    false
+                }
+            },
+        };
+
         if !ok {
             return None;
         }
@@ -282,9 +321,45 @@ impl Loader<'_> {
             class: class?,
             provenance: provenance?,
             invariants,
+            unchecked,
             body,
             purpose,
+            safe,
         })
+    }
+
+    /// `{ id: INV-L0-003, unresolved: "defined only in code" }`: an invariant kept by id,
+    /// declared but not checked.
+    fn unchecked_invariant(&mut self, node: &Located<Node>) -> Option<UncheckedInvariant> {
+        let entries = self.mapping(
+            node,
+            "an unresolved invariant (`{ id: ..., unresolved: why }`)",
+            UNCHECKED_KEYS,
+        )?;
+        let mut id = None;
+        let mut reason = None;
+        for (key, value) in entries {
+            let text = self.scalar(value, &format!("`{}`", key.value));
+            match key.value.as_str() {
+                "id" => id = text,
+                "unresolved" => reason = text,
+                _ => {}
+            }
+        }
+        let id = id.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+        let reason = reason
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty());
+        match (id, reason) {
+            (Some(id), Some(reason)) => Some(UncheckedInvariant { id, reason }),
+            _ => {
+                self.error(
+                    node,
+                    "an unresolved invariant needs a non-empty `id` and a non-empty `unresolved` reason",
+                );
+                None
+            }
+        }
     }
 
     /// The panel's id and domain (SPEC §2): a structured id whose domain code is declared, or,

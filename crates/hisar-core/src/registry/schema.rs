@@ -71,9 +71,9 @@ struct BackendDoc {
     /// Base URL; `${VAR}` and `${VAR:-default}` come from the environment. `--base-url` and
     /// `HISAR_BASE_URL` override it. Default: none.
     base_url: Option<String>,
-    /// Route table for stage 1: an OpenAPI 3 document (JSON or YAML) or a `{path: [methods]}`
-    /// map; a file relative to the registry's folder, or an http(s) URL. Default: none (stage 1
-    /// unchecked).
+    /// Route table for stage 1: an OpenAPI 3 document (JSON or YAML), a `{path: [methods]}`
+    /// map, or an endpoint list (`{endpoints: [{method, path}], path_prefix}`); a file relative
+    /// to the registry's folder, or an http(s) URL. Default: none (stage 1 unchecked).
     routes: Option<String>,
 }
 
@@ -178,12 +178,46 @@ struct PanelDoc {
     /// for `interpretation` panels, none for the others.
     provenance: Option<ProvenanceDoc>,
     /// Invariants, one per item: `[not] QUERY [count] PREDICATE [VALUE]`, such as
-    /// `$.items isArray` or `$.total >= 0`. Default: none.
-    invariants: Option<Vec<String>>,
+    /// `$.items isArray` or `$.total >= 0`; or an invariant declared but not checkable,
+    /// `{ id: INV-L0-003, unresolved: "defined only in code" }`. Default: none.
+    invariants: Option<Vec<InvariantDoc>>,
     /// What the panel is for; shown in the P1 table.
     purpose: Option<String>,
     /// Expected body. Default: `json`.
     body: Option<BodyDoc>,
+    /// The author asserts the method changes nothing (a `POST /search`), so a sweep sends it;
+    /// otherwise only `GET`, `HEAD` and `OPTIONS` are sent unless the sweep runs with
+    /// `--allow-unsafe`. Default: false.
+    safe: Option<bool>,
+}
+
+/// One invariant: its text, or a declared invariant HISAR cannot check.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+enum InvariantDoc {
+    /// `[not] QUERY [count] PREDICATE [VALUE]`.
+    Text(String),
+    /// Kept by id, listed by `validate`, reported "not checked" by a sweep.
+    Unresolved(UnresolvedInvariantDoc),
+}
+
+/// A declared invariant HISAR cannot check (an id defined only in code, an expectation with no
+/// equivalent): kept so that it is never silently dropped.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+struct UnresolvedInvariantDoc {
+    /// The id or text the source gave (`INV-L0-003`).
+    id: String,
+    /// Why it cannot be checked.
+    unresolved: String,
 }
 
 /// The body a panel expects.
@@ -414,7 +448,8 @@ mod tests {
 
     use super::super::load::{
         AUTH_MODE_KEYS, BACKEND_KEYS, CAPABILITY_KEYS, DEFAULTS_KEYS, DOMAIN_KEYS, GATE_KEYS,
-        PANEL_KEYS, PROVENANCE_KEYS, TOP_KEYS, TRACKER_KEYS, TRUST_KEYS, WAIVER_KEYS,
+        PANEL_KEYS, PROVENANCE_KEYS, TOP_KEYS, TRACKER_KEYS, TRUST_KEYS, UNCHECKED_KEYS,
+        WAIVER_KEYS,
     };
     use super::*;
 
@@ -450,6 +485,7 @@ mod tests {
             ("DomainDoc", DOMAIN_KEYS),
             ("PanelDoc", PANEL_KEYS),
             ("ProvenanceAt", PROVENANCE_KEYS),
+            ("UnresolvedInvariantDoc", UNCHECKED_KEYS),
             ("CapabilityDoc", CAPABILITY_KEYS),
             ("WaiverDoc", WAIVER_KEYS),
             ("TrustDoc", TRUST_KEYS),

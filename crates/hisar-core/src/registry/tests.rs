@@ -235,6 +235,27 @@ fn panel_problems() {
             "  - {id: A-B-C-O1, capability: a.b, endpoint: /x, class: evidence, path_params: {id: 1}}\n",
             "does not appear in the path",
         ),
+        // SPEC §3.4: a value that would change the path probed is no value (`..` probed `/`).
+        (
+            "  - {id: A-B-C-O1, capability: a.b, endpoint: \"/admin/{id}\", class: evidence, path_params: {id: \"..\"}}\n",
+            "path parameter `id` is `..`, a dot-segment",
+        ),
+        (
+            "  - {id: A-B-C-O1, capability: a.b, endpoint: \"/admin/{id}\", class: evidence, path_params: {id: .}}\n",
+            "path parameter `id` is `.`, a dot-segment",
+        ),
+        (
+            "  - {id: A-B-C-O1, capability: a.b, endpoint: \"/admin/{id}\", class: evidence, path_params: {id: \"\"}}\n",
+            "path parameter `id` is empty",
+        ),
+        (
+            "  - {id: A-B-C-O1, capability: a.b, endpoint: /a/../b, class: evidence}\n",
+            "dot-segment `..`",
+        ),
+        (
+            "  - {id: A-B-C-O1, capability: a.b, endpoint: POST /a, class: action, safe: maybe}\n",
+            "`safe` must be true or false",
+        ),
         (
             "  - {id: A-B-C-O1, capability: a.b, endpoint: /x, class: evidence, provenance: maybe}\n",
             "`provenance` must be",

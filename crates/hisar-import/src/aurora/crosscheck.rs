@@ -13,22 +13,41 @@ impl<'r> Import<'r> {
     /// Lint that concerns the sources rather than one panel.
     pub(super) fn lint_sources(&mut self) {
         let repo = self.repo;
-        let plan_ids: BTreeSet<&str> = repo
-            .plan
-            .iter()
-            .flat_map(|d| &d.panels)
-            .map(|p| p.id.as_str())
-            .collect();
+        let plan_ids: BTreeSet<&str> = repo.panel_ids();
+        let listing = match (repo.has_plan, &repo.ledger) {
+            (true, Some(_)) => "the plan or the ledger",
+            (false, Some(_)) => "the ledger",
+            _ => "the plan",
+        };
+        let mut listing_files: Vec<&str> = vec![&repo.plan_file];
+        listing_files.extend(repo.ledger.as_ref().map(|l| l.file.as_str()));
         for intent in &repo.intents {
             if !plan_ids.contains(intent.panel.as_str()) {
+                let mut files = vec![intent.file.as_str()];
+                files.extend(&listing_files);
                 self.lint.push(
                     LintKind::IntentWithoutPanel,
                     Some(&intent.panel),
                     intent.capability.as_deref(),
-                    &[&intent.file, &repo.plan_file],
+                    &files,
                     format!(
-                        "intent for {} names a panel that is not in the plan",
+                        "intent for {} names a panel that is not in {listing}; not imported",
                         intent.panel
+                    ),
+                );
+            }
+        }
+        if let Some(ledger) = &repo.ledger {
+            let lists = ledger.panels.iter().filter(|p| p.location_list).count();
+            if lists > 0 {
+                self.lint.push(
+                    LintKind::LedgerDisagreement,
+                    None,
+                    None,
+                    &[&ledger.file],
+                    format!(
+                        "{lists} of {} panel sections give Domain, Subdomain, Topic and Slot as a `Location:` list, not as the `Domain:`/`Subdomain:`/`Topic:`/`Order:` lines the ledger's grammar prescribes; read either way",
+                        ledger.panels.len()
                     ),
                 );
             }
@@ -56,10 +75,10 @@ impl<'r> Import<'r> {
         for s in &repo.scenarios {
             let message = match &s.panel {
                 Some(p) if plan_ids.contains(p.as_str()) => continue,
-                Some(p) => format!("scenario names panel {p}, which is not in the plan"),
+                Some(p) => format!("scenario names panel {p}, which is not in {listing}"),
                 None if s.about.is_empty() => "scenario names no panel".to_owned(),
                 None => format!(
-                    "scenario names no plan panel (it is about {})",
+                    "scenario names no panel of {listing} (it is about {})",
                     s.about.join(", ")
                 ),
             };
@@ -77,17 +96,47 @@ impl<'r> Import<'r> {
         }
     }
 
-    /// Capability files that list plan panels using another capability, and true orphans.
+    /// Capability files that list plan panels using another capability, true orphans, and
+    /// capabilities the endpoint locks declare deprecated.
     pub(super) fn lint_capability_files(&mut self, works: &[Work]) {
         let repo = self.repo;
+        let ids = repo.panel_ids();
+        for lock in &repo.locks {
+            for cap in &lock.deprecated {
+                let panels: Vec<&str> = works
+                    .iter()
+                    .filter(|w| &w.draft.capability == cap)
+                    .map(|w| w.draft.id.as_str())
+                    .collect();
+                let file = repo.capability(cap);
+                let status = file.and_then(|c| c.status.as_deref());
+                if panels.is_empty() || status == Some(DEPRECATED) {
+                    continue;
+                }
+                let mut files = vec![lock.file.as_str()];
+                files.extend(file.map(|c| c.file.as_str()));
+                let said = match (file, status) {
+                    (None, _) => "it has no capability file".to_owned(),
+                    (Some(_), Some(s)) => format!("its file says {s}"),
+                    (Some(_), None) => "its file gives no status".to_owned(),
+                };
+                self.lint.push(
+                    LintKind::CapabilityDeprecated,
+                    None,
+                    Some(cap),
+                    &files,
+                    format!(
+                        "capability {cap} is declared deprecated by the lock on {}, but {said}; written as deprecated (used by {})",
+                        lock.path,
+                        panels.join(", ")
+                    ),
+                );
+            }
+        }
         for cap in &repo.capabilities {
             let mut in_plan = false;
             for sp in &cap.source_panels {
-                in_plan |= repo
-                    .plan
-                    .iter()
-                    .flat_map(|d| &d.panels)
-                    .any(|p| &p.id == sp);
+                in_plan |= ids.contains(sp.as_str());
                 let Some(w) = works.iter().find(|w| &w.draft.id == sp) else {
                     continue;
                 };
@@ -133,9 +182,14 @@ impl<'r> Import<'r> {
         cap_file: Option<&Capability>,
     ) {
         let pid = slot.id();
-        let plan_file = self.plan_file();
+        let plan_file = slot.plan.file.as_str();
         let model = &self.repo.model;
-        let state = slot.plan.state.as_deref().unwrap_or("unset");
+        let state = Self::state(slot).unwrap_or("unset");
+        let says = if slot.ledger.and_then(|l| l.state.as_deref()).is_some() {
+            "the ledger says"
+        } else {
+            "the plan says"
+        };
         let Some(c) = cap_file else {
             let gate = model
                 .gate
@@ -150,7 +204,7 @@ impl<'r> Import<'r> {
                 Some(pid),
                 Some(capability),
                 &files,
-                format!("no capability file declares {capability}, the capability of {pid} (the plan says {state}{gate})"),
+                format!("no capability file declares {capability}, the capability of {pid} ({says} {state}{gate})"),
             );
             return;
         };
@@ -172,7 +226,7 @@ impl<'r> Import<'r> {
                 Some(pid),
                 Some(capability),
                 &files,
-                format!("the plan says {pid} is {state}, but capability {} is {status}, which AURORA's gate makes {gate}", c.id),
+                format!("{says} {pid} is {state}, but capability {} is {status}, which AURORA's gate makes {gate}", c.id),
             );
         }
     }
@@ -185,7 +239,7 @@ impl<'r> Import<'r> {
         chosen: &Chosen<'r>,
     ) {
         let pid = slot.id();
-        let plan_file = self.plan_file();
+        let plan_file = slot.plan.file.as_str();
         let endpoint = &chosen.endpoint;
         for s in &slot.scenarios {
             if let Some(raw) = &s.endpoint
@@ -206,7 +260,7 @@ impl<'r> Import<'r> {
             }
             let reference = match slot.intent {
                 Some(i) => i.class.as_ref().map(|c| (c, i.file.as_str(), "intent")),
-                None => slot.plan.class.as_ref().map(|c| (c, plan_file, "plan")),
+                None => slot.plan.class.as_ref().map(|c| (c, plan_file, "listing")),
             };
             if let (Some(sc), Some((reference, file, label))) = (&s.class, reference)
                 && sc != reference

@@ -1,20 +1,26 @@
-//! The import under way: its state, and the plan panels it works through.
+//! The import under way: its state, and the panels it works through (the plan's, then the
+//! ledger's the plan lacks, or the intents').
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use hisar_core::{Endpoint, PanelId};
 
+use super::ledger::LedgerPanel;
 use super::lint::Lints;
 use super::read::{Intent, PlanDomain, PlanPanel};
 use super::repo::Repo;
+use super::routes::RouteChoice;
 use super::scenario::Scenario;
 use super::{LintKind, Untranslated};
 use crate::draft::{CapabilityDraft, PanelDraft};
 
-/// A plan panel and what names it.
+/// A panel to import and what names it.
 pub(super) struct Slot<'r> {
     pub(super) domain: &'r PlanDomain,
+    /// The panel as the file that lists it gives it (plan, ledger or intent).
     pub(super) plan: &'r PlanPanel,
+    /// Its ledger section, when the repository has a ledger that lists it.
+    pub(super) ledger: Option<&'r LedgerPanel>,
     pub(super) intent: Option<&'r Intent>,
     pub(super) scenarios: Vec<&'r Scenario>,
 }
@@ -38,9 +44,17 @@ pub(super) struct Chosen<'r> {
     pub(super) label: String,
 }
 
+/// Where the endpoints of the imported panels came from, by kind of source.
+#[derive(Default)]
+pub(super) struct EndpointTally {
+    pub(super) by_source: BTreeMap<&'static str, usize>,
+    pub(super) replaced: usize,
+}
+
 /// A panel being built, before auth is settled.
 pub(super) struct Work {
     pub(super) draft: PanelDraft,
+    pub(super) origin: super::read::Origin,
     pub(super) mode: Option<String>,
     pub(super) headers: Vec<(String, String)>,
     pub(super) files: Vec<String>,
@@ -50,7 +64,14 @@ pub(super) struct Import<'r> {
     pub(super) repo: &'r Repo,
     pub(super) lint: Lints,
     pub(super) untranslated: Vec<Untranslated>,
+    /// Invariant ids kept unresolved.
+    pub(super) unresolved: Vec<Untranslated>,
+    /// Invariants translated from written assertions, and from ids resolved to assertions.
+    pub(super) translated: usize,
+    pub(super) resolved: usize,
     pub(super) derived: BTreeMap<String, CapabilityDraft>,
+    pub(super) endpoints: EndpointTally,
+    pub(super) routes: RouteChoice,
 }
 
 impl<'r> Import<'r> {
@@ -65,7 +86,7 @@ impl<'r> Import<'r> {
         let mut seen: BTreeSet<&str> = BTreeSet::new();
         let mut slots = Vec::new();
         let mut domains: Vec<(String, String)> = Vec::new();
-        for domain in &repo.plan {
+        for domain in &repo.domains {
             let mut codes: Vec<String> = Vec::new();
             for p in &domain.panels {
                 if !seen.insert(&p.id) {
@@ -73,7 +94,7 @@ impl<'r> Import<'r> {
                         LintKind::Duplicate,
                         Some(&p.id),
                         None,
-                        &[plan_file],
+                        &[&p.file],
                         format!(
                             "line {}: {} is listed again in the plan; skipped",
                             p.line, p.id
@@ -88,7 +109,7 @@ impl<'r> Import<'r> {
                             LintKind::InvalidValue,
                             Some(&p.id),
                             None,
-                            &[plan_file],
+                            &[&p.file],
                             format!("line {}: {e}; skipped", p.line),
                         );
                         continue;
@@ -101,7 +122,8 @@ impl<'r> Import<'r> {
                 slots.push(Slot {
                     domain,
                     plan: p,
-                    intent: repo.intents.iter().find(|i| i.panel == p.id),
+                    ledger: repo.ledger.as_ref().and_then(|l| l.panel(&p.id)),
+                    intent: repo.intent(&p.id),
                     scenarios: repo
                         .scenarios
                         .iter()

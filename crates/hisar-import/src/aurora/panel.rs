@@ -1,12 +1,11 @@
-//! One plan panel built: its capability, endpoint, class, parameters and invariants, each
-//! from the first source that gives a usable one.
+//! One panel built: its capability, endpoint, class, parameters and invariants, each from the
+//! first source that gives a usable one (see the module docs of [`super`] for the order).
 
 use hisar_core::{CapabilityId, Endpoint, PanelClass};
 
 use super::auth::scenario_mode;
-use super::endpoint::{RawEndpoint, difference, same_endpoint};
 use super::import::{Chosen, Import, Slot, Work};
-use super::read::Capability;
+use super::read::Origin;
 use super::scenario::Check;
 use super::translate::translate_assertion;
 use super::{LintKind, Untranslated};
@@ -17,9 +16,9 @@ impl<'r> Import<'r> {
     /// One plan panel, or `None` when nothing gives it an endpoint.
     pub(super) fn panel(&mut self, slot: &Slot<'r>) -> Option<Work> {
         let pid = slot.id();
-        let plan_file = self.plan_file();
-        if slot.intent.is_none() {
-            self.lint.push(
+        let plan_file = slot.plan.file.as_str();
+        match slot.plan.origin {
+            Origin::Plan if slot.intent.is_none() => self.lint.push(
                 LintKind::PanelWithoutIntent,
                 Some(pid),
                 slot.plan.capability.as_deref(),
@@ -28,9 +27,32 @@ impl<'r> Import<'r> {
                     "{pid} is in the plan (state {}) but has no intent",
                     slot.plan.state.as_deref().unwrap_or("unset")
                 ),
-            );
+            ),
+            Origin::Ledger => {
+                let mut message = format!(
+                    "{pid} is in the ledger (line {}, state {}) but not in the plan",
+                    slot.plan.line,
+                    slot.plan.state.as_deref().unwrap_or("unset")
+                );
+                if self.repo.has_plan {
+                    message.push_str("; imported from the ledger");
+                }
+                if slot.intent.is_none() {
+                    message.push_str(", without an intent");
+                }
+                self.lint.push(
+                    LintKind::PanelNotInPlan,
+                    Some(pid),
+                    slot.plan.capability.as_deref(),
+                    &[plan_file],
+                    message,
+                );
+            }
+            _ => {}
         }
+        self.lint_ledger_panel(slot);
         if let Some(state) = &slot.plan.state
+            && slot.plan.origin == Origin::Plan
             && !self.repo.plan_states.is_empty()
             && !self.repo.plan_states.contains(state)
         {
@@ -54,12 +76,13 @@ impl<'r> Import<'r> {
             files.extend(slot.intent.map(|i| i.file.as_str()));
             files.extend(cap_file.map(|c| c.file.as_str()));
             files.extend(slot.scenarios.iter().map(|s| s.file.as_str()));
+            files.extend(self.repo.ledger.as_ref().map(|l| l.file.as_str()));
             self.lint.push(
                 LintKind::PanelWithoutEndpoint,
                 Some(pid),
                 named.as_deref(),
                 &files,
-                format!("no intent, capability or scenario gives {pid} an endpoint; it is left out of the registry"),
+                format!("no ledger section, intent, capability or scenario gives {pid} an endpoint; it is left out of the registry"),
             );
             return None;
         };
@@ -73,14 +96,20 @@ impl<'r> Import<'r> {
         let class = self.class(slot);
         self.lint_scenarios(slot, &capability, &chosen);
 
+        let listed = match slot.plan.origin {
+            Origin::Plan => "plan",
+            Origin::Ledger => "ledger",
+            Origin::Intent => "intent",
+        };
         let mut comments = vec![format!(
-            "plan state {}; endpoint from {}",
-            slot.plan.state.as_deref().unwrap_or("unset"),
+            "{listed} state {}; endpoint from {}",
+            Self::state(slot).unwrap_or("unset"),
             chosen.file
         )];
         if slot.intent.is_none() {
-            comments
-                .push("no intent: class and capability from the plan or the scenario".to_owned());
+            comments.push(format!(
+                "no intent: class and capability from the {listed} or the scenario"
+            ));
         }
         let mut params = chosen.query.clone();
         for (k, v) in slot
@@ -93,12 +122,13 @@ impl<'r> Import<'r> {
             }
         }
         let path_params = self.path_params(slot, &capability, &chosen, &mut comments);
-        let invariants = self.invariants(slot, &mut comments);
+        let (invariants, unchecked) = self.invariants(slot, &mut comments);
 
         let mut files: Vec<String> = vec![plan_file.to_owned()];
         files.extend(slot.intent.map(|i| i.file.clone()));
         files.extend(slot.scenario().map(|s| s.file.clone()));
         Some(Work {
+            origin: slot.plan.origin,
             draft: PanelDraft {
                 comments,
                 id: pid.to_owned(),
@@ -108,7 +138,11 @@ impl<'r> Import<'r> {
                 path_params,
                 class: Some(class),
                 invariants,
-                purpose: slot.intent.and_then(|i| i.notes.clone()),
+                unchecked,
+                purpose: slot
+                    .intent
+                    .and_then(|i| i.notes.clone())
+                    .or_else(|| slot.ledger.and_then(|l| l.purpose.clone())),
                 ..PanelDraft::default()
             },
             mode: slot.scenario().and_then(scenario_mode),
@@ -120,12 +154,29 @@ impl<'r> Import<'r> {
         })
     }
 
-    /// The intent's capability, else the plan's, else the scenario's; linting disagreements
-    /// and malformed ids.
+    /// The ledger's capability, else the intent's, else the plan's, else the scenario's;
+    /// linting disagreements and malformed ids.
     fn capability(&mut self, slot: &Slot<'r>) -> Option<String> {
         let pid = slot.id();
-        let plan_file = self.plan_file();
+        let plan_file = slot.plan.file.as_str();
+        let ledger_file = self.repo.ledger.as_ref().map_or("", |l| l.file.as_str());
+        if let (Some(l), Some(i)) = (slot.ledger, slot.intent)
+            && let (Some(led), Some(named)) = (&l.capability, &i.capability)
+            && led != named
+        {
+            self.lint.push(
+                LintKind::CapabilityMismatch,
+                Some(pid),
+                Some(led),
+                &[ledger_file, &i.file],
+                format!(
+                    "the ledger (line {}) names capability {led} for {pid}; its intent names {named}; the ledger's is used",
+                    l.line
+                ),
+            );
+        }
         if let Some(i) = slot.intent
+            && slot.plan.origin == Origin::Plan
             && let (Some(named), Some(planned)) = (&i.capability, &slot.plan.capability)
             && named != planned
         {
@@ -140,6 +191,8 @@ impl<'r> Import<'r> {
             );
         }
         let candidates = [
+            slot.ledger
+                .and_then(|l| Some((l.capability.as_ref()?, ledger_file))),
             slot.intent
                 .and_then(|i| Some((i.capability.as_ref()?, i.file.as_str()))),
             slot.plan.capability.as_ref().map(|c| (c, plan_file)),
@@ -179,82 +232,35 @@ impl<'r> Import<'r> {
             LintKind::InvalidValue,
             Some(pid),
             Some(&id),
-            &[self.plan_file()],
+            &[&slot.plan.file],
             format!("no source names a capability for {pid}; derived {id} from its endpoint"),
         );
         id
     }
 
-    /// The intent's endpoint, else the capability file's, else the scenario's; linting the
-    /// unusable ones and an intent that disagrees with its capability file.
-    fn endpoint(
-        &mut self,
-        slot: &Slot<'r>,
-        cap_file: Option<&'r Capability>,
-        capability: Option<&str>,
-    ) -> Option<Chosen<'r>> {
+    /// The ledger's class, else the intent's, else the plan's; linting disagreements and
+    /// unknown classes.
+    fn class(&mut self, slot: &Slot<'r>) -> PanelClass {
         let pid = slot.id();
-        let mut candidates: Vec<(&RawEndpoint, &'r str, String)> = Vec::new();
-        if let Some(i) = slot.intent
-            && let Some(e) = &i.endpoint
-        {
-            candidates.push((e, &i.file, "intent".to_owned()));
-        }
-        if let Some(c) = cap_file
-            && let Some(e) = &c.endpoint
-        {
-            candidates.push((e, &c.file, format!("capability {}", c.id)));
-        }
-        if let Some(s) = slot.scenarios.first()
-            && let Some(e) = &s.endpoint
-        {
-            candidates.push((e, &s.file, "scenario".to_owned()));
-        }
-        let mut usable: Vec<Chosen<'r>> = Vec::new();
-        for (raw, file, label) in candidates {
-            match raw.resolve() {
-                Ok((endpoint, query)) => usable.push(Chosen {
-                    endpoint,
-                    query,
-                    file,
-                    label,
-                }),
-                Err(message) => self.lint.push(
-                    LintKind::InvalidValue,
-                    Some(pid),
-                    capability,
-                    &[file],
-                    format!("{label} of {pid}: {message}; the next source is used"),
-                ),
-            }
-        }
-        if let Some(intent) = usable.iter().find(|c| c.label == "intent")
-            && let Some(c) = cap_file
-            && let Some(assumed) = usable.iter().find(|u| u.file == c.file)
-            && !same_endpoint(&intent.endpoint, &assumed.endpoint)
+        let plan_file = slot.plan.file.as_str();
+        let ledger_file = self.repo.ledger.as_ref().map_or("", |l| l.file.as_str());
+        if let (Some(l), Some(i)) = (slot.ledger, slot.intent)
+            && let (Some(lc), Some(ic)) = (&l.class, &i.class)
+            && lc != ic
         {
             self.lint.push(
-                LintKind::CapabilityEndpointMismatch,
+                LintKind::ClassMismatch,
                 Some(pid),
-                Some(&c.id),
-                &[intent.file, assumed.file],
+                None,
+                &[ledger_file, &i.file],
                 format!(
-                    "intent for {pid} says {}; capability {} assumes {} ({})",
-                    intent.endpoint,
-                    c.id,
-                    assumed.endpoint,
-                    difference(&intent.endpoint, &assumed.endpoint)
+                    "the ledger (line {}) says {pid} is {lc}; its intent says {ic}",
+                    l.line
                 ),
             );
         }
-        usable.into_iter().next()
-    }
-
-    /// The intent's class, else the plan's; linting disagreements and unknown classes.
-    fn class(&mut self, slot: &Slot<'r>) -> PanelClass {
-        let pid = slot.id();
-        let plan_file = self.plan_file();
         if let Some(i) = slot.intent
+            && slot.plan.origin == Origin::Plan
             && let (Some(ic), Some(planned)) = (&i.class, &slot.plan.class)
             && ic != planned
         {
@@ -267,6 +273,8 @@ impl<'r> Import<'r> {
             );
         }
         let candidates = [
+            slot.ledger
+                .and_then(|l| Some((l.class.as_ref()?, ledger_file, "ledger"))),
             slot.intent
                 .and_then(|i| Some((i.class.as_ref()?, i.file.as_str(), "intent"))),
             slot.plan.class.as_ref().map(|c| (c, plan_file, "plan")),
@@ -329,44 +337,188 @@ impl<'r> Import<'r> {
         out
     }
 
-    /// The translated expectations of every scenario of the panel; the others are recorded
-    /// as untranslated and commented.
-    fn invariants(&mut self, slot: &Slot<'r>, comments: &mut Vec<String>) -> Vec<String> {
+    /// The translated expectations of every scenario of the panel, and the ones kept unchecked:
+    /// invariant ids defined nowhere the import reads, and expectations with no HISAR
+    /// equivalent. Both are recorded (untranslated, unresolved) and commented.
+    fn invariants(
+        &mut self,
+        slot: &Slot<'r>,
+        comments: &mut Vec<String>,
+    ) -> (Vec<String>, Vec<(String, String)>) {
         let mut invariants: Vec<String> = Vec::new();
-        let mut add = |found: Vec<String>| {
+        let mut unchecked: Vec<(String, String)> = Vec::new();
+        let add = |found: Vec<String>, invariants: &mut Vec<String>| {
+            let mut added = 0;
             for inv in found {
                 if !invariants.contains(&inv) {
                     invariants.push(inv);
+                    added += 1;
                 }
             }
+            added
         };
         for s in &slot.scenarios {
             for check in &s.checks {
-                let (text, reason) = match check {
+                let (text, reason, kept) = match check {
                     Check::Assertion(a) => match translate_assertion(a) {
                         Some(found) => {
-                            add(found);
+                            self.translated += add(found, &mut invariants);
                             continue;
                         }
-                        None => (a, "no HISAR equivalent is known for this assertion"),
+                        None => (
+                            a,
+                            "no HISAR equivalent is known for this assertion",
+                            "no HISAR equivalent",
+                        ),
                     },
                     Check::Invariants(found) => {
-                        add(found.clone());
+                        self.translated += add(found.clone(), &mut invariants);
                         continue;
                     }
-                    Check::Id(id) => (id, "the invariant id is defined in no imported file"),
-                    Check::Step(t) => (t, "an expectation with no HISAR equivalent"),
+                    Check::Id(id) => {
+                        let definition = self.repo.catalog.resolve(id);
+                        let translated = definition
+                            .as_ref()
+                            .and_then(|d| translate_assertion(&d.assertion));
+                        match (definition, translated) {
+                            (Some(_), Some(found)) => {
+                                self.resolved += add(found, &mut invariants);
+                                continue;
+                            }
+                            (Some(d), None) => {
+                                let reason = format!(
+                                    "defined in {} as `{}`, which has no HISAR equivalent",
+                                    d.file,
+                                    one_line(&d.assertion)
+                                );
+                                self.keep(
+                                    slot,
+                                    s.file.as_str(),
+                                    id,
+                                    &reason,
+                                    "no HISAR equivalent",
+                                    &mut unchecked,
+                                    comments,
+                                    true,
+                                );
+                                continue;
+                            }
+                            (None, _) => {
+                                let reason = self.repo.catalog.unresolved_reason(id);
+                                self.keep(
+                                    slot,
+                                    s.file.as_str(),
+                                    id,
+                                    reason,
+                                    reason,
+                                    &mut unchecked,
+                                    comments,
+                                    true,
+                                );
+                                continue;
+                            }
+                        }
+                    }
+                    Check::Step(t) => (
+                        t,
+                        "an expectation with no HISAR equivalent",
+                        "no HISAR equivalent",
+                    ),
                 };
-                comments.push(format!("untranslated ({}): {}", s.file, one_line(text)));
-                self.untranslated.push(Untranslated {
-                    panel: slot.id().to_owned(),
-                    file: s.file.clone(),
-                    text: text.clone(),
-                    reason: reason.to_owned(),
-                });
+                self.keep(
+                    slot,
+                    s.file.as_str(),
+                    text,
+                    reason,
+                    kept,
+                    &mut unchecked,
+                    comments,
+                    false,
+                );
             }
         }
-        invariants
+        (invariants, unchecked)
+    }
+
+    /// Records an expectation that stays unchecked: listed (untranslated or unresolved),
+    /// commented, and kept in the registry with a short reason.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one call site per kind of expectation"
+    )]
+    fn keep(
+        &mut self,
+        slot: &Slot<'r>,
+        file: &str,
+        text: &str,
+        reason: &str,
+        short: &str,
+        unchecked: &mut Vec<(String, String)>,
+        comments: &mut Vec<String>,
+        by_id: bool,
+    ) {
+        let entry = Untranslated {
+            panel: slot.id().to_owned(),
+            file: file.to_owned(),
+            text: text.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let id = one_line(text);
+        if !unchecked.iter().any(|(u, _)| *u == id) {
+            unchecked.push((id.clone(), short.to_owned()));
+        }
+        if by_id {
+            self.unresolved.push(entry);
+        } else {
+            comments.push(format!("untranslated ({file}): {id}"));
+            self.untranslated.push(entry);
+        }
+    }
+
+    /// The panel's state: the ledger's, else the plan's.
+    pub(super) fn state(slot: &Slot<'r>) -> Option<&'r str> {
+        slot.ledger
+            .and_then(|l| l.state.as_deref())
+            .or(slot.plan.state.as_deref())
+    }
+
+    /// The ledger's section against the plan: state and location.
+    fn lint_ledger_panel(&mut self, slot: &Slot<'r>) {
+        let (Some(l), Origin::Plan) = (slot.ledger, slot.plan.origin) else {
+            return;
+        };
+        let ledger_file = self.repo.ledger.as_ref().map_or("", |x| x.file.as_str());
+        let pid = slot.id();
+        let pairs = [
+            ("state", l.state.as_deref(), slot.plan.state.as_deref()),
+            (
+                "domain",
+                l.domain.as_deref(),
+                Some(slot.domain.name.as_str()),
+            ),
+            (
+                "subdomain",
+                l.subdomain.as_deref(),
+                slot.plan.subdomain.as_deref(),
+            ),
+            ("topic", l.topic.as_deref(), slot.plan.topic.as_deref()),
+        ];
+        for (what, ledger, plan) in pairs {
+            if let (Some(a), Some(b)) = (ledger, plan)
+                && !a.eq_ignore_ascii_case(b)
+            {
+                self.lint.push(
+                    LintKind::LedgerDisagreement,
+                    Some(pid),
+                    None,
+                    &[ledger_file, &slot.plan.file],
+                    format!(
+                        "the ledger (line {}) gives {pid} the {what} {a}; the plan (line {}) says {b}; the ledger's is used",
+                        l.line, slot.plan.line
+                    ),
+                );
+            }
+        }
     }
 }
 

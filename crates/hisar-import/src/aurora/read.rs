@@ -2,22 +2,39 @@
 
 use hisar_core::yaml::Node;
 
-use super::endpoint::RawEndpoint;
+use super::endpoint::EndpointValue;
 use super::lint::Lints;
 use super::nodes::{Yaml, at, entries, file_stem, get, seq, text};
 use super::{AuroraError, LintKind};
+
+/// Where a panel of the import comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Origin {
+    /// The UI plan.
+    Plan,
+    /// The intent ledger, and not the plan.
+    Ledger,
+    /// An intent, when the repository has neither plan nor ledger.
+    Intent,
+}
 
 pub(super) struct PlanDomain {
     pub(super) name: String,
     pub(super) panels: Vec<PlanPanel>,
 }
 
+/// A panel as the file that lists it gives it: the plan, the ledger, or an intent.
 pub(super) struct PlanPanel {
     pub(super) id: String,
     pub(super) line: usize,
+    pub(super) origin: Origin,
+    pub(super) file: String,
     pub(super) class: Option<String>,
     pub(super) state: Option<String>,
     pub(super) capability: Option<String>,
+    pub(super) subdomain: Option<String>,
+    pub(super) topic: Option<String>,
+    pub(super) slot: Option<String>,
 }
 
 pub(super) struct Intent {
@@ -25,15 +42,25 @@ pub(super) struct Intent {
     pub(super) panel: String,
     pub(super) class: Option<String>,
     pub(super) capability: Option<String>,
-    pub(super) endpoint: Option<RawEndpoint>,
+    pub(super) endpoint: EndpointValue,
     pub(super) notes: Option<String>,
+    pub(super) domain: Option<String>,
+    pub(super) subdomain: Option<String>,
+    pub(super) topic: Option<String>,
+    pub(super) order: Option<String>,
+    /// `data.read`, `data.write`, `controls.filtering`, `controls.activate`,
+    /// `display.nav_required`, as the intent gives them.
+    pub(super) permissions: Vec<(String, bool)>,
 }
 
 pub(super) struct Capability {
     pub(super) file: String,
     pub(super) id: String,
     pub(super) status: Option<String>,
-    pub(super) endpoint: Option<RawEndpoint>,
+    /// The assumed endpoint (`assumption:`, top level or `implementation:`).
+    pub(super) endpoint: EndpointValue,
+    /// `binding.observed_endpoint`/`observed_method`: where AURORA's runner saw it.
+    pub(super) binding: EndpointValue,
     pub(super) source_panels: Vec<String>,
 }
 
@@ -75,7 +102,9 @@ pub(super) fn read_plan(
         });
         let mut panels = Vec::new();
         for sub in seq(get(d, "subdomains")) {
+            let subdomain = text(get(sub, "id"));
             for topic in seq(get(sub, "topics")) {
+                let topic_id = text(get(topic, "id"));
                 for p in seq(get(topic, "panels")) {
                     let Some(id) = text(get(p, "panel_id")) else {
                         lint.push(
@@ -93,9 +122,14 @@ pub(super) fn read_plan(
                     panels.push(PlanPanel {
                         id,
                         line: p.line,
+                        origin: Origin::Plan,
+                        file: file.to_owned(),
                         class: text(get(p, "panel_class")),
                         state: text(get(p, "state")),
                         capability: text(get(p, "expected_capability")),
+                        subdomain: subdomain.clone(),
+                        topic: topic_id.clone(),
+                        slot: text(get(p, "slot")),
                     });
                 }
             }
@@ -119,17 +153,30 @@ pub(super) fn read_intent(root: &Yaml, file: &str, lint: &mut Lints) -> Option<I
         return None;
     };
     let cap = get(root, "capability");
-    let mut endpoint = RawEndpoint::new(
+    let mut endpoint = EndpointValue::from_text(
         text(cap.and_then(|c| get(c, "assumed_endpoint"))),
         text(cap.and_then(|c| get(c, "assumed_method"))),
     );
-    if let Some(e) = &mut endpoint {
+    if let Some(e) = endpoint.given_mut() {
         e.query = text(cap.and_then(|c| get(c, "query_params")));
     }
     let notes = text(get(root, "notes")).map(|n| {
         let first = n.split("\n\n").next().unwrap_or(&n);
         first.split_whitespace().collect::<Vec<_>>().join(" ")
     });
+    let meta = |key: &str| text(at(root, &["metadata", key]));
+    let mut permissions = Vec::new();
+    for (section, key) in [
+        ("data", "read"),
+        ("data", "write"),
+        ("controls", "filtering"),
+        ("controls", "activate"),
+        ("display", "nav_required"),
+    ] {
+        if let Some(Node::Bool(b)) = at(root, &[section, key]).map(|n| &n.value) {
+            permissions.push((key.to_owned(), *b));
+        }
+    }
     Some(Intent {
         file: file.to_owned(),
         panel,
@@ -137,23 +184,45 @@ pub(super) fn read_intent(root: &Yaml, file: &str, lint: &mut Lints) -> Option<I
         capability: text(cap.and_then(|c| get(c, "id"))),
         endpoint,
         notes,
+        domain: meta("domain"),
+        subdomain: meta("subdomain"),
+        topic: meta("topic"),
+        order: meta("order"),
+        permissions,
     })
 }
 
 pub(super) fn read_capability(root: &Yaml, file: &str) -> Option<Capability> {
     let id = text(get(root, "capability_id"))
         .or_else(|| file_stem(file, "AURORA_L2_CAPABILITY_").map(str::to_owned))?;
-    let endpoint = [&["assumption"][..], &[][..], &["implementation"][..]]
-        .iter()
-        .find_map(|keys| {
-            let node = at(root, keys)?;
-            RawEndpoint::new(text(get(node, "endpoint")), text(get(node, "method")))
-        });
+    // The first place that gives a path wins; a null in one place does not hide a path in
+    // the next, and is remembered when no place gives a path.
+    let mut endpoint = EndpointValue::Absent(None);
+    for keys in [&["assumption"][..], &[][..], &["implementation"][..]] {
+        let Some(node) = at(root, keys) else { continue };
+        let value =
+            EndpointValue::from_text(text(get(node, "endpoint")), text(get(node, "method")));
+        match (&endpoint, &value) {
+            (_, EndpointValue::Given(_)) => {
+                endpoint = value;
+                break;
+            }
+            (EndpointValue::Absent(_), EndpointValue::Null(..)) => endpoint = value,
+            _ => {}
+        }
+    }
+    let binding = get(root, "binding").map_or(EndpointValue::Absent(None), |b| {
+        EndpointValue::from_text(
+            text(get(b, "observed_endpoint")),
+            text(get(b, "observed_method")),
+        )
+    });
     Some(Capability {
         file: file.to_owned(),
         id,
         status: text(get(root, "status")),
         endpoint,
+        binding,
         source_panels: seq(get(root, "source_panels"))
             .iter()
             .filter_map(|n| text(Some(n)))

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use hisar_core::yaml::Node;
 
 use super::LintKind;
-use super::endpoint::RawEndpoint;
+use super::endpoint::{EndpointValue, RawEndpoint};
 use super::lint::Lints;
 use super::nodes::{Yaml, at, entries, get, seq, text};
 use super::translate::field_exists;
@@ -33,6 +33,8 @@ pub(super) struct Scenario {
     pub(super) path_params: Vec<(String, String)>,
     pub(super) headers: Vec<(String, String)>,
     pub(super) checks: Vec<Check>,
+    /// Inline invariants that carry an id: id and assertion.
+    pub(super) defined: Vec<(String, String)>,
     /// What it is about, for orphans: its capabilities or the panels its steps name.
     pub(super) about: Vec<String>,
 }
@@ -67,8 +69,11 @@ fn scalar_pairs(
 pub(super) fn read_scenario(root: &Yaml, file: &str, lint: &mut Lints) -> Scenario {
     let inject = get(root, "inject");
     let steps = seq(get(root, "steps"));
-    let mut endpoint =
-        inject.and_then(|i| RawEndpoint::new(text(get(i, "endpoint")), text(get(i, "method"))));
+    let mut endpoint = inject.and_then(|i| {
+        EndpointValue::from_text(text(get(i, "endpoint")), text(get(i, "method")))
+            .given()
+            .cloned()
+    });
     let mut params = scalar_pairs(
         inject.and_then(|i| get(i, "params")),
         "query parameter",
@@ -79,7 +84,9 @@ pub(super) fn read_scenario(root: &Yaml, file: &str, lint: &mut Lints) -> Scenar
         // The steps format: the first step that calls an endpoint.
         for step in steps {
             let request = get(step, "request").unwrap_or(step);
-            let Some(path) = text(get(request, "endpoint")) else {
+            let Some(path) =
+                text(get(request, "endpoint")).filter(|p| !EndpointValue::is_null_text(p))
+            else {
                 continue;
             };
             let method = text(get(request, "method")).or_else(|| {
@@ -99,14 +106,18 @@ pub(super) fn read_scenario(root: &Yaml, file: &str, lint: &mut Lints) -> Scenar
 
     let mut checks = Vec::new();
     let mut inline_ids = BTreeSet::new();
+    let mut defined: Vec<(String, String)> = Vec::new();
     let mut inline = |items: &[Yaml], checks: &mut Vec<Check>| {
         for inv in items {
-            if let Some(id) = text(get(inv, "id")) {
-                inline_ids.insert(id);
-            }
             let assertion = text(Some(inv))
                 .or_else(|| text(get(inv, "assertion")))
                 .or_else(|| text(get(inv, "expression")));
+            if let Some(id) = text(get(inv, "id")) {
+                if let Some(a) = &assertion {
+                    defined.push((id.clone(), a.clone()));
+                }
+                inline_ids.insert(id);
+            }
             match assertion {
                 Some(a) => checks.push(Check::Assertion(a)),
                 None => checks.push(Check::Step(format!(
@@ -157,6 +168,7 @@ pub(super) fn read_scenario(root: &Yaml, file: &str, lint: &mut Lints) -> Scenar
         ),
         headers: scalar_pairs(inject.and_then(|i| get(i, "headers")), "header", file, lint),
         checks,
+        defined,
         about,
     }
 }

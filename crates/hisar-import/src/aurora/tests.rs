@@ -151,7 +151,7 @@ domains:
 
 fn sources() -> AuroraSources {
     AuroraSources {
-        plan: file(PLAN_PATH, PLAN),
+        plan: Some(file(PLAN_PATH, PLAN)),
         intents: vec![
             file(
                 "design/l2_1/intents/AURORA_L2_INTENT_OVR-SUM-CI-O1.yaml",
@@ -247,7 +247,11 @@ steps:
                 "panel_id: ANL-X-Y-O1\ninject: { endpoint: /x }\ninvariants: [{ assertion: status_code == 200 }]\n",
             ),
         ],
-        openapi: Some(OPENAPI_PATH.to_owned()),
+        routes: vec![file(
+            OPENAPI_PATH,
+            r#"{"openapi": "3.1.0", "paths": {"/api/v1/cost/summary": {"get": {}}}}"#,
+        )],
+        ..AuroraSources::default()
     }
 }
 
@@ -289,8 +293,14 @@ fn a_small_repository_imports_with_its_disagreements() {
             scenarios: 5,
             scenarios_attached: 3,
             panels: 3,
+            panels_from_plan: 3,
             invariants: 6,
-            untranslated: 4,
+            translated: 6,
+            untranslated: 3,
+            unresolved_ids: 1,
+            unchecked: 4,
+            endpoints_replaced: 1,
+            ..AuroraCounts::default()
         }
     );
 
@@ -402,7 +412,8 @@ fn a_small_repository_imports_with_its_disagreements() {
     let sorted = import.lint.windows(2).all(|w| w[0].kind <= w[1].kind);
     assert!(sorted, "lint is grouped by kind");
 
-    // Untranslated, in plan order: the inline assertion, the undefined id, two step expectations.
+    // Untranslated, in plan order: the inline assertion and two step expectations; the
+    // undefined id is unresolved. All four stay in the registry, unchecked.
     let texts: Vec<&str> = import
         .untranslated
         .iter()
@@ -412,11 +423,24 @@ fn a_small_repository_imports_with_its_disagreements() {
         texts,
         [
             "response.total > 0",
-            "INV-009",
             "step 1: expect status_code: [200, 404]",
             "step 3: then expect count >= 1",
         ]
     );
+    let unresolved: Vec<(&str, &str)> = import
+        .unresolved
+        .iter()
+        .map(|u| (u.panel.as_str(), u.text.as_str()))
+        .collect();
+    assert_eq!(unresolved, [("OVR-SUM-CI-O1", "INV-009")]);
+    assert!(
+        yaml.contains(
+            "      - { id: \"INV-009\", unresolved: \"not defined in the repository's data\" }\n"
+        ),
+        "{yaml}"
+    );
+    let unchecked: usize = registry.panels().iter().map(|p| p.unchecked.len()).sum();
+    assert_eq!(unchecked, 4, "nothing is dropped");
     assert!(yaml.contains(
         "  # untranslated (backend/scripts/sdsr/scenarios/SDSR-OVR-SUM-CI-O1-001.yaml): response.total > 0\n"
     ));
@@ -456,7 +480,7 @@ fn unreadable_files_are_errors_naming_the_file() {
     assert!(!shown.contains("error:"), "{shown}");
 
     let mut not_a_plan = sources();
-    not_a_plan.plan.text = "version: 1\n".to_owned();
+    not_a_plan.plan.as_mut().unwrap().text = "version: 1\n".to_owned();
     assert_eq!(
         import_aurora(&not_a_plan).unwrap_err().to_string(),
         "read design/l2_1/ui_plan.yaml as an AURORA UI plan: no `domains:` list"
@@ -485,4 +509,232 @@ fn messy_values_are_lint_not_errors() {
         .count();
     assert_eq!(invalid, 3);
     hisar_core::Registry::from_yaml(&import.draft.to_yaml(), "x").unwrap();
+}
+
+mod fuzz {
+    //! Arbitrary input never panics the importer, and whatever it imports loads as a registry.
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const YAML_LINES: &[&str] = &[
+        "panel_id: OVR-SUM-CI-O1",
+        "panel_id: ANL-X-Y-O1",
+        "panel_id: 'é-ü'",
+        "panel_class: interpretation",
+        "panel_class: [1]",
+        "capability: { id: overview.cost_summary, assumed_endpoint: 'null' }",
+        "capability: { id: overview.cost_summary, assumed_endpoint: '/a/{id}/b', assumed_method: GET }",
+        "capability: { id: Bad.Id, assumed_endpoint: 'a b' }",
+        "capability_id: overview.cost_summary",
+        "status: ASSUMED",
+        "assumption: { endpoint: /cost/summary, method: FETCH }",
+        "binding: { observed_endpoint: /api/v1/x, observed_method: GET }",
+        "binding: { observed_endpoint: 'null' }",
+        "source_panels: [OVR-SUM-CI-O1, 3]",
+        "locked_endpoints: [{ endpoint: /api/v1/x, deprecated_capabilities: [overview.cost_summary] }]",
+        "statuses: { DECLARED: {}, OBSERVED: {} }",
+        "inject: { endpoint: /é/ü, method: GET, params: { a: [1] }, path_params: { id: '../x' } }",
+        "inject: { endpoint: 'null' }",
+        "auth: { mode: 'Ünïcode mode' }",
+        "invariant_ids: [INV-1, INV-L0-003, 7]",
+        "invariants: [{ id: INV-1, assertion: 'response is café and \"k\" in response' }]",
+        "invariants: [{ id: INV-1 }, 'status_code == 200 and ']",
+        "steps: [{ request: { endpoint: /x }, expect: { status_code: 99999, has_fields: [a..b] } }]",
+        "domains: [{ id: OVERVIEW, subdomains: [{ id: S, topics: [{ id: T, panels: [{ panel_id: OVR-SUM-CI-O1, state: DRAFT }, { panel_id: OVR-SUM-CI-O2 }] }] }] }]",
+        "domains: [{ subdomains: [{ topics: [{ panels: [{ panel_id: X }] }] }] }]",
+        "domains: 3",
+        "invariants:\n  INV-L0-003: status_code == 200",
+        "- { id: INV-1, assertion: status_code != 401 }",
+        "metadata: { domain: OVERVIEW, subdomain: SUMMARY, topic: COST, order: O1 }",
+        "data: { read: true, write: yes }",
+        "'",
+        "a: [",
+        "",
+    ];
+
+    const LEDGER_LINES: &[&str] = &[
+        "### Panel: OVR-SUM-CI-O1",
+        "### Panel: ACC-PR-OV-O1",
+        "### Panel: ",
+        "### Capability: overview.cost_summary",
+        "### Capability: ",
+        "Location:",
+        "- Domain: OVERVIEW",
+        "- Domain: ACCOUNT",
+        "- Subdomain: SUMMARY",
+        "- Topic: COST",
+        "- Slot: 1",
+        "Domain: Incidents",
+        "Class: interpretation",
+        "Class: widget",
+        "State: EMPTY",
+        "Capability: null",
+        "Capability: overview.cost_summary",
+        "Panel: OVR-SUM-CI-O1, ACC-PR-OV-O1",
+        "Status: OBSERVED",
+        "Implementation:",
+        "- Endpoint: /api/v1/x",
+        "- Endpoint: null",
+        "- Endpoint: not a path",
+        "- Method: POST",
+        "Topics Served:",
+        "  - topic: COST",
+        "    endpoint: /api/v1/cost",
+        "Purpose:",
+        "Some purpose — with ünïcode.",
+        "```",
+        "## Capabilities",
+        "",
+    ];
+
+    const ROUTE_TEXTS: &[&str] = &[
+        r#"{"generated_at_utc": "2026-02-21T07:47:56Z", "path_prefix": "/hoc/api/cus/", "endpoints": [{"method": "GET", "path": "/hoc/api/cus/x"}]}"#,
+        r#"{"/api/v1/x": ["GET"], "/cost/summary": ["GET"]}"#,
+        r#"{"openapi": "3.1.0", "info": {"x-date": "not a date"}, "paths": {"/a/{id}": {"get": {}}}}"#,
+        r#"{"endpoints": [{"method": "GET"}]}"#,
+        "not json: [",
+        "",
+    ];
+
+    fn text(lines: &'static [&'static str]) -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(lines), 0..10).prop_map(|v| v.join("\n"))
+    }
+
+    fn files(
+        dir: &'static str,
+        lines: &'static [&'static str],
+    ) -> impl Strategy<Value = Vec<AuroraFile>> {
+        prop::collection::vec(text(lines), 0..3).prop_map(move |texts| {
+            texts
+                .into_iter()
+                .enumerate()
+                .map(|(i, text)| file(&format!("{dir}/f{i}.yaml"), &text))
+                .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn translation_never_panics_and_always_parses(s in "\\PC{0,40}|[ -~éü\"'()\\[\\]{}]{0,60}") {
+            if let Some(found) = translate_assertion(&s) {
+                for inv in found {
+                    prop_assert!(Invariant::parse(&inv).is_ok(), "{s:?} → {inv:?}");
+                }
+            }
+        }
+
+        #[test]
+        fn any_repository_imports_or_fails_cleanly(
+            plan in prop::option::of(text(YAML_LINES)),
+            ledger in prop::option::of(text(LEDGER_LINES)),
+            intents in files(INTENTS_DIR, YAML_LINES),
+            capabilities in files(CAPABILITIES_DIR, YAML_LINES),
+            scenarios in files(SCENARIOS_DIR, YAML_LINES),
+            invariants in files(INVARIANTS_DIR, YAML_LINES),
+            routes in prop::collection::vec(prop::sample::select(ROUTE_TEXTS), 0..3),
+        ) {
+            let sources = AuroraSources {
+                plan: plan.map(|t| file(PLAN_PATH, &t)),
+                ledger: ledger.map(|t| file(LEDGER_PATH, &t)),
+                intents,
+                capabilities,
+                scenarios,
+                invariants,
+                routes: routes
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, t)| file(&format!("docs/api/r{i}.json"), t))
+                    .collect(),
+                root: None,
+            };
+            if let Ok(import) = import_aurora(&sources) {
+                let yaml = import.draft.to_yaml();
+                prop_assert!(
+                    hisar_core::Registry::from_yaml(&yaml, "r.yaml").is_ok(),
+                    "{}\n{yaml}",
+                    hisar_core::Registry::from_yaml(&yaml, "r.yaml").unwrap_err()
+                );
+                let _ = import.summary.to_string();
+                let _ = aurora_topology(&sources);
+            }
+        }
+    }
+}
+
+/// Byte-slicing used to panic on a character past the first byte of a multi-byte one.
+#[test]
+fn non_ascii_assertions_never_panic() {
+    for text in [
+        "response is café",
+        "\"clé\" in response and response is café",
+        "é and ü",
+        "status_code == 200 and \"naïve\" in response",
+        "« and »",
+    ] {
+        let _ = translate_assertion(text);
+    }
+    assert_eq!(
+        translate_assertion("status_code == 200 and \"naïve\" in response").unwrap(),
+        ["status == 200", "$['naïve'] exists"]
+    );
+}
+
+/// Invariant ids resolve where the repository defines them as data: its catalogue, or the
+/// scenarios that all define an id the same way; an id defined two ways stays unresolved.
+#[test]
+fn invariant_ids_resolve_from_data_and_only_from_data() {
+    let mut s = sources();
+    s.scenarios = vec![
+        file(
+            "backend/scripts/sdsr/scenarios/SDSR-OVR-SUM-CI-O1-001.yaml",
+            "panel_id: OVR-SUM-CI-O1\ninject: { endpoint: /api/v1/cost/summary }\ninvariant_ids: [INV-L0-001, INV-SHARED, INV-TWO, INV-NOWHERE, INV-WEIRD]\n",
+        ),
+        file(
+            "backend/scripts/sdsr/scenarios/SDSR-X-1.yaml",
+            "scenario_id: X1\ninvariants:\n- { id: INV-SHARED, assertion: '\"total\" in response' }\n- { id: INV-TWO, assertion: status_code == 200 }\n",
+        ),
+        file(
+            "backend/scripts/sdsr/scenarios/SDSR-X-2.yaml",
+            "scenario_id: X2\ninvariants:\n- { id: INV-SHARED, assertion: '\"total\" in response' }\n- { id: INV-TWO, assertion: status_code == 201 }\n",
+        ),
+    ];
+    s.invariants = vec![file(
+        "backend/sdsr/invariants/catalogue.yaml",
+        "invariants:\n- { id: INV-L0-001, assertion: 'status_code != 401 and status_code != 403' }\n- { id: INV-WEIRD, assertion: 'len(response) > 0' }\n",
+    )];
+    let import = import_aurora(&s).unwrap();
+    let p = &import.draft.panels[0];
+    assert_eq!(
+        p.invariants,
+        ["status != 401", "status != 403", "$.total exists"],
+        "from the catalogue, then from the scenarios that agree"
+    );
+    let unchecked: Vec<(&str, &str)> = p
+        .unchecked
+        .iter()
+        .map(|(id, why)| (id.as_str(), why.as_str()))
+        .collect();
+    assert_eq!(
+        unchecked,
+        [
+            ("INV-TWO", "defined differently by several scenarios"),
+            ("INV-NOWHERE", "not defined in the repository's data"),
+            ("INV-WEIRD", "no HISAR equivalent"),
+        ]
+    );
+    assert_eq!(import.counts.resolved_ids, 3);
+    assert_eq!(import.counts.unresolved_ids, 3);
+    let weird = import
+        .unresolved
+        .iter()
+        .find(|u| u.text == "INV-WEIRD")
+        .unwrap();
+    assert_eq!(
+        weird.reason,
+        "defined in backend/sdsr/invariants/catalogue.yaml as `len(response) > 0`, which has no HISAR equivalent"
+    );
+    hisar_core::Registry::from_yaml(&import.draft.to_yaml(), "r.yaml").unwrap();
 }

@@ -26,27 +26,30 @@ pub fn translate_assertion(text: &str) -> Option<Vec<String>> {
 }
 
 /// Splits on ` and ` outside quotes; `None` on an unclosed quote or an empty part.
+///
+/// Walks characters, not bytes: every index it slices at is a character boundary, so any
+/// text (`"response is café"`) is safe.
 fn split_and(text: &str) -> Option<Vec<&str>> {
+    const AND: &str = " and ";
     let mut parts = Vec::new();
     let mut quote: Option<char> = None;
     let mut start = 0;
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < text.len() {
-        let c = char::from(bytes[i]);
+    let mut skip_to = 0;
+    for (i, c) in text.char_indices() {
+        if i < skip_to {
+            continue;
+        }
         match quote {
             Some(q) if c == q => quote = None,
             Some(_) => {}
             None if c == '"' || c == '\'' => quote = Some(c),
-            None if text[i..].starts_with(" and ") => {
+            None if text[i..].starts_with(AND) => {
                 parts.push(&text[start..i]);
-                i += " and ".len();
-                start = i;
-                continue;
+                start = i + AND.len();
+                skip_to = start;
             }
             None => {}
         }
-        i += 1;
     }
     if quote.is_some() {
         return None;

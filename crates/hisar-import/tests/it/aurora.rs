@@ -2,11 +2,10 @@
 
 use hisar_core::Registry;
 use hisar_import::aurora::{
-    AuroraFile, AuroraImport, AuroraSources, CAPABILITIES_DIR, INTENTS_DIR, LintKind, OPENAPI_PATH,
-    PLAN_PATH, SCENARIOS_DIR, import_aurora,
+    AuroraFile, AuroraImport, AuroraSources, INTENTS_DIR, LintKind, OPENAPI_PATH, import_aurora,
 };
 
-use crate::{shared, shared_yaml_dir};
+use crate::shared_yaml_dir;
 
 const ROOT: &str = "fixtures/aurora-l2";
 
@@ -21,16 +20,7 @@ fn folder(dir: &str) -> Vec<AuroraFile> {
 }
 
 fn sources() -> AuroraSources {
-    AuroraSources {
-        plan: AuroraFile {
-            path: PLAN_PATH.to_owned(),
-            text: shared(&format!("{ROOT}/{PLAN_PATH}")),
-        },
-        intents: folder(INTENTS_DIR),
-        capabilities: folder(CAPABILITIES_DIR),
-        scenarios: folder(SCENARIOS_DIR),
-        openapi: Some(OPENAPI_PATH.to_owned()),
-    }
+    crate::aurora_sources(ROOT)
 }
 
 fn import() -> AuroraImport {

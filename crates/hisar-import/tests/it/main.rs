@@ -4,6 +4,7 @@
 //! is missing: a test that passes without its data proves nothing.
 
 mod aurora;
+mod aurora_2026_02;
 mod reference;
 
 use std::path::PathBuf;
@@ -48,4 +49,46 @@ pub(crate) fn shared_yaml_dir(path: &str) -> Vec<(String, String)> {
         .collect();
     files.sort();
     files
+}
+
+/// An AURORA repository under `../shared`, read as `hisar import aurora` reads one: every
+/// location of the importer's layout that exists, regular files only. Panics, saying what to
+/// do, when the repository folder itself is missing.
+pub(crate) fn aurora_sources(root: &str) -> hisar_import::aurora::AuroraSources {
+    use hisar_import::aurora::{AuroraFile, AuroraSources, LAYOUT, Location};
+    let base = shared_path(root);
+    assert!(
+        base.is_dir(),
+        "{} is not a folder: these tests need ../shared beside the repository",
+        base.display()
+    );
+    let mut sources = AuroraSources::default();
+    for (part, location) in LAYOUT {
+        let files: Vec<String> = match location {
+            Location::File(path) => vec![(*path).to_owned()],
+            Location::Folder(dir, exts) => {
+                let Ok(entries) = std::fs::read_dir(base.join(dir)) else {
+                    continue;
+                };
+                let mut names: Vec<String> = entries
+                    .filter_map(Result::ok)
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| exts.iter().any(|x| n.ends_with(&format!(".{x}"))))
+                    .collect();
+                names.sort();
+                names.into_iter().map(|n| format!("{dir}/{n}")).collect()
+            }
+        };
+        for path in files {
+            let file = base.join(&path);
+            if !file.is_file() {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file)
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            sources.add(*part, AuroraFile { path, text });
+        }
+    }
+    sources
 }

@@ -78,12 +78,18 @@ impl SqliteStore {
         {
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT INTO verdicts (sweep_id, seq, panel, capability, endpoint, fingerprint, status, code, verdict)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    "INSERT INTO verdicts (sweep_id, seq, panel, capability, endpoint, fingerprint, status, code, verdict, identity)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )
                 .map_err(|e| self.err(e))?;
             for (i, r) in sweep.records.iter().enumerate() {
                 let text = serde_json::to_string(&r.verdict)
+                    .map_err(|e| self.corrupt(id, e.to_string()))?;
+                let identity = r
+                    .identity
+                    .as_ref()
+                    .map(serde_json::to_string)
+                    .transpose()
                     .map_err(|e| self.corrupt(id, e.to_string()))?;
                 insert
                     .execute(params![
@@ -95,7 +101,8 @@ impl SqliteStore {
                         to_i64(r.invariants_fingerprint),
                         r.verdict.status().as_str(),
                         r.verdict.code().map(GapCode::as_str),
-                        text
+                        text,
+                        identity
                     ])
                     .map_err(|e| self.err(e))?;
             }
@@ -153,6 +160,8 @@ impl SqliteStore {
         };
         tx.execute("DELETE FROM transitions WHERE seq > ?1", [to_i64(base)])
             .map_err(|e| self.err(e))?;
+        tx.execute("DELETE FROM changes WHERE seq > ?1", [to_i64(base)])
+            .map_err(|e| self.err(e))?;
         let sweeps = self.sequenced_after(tx, base)?;
         let mut last = base;
         for (id, seq) in sweeps {
@@ -195,18 +204,39 @@ impl SqliteStore {
     ) -> Result<(), StoreError> {
         let mut insert = tx
             .prepare_cached(
-                "INSERT OR REPLACE INTO transitions (panel, seq, sweep_id, status, code) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT OR REPLACE INTO transitions (panel, seq, sweep_id, status, code, endpoint, identity)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )
             .map_err(|e| self.err(e))?;
-        for (panel, tracked) in &advance.transitions {
+        for t in &advance.transitions {
+            let identity = t
+                .identity
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(|e| self.corrupt(id, e.to_string()))?;
             insert
                 .execute(params![
-                    panel,
+                    t.panel,
                     to_i64(seq),
                     to_i64(id),
-                    tracked.status.as_str(),
-                    tracked.code.map(GapCode::as_str)
+                    t.tracked.status.as_str(),
+                    t.tracked.code.map(GapCode::as_str),
+                    t.endpoint,
+                    identity
                 ])
+                .map_err(|e| self.err(e))?;
+        }
+        let mut insert = tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO changes (seq, n, sweep_id, change) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .map_err(|e| self.err(e))?;
+        for (n, change) in advance.changes.iter().enumerate() {
+            let text =
+                serde_json::to_string(change).map_err(|e| self.corrupt(id, e.to_string()))?;
+            insert
+                .execute(params![to_i64(seq), count(n), to_i64(id), text])
                 .map_err(|e| self.err(e))?;
         }
         tx.prepare_cached(
@@ -305,6 +335,8 @@ impl SqliteStore {
                 pruned.sweeps += 1;
             }
             self.write_snapshot(tx, "base", fold, cut_seq, &base)?;
+            tx.execute("DELETE FROM changes WHERE seq <= ?1", [to_i64(cut_seq)])
+                .map_err(|e| self.err(e))?;
             // Keep each panel's latest transition up to the cut: its tracked status there.
             tx.execute(
                 "DELETE FROM transitions WHERE seq <= ?1 AND seq < (

@@ -1,6 +1,6 @@
 //! Reading rows back: summaries, sweeps, a panel's records, transitions, the snapshot.
 
-use hisar_core::history::{PanelRecord, SweepRecord, Tracked};
+use hisar_core::history::{Change, PanelRecord, ProbeIdentity, SweepRecord, Tracked};
 use hisar_core::{GapCode, Status, Verdict};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -152,7 +152,7 @@ impl SqliteStore {
         let summary = self.summary_from(row)?;
         let mut stmt = tx
             .prepare_cached(
-                "SELECT panel, capability, endpoint, fingerprint, verdict FROM verdicts
+                "SELECT panel, capability, endpoint, fingerprint, verdict, identity FROM verdicts
                  WHERE sweep_id = ?1 ORDER BY seq",
             )
             .map_err(|e| self.err(e))?;
@@ -181,13 +181,25 @@ impl SqliteStore {
         let verdict_text: String = row.get(at + 4).map_err(|e| self.err(e))?;
         let verdict: Verdict =
             serde_json::from_str(&verdict_text).map_err(|e| self.corrupt(sweep, e.to_string()))?;
+        let identity_text: Option<String> = row.get(at + 5).map_err(|e| self.err(e))?;
         Ok(PanelRecord {
             panel: row.get(at).map_err(|e| self.err(e))?,
             capability: row.get(at + 1).map_err(|e| self.err(e))?,
             endpoint: row.get(at + 2).map_err(|e| self.err(e))?,
             invariants_fingerprint: to_u64(row.get(at + 3).map_err(|e| self.err(e))?),
+            identity: self.identity(sweep, identity_text)?,
             verdict,
         })
+    }
+
+    fn identity(
+        &self,
+        sweep: u64,
+        text: Option<String>,
+    ) -> Result<Option<ProbeIdentity>, StoreError> {
+        text.map(|t| serde_json::from_str(&t))
+            .transpose()
+            .map_err(|e| self.corrupt(sweep, format!("identity: {e}")))
     }
 
     /// Complete sweeps, newest first: (id, started at).
@@ -241,7 +253,7 @@ impl SqliteStore {
         let mut unfinished = if limit == 0 { 0 } else { wanted.len() };
         let mut stmt = tx
             .prepare_cached(
-                "SELECT panel, capability, endpoint, fingerprint, verdict FROM verdicts
+                "SELECT panel, capability, endpoint, fingerprint, verdict, identity FROM verdicts
                  WHERE sweep_id = ?1 ORDER BY seq",
             )
             .map_err(|e| self.err(e))?;
@@ -280,7 +292,7 @@ impl SqliteStore {
     ) -> Result<Option<PanelRecord>, StoreError> {
         let mut stmt = tx
             .prepare_cached(
-                "SELECT v.panel, v.capability, v.endpoint, v.fingerprint, v.verdict
+                "SELECT v.panel, v.capability, v.endpoint, v.fingerprint, v.verdict, v.identity
                  FROM verdicts v JOIN sweeps s ON s.id = v.sweep_id
                  WHERE v.sweep_id = ?2 AND v.panel = ?1 AND s.status = 'complete' LIMIT 1",
             )
@@ -322,6 +334,20 @@ impl SqliteStore {
         Ok(Tracked { status, code })
     }
 
+    /// A transition from its row: sweep id, panel, status, code, endpoint, identity.
+    fn transition(&self, row: &rusqlite::Row<'_>) -> Result<Transition, StoreError> {
+        let sweep = to_u64(row.get(0).map_err(|e| self.err(e))?);
+        let status: String = row.get(2).map_err(|e| self.err(e))?;
+        let code: Option<String> = row.get(3).map_err(|e| self.err(e))?;
+        Ok(Transition {
+            sweep,
+            panel: row.get(1).map_err(|e| self.err(e))?,
+            tracked: self.tracked_from(sweep, &status, code.as_deref())?,
+            endpoint: row.get(4).map_err(|e| self.err(e))?,
+            identity: self.identity(sweep, row.get(5).map_err(|e| self.err(e))?)?,
+        })
+    }
+
     pub(super) fn read_tracked_at(
         &self,
         tx: &Transaction<'_>,
@@ -333,29 +359,17 @@ impl SqliteStore {
         };
         let mut stmt = tx
             .prepare_cached(
-                "SELECT sweep_id, status, code FROM transitions
+                "SELECT sweep_id, panel, status, code, endpoint, identity FROM transitions
                  WHERE panel = ?1 AND seq <= ?2 ORDER BY seq DESC LIMIT 1",
             )
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for panel in panels {
-            let row = stmt
-                .query_row(params![panel, to_i64(seq)], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                    ))
-                })
-                .optional()
+            let mut rows = stmt
+                .query(params![panel, to_i64(seq)])
                 .map_err(|e| self.err(e))?;
-            if let Some((sweep, status, code)) = row {
-                let sweep = to_u64(sweep);
-                out.push(Transition {
-                    sweep,
-                    panel: panel.clone(),
-                    tracked: self.tracked_from(sweep, &status, code.as_deref())?,
-                });
+            if let Some(row) = rows.next().map_err(|e| self.err(e))? {
+                out.push(self.transition(row)?);
             }
         }
         Ok(Some(out))
@@ -373,28 +387,47 @@ impl SqliteStore {
         let (lo, hi) = (a.min(b), a.max(b));
         let mut stmt = tx
             .prepare_cached(
-                "SELECT sweep_id, panel, status, code FROM transitions
+                "SELECT sweep_id, panel, status, code, endpoint, identity FROM transitions
                  WHERE seq > ?1 AND seq <= ?2 ORDER BY seq, panel",
             )
             .map_err(|e| self.err(e))?;
-        let rows: Vec<(i64, String, String, Option<String>)> = stmt
-            .query_map(params![to_i64(lo), to_i64(hi)], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })
-            .map_err(|e| self.err(e))?
-            .collect::<Result<_, _>>()
+        let mut rows = stmt
+            .query(params![to_i64(lo), to_i64(hi)])
             .map_err(|e| self.err(e))?;
-        rows.into_iter()
-            .map(|(sweep, panel, status, code)| {
-                let sweep = to_u64(sweep);
-                Ok(Transition {
-                    sweep,
-                    panel,
-                    tracked: self.tracked_from(sweep, &status, code.as_deref())?,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            out.push(self.transition(row)?);
+        }
+        Ok(Some(out))
+    }
+
+    pub(super) fn read_changes(
+        &self,
+        tx: &Transaction<'_>,
+        from: u64,
+        to: u64,
+    ) -> Result<Option<Vec<Change>>, StoreError> {
+        let (Some(a), Some(b)) = (self.seq_of(tx, from)?, self.seq_of(tx, to)?) else {
+            return Ok(None);
+        };
+        let mut stmt = tx
+            .prepare_cached(
+                "SELECT sweep_id, change FROM changes WHERE seq > ?1 AND seq <= ?2 ORDER BY seq, n",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt
+            .query(params![to_i64(a), to_i64(b)])
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            let sweep = to_u64(row.get(0).map_err(|e| self.err(e))?);
+            let text: String = row.get(1).map_err(|e| self.err(e))?;
+            out.push(
+                serde_json::from_str(&text)
+                    .map_err(|e| self.corrupt(sweep, format!("change: {e}")))?,
+            );
+        }
+        Ok(Some(out))
     }
 
     pub(super) fn read_snapshot(

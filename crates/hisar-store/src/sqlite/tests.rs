@@ -68,6 +68,7 @@ fn record(panel: &str, outcome: Outcome) -> PanelRecord {
         capability: "a.one".into(),
         endpoint: "GET /x".into(),
         invariants_fingerprint: u64::MAX - 3,
+        identity: None,
         verdict: Verdict {
             outcome,
             findings: vec![],
@@ -80,7 +81,10 @@ fn record(panel: &str, outcome: Outcome) -> PanelRecord {
 fn first_schema_database(path: &Path) {
     let conn = Connection::open(path).unwrap();
     conn.pragma_update(None, "journal_mode", "WAL").unwrap();
-    conn.execute_batch(MIGRATIONS[0]).unwrap();
+    let Step::Sql(first) = MIGRATIONS[0] else {
+        panic!("the first schema is SQL")
+    };
+    conn.execute_batch(first).unwrap();
     for (id, status) in [(1, "BOUND"), (2, "BLOCKED")] {
         conn.execute(
             "INSERT INTO sweeps (id, status, started_at, finished_at, selection, panels, bound, blocked, unverified)
