@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::record::{ProbeIdentity, Selection, SweepRecord, identity_change};
-use super::trust::{CapTrack, CapabilityState, CapabilityStatus, next_trust, window_stats};
+use super::trust::{CapTrack, CapabilityState, CapabilityStatus, Timeline};
 use crate::id::CapabilityId;
 use crate::index::IdIndex;
 use crate::model::DeclaredStatus;
@@ -170,7 +170,7 @@ pub struct SweepMeta {
 /// meaning: stores keep a snapshot of the ledger keyed by it, and rebuild their snapshots once
 /// (from their stored sweeps) when it changes. Fields *added* with a serde default need no bump
 /// when their default is what the old fold meant.
-pub const FOLD_VERSION: u32 = 1;
+pub const FOLD_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Track {
@@ -213,6 +213,8 @@ pub struct Ledger {
     #[serde(default)]
     caps: BTreeMap<String, CapTrack>,
     #[serde(default)]
+    timeline: Timeline,
+    #[serde(default)]
     latest: Option<SweepMeta>,
     #[serde(default)]
     sweeps: usize,
@@ -226,6 +228,7 @@ impl Ledger {
             tracks: BTreeMap::new(),
             resolutions: Vec::new(),
             caps: BTreeMap::new(),
+            timeline: Timeline::default(),
             latest: None,
             sweeps: 0,
         }
@@ -440,15 +443,15 @@ impl Ledger {
             s.verified_in = Some(sweep.id);
             s.verified_at = Some(at);
         }
+        let window = self.timeline.push(&self.policy, at);
         for (cap, (all_bound, any_bound, mut prints)) in cap_events {
             prints.sort_unstable();
             let fingerprint = prints.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, p| {
                 (h ^ p).wrapping_mul(0x0100_0000_01b3)
             });
             let track = self.caps.entry(cap.to_owned()).or_default();
-            track.record(&self.policy, at, all_bound, fingerprint);
+            track.record(&self.policy, &window, at, all_bound, fingerprint);
             track.last_any_bound = any_bound;
-            track.trusted = next_trust(&self.policy, track);
         }
         self.latest = Some(SweepMeta {
             id: sweep.id,
@@ -565,8 +568,7 @@ impl Ledger {
 
     fn capability_state(&self, registry: &Registry, id: &CapabilityId) -> CapabilityState {
         let track = self.caps.get(id.as_str());
-        let (verified_in_window, bound_rate) =
-            track.map_or((0, 0.0), |t| window_stats(&self.policy, t).0);
+        let (verified_in_window, bound_rate) = track.map_or((0, 0.0), CapTrack::window);
         let status = if registry.capability_status(id) == DeclaredStatus::Deprecated {
             CapabilityStatus::Deprecated
         } else {

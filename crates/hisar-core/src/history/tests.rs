@@ -400,91 +400,74 @@ fn a_snapshot_keeps_everything_but_the_policy() {
 #[test]
 fn capability_trust_state_stays_bounded_however_long_and_dense_the_history() {
     let reg = registry();
-    // 500 sweeps six hours apart: 125 days, against a 7-day window kept in 24 slots of 7 hours.
+    // 500 sweeps six hours apart: 125 days, against a 7-day window.
     let history = trust_history(&[true; 500], 6, None);
     let ledger = Ledger::replay(reg.trust().clone(), &history);
     let snapshot = serde_json::to_value(&ledger).unwrap();
-    let spans = snapshot["caps"]["c.one"]["spans"].as_array().unwrap().len();
-    assert!((24..=25).contains(&spans), "{spans} slots");
+    let runs = snapshot["caps"]["c.one"]["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1, "one outcome throughout: one run");
+    // The timeline keeps the window and the skew margin: 8 days of sweeps 6 hours apart.
+    let times = snapshot["timeline"]["times"].as_array().unwrap().len();
+    assert_eq!(times, 32);
     let state = ledger.state(&reg);
     let cap = &state.capabilities[&CapabilityId::parse("c.one").unwrap()];
     assert_eq!(cap.status, CapabilityStatus::Trusted);
-    // 28 verifications in 7 days, and at most one more from the slot the window starts in.
-    assert!((28..=29).contains(&cap.verified_in_window), "{cap:?}");
+    assert_eq!(
+        cap.verified_in_window, 28,
+        "exactly 7 days of sweeps 6 hours apart"
+    );
     assert_eq!(cap.last_verified, Some(ts(0, 499 * 6)));
 
-    // A sweep a minute for a week: 10,080 verifications, still at most 25 slots.
-    let one = record("A-B-C-O1", "c.one", bound());
-    let dense: Vec<SweepRecord> = (0..10_080_i64)
+    // A sweep every 5 minutes for a week, failing once every 6 hours: 2,016 verifications,
+    // 57 runs (one failure and the bound run after it per 6 hours), nothing per verification.
+    #[expect(clippy::cast_possible_wrap, reason = "test histories are short")]
+    let dense: Vec<SweepRecord> = (0..2_016)
         .map(|i| {
-            let at = Timestamp::from_second(1_768_435_200 + i * 60).unwrap();
-            sweep(i.unsigned_abs() + 1, at, vec![one.clone()])
+            let at = Timestamp::from_second(1_768_435_200 + i as i64 * 300).unwrap();
+            let verdict = if i % 72 == 36 {
+                blocked(GapCode::SdsrFailed)
+            } else {
+                bound()
+            };
+            sweep(i + 1, at, vec![record("A-B-C-O1", "c.one", verdict)])
         })
         .collect();
     let ledger = Ledger::replay(reg.trust().clone(), &dense);
-    let text = serde_json::to_string(&ledger).unwrap();
-    assert!(text.len() < 8_000, "{} bytes", text.len());
+    let snapshot = serde_json::to_value(&ledger).unwrap();
+    let runs = snapshot["caps"]["c.one"]["runs"].as_array().unwrap().len();
+    assert_eq!(runs, 1 + 2 * 28);
     let state = ledger.state(&reg);
     let cap = &state.capabilities[&CapabilityId::parse("c.one").unwrap()];
+    assert_eq!(cap.verified_in_window, 2_016);
     assert!(
-        (10_079..=10_080 + 7 * 60).contains(&cap.verified_in_window),
+        (cap.bound_rate - 1_988.0 / 2_016.0).abs() < 1e-12,
         "{cap:?}"
     );
     assert_eq!(cap.status, CapabilityStatus::Trusted);
 }
 
-/// A failure run that spans slots joins across them: two failures a minute apart in
-/// different slots still block promotion.
+/// A failure run cut by the window's start counts only its failures inside the window.
 #[test]
-fn failure_runs_join_across_slots() {
+fn the_window_starts_exactly_a_window_before_the_latest_verification() {
     let policy = TrustPolicy {
-        window: std::time::Duration::from_secs(24 * 3600),
+        window: std::time::Duration::from_secs(10 * 3600),
         min_verified: 3,
-        min_bound_rate: 0.5,
-        demote_below_rate: 0.0,
+        max_consecutive_failures: 1,
         ..TrustPolicy::default()
     };
     let reg = registry();
-    // Slots of an hour; failures at 1:59 and 2:00, in two slots.
-    let at = |minutes: i64| Timestamp::from_second(1_768_435_200 + minutes * 60).unwrap();
-    let outcome = |ok: bool| {
-        record(
-            "A-B-C-O1",
-            "c.one",
-            if ok {
-                bound()
-            } else {
-                blocked(GapCode::SdsrFailed)
-            },
-        )
+    // Hourly: two failures at hours 0 and 1, then bound from hour 2. At hour 10 the window
+    // (hour 0 excluded) holds one failure: 9 of 10 bound, below 98%. At hour 11 none.
+    let mut outcomes = vec![false, false];
+    outcomes.extend([true; 10]);
+    let history = trust_history(&outcomes, 1, None);
+    let status = |n: usize| {
+        let state = Ledger::replay(policy.clone(), &history[..n]).state(&reg);
+        let cap = state.capabilities[&CapabilityId::parse("c.one").unwrap()].clone();
+        (cap.status, cap.verified_in_window)
     };
-    let mut history = Vec::new();
-    for (i, (minute, ok)) in [
-        (10, true),
-        (119, false),
-        (120, false),
-        (130, true),
-        (140, true),
-        (150, true),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        history.push(sweep(i as u64 + 1, at(minute), vec![outcome(ok)]));
-    }
-    let state = Ledger::replay(policy.clone(), &history).state(&reg);
-    assert_eq!(
-        state.capabilities[&CapabilityId::parse("c.one").unwrap()].status,
-        CapabilityStatus::Observed,
-        "two failures in a row, across a slot boundary"
-    );
-    // The same with the failures apart: promoted.
-    history[2] = sweep(3, at(120), vec![outcome(true)]);
-    let state = Ledger::replay(policy, &history).state(&reg);
-    assert_eq!(
-        state.capabilities[&CapabilityId::parse("c.one").unwrap()].status,
-        CapabilityStatus::Trusted
-    );
+    assert_eq!(status(11), (CapabilityStatus::Observed, 10));
+    assert_eq!(status(12), (CapabilityStatus::Trusted, 10));
 }
 
 #[test]
@@ -911,4 +894,133 @@ fn removed_panels_retire_and_are_listed_for_thirty_days() {
     assert_eq!(state.retired.len(), 1, "30 days after");
     let (state, _) = derive(&after, &[first, full, later(32)]);
     assert!(state.retired.is_empty(), "31 days after");
+}
+
+/// The fold's trust state equals SPEC §5.4 computed from every verification ever made (the
+/// rules as the fold applied them before it kept runs instead of verifications), on random
+/// histories: any spacing (sweeps minutes to days apart, some started before the one folded
+/// before them, within the fold's skew margin), sweeps that do not verify the capability,
+/// failures, fingerprint changes, any window and thresholds.
+mod trust_equals_every_verification {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// SPEC §5.4 over the full list of (time, bound, fingerprint) verifications, in fold
+    /// order: (trusted, verified in window, bound rate) after each.
+    fn reference(policy: &TrustPolicy, events: &[(Timestamp, bool, u64)]) -> Vec<(bool, u32, f64)> {
+        let mut trusted = false;
+        let mut out = Vec::new();
+        for n in 1..=events.len() {
+            let seen = &events[..n];
+            let (end, latest_bound, last_print) = seen[n - 1];
+            let window = jiff::SignedDuration::try_from(policy.window).unwrap();
+            let start = end.checked_sub(window).unwrap_or(Timestamp::MIN);
+            let inside: Vec<_> = seen.iter().filter(|e| e.0 > start).collect();
+            let verified = u32::try_from(inside.len()).unwrap();
+            let bound = inside.iter().filter(|e| e.1).count();
+            #[expect(clippy::cast_precision_loss, reason = "short histories")]
+            let rate = bound as f64 / inside.len() as f64;
+            let (mut run, mut max_run) = (0u32, 0u32);
+            for e in &inside {
+                run = if e.1 { 0 } else { run + 1 };
+                max_run = max_run.max(run);
+            }
+            let stable = inside.iter().all(|e| e.2 == last_print);
+            let streak = u32::try_from(seen.iter().rev().take_while(|e| !e.1).count()).unwrap();
+            trusted = if trusted {
+                !(rate < policy.demote_below_rate
+                    || streak >= policy.demote_after_failures
+                    || !stable)
+            } else {
+                latest_bound
+                    && verified >= policy.min_verified
+                    && rate >= policy.min_bound_rate
+                    && max_run <= policy.max_consecutive_failures
+                    && stable
+            };
+            out.push((trusted, verified, rate));
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn the_folds_trust_is_the_rules_over_every_verification(
+            // Per sweep: minutes after the previous sweep's start (negative: started before
+            // it, by up to 12 hours), whether it verifies the capability, bound, fingerprint.
+            plan in prop::collection::vec(
+                (-720i64..=3000, prop::bool::weighted(0.85), prop::bool::weighted(0.85), prop::bool::weighted(0.05)),
+                1..120,
+            ),
+            window_hours in 1u64..=72,
+            min_verified in 1u32..=8,
+            max_consecutive_failures in 0u32..=2,
+            demote_after_failures in 1u32..=4,
+            split in 0usize..120,
+        ) {
+            let reg = registry();
+            let policy = TrustPolicy {
+                window: std::time::Duration::from_secs(window_hours * 3600),
+                min_verified,
+                min_bound_rate: 0.8,
+                max_consecutive_failures,
+                demote_below_rate: 0.6,
+                demote_after_failures,
+            };
+            let mut minutes = 0i64;
+            let mut latest = i64::MIN;
+            let mut print = 7;
+            let mut sweeps = Vec::new();
+            let mut events = Vec::new();
+            for (i, (gap, verifies, ok, flip)) in plan.iter().enumerate() {
+                // Out of order by at most 12 hours behind the latest start: within the margin.
+                minutes = (minutes + gap).max(latest.saturating_sub(720));
+                latest = latest.max(minutes);
+                let at = Timestamp::from_second(1_768_435_200 + minutes * 60).unwrap();
+                if *flip {
+                    print = 15 - print;
+                }
+                let mut records = Vec::new();
+                if *verifies {
+                    let mut r = record(
+                        "A-B-C-O1",
+                        "c.one",
+                        if *ok { bound() } else { blocked(GapCode::SdsrFailed) },
+                    );
+                    r.invariants_fingerprint = print;
+                    records.push(r);
+                    events.push((at, *ok, print));
+                }
+                let mut s = sweep(u64::try_from(i).unwrap() + 1, at, records);
+                s.selection.domains = vec!["A".into()];
+                sweeps.push(s);
+            }
+            let expected = reference(&policy, &events);
+            let id = CapabilityId::parse("c.one").unwrap();
+            let split = split.min(sweeps.len());
+            let mut ledger = through_snapshot(&Ledger::replay(policy.clone(), &sweeps[..split]));
+            let mut n = sweeps[..split].iter().filter(|s| !s.records.is_empty()).count();
+            let check = |ledger: &Ledger, n: usize| -> Result<(), TestCaseError> {
+                if n == 0 {
+                    return Ok(());
+                }
+                let cap = ledger.state(&reg).capabilities[&id].clone();
+                let (trusted, verified, rate) = expected[n - 1];
+                prop_assert_eq!(cap.status == CapabilityStatus::Trusted, trusted, "after verification {}", n);
+                prop_assert_eq!(cap.verified_in_window, verified, "after verification {}", n);
+                prop_assert!((cap.bound_rate - rate).abs() < 1e-12, "after verification {n}: {} != {rate}", cap.bound_rate);
+                Ok(())
+            };
+            check(&ledger, n)?;
+            for s in &sweeps[split..] {
+                ledger = through_snapshot(&ledger);
+                ledger.apply(s);
+                n += usize::from(!s.records.is_empty());
+                check(&ledger, n)?;
+            }
+        }
+    }
 }

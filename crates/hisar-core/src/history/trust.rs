@@ -1,6 +1,14 @@
 //! Capability trust (SPEC §5.4): `DECLARED`, `OBSERVED`, `TRUSTED`, by the trust policy.
+//!
+//! The rules read every verification of a capability in the window that ends at its latest
+//! one. The fold keeps them exactly, in a size that does not grow with the sweeps: one shared
+//! [`Timeline`] of the sweeps' start times within reach of a window, and per capability
+//! [`Run`]s of verifications in consecutive sweeps with one outcome (a capability bound in
+//! every sweep of a week is one run, however often it was swept).
 
-use jiff::Timestamp;
+use std::collections::VecDeque;
+
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::policy::TrustPolicy;
@@ -32,178 +40,202 @@ pub struct CapabilityState {
     pub last_verified: Option<Timestamp>,
 }
 
-/// The window is kept in this many slots: a capability's trust state is at most this many
-/// summaries (plus one) however often it is verified, where a list of every verification in
-/// the window grew with the sweeps (a sweep a minute: 10,080 per capability per week).
-const SLOTS: u64 = 24;
+/// How far before the latest sweep folded a later-folded sweep may have started while the
+/// fold stays exact. Sweeps are folded in the order they are recorded, and one recorded later
+/// may have started earlier (a long sweep finishing after a short one, an uploaded CI sweep);
+/// the fold keeps what a window could reach from this far back. A sweep that started more than
+/// this before one already folded sees, in its window, none of the verifications older than
+/// the window plus this margin before that one (a full replay would count those it reaches).
+const SKEW: SignedDuration = SignedDuration::from_hours(24);
 
-/// Verifications of one capability within one slot of the window, summarised: as much as the
-/// trust rules need of them (counts, failure runs, whether the invariant set stayed one).
+/// The start times of the sweeps folded, numbered in fold order, from the oldest one a
+/// window can still reach.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub(super) struct Span {
-    /// The slot: seconds since the epoch divided by the slot's length.
-    #[serde(rename = "s")]
-    slot: i64,
-    /// When its latest verification happened.
-    #[serde(rename = "t")]
-    last_at: Option<Timestamp>,
-    /// Verifications.
-    #[serde(rename = "v")]
-    verified: u32,
-    /// Bound ones.
-    #[serde(rename = "b")]
-    bound: u32,
-    /// Failures before its first bound verification (all of them when none was bound).
-    #[serde(rename = "l")]
-    lead: u32,
-    /// Failures after its last bound verification.
-    #[serde(rename = "r")]
-    trail: u32,
-    /// Its longest run of failures.
-    #[serde(rename = "m")]
-    run: u32,
-    /// The invariant-set fingerprint all its verifications had; `None` when they differed.
-    #[serde(rename = "p")]
-    print: Option<u64>,
+#[serde(default)]
+pub(super) struct Timeline {
+    /// The fold number of `times[0]`.
+    first: u64,
+    /// Start times, in fold order.
+    times: VecDeque<Timestamp>,
+    /// The latest start time folded.
+    latest: Option<Timestamp>,
 }
 
-impl Span {
-    fn add(&mut self, at: Timestamp, bound: bool, print: u64) {
-        self.print = if self.verified == 0 || self.print == Some(print) {
-            Some(print)
-        } else {
-            None
+/// The window ending at one sweep, over the timeline: which sweeps are in it.
+pub(super) struct Window {
+    /// The sweep's fold number.
+    ordinal: u64,
+    /// The fold number of the timeline's first sweep.
+    first: u64,
+    /// `prefix[i]`: sweeps in the window among the timeline's first `i`.
+    prefix: Vec<u32>,
+}
+
+impl Window {
+    /// Sweeps in the window among those numbered `from..to` (those the timeline forgot are
+    /// out of every window).
+    fn count(&self, from: u64, to: u64) -> u32 {
+        let end = self.first + (self.prefix.len() as u64 - 1);
+        let at = |o: u64| {
+            let i = usize::try_from(o.clamp(self.first, end) - self.first).unwrap_or(usize::MAX);
+            self.prefix.get(i).copied().unwrap_or(0)
         };
-        if bound {
-            self.bound += 1;
-            self.trail = 0;
-        } else {
-            if self.bound == 0 {
-                self.lead += 1;
-            }
-            self.trail += 1;
-            self.run = self.run.max(self.trail);
-        }
-        self.verified += 1;
-        self.last_at = Some(at);
+        at(to).saturating_sub(at(from))
     }
+}
+
+/// The exclusive start of the window that ends at `end`.
+fn window_start(policy: &TrustPolicy, end: Timestamp) -> Timestamp {
+    let window = SignedDuration::try_from(policy.window).unwrap_or(SignedDuration::MAX);
+    end.checked_sub(window).unwrap_or(Timestamp::MIN)
+}
+
+impl Timeline {
+    /// Appends a sweep that started at `at`, forgets the sweeps no window can reach any more,
+    /// and returns the window ending at it.
+    pub(super) fn push(&mut self, policy: &TrustPolicy, at: Timestamp) -> Window {
+        self.times.push_back(at);
+        let latest = self.latest.map_or(at, |l| l.max(at));
+        self.latest = Some(latest);
+        let reach = window_start(policy, latest.checked_sub(SKEW).unwrap_or(Timestamp::MIN));
+        while self.times.len() > 1 && self.times.front().is_some_and(|t| *t <= reach) {
+            self.times.pop_front();
+            self.first += 1;
+        }
+        let start = window_start(policy, at);
+        let mut prefix = Vec::with_capacity(self.times.len() + 1);
+        let mut n = 0u32;
+        prefix.push(0);
+        for t in &self.times {
+            n += u32::from(*t > start);
+            prefix.push(n);
+        }
+        Window {
+            ordinal: self.first + (self.times.len() as u64 - 1),
+            first: self.first,
+            prefix,
+        }
+    }
+}
+
+/// Verifications of one capability in consecutive sweeps with one outcome and one
+/// invariant-set fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct Run {
+    /// The fold number of its first sweep.
+    #[serde(rename = "o")]
+    from: u64,
+    /// Its sweeps: `from..from + n`.
+    n: u64,
+    /// Bound or not.
+    #[serde(rename = "b")]
+    bound: bool,
+    /// The invariant-set fingerprint.
+    #[serde(rename = "p")]
+    print: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub(super) struct CapTrack {
-    /// Verifications within the window ending at the latest, by slot, oldest first: slots
-    /// whose latest verification left the window can count in no later one (sweeps are folded
-    /// in time order), so they are dropped as it moves on.
-    pub(super) spans: Vec<Span>,
-    /// The latest verification: (time, bound, fingerprint).
-    pub(super) last: Option<(Timestamp, bool, u64)>,
-    /// Failing verifications in a row up to the latest, kept apart from the spans because a
-    /// streak can outlast the window.
-    pub(super) failing: u32,
+    /// Its verifications a window can still reach, oldest first.
+    runs: Vec<Run>,
+    /// When it was last verified.
+    last: Option<Timestamp>,
+    /// Failing verifications in a row up to the latest (a streak can outlast the window).
+    failing: u32,
+    /// Verifications in the window ending at the latest.
+    verified: u32,
+    /// Bound ones among them.
+    bound: u32,
     pub(super) trusted: bool,
     pub(super) last_any_bound: bool,
 }
 
 impl CapTrack {
-    /// Records a verification and forgets the slots that left the window.
-    pub(super) fn record(&mut self, policy: &TrustPolicy, at: Timestamp, bound: bool, print: u64) {
-        let slot = at.as_second().div_euclid(slot_seconds(policy));
-        match self.spans.last_mut() {
-            Some(span) if span.slot == slot => span.add(at, bound, print),
-            _ => {
-                let mut span = Span {
-                    slot,
-                    ..Span::default()
-                };
-                span.add(at, bound, print);
-                self.spans.push(span);
-            }
+    /// Records a verification in the sweep `window` ends at, forgets the runs no window can
+    /// reach, and decides trust.
+    pub(super) fn record(
+        &mut self,
+        policy: &TrustPolicy,
+        window: &Window,
+        at: Timestamp,
+        bound: bool,
+        print: u64,
+    ) {
+        let ordinal = window.ordinal;
+        match self.runs.last_mut() {
+            Some(r) if r.from + r.n == ordinal && r.bound == bound && r.print == print => r.n += 1,
+            _ => self.runs.push(Run {
+                from: ordinal,
+                n: 1,
+                bound,
+                print,
+            }),
         }
-        self.last = Some((at, bound, print));
+        let gone = self
+            .runs
+            .iter()
+            .take_while(|r| r.from + r.n <= window.first)
+            .count();
+        self.runs.drain(..gone);
+        self.last = Some(at);
         self.failing = if bound {
             0
         } else {
             self.failing.saturating_add(1)
         };
-        let start = window_start(policy, at);
-        let gone = self
-            .spans
-            .iter()
-            .take_while(|s| s.last_at.is_none_or(|t| t <= start))
-            .count();
-        if gone > 0 {
-            self.spans.drain(..gone);
+
+        // The window's verifications in fold order: failures in a row join across runs the
+        // window leaves out entirely.
+        let (mut verified, mut bound_n, mut run, mut longest, mut stable) = (0, 0, 0u32, 0, true);
+        for r in &self.runs {
+            let k = window.count(r.from, r.from + r.n);
+            if k == 0 {
+                continue;
+            }
+            verified += k;
+            stable &= r.print == print;
+            if r.bound {
+                bound_n += k;
+                run = 0;
+            } else {
+                run += k;
+                longest = longest.max(run);
+            }
         }
+        self.verified = verified;
+        self.bound = bound_n;
+        let rate = self.bound_rate();
+        self.trusted = if self.trusted {
+            !(rate < policy.demote_below_rate
+                || self.failing >= policy.demote_after_failures
+                || !stable)
+        } else {
+            bound
+                && verified >= policy.min_verified
+                && rate >= policy.min_bound_rate
+                && longest <= policy.max_consecutive_failures
+                && stable
+        };
+    }
+
+    /// Bound share in the window ending at the latest verification.
+    fn bound_rate(&self) -> f64 {
+        if self.verified == 0 {
+            0.0
+        } else {
+            f64::from(self.bound) / f64::from(self.verified)
+        }
+    }
+
+    /// (verifications, bound share) in the window ending at the latest verification.
+    pub(super) fn window(&self) -> (u32, f64) {
+        (self.verified, self.bound_rate())
     }
 
     /// When it was last verified.
     pub(super) fn last_verified(&self) -> Option<Timestamp> {
-        self.last.map(|l| l.0)
-    }
-}
-
-/// The length of a slot: a [`SLOTS`]th of the window, at least a second.
-fn slot_seconds(policy: &TrustPolicy) -> i64 {
-    i64::try_from(policy.window.as_secs() / SLOTS)
-        .unwrap_or(i64::MAX)
-        .max(1)
-}
-
-/// The exclusive start of the window that ends at `end`.
-fn window_start(policy: &TrustPolicy, end: Timestamp) -> Timestamp {
-    let window = jiff::SignedDuration::try_from(policy.window).unwrap_or(jiff::SignedDuration::MAX);
-    end.checked_sub(window).unwrap_or(Timestamp::MIN)
-}
-
-/// ((verified, bound rate), most failures in a row, fingerprints constant) over the window
-/// ending at the latest verification. The window holds whole slots: a slot counts while its
-/// latest verification is in the window, so the window reaches back up to one slot (a 24th of
-/// it) further than its length.
-pub(super) fn window_stats(policy: &TrustPolicy, track: &CapTrack) -> ((u32, f64), u32, bool) {
-    let Some((end, _, last_print)) = track.last else {
-        return ((0, 0.0), 0, true);
-    };
-    let start = window_start(policy, end);
-    let spans: Vec<&Span> = track
-        .spans
-        .iter()
-        .filter(|s| s.last_at.is_some_and(|t| t > start))
-        .collect();
-    let verified: u32 = spans.iter().map(|s| s.verified).sum();
-    let bound: u32 = spans.iter().map(|s| s.bound).sum();
-    let rate = if verified == 0 {
-        0.0
-    } else {
-        f64::from(bound) / f64::from(verified)
-    };
-    // Failure runs join across slots: a slot without a bound verification extends the run it
-    // continues.
-    let (mut run, mut longest) = (0u32, 0u32);
-    for s in &spans {
-        if s.bound == 0 {
-            run += s.verified;
-        } else {
-            longest = longest.max(run + s.lead).max(s.run);
-            run = s.trail;
-        }
-        longest = longest.max(run);
-    }
-    let stable = spans.iter().all(|s| s.print == Some(last_print));
-    ((verified, rate), longest, stable)
-}
-
-pub(super) fn next_trust(policy: &TrustPolicy, track: &CapTrack) -> bool {
-    let ((verified, rate), max_run, stable) = window_stats(policy, track);
-    let streak = track.failing;
-    if track.trusted {
-        !(rate < policy.demote_below_rate || streak >= policy.demote_after_failures || !stable)
-    } else {
-        let latest_bound = track.last.is_some_and(|e| e.1);
-        latest_bound
-            && verified >= policy.min_verified
-            && rate >= policy.min_bound_rate
-            && max_run <= policy.max_consecutive_failures
-            && stable
+        self.last
     }
 }
