@@ -11,7 +11,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::error::{FetchError, ProbeError};
 use crate::probe::{Probe, ProbeRequest};
-use crate::tls::{self, ExtraRoots, LazyVerifier};
+use crate::tls::{self, LazyVerifier, TlsSettings};
 
 /// Settings of the HTTP probe.
 #[derive(Debug, Clone)]
@@ -47,11 +47,12 @@ pub struct HttpProbe {
 
 impl HttpProbe {
     /// Builds the client. Nothing is read from the system here: the CA roots load on the
-    /// first `https://` handshake (see `tls.rs`).
+    /// first `https://` handshake. TLS options go through `tls::client_config` only: reqwest's
+    /// own TLS builder methods are ignored once it is given that configuration (see `tls.rs`).
     pub fn new(options: HttpOptions) -> Result<Self, ProbeError> {
         // rustls needs one process-wide crypto provider; a second install is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let (tls, verifier) = tls::client_config(ExtraRoots::default())
+        let (tls, verifier) = tls::client_config(&TlsSettings::default())
             .map_err(|e| ProbeError::Client(format!("TLS configuration: {e}")))?;
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)

@@ -1,8 +1,18 @@
-//! TLS for the HTTP probe: server certificates are verified against the platform's roots (and
-//! any extra roots given), loaded on the first certificate to verify rather than when the
-//! client is built. A sweep of an `http://` backend never reads the system's CA store (about
-//! 3 ms of every run, and an error on a machine that has none); an `https://` one reads it
-//! once, on its first handshake.
+//! TLS for the HTTP probe: the ONE place the client's rustls configuration is built
+//! ([`client_config`] from [`TlsSettings`]). Server certificates are verified against the
+//! platform's roots (and any extra roots given), loaded on the first certificate to verify
+//! rather than when the client is built. A sweep of an `http://` backend never reads the
+//! system's CA store (about 3 ms of every run, and an error on a machine that has none); an
+//! `https://` one reads it once, on its first handshake.
+//!
+//! The client is given this configuration whole (`tls_backend_preconfigured`), so reqwest's
+//! own TLS builder methods (`tls_certs_only`, `danger_accept_invalid_certs`, `identity`) no
+//! longer apply: every TLS option (curl's `--cacert`, `-k`, `--cert`/`--key`) is a field of
+//! [`TlsSettings`] that [`client_config`] turns into rustls terms, keeping the roots lazy:
+//! `--cacert` replaces the platform verifier by a webpki one over those roots (built in
+//! `LazyVerifier::verifier` as the platform one is), `-k` by a verifier that accepts any
+//! certificate, and a client certificate goes to `with_client_auth_cert` instead of
+//! `with_no_client_auth`.
 //!
 //! rustls-platform-verifier does the verifying; this only defers building it. Written by hand
 //! because neither it nor reqwest offers a lazy verifier.
@@ -14,20 +24,24 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 
-/// Trust anchors beyond the platform's (such as a private CA), in DER.
+/// What the client's TLS is built from; see the module's documentation for the options that
+/// join it.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct ExtraRoots(pub(crate) Vec<CertificateDer<'static>>);
+pub(crate) struct TlsSettings {
+    /// Trust anchors beyond the platform's (such as a private CA), in DER.
+    pub(crate) extra_roots: Vec<CertificateDer<'static>>,
+}
 
 /// A verifier that builds the platform verifier on first use.
 #[derive(Debug)]
 pub(crate) struct LazyVerifier {
     provider: Arc<CryptoProvider>,
-    extra: ExtraRoots,
+    extra: Vec<CertificateDer<'static>>,
     inner: OnceLock<Result<Arc<rustls_platform_verifier::Verifier>, String>>,
 }
 
 impl LazyVerifier {
-    pub(crate) fn new(provider: Arc<CryptoProvider>, extra: ExtraRoots) -> Self {
+    pub(crate) fn new(provider: Arc<CryptoProvider>, extra: Vec<CertificateDer<'static>>) -> Self {
         Self {
             provider,
             extra,
@@ -43,11 +57,11 @@ impl LazyVerifier {
     fn verifier(&self) -> Result<&rustls_platform_verifier::Verifier, rustls::Error> {
         self.inner
             .get_or_init(|| {
-                let built = if self.extra.0.is_empty() {
+                let built = if self.extra.is_empty() {
                     rustls_platform_verifier::Verifier::new(Arc::clone(&self.provider))
                 } else {
                     rustls_platform_verifier::Verifier::new_with_extra_roots(
-                        self.extra.0.iter().cloned(),
+                        self.extra.iter().cloned(),
                         Arc::clone(&self.provider),
                     )
                 };
@@ -117,10 +131,13 @@ impl ServerCertVerifier for LazyVerifier {
 /// The client's TLS configuration (ring, the default protocol versions, HTTP/2 then 1.1 by
 /// ALPN as reqwest would offer) with a lazy verifier, which it returns for inspection.
 pub(crate) fn client_config(
-    extra: ExtraRoots,
+    settings: &TlsSettings,
 ) -> Result<(ClientConfig, Arc<LazyVerifier>), rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = Arc::new(LazyVerifier::new(Arc::clone(&provider), extra));
+    let verifier = Arc::new(LazyVerifier::new(
+        Arc::clone(&provider),
+        settings.extra_roots.clone(),
+    ));
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .dangerous()
@@ -136,7 +153,7 @@ mod tests {
 
     #[test]
     fn roots_load_on_the_first_certificate_and_a_bad_one_is_refused() {
-        let (_, verifier) = client_config(ExtraRoots::default()).unwrap();
+        let (_, verifier) = client_config(&TlsSettings::default()).unwrap();
         assert!(
             !verifier.loaded(),
             "building the configuration loads nothing"
@@ -158,8 +175,10 @@ mod tests {
 
     #[test]
     fn extra_roots_that_are_not_certificates_are_an_error_on_use() {
-        let extra = ExtraRoots(vec![CertificateDer::from(vec![1, 2, 3])]);
-        let (_, verifier) = client_config(extra).unwrap();
+        let settings = TlsSettings {
+            extra_roots: vec![CertificateDer::from(vec![1, 2, 3])],
+        };
+        let (_, verifier) = client_config(&settings).unwrap();
         let name = ServerName::try_from("example.com").unwrap();
         let err = verifier
             .verify_server_cert(
