@@ -221,6 +221,8 @@ pub(crate) struct ProbeArgs {
     /// `safe: true` (by default they are skipped: a sweep must not change the backend).
     #[arg(long, env = "HISAR_ALLOW_UNSAFE")]
     pub(crate) allow_unsafe: bool,
+    #[command(flatten)]
+    pub(crate) network: NetworkArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -449,4 +451,52 @@ pub(crate) struct DemoArgs {
     /// Address of the dashboard with --serve.
     #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR")]
     pub(crate) listen: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Network flags (issue #13), spelled as curl spells them; each is also read from `HISAR_*`.
+// ---------------------------------------------------------------------------------------------
+
+/// The help section of the network flags.
+const NETWORK: &str = "Network (as curl)";
+
+#[derive(Debug, Clone, Default, Args)]
+pub(crate) struct NetworkArgs {
+    /// Add a header to every probe (repeatable; `HISAR_HEADER` takes one per line). It replaces
+    /// a registry header of the same name; its value is masked wherever HISAR writes.
+    #[arg(
+        help_heading = NETWORK,
+        short = 'H',
+        long = "header",
+        env = "HISAR_HEADER",
+        value_name = "NAME: VALUE",
+        value_delimiter = '\n',
+        hide_env_values = true
+    )]
+    pub(crate) headers: Vec<String>,
+    /// Verify servers with these PEM CA certificates instead of the system's.
+    #[arg(help_heading = NETWORK, long, env = "HISAR_CACERT", value_name = "FILE")]
+    pub(crate) cacert: Option<PathBuf>,
+    /// Do not verify server certificates (anyone on the path can then read the credentials
+    /// HISAR sends).
+    #[arg(
+        help_heading = NETWORK,
+        short = 'k',
+        long,
+        env = "HISAR_INSECURE",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
+    pub(crate) insecure: bool,
+    /// Client certificate (PEM) for servers that ask for one; with --key.
+    #[arg(help_heading = NETWORK, long, env = "HISAR_CERT", value_name = "FILE", requires = "key")]
+    pub(crate) cert: Option<PathBuf>,
+    /// Private key (PEM) of --cert.
+    #[arg(help_heading = NETWORK, long, env = "HISAR_KEY", value_name = "FILE", requires = "cert")]
+    pub(crate) key: Option<PathBuf>,
+    /// Send every request through this proxy (default: HTTPS_PROXY, HTTP_PROXY, ALL_PROXY).
+    #[arg(help_heading = NETWORK, long, env = "HISAR_PROXY", value_name = "URL", hide_env_values = true)]
+    pub(crate) proxy: Option<String>,
+    /// Hosts reached without the proxy, comma-separated (`*` for all); replaces NO_PROXY.
+    #[arg(help_heading = NETWORK, long, env = "HISAR_NOPROXY", value_name = "LIST")]
+    pub(crate) noproxy: Option<String>,
 }

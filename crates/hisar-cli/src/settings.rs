@@ -8,11 +8,14 @@ use std::sync::Arc;
 
 use hisar_core::history::Selection;
 use hisar_core::{FailOn, Registry};
-use hisar_probe::{HttpOptions, HttpProbe, SweepOptions, Sweeper, Target, defaults};
+use hisar_probe::{
+    ClientIdentity, HttpOptions, HttpProbe, Network, SweepOptions, Sweeper, Target, defaults,
+    parse_header,
+};
 
-use crate::args::{CheckArgs, OutputArgs, ProbeArgs, ServeArgs, SweepArgs};
+use crate::args::{CheckArgs, NetworkArgs, OutputArgs, ProbeArgs, ServeArgs, SweepArgs};
 use crate::context::{Environment, load_registry, registry_dir};
-use crate::exit::{Failure, invalid};
+use crate::exit::{Failure, usage};
 
 /// How to probe, resolved.
 #[derive(Debug, Clone)]
@@ -29,7 +32,7 @@ impl ProbeSettings {
         registry: &Registry,
         registry_path: &Path,
         env: &Environment,
-    ) -> Self {
+    ) -> Result<Self, Failure> {
         let http = HttpOptions {
             connect_timeout: args.connect_timeout.0,
             max_time: args
@@ -38,6 +41,7 @@ impl ProbeSettings {
                 .or(registry.defaults().timeout)
                 .unwrap_or(defaults::MAX_TIME),
             max_body: args.max_body,
+            network: network(&args.network)?,
             ..HttpOptions::default()
         };
         let run = SweepOptions {
@@ -53,7 +57,20 @@ impl ProbeSettings {
             args.base_url.clone(),
             args.routes.as_deref(),
         );
-        Self { http, run, target }
+        Ok(Self { http, run, target })
+    }
+
+    /// What the operator must hear before a sweep with these settings.
+    pub(crate) fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.http.network.insecure {
+            warnings.push(
+                "--insecure: server certificates are NOT verified; anyone on the path can read \
+                 the credentials HISAR sends and forge the answers it judges"
+                    .to_owned(),
+            );
+        }
+        warnings
     }
 
     /// The sweeper these settings describe, over `registry`.
@@ -62,7 +79,8 @@ impl ProbeSettings {
         registry: Arc<Registry>,
         env: Environment,
     ) -> Result<Sweeper, Failure> {
-        let http = HttpProbe::new(self.http.clone()).map_err(invalid)?;
+        // The client is built from the flags: a bad certificate or proxy is a usage error.
+        let http = HttpProbe::new(self.http.clone()).map_err(usage)?;
         Ok(Sweeper::new(
             registry,
             http,
@@ -146,7 +164,7 @@ impl SweepSettings {
     ) -> Result<Self, Failure> {
         let registry = load_registry(registry_path)?;
         let env = Environment::default();
-        let probe = ProbeSettings::resolve(probe, &registry, registry_path, &env);
+        let probe = ProbeSettings::resolve(probe, &registry, registry_path, &env)?;
         Ok(Self {
             registry_path: registry_path.to_path_buf(),
             registry: Arc::new(registry),
@@ -183,7 +201,7 @@ impl ServeSettings {
     pub(crate) fn resolve(args: ServeArgs) -> Result<Self, Failure> {
         let registry = load_registry(&args.registry.registry)?;
         let env = Environment::default();
-        let probe = ProbeSettings::resolve(&args.probe, &registry, &args.registry.registry, &env);
+        let probe = ProbeSettings::resolve(&args.probe, &registry, &args.registry.registry, &env)?;
         let token = std::env::var(&args.token_env)
             .ok()
             .filter(|t| !t.is_empty());
@@ -199,4 +217,54 @@ impl ServeSettings {
             recheck: None,
         })
     }
+}
+
+/// The most bytes read from a certificate or key file.
+const MAX_PEM: u64 = 1024 * 1024;
+
+/// Reads a PEM file named by a flag; the error names the flag and the file.
+fn read_pem(flag: &str, path: &Path) -> Result<Vec<u8>, Failure> {
+    use std::io::Read as _;
+    let fail = |e: &dyn std::fmt::Display| usage(anyhow::anyhow!("{flag} {}: {e}", path.display()));
+    let meta = std::fs::metadata(path).map_err(|e| fail(&e))?;
+    if !meta.is_file() {
+        return Err(fail(&"not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_PEM + 1).read_to_end(&mut bytes))
+        .map_err(|e| fail(&e))?;
+    if bytes.len() as u64 > MAX_PEM {
+        return Err(fail(&format!("larger than {MAX_PEM} bytes")));
+    }
+    Ok(bytes)
+}
+
+/// The network flags, read: headers parsed, certificate files loaded.
+fn network(args: &NetworkArgs) -> Result<Network, Failure> {
+    let headers = args
+        .headers
+        .iter()
+        .filter(|h| !h.trim().is_empty())
+        .map(|h| parse_header(h).map_err(|e| usage(anyhow::anyhow!("-H/--header: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let identity = match (&args.cert, &args.key) {
+        (Some(cert), Some(key)) => Some(ClientIdentity::from_pem(
+            &read_pem("--cert", cert)?,
+            &read_pem("--key", key)?,
+        )),
+        _ => None,
+    };
+    Ok(Network {
+        headers,
+        ca_pem: args
+            .cacert
+            .as_deref()
+            .map(|p| read_pem("--cacert", p))
+            .transpose()?,
+        insecure: args.insecure,
+        identity,
+        proxy: args.proxy.clone().filter(|p| !p.is_empty()),
+        no_proxy: args.noproxy.clone(),
+    })
 }

@@ -159,6 +159,15 @@ pub enum NotProbed {
         /// The unset variables.
         variables: Vec<String>,
     },
+    /// The auth mode's token flow obtained no token (SPEC §3.5, §4.1): a misconfiguration or
+    /// an identity provider that refused, never a backend gap.
+    NoToken {
+        /// The auth mode.
+        auth: String,
+        /// What the flow got, naming the flow (a status and the server's `error`, an exit
+        /// status): text the caller masks before it is shown.
+        failure: String,
+    },
     /// The URL a client would send probes another path than the panel declares.
     PathRewritten {
         /// The path the panel declares, its parameters encoded.
@@ -189,6 +198,7 @@ impl NotProbed {
                     many.join(", ")
                 ),
             },
+            NotProbed::NoToken { failure, .. } => format!("{failure}; not probed"),
             NotProbed::PathRewritten { declared, sent } => format!(
                 "not probed: a URL parser would probe {sent} instead of {declared}; change the path parameter values"
             ),
@@ -198,8 +208,9 @@ impl NotProbed {
 
 /// Classifies a panel for which no request was sent. Stage 1 still runs: for an offline sweep
 /// and a skipped unsafe method its gap stands (the route table is evidence of its own); a
-/// misconfiguration (unset credentials, a path the URL parser rewrites) leaves the panel
-/// `UNVERIFIED`, with any stage-1 gap as a finding, so it never becomes a backend gap.
+/// misconfiguration (unset credentials, a token flow that obtained no token, a path the URL
+/// parser rewrites) leaves the panel `UNVERIFIED`, with any stage-1 gap as a finding, so it
+/// never becomes a backend gap.
 pub fn classify_unprobed(panel: &Panel, why: &NotProbed, routes: Option<&RouteTable>) -> Verdict {
     let (_, stage1, mut evidence) = stage_one(panel, routes);
     evidence.skipped = matches!(why, NotProbed::UnsafeMethod);
@@ -403,10 +414,15 @@ fn status_gap(
                     observation.missing_credentials.join(", ")
                 )
             };
+            let renewed = if observation.renewed_token {
+                " after renewing the token"
+            } else {
+                ""
+            };
             gap(
                 GapCode::AuthFailure,
                 format!(
-                    "HTTP {status} with auth mode `{}` ({credentials})",
+                    "HTTP {status} with auth mode `{}` ({credentials}){renewed}",
                     panel.auth
                 ),
                 Some(format!("HTTP {status}")),
@@ -775,7 +791,10 @@ fn error_in_success(response: &Response, value: &serde_json::Value) -> Option<Ga
                 .find_map(|k| map.get(*k).and_then(serde_json::Value::as_str))
         })
         .map_or_else(String::new, |t| {
-            format!(": \"{}\"", t.chars().take(120).collect::<String>())
+            // Shortened with the ellipsis that tells the masker a secret may be cut there.
+            let cut: String = t.chars().take(120).collect();
+            let more = if cut.len() < t.len() { "…" } else { "" };
+            format!(": \"{cut}{more}\"")
         });
     let what = if problem {
         "a problem document (application/problem+json)"

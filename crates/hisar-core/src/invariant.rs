@@ -49,7 +49,7 @@ use std::sync::Arc;
 use regex::Regex;
 use serde_json::Value;
 
-use self::path::PathQuery;
+pub(crate) use self::path::PathQuery;
 use crate::error::InvariantError;
 use crate::time::is_rfc3339;
 

@@ -42,6 +42,7 @@
 mod classify;
 mod error;
 mod fixes;
+mod flow;
 pub mod history;
 mod id;
 mod index;
@@ -67,10 +68,14 @@ pub use error::{
     RegistryError, RouteTableError, TemplateError,
 };
 pub use fixes::{EntryKind, FixRow, MissingEndpoint, PriorityFixes, PublicPath, priority_fixes};
+pub use flow::{
+    ClientAuth, CommandFlow, JsonTemplate, LoginBody, LoginFlow, OAuth2Flow, TokenFlow, TokenPath,
+    TokenSource,
+};
 pub use id::{CapabilityId, DomainCode, MAX_PANEL_ID_LEN, PanelId};
 pub use interpolate::{Env, Resolved, Template};
 pub use invariant::{Check, Invariant, Subject};
-pub use mask::{MASK, MIN_SECRET_CHARS, Masker, is_sensitive_name};
+pub use mask::{ELLIPSIS, MASK, MIN_SECRET_CHARS, Masker, is_sensitive_name};
 pub use model::{
     Aggregation, AuthMode, BodyKind, CapabilityDecl, DeclaredStatus, Domain, Endpoint, Method,
     Panel, PanelClass, PathTemplate, ProvenanceRequirement, Segment, UncheckedInvariant,

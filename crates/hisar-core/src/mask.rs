@@ -3,7 +3,8 @@
 //!
 //! The sweep builds one masker from everything it resolves ([`Masker::for_sweep`]): the values
 //! of header templates that read a variable set in the environment (each variable's value and
-//! the whole header value), the password of a URL's userinfo (as written, decoded, and as the
+//! the whole header value), the same of a token flow's secrets (a client secret, a login's
+//! headers and body, a command's arguments), the password of a URL's userinfo (as written, decoded, and as the
 //! `Authorization: Basic` value an HTTP client derives from it), and the values of query
 //! parameters named like `key`, `token`, `secret`, `password` or `signature`. A value shorter
 //! than 4 characters is not searched for.
@@ -46,6 +47,9 @@ use percent_encoding::percent_decode_str;
 /// What a secret is replaced with.
 pub const MASK: &str = "***";
 
+/// What ends a quote HISAR shortened: a secret cut off just before it is masked too.
+pub const ELLIPSIS: char = '…';
+
 /// Secrets shorter than this (in characters) are not searched for: they would mask ordinary
 /// words and numbers.
 pub const MIN_SECRET_CHARS: usize = 4;
@@ -75,14 +79,27 @@ impl fmt::Debug for Masker {
 
 impl Masker {
     /// The masker of a sweep of `registry`: the resolved values of every auth mode's and
-    /// panel's header templates that read a set variable, the sensitive query values of every
-    /// panel, and the secrets of `urls` (the base URL, a route table's URL).
+    /// panel's header templates and every token flow's secrets that read a set variable, the
+    /// secrets of the flows' URLs, the sensitive query values of every panel, and the secrets
+    /// of `urls` (the base URL, a route table's URL).
     pub fn for_sweep(registry: &Registry, env: &dyn Env, urls: &[&str]) -> Self {
         let mut masker = Self::default();
         let modes = registry.auth_modes().values().flat_map(|m| &m.headers);
         let panels = registry.panels().iter().flat_map(|p| &p.headers);
         for (_, template) in modes.chain(panels) {
             masker.add_template(template, env);
+        }
+        for flow in registry
+            .auth_modes()
+            .values()
+            .filter_map(|m| m.flow.as_ref())
+        {
+            for template in flow.secret_templates() {
+                masker.add_template(template, env);
+            }
+            if let Some(url) = flow.url() {
+                masker.add_url(&url.resolve(env).value);
+            }
         }
         for panel in registry.panels() {
             for (name, value) in &panel.params {
@@ -182,9 +199,11 @@ impl Masker {
         self.secrets.is_empty()
     }
 
-    /// `text` with every secret replaced by [`MASK`].
+    /// `text` with every secret replaced by [`MASK`], and the start of a secret that a
+    /// shortened quote cut off at its [`ELLIPSIS`] too (`"key s3cr…"` is `"key ***…"`): quotes
+    /// of what the backend said are shortened when the verdict is made, before it is masked.
     pub fn mask<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        match &self.automaton {
+        let whole = match &self.automaton {
             Some(ac) if ac.is_match(text) => {
                 let mut masked = String::with_capacity(text.len());
                 ac.replace_all_with(text, &mut masked, |_, _, out| {
@@ -203,7 +222,51 @@ impl Masker {
                 }
                 text
             }
+        };
+        if whole.contains(ELLIPSIS) {
+            self.mask_cut_secrets(whole)
+        } else {
+            whole
         }
+    }
+
+    /// Masks, before each [`ELLIPSIS`], the longest start of a secret (of at least
+    /// [`MIN_SECRET_CHARS`] characters) that the text ends with there.
+    fn mask_cut_secrets<'a>(&self, text: Cow<'a, str>) -> Cow<'a, str> {
+        let mut out = String::with_capacity(text.len());
+        let mut changed = false;
+        let mut pieces = text.split(ELLIPSIS).peekable();
+        while let Some(piece) = pieces.next() {
+            let last = pieces.peek().is_none();
+            let cut = if last {
+                0
+            } else {
+                self.secrets
+                    .iter()
+                    .filter_map(|secret| {
+                        secret
+                            .char_indices()
+                            .map(|(i, _)| i)
+                            .skip(MIN_SECRET_CHARS)
+                            .chain(std::iter::once(secret.len()))
+                            .filter(|&end| piece.ends_with(&secret[..end]))
+                            .max()
+                    })
+                    .max()
+                    .unwrap_or(0)
+            };
+            if cut > 0 {
+                changed = true;
+                out.push_str(&piece[..piece.len() - cut]);
+                out.push_str(MASK);
+            } else {
+                out.push_str(piece);
+            }
+            if !last {
+                out.push(ELLIPSIS);
+            }
+        }
+        if changed { Cow::Owned(out) } else { text }
     }
 
     /// Masks a string in place; returns whether it changed.
@@ -326,6 +389,40 @@ mod tests {
 
     /// A secret that contains another is masked whole, whatever order they were added in,
     /// with the automaton or without it.
+    /// A quote shortened before masking may end inside a secret: the part before the
+    /// ellipsis is masked, from 4 characters up; text that merely ends before one is kept.
+    #[test]
+    fn a_secret_cut_by_a_shortened_quote_is_masked() {
+        let mut m = Masker::default();
+        m.add("gateway-s3cret-44").add("tok-ΩΩ-1234");
+        assert_eq!(
+            m.mask("\"key gateway-s3c…\" and gateway-s3cret-44"),
+            "\"key ***…\" and ***"
+        );
+        assert_eq!(
+            m.mask("found \"tok-ΩΩ…\""),
+            "found \"***…\"",
+            "cut on a char boundary"
+        );
+        assert_eq!(m.mask("ends gate…"), "ends ***…");
+        assert_eq!(
+            m.mask("ends gat…"),
+            "ends gat…",
+            "3 characters are not searched for"
+        );
+        assert_eq!(m.mask("a quote that ends…"), "a quote that ends…");
+        assert_eq!(
+            m.mask("gateway-s3c and more"),
+            "gateway-s3c and more",
+            "no ellipsis: no cut"
+        );
+        let fallback = Masker {
+            automaton: None,
+            ..m.clone()
+        };
+        assert_eq!(fallback.mask("\"key gateway-s3c…\""), "\"key ***…\"");
+    }
+
     #[test]
     fn the_longest_secret_wins() {
         let mut m = Masker::default();

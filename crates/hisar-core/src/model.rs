@@ -8,6 +8,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EndpointError, MissingPathParam};
+use crate::flow::TokenFlow;
 use crate::id::{CapabilityId, DomainCode, PanelId};
 use crate::interpolate::Template;
 use crate::invariant::Invariant;
@@ -438,20 +439,25 @@ pub enum BodyKind {
     Any,
 }
 
-/// An auth mode: headers sent with each request, with `${VAR}` templates resolved at run time.
+/// An auth mode (SPEC §4.1): static headers, a token flow, or both (the flow's token goes
+/// into `Authorization: Bearer`, the headers are added as they are). `${VAR}` templates are
+/// resolved at run time.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AuthMode {
     /// Header name and value template, in declaration order.
     pub headers: Vec<(String, Template)>,
+    /// The token flow, when the mode has one.
+    pub flow: Option<TokenFlow>,
 }
 
 impl AuthMode {
-    /// Every variable the mode's headers read.
+    /// Every variable the mode reads: its headers' and its flow's.
     pub fn variables(&self) -> Vec<&str> {
         let mut vars: Vec<&str> = self
             .headers
             .iter()
             .flat_map(|(_, t)| t.variables())
+            .chain(self.flow.iter().flat_map(TokenFlow::variables))
             .collect();
         vars.sort_unstable();
         vars.dedup();

@@ -220,6 +220,9 @@ pub struct Observation {
     pub observed_at: Option<Timestamp>,
     /// Names of credential variables the auth mode needed but the environment lacked.
     pub missing_credentials: Vec<String>,
+    /// The auth mode's token flow renewed the token after a 401 and the probe was repeated
+    /// (SPEC §4.1): a 401 now is the backend refusing a fresh token.
+    pub renewed_token: bool,
 }
 
 impl Observation {
@@ -232,6 +235,7 @@ impl Observation {
             retries: 0,
             observed_at: None,
             missing_credentials: Vec::new(),
+            renewed_token: false,
         }
     }
 
@@ -247,6 +251,7 @@ impl Observation {
             retries: 0,
             observed_at: None,
             missing_credentials: Vec::new(),
+            renewed_token: false,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The registry, `hisar.yaml` (SPEC §4): the type, read through accessors, and its loader
 //! (`load`, `panels`), which reads text and reports every problem at once.
 
+mod auth;
 mod load;
 mod panels;
 mod schema;

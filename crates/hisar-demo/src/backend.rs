@@ -6,7 +6,10 @@
 //! Everything is mutable at run time ([`DemoBackend::fix`], [`DemoBackend::break_route`],
 //! [`DemoBackend::set_delay`]) so tests can move gaps and watch history follow.
 
+mod auth;
 mod routes;
+
+pub use self::auth::{DEMO_CLIENT_ID, DEMO_LOGIN_USER};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
@@ -17,7 +20,7 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 /// The bundled demo registry: the 87 reference panels.
@@ -43,6 +46,7 @@ struct Inner {
     templated: Vec<usize>,
     observer_key: String,
     user_token: String,
+    issued: auth::Issued,
     state: RwLock<Mutable>,
 }
 
@@ -121,6 +125,7 @@ impl DemoBackend {
                 templated,
                 observer_key: observer_key.into(),
                 user_token: format!("user-session-{:x}", std::process::id()),
+                issued: auth::Issued::default(),
                 state: RwLock::new(Mutable {
                     routes: states,
                     public,
@@ -139,6 +144,8 @@ impl DemoBackend {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/openapi.json", get(openapi))
+            .route("/oauth/token", post(auth::token))
+            .route("/auth/login", post(auth::login))
             .fallback(dispatch)
             .with_state(self.clone())
     }
@@ -376,7 +383,13 @@ async fn dispatch_to(
         let key = headers
             .get(OBSERVER_KEY_HEADER)
             .and_then(|v| v.to_str().ok());
-        if key != Some(demo.inner.observer_key.as_str()) {
+        // The verifier's key, or a token the demo's identity provider issued.
+        let token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|t| demo.inner.issued.accepts(t));
+        if key != Some(demo.inner.observer_key.as_str()) && !token {
             return detail(StatusCode::UNAUTHORIZED, "invalid or missing X-AOS-Key");
         }
     } else {

@@ -7,7 +7,8 @@
 //! body with a byte order mark, a problem document or an error object under a 200, a 204 for a
 //! list, duplicate keys, numbers as strings, huge integers, content types with parameters or in
 //! capitals, a redirect to a sign-in page with a query or to the path with a slash added, a
-//! `HEAD` that answers differently from `GET`. Mounted under a prefix (`Router::nest`), it
+//! `HEAD` that answers differently from `GET`, a token endpoint and a route that echo the
+//! secrets a token flow sends and obtains. Mounted under a prefix (`Router::nest`), it
 //! behaves the same, so a sweep through a base URL with a path finds the same verdicts. [`CORPUS_REGISTRY`] declares one panel per behaviour; what HISAR must conclude about
 //! each is written in the tests that sweep it, never here.
 //!
@@ -51,11 +52,16 @@ pub const CORPUS_KEY_HEADER: &str = "x-corpus-key";
 /// The header the corpus reads the probe's tenant from (auth mode `corpus`), a number.
 pub const CORPUS_TENANT_HEADER: &str = "x-corpus-tenant";
 
+/// The OAuth2 client the corpus's token endpoint knows (any non-empty secret will do); every
+/// other client is refused with an error that quotes the secret it was sent.
+pub const CORPUS_CLIENT_ID: &str = "corpus-probe";
+
 /// The corpus backend. Clones share their counters.
 #[derive(Debug, Clone, Default)]
 pub struct CorpusBackend {
     unsafe_hits: Arc<AtomicUsize>,
     seen: Arc<Mutex<Vec<String>>>,
+    tokens: Arc<Mutex<Vec<String>>>,
 }
 
 impl CorpusBackend {
@@ -67,6 +73,14 @@ impl CorpusBackend {
     /// Every request received, as `METHOD /path?query` with the path as sent.
     pub fn requests(&self) -> Vec<String> {
         self.seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Every token the token endpoint issued.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.tokens
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
@@ -126,6 +140,8 @@ impl CorpusBackend {
             .route("/c/search", post(|| async { json_body(200, &json!({"items": []})) }))
             .route("/c/incidents/{incident_id}", get(incident))
             .route("/c/echo/{how}", get(echo))
+            .route("/c/echo-header/{name}", get(echo_header))
+            .route("/c/oauth/token", post(token))
             .route("/c/bom", get(|| async { raw(200, Some("application/json"), b"\xEF\xBB\xBF{\"items\": []}") }))
             .route(
                 "/c/problem",
@@ -306,6 +322,70 @@ async fn echo(Path(how): Path<String>, headers: HeaderMap) -> Response {
     }
 }
 
+/// Echoes the request header it is named after in an error, as careless backends do with a
+/// token, a gateway key, or what a proxy forwarded.
+async fn echo_header(Path(name): Path<String>, headers: HeaderMap) -> Response {
+    let value = headers.get(name.as_str()).map_or_else(
+        || "none".to_owned(),
+        |v| String::from_utf8_lossy(v.as_bytes()).into_owned(),
+    );
+    json_body(500, &json!({"detail": format!("refused {name}: {value}")}))
+}
+
+/// An OAuth2 client-credentials token endpoint (HTTP Basic or body client authentication):
+/// [`CORPUS_CLIENT_ID`] gets a fresh token; any other client a 401 `invalid_client` whose
+/// description quotes the secret it was sent.
+async fn token(State(b): State<CorpusBackend>, headers: HeaderMap, body: String) -> Response {
+    use base64::Engine as _;
+    let form: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    let field = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .map(|b| String::from_utf8_lossy(&b).into_owned());
+    let (id, secret) = match basic {
+        Some(text) => {
+            let (id, secret) = text.split_once(':').unwrap_or((text.as_str(), ""));
+            let decode = |s: &str| -> String {
+                form_urlencoded::parse(format!("x={s}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default()
+            };
+            (decode(id), decode(secret))
+        }
+        None => (field("client_id"), field("client_secret")),
+    };
+    if field("grant_type") != "client_credentials" {
+        return json_body(400, &json!({"error": "unsupported_grant_type"}));
+    }
+    if id != CORPUS_CLIENT_ID || secret.is_empty() {
+        return json_body(
+            401,
+            &json!({"error": "invalid_client", "error_description": format!("client {id} with secret {secret} is unknown")}),
+        );
+    }
+    let token = {
+        let mut tokens = b.tokens.lock().unwrap_or_else(PoisonError::into_inner);
+        let token = format!("corpus-token-{}-{:x}", tokens.len() + 1, std::process::id());
+        tokens.push(token.clone());
+        token
+    };
+    json_body(
+        200,
+        &json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600}),
+    )
+}
+
 fn json_body(status: u16, value: &Value) -> Response {
     raw(
         status,
@@ -372,6 +452,7 @@ fn openapi() -> Value {
         "/c/keyed",
         "/c/users/{name}",
         "/c/slash",
+        "/c/echo-header/{name}",
     ];
     let mut paths = serde_json::Map::new();
     for path in get_only {
@@ -382,5 +463,6 @@ fn openapi() -> Value {
     paths.insert("/c/lessons/convert".to_owned(), json!({"post": {}}));
     paths.insert("/c/search".to_owned(), json!({"post": {}}));
     paths.insert("/c/post-only".to_owned(), json!({"post": {}}));
+    paths.insert("/c/oauth/token".to_owned(), json!({"post": {}}));
     json!({"openapi": "3.1.0", "info": {"title": "corpus", "version": "1"}, "paths": paths})
 }

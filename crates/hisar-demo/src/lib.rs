@@ -35,4 +35,6 @@
 mod backend;
 pub mod corpus;
 
-pub use backend::{DEMO_REGISTRY, DemoBackend, OBSERVER_KEY_HEADER};
+pub use backend::{
+    DEMO_CLIENT_ID, DEMO_LOGIN_USER, DEMO_REGISTRY, DemoBackend, OBSERVER_KEY_HEADER,
+};

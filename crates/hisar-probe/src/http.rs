@@ -10,8 +10,9 @@ use hisar_core::{Body, Method, Observation, Response, TransportErrorKind};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::error::{FetchError, ProbeError};
+use crate::network::Network;
 use crate::probe::{Probe, ProbeRequest};
-use crate::tls::{self, LazyVerifier, TlsSettings};
+use crate::tls::{self, LazyVerifier};
 
 /// Settings of the HTTP probe.
 #[derive(Debug, Clone)]
@@ -24,6 +25,8 @@ pub struct HttpOptions {
     pub max_body: usize,
     /// Idle connections kept per host.
     pub pool_per_host: usize,
+    /// Headers for every probe, TLS and proxy settings (curl's flags).
+    pub network: Network,
 }
 
 impl Default for HttpOptions {
@@ -33,6 +36,7 @@ impl Default for HttpOptions {
             max_time: crate::defaults::MAX_TIME,
             max_body: crate::defaults::MAX_BODY,
             pool_per_host: 64,
+            network: Network::default(),
         }
     }
 }
@@ -46,22 +50,23 @@ pub struct HttpProbe {
 }
 
 impl HttpProbe {
-    /// Builds the client. Nothing is read from the system here: the CA roots load on the
-    /// first `https://` handshake. TLS options go through `tls::client_config` only: reqwest's
-    /// own TLS builder methods are ignored once it is given that configuration (see `tls.rs`).
+    /// Builds the client. Nothing is read from the system here: the CA store is read on the
+    /// first `https://` handshake, and not at all with `--cacert` or `-k` (see `tls.rs`).
     pub fn new(options: HttpOptions) -> Result<Self, ProbeError> {
         // rustls needs one process-wide crypto provider; a second install is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let (tls, verifier) = tls::client_config(&TlsSettings::default())
-            .map_err(|e| ProbeError::Client(format!("TLS configuration: {e}")))?;
-        let client = reqwest::Client::builder()
+        let (tls, verifier) = tls::client_config(&options.network)?;
+        let builder = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.connect_timeout)
             .pool_max_idle_per_host(options.pool_per_host)
             .pool_idle_timeout(Duration::from_secs(30))
             .tcp_nodelay(true)
-            .user_agent(concat!("hisar/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("hisar/", env!("CARGO_PKG_VERSION")));
+        let client = options
+            .network
+            .apply_proxy(builder)?
             .build()
             .map_err(|e| ProbeError::Client(describe(&e)))?;
         Ok(Self {
@@ -71,7 +76,7 @@ impl HttpProbe {
         })
     }
 
-    /// Whether the CA roots have been loaded (by a first `https://` handshake).
+    /// Whether the system's CA store has been read (by a first `https://` handshake).
     pub fn tls_roots_loaded(&self) -> bool {
         self.verifier.loaded()
     }
@@ -91,6 +96,17 @@ impl HttpProbe {
             return Err(FetchError::Status(status.as_u16()));
         }
         response.text().await.map_err(transport)
+    }
+
+    /// The pooled client (no redirects, rustls, the sweep's TLS and proxy settings), for the
+    /// token flows' own requests.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// The options the probe was built with.
+    pub fn options(&self) -> &HttpOptions {
+        &self.options
     }
 
     async fn attempt(
@@ -127,6 +143,16 @@ impl HttpProbe {
             })?;
             value.set_sensitive(true);
             headers.insert(name, value);
+        }
+        // `-H` headers replace the registry's of the same name: the operator's word is last.
+        for (name, value) in &self.options.network.headers {
+            if let (Ok(name), Ok(mut value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value.expose()),
+            ) {
+                value.set_sensitive(true);
+                headers.insert(name, value);
+            }
         }
         let send = self
             .client
@@ -236,7 +262,7 @@ impl<T> Drop for AbortOnDrop<T> {
 }
 
 /// The error's chain as one line, without the URL.
-fn describe(error: &reqwest::Error) -> String {
+pub(crate) fn describe(error: &reqwest::Error) -> String {
     let mut parts = Vec::new();
     let mut source = error.source();
     while let Some(e) = source {
@@ -307,48 +333,4 @@ fn classify_error(error: &reqwest::Error) -> (TransportErrorKind, String) {
         TransportErrorKind::Other
     };
     (kind, message)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// One canned HTTP/1.1 answer per connection, on loopback.
-    async fn answering_server() -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/health", listener.local_addr().unwrap());
-        tokio::spawn(async move {
-            use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-            while let Ok((mut socket, _)) = listener.accept().await {
-                let mut buf = [0u8; 1024];
-                let _ = socket.read(&mut buf).await;
-                let body = r#"{"status":"ok"}"#;
-                let answer = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = socket.write_all(answer.as_bytes()).await;
-            }
-        });
-        url
-    }
-
-    #[tokio::test]
-    async fn an_http_backend_is_probed_without_loading_tls_roots() {
-        let url = answering_server().await;
-        let probe = HttpProbe::new(HttpOptions::default()).unwrap();
-        let request = ProbeRequest {
-            method: Method::Get,
-            url,
-            headers: Vec::new(),
-            auth_mode: "none".into(),
-            missing_credentials: Vec::new(),
-        };
-        let observation = probe.probe(&request).await;
-        let hisar_core::Transport::Answered(response) = &observation.transport else {
-            panic!("{observation:?}");
-        };
-        assert_eq!(response.status, 200);
-        assert!(!probe.tls_roots_loaded());
-    }
 }

@@ -47,9 +47,12 @@
 //! assert!(swept.sweep.records.iter().all(|r| r.verdict.status() == Status::Bound));
 //! ```
 
+mod auth;
 pub mod defaults;
 mod error;
 mod http;
+mod mask;
+mod network;
 mod plan;
 mod probe;
 mod routes;
@@ -57,8 +60,11 @@ mod run;
 mod sweep;
 mod tls;
 
+pub use auth::{Authenticator, FlowFailure};
 pub use error::{FetchError, ProbeError};
 pub use http::{HttpOptions, HttpProbe};
+pub use mask::SweepMasker;
+pub use network::{ClientIdentity, Network, parse_header};
 pub use plan::{PlannedRequest, SweepPlan, plan};
 pub use probe::{Probe, ProbeRequest, Secret};
 pub use routes::{RouteLoadError, RouteSource, load_routes};

@@ -160,10 +160,11 @@ pub fn plan<'r>(
 fn build_request(registry: &Registry, panel: &Panel, url: String, env: &dyn Env) -> ProbeRequest {
     let mut headers: Vec<(String, Secret)> = Vec::new();
     let mut missing = Vec::new();
-    let auth_headers = registry
-        .auth_mode(&panel.auth)
-        .map(|m| m.headers.as_slice())
-        .unwrap_or_default();
+    let mode = registry.auth_mode(&panel.auth);
+    let auth_headers = mode.map(|m| m.headers.as_slice()).unwrap_or_default();
+    if let Some(flow) = mode.and_then(|m| m.flow.as_ref()) {
+        missing.extend(flow.missing(env));
+    }
     // A panel's own header replaces the auth mode's: the replaced template is not resolved,
     // so its variable is not needed.
     let replaced = |name: &str| {

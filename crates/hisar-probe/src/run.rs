@@ -6,10 +6,12 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use hisar_core::{
-    AnswerDigest, CoherencyCheck, Masker, Observation, RouteTable, TRANSIENT_STATUSES, Transport,
-    Verdict, classify, classify_unprobed,
+    AnswerDigest, CoherencyCheck, NotProbed, Observation, RouteTable, TRANSIENT_STATUSES,
+    Transport, Verdict, classify, classify_unprobed,
 };
 
+use crate::auth::{Authenticator, Issued, Renewal};
+use crate::mask::SweepMasker;
 use crate::plan::SweepPlan;
 use crate::probe::{Probe, ProbeRequest};
 
@@ -56,19 +58,25 @@ pub struct RunResult {
     pub answers: Vec<AnswerDigest>,
     /// Requests that got no answer after their retries.
     pub failures: usize,
+    /// Token flows that obtained no token (their failure, masked), each with the panels it
+    /// left unprobed; most panels first.
+    pub no_token: Vec<(String, usize)>,
 }
 
-/// Runs a sweep. Every observation carries the URL it probed and is classified as it arrives,
-/// unmasked (masking is for what HISAR writes, never for what it judges); every verdict is
-/// masked with `masker` before it leaves (SPEC §3.6). Panels the plan sends no request for are
-/// classified from stage 1 and the reason. `progress` is called with (requests done, requests
-/// planned).
+/// Runs a sweep. `auth` holds the sweep's token flows (none: every mode is static headers).
+/// Every observation carries the URL it probed and is classified as it arrives, unmasked
+/// (masking is for what HISAR writes, never for what it judges); every verdict is masked with
+/// `masker` before it leaves (SPEC §3.6), once every probe and token flow of the sweep has
+/// finished, so a token obtained during the sweep is masked in every verdict. Panels the plan
+/// sends no request for, or whose token flow obtained no token, are classified from stage 1 and
+/// the reason. `progress` is called with (requests done, requests planned).
 pub async fn run(
     probe: &dyn Probe,
     plan: &SweepPlan<'_>,
     routes: Option<&RouteTable>,
     options: &SweepOptions,
-    masker: &Masker,
+    auth: Option<&Authenticator>,
+    masker: &SweepMasker,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> RunResult {
     let started = Instant::now();
@@ -87,18 +95,41 @@ pub async fn run(
     let mut done = 0;
     let mut answers = Vec::with_capacity(total);
     let mut failures = 0;
+    let mut no_token: Vec<(String, usize)> = Vec::new();
+    let mut unsent = 0;
     progress(0, total);
     let mut queue = plan.requests.iter().enumerate();
     let mut in_flight = FuturesUnordered::new();
     for (i, planned) in queue.by_ref().take(options.jobs.max(1)) {
-        in_flight.push(probe_one(probe, i, &planned.request, options));
+        in_flight.push(probe_one(probe, i, &planned.request, options, auth));
     }
-    while let Some((i, mut observation)) = in_flight.next().await {
+    while let Some((i, seen)) = in_flight.next().await {
         if let Some((next, planned)) = queue.next() {
-            in_flight.push(probe_one(probe, next, &planned.request, options));
+            in_flight.push(probe_one(probe, next, &planned.request, options, auth));
         }
-        attempts += observation.retries as usize + 1;
+        attempts += seen.attempts;
+        done += 1;
+        progress(done, total);
         let request = &plan.requests[i].request;
+        let mut observation = match seen.outcome {
+            Ok(observation) => observation,
+            Err(why) => {
+                if seen.attempts == 0 {
+                    unsent += 1;
+                }
+                for &panel in &plan.requests[i].panels {
+                    verdicts[panel] = Some(classify_unprobed(plan.panels[panel], &why, routes));
+                }
+                if let NotProbed::NoToken { failure, .. } = why {
+                    let panels = plan.requests[i].panels.len();
+                    match no_token.iter_mut().find(|(f, _)| *f == failure) {
+                        Some((_, n)) => *n += panels,
+                        None => no_token.push((failure, panels)),
+                    }
+                }
+                continue;
+            }
+        };
         observation.url = Some(request.url.clone());
         let mut unrouted = routes.is_some();
         for &panel in &plan.requests[i].panels {
@@ -119,9 +150,12 @@ pub async fn run(
             }
             Transport::Failed(_) => failures += 1,
         }
-        done += 1;
-        progress(done, total);
     }
+    // Every probe and every token flow of the sweep has finished: the masker now holds every
+    // token obtained, and nothing has left yet.
+    let masker = masker.snapshot();
+    // Most panels first, then by text: the same sweep says the same, whatever finished first.
+    no_token.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     RunResult {
         verdicts: verdicts
             .into_iter()
@@ -131,11 +165,41 @@ pub async fn run(
                 verdict
             })
             .collect(),
-        requests: total,
+        requests: total - unsent,
         attempts,
         elapsed: started.elapsed(),
         answers,
         failures,
+        no_token: no_token
+            .into_iter()
+            .map(|(failure, panels)| (masker.mask(&failure).into_owned(), panels))
+            .collect(),
+    }
+}
+
+/// What became of one planned request: an observation, or why no request was sent.
+struct Seen {
+    outcome: Result<Observation, NotProbed>,
+    attempts: usize,
+}
+
+impl Seen {
+    fn observed(observation: Observation, before: usize) -> Self {
+        Self {
+            attempts: before + observation.retries as usize + 1,
+            outcome: Ok(observation),
+        }
+    }
+
+    /// No token for `auth` (SPEC §3.5): `failure` names the flow and what it got.
+    fn no_token(auth: &str, failure: String, attempts: usize) -> Self {
+        Self {
+            outcome: Err(NotProbed::NoToken {
+                auth: auth.to_owned(),
+                failure,
+            }),
+            attempts,
+        }
     }
 }
 
@@ -144,8 +208,82 @@ async fn probe_one(
     index: usize,
     request: &ProbeRequest,
     options: &SweepOptions,
-) -> (usize, Observation) {
-    (index, probe_with_retries(probe, request, options).await)
+    auth: Option<&Authenticator>,
+) -> (usize, Seen) {
+    let seen = match auth.filter(|a| a.has_flow(&request.auth_mode)) {
+        Some(auth) => probe_with_token(probe, request, options, auth).await,
+        None => Seen::observed(probe_with_retries(probe, request, options).await, 0),
+    };
+    (index, seen)
+}
+
+/// The request with the token's header (it replaces a static header of the same name).
+fn with_token(request: &ProbeRequest, issued: &Issued) -> ProbeRequest {
+    let mut request = request.clone();
+    let (name, value) = &issued.header;
+    request
+        .headers
+        .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    request.headers.push((name.clone(), value.clone()));
+    request
+}
+
+fn status(observation: &Observation) -> Option<u16> {
+    observation.response().map(|r| r.status)
+}
+
+/// A probe of a mode with a token flow: the mode's token (obtained now if this is the first
+/// panel that needs it), and after a 401 one renewal and one repeat (SPEC §4.1). Without a
+/// token the panel is not probed.
+async fn probe_with_token(
+    probe: &dyn Probe,
+    request: &ProbeRequest,
+    options: &SweepOptions,
+    auth: &Authenticator,
+) -> Seen {
+    let mode = request.auth_mode.as_str();
+    // `plan` sends no such request; a plan built otherwise must not run a flow on an empty
+    // credential either (SPEC §3.5).
+    if !request.missing_credentials.is_empty() {
+        return Seen {
+            outcome: Err(NotProbed::MissingCredentials {
+                auth: mode.to_owned(),
+                variables: request.missing_credentials.clone(),
+            }),
+            attempts: 0,
+        };
+    }
+    let issued = match auth.credential(mode).await {
+        Some(Ok(issued)) => issued,
+        Some(Err(failure)) => return Seen::no_token(mode, failure.to_string(), 0),
+        None => return Seen::observed(probe_with_retries(probe, request, options).await, 0),
+    };
+    let mut observation = probe_with_retries(probe, &with_token(request, &issued), options).await;
+    match status(&observation) {
+        Some(401) => {}
+        Some(_) => {
+            auth.accepted(mode, issued.generation);
+            return Seen::observed(observation, 0);
+        }
+        None => return Seen::observed(observation, 0),
+    }
+    let first = observation.retries as usize + 1;
+    match auth.renew_after_401(mode, issued.generation).await {
+        Ok(Renewal::Renewed(fresh)) => {
+            let mut again = probe_with_retries(probe, &with_token(request, &fresh), options).await;
+            match status(&again) {
+                Some(401) => again.renewed_token = true,
+                Some(_) => auth.accepted(mode, fresh.generation),
+                None => {}
+            }
+            Seen::observed(again, first)
+        }
+        Ok(Renewal::Futile) => {
+            observation.renewed_token = true;
+            Seen::observed(observation, 0)
+        }
+        Err(failure) => Seen::no_token(mode, format!("HTTP 401, and then {failure}"), first),
+    }
 }
 
 /// Sends a request, retrying transport failures and transient statuses with exponential
@@ -251,7 +389,8 @@ mod tests {
             &plan,
             None,
             &options,
-            &Masker::default(),
+            None,
+            &SweepMasker::default(),
             &|done, total| {
                 seen.lock().unwrap().push((done, total));
             },

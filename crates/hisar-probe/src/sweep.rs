@@ -12,8 +12,10 @@ use hisar_core::{
 };
 use jiff::Timestamp;
 
+use crate::auth::Authenticator;
 use crate::error::ProbeError;
 use crate::http::HttpProbe;
+use crate::mask::SweepMasker;
 use crate::plan::{SweepPlan, plan};
 use crate::probe::Probe;
 use crate::routes::{RouteLoadError, RouteSource, load_routes};
@@ -235,7 +237,9 @@ impl Sweeper {
             if let Some(RouteSource::Url(url)) = &target.routes {
                 urls.push(url);
             }
-            Masker::for_sweep(&registry, &env, &urls)
+            let mut masker = Masker::for_sweep(&registry, &env, &urls);
+            http.options().network.add_secrets(&mut masker);
+            masker
         };
         Self {
             registry,
@@ -351,13 +355,26 @@ impl Sweeper {
         .map_err(|e| self.masked(e.into()))?;
         let preflight = preflight_lines(&planned);
         let skipped = planned.skipped();
+        // The sweep's masker: the sweeper's secrets, and every token obtained during the sweep.
+        let masker = SweepMasker::new((*self.masker).clone());
+        // Token flows start afresh each sweep: a token outlives no sweep.
+        let auth = Authenticator::new(
+            &self.registry,
+            self.http.client().clone(),
+            Arc::clone(&self.env),
+            base_url,
+            self.http.options().max_time,
+            &self.options,
+            masker.clone(),
+        );
         let started_at = Timestamp::now();
         let result = run(
             &*self.probe,
             &planned,
             routes.as_ref(),
             &self.options,
-            &self.masker,
+            Some(&auth),
+            &masker,
             progress,
         )
         .await;
@@ -369,10 +386,19 @@ impl Sweeper {
             None => too_many_unverified(
                 &planned,
                 &verdicts,
+                &result.no_token,
                 self.registry.gate().max_unverified_share,
                 &shown_url,
             ),
         };
+        // A flow that obtained no token is said once, as an unset variable is before the
+        // sweep (SPEC §3.5); the text is masked already.
+        for (failure, panels) in &result.no_token {
+            warnings.push(format!(
+                "{failure}: {panels} panel{} not probed (UNVERIFIED, never a gap); fix the flow's settings or the identity provider",
+                if *panels == 1 { "" } else { "s" },
+            ));
+        }
         if let Some(reason) = &degraded {
             for verdict in &mut verdicts {
                 if verdict.status() != Status::Unverified {
@@ -473,11 +499,13 @@ impl Sweeper {
 }
 
 /// Why the sweep is degraded when more than `share` of the panels it could probe are
-/// unverified, naming the cause that explains most of them: unset credentials, or a backend
-/// that did not answer.
+/// unverified, naming the cause that explains most of them: unset credentials, a token flow
+/// that obtained no token (`no_token`: its masked failure and the panels it left unprobed), or
+/// a backend that did not answer.
 fn too_many_unverified(
     planned: &SweepPlan<'_>,
     verdicts: &[Verdict],
+    no_token: &[(String, usize)],
     share: f64,
     shown_url: &str,
 ) -> Option<String> {
@@ -495,14 +523,20 @@ fn too_many_unverified(
         .iter()
         .filter(|r| matches!(r, Err(hisar_core::NotProbed::MissingCredentials { .. })))
         .count();
+    let no_token_panels: usize = no_token.iter().map(|(_, n)| n).sum();
     let cause = match unset.as_slice() {
-        [] => format!("is the backend at {shown_url} reachable?"),
-        _ if unset_panels * 2 < unverified => format!("is the backend at {shown_url} reachable?"),
-        [(one, ..)] => format!("credential variable {one} is not set"),
-        many => {
+        [(one, ..)] if unset_panels * 2 >= unverified => {
+            format!("credential variable {one} is not set")
+        }
+        many if !many.is_empty() && unset_panels * 2 >= unverified => {
             let names: Vec<&str> = many.iter().map(|(v, ..)| v.as_str()).collect();
             format!("credential variables {} are not set", names.join(", "))
         }
+        _ if no_token_panels > 0 && no_token_panels * 2 >= unverified => {
+            // The flow that left the most panels unprobed (`no_token` comes sorted so).
+            no_token.first().map(|(f, _)| f.clone()).unwrap_or_default()
+        }
+        _ => format!("is the backend at {shown_url} reachable?"),
     };
     Some(format!(
         "{unverified} of {} panels unverified (more than {:.0}%), so nothing was recorded as a gap: {cause}",

@@ -639,3 +639,36 @@ async fn every_documented_operation_is_served_and_the_served_document_is_generat
     // And an undocumented route is not served.
     assert_eq!(call(&app, "GET", "/api/v1/nothing", None, "").await.0, 404);
 }
+
+/// The service's sweeps use the registry's token flows, and each sweep starts with no token:
+/// two sweeps of the incidents, whose panels use the demo's OAuth2 mode, ask for two tokens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_service_sweep_obtains_its_own_token() {
+    let f = fixture().await;
+    let app = router(state(&f, Some(TOKEN)));
+    for _ in 0..2 {
+        // The service clears its running flag just after the sweep is recorded complete.
+        let mut started = None;
+        for _ in 0..100 {
+            let (status, _, body) = call(
+                &app,
+                "POST",
+                "/api/v1/sweeps",
+                Some(TOKEN),
+                r#"{"domains": ["INC"]}"#,
+            )
+            .await;
+            if status == 202 {
+                started = json(&body)["sweep"].as_u64();
+                break;
+            }
+            assert_eq!(status, 409, "{body}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        wait_done(&app, started.expect("a sweep started")).await;
+    }
+    assert_eq!(f.backend.tokens_issued(), 2, "one token per sweep");
+    let (status, _, body) = call(&app, "GET", "/api/v1/panels/INC-EV-ACT-O1", None, "").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)["status"], "BOUND", "{body}");
+}

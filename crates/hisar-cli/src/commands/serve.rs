@@ -37,6 +37,9 @@ pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Running, Fa
         .base_url
         .clone()
         .ok_or_else(|| usage(hisar_probe::SweepError::NoBaseUrl))?;
+    for warning in settings.probe.warnings() {
+        ui.warn(&warning);
+    }
     let store = SqliteStore::open_dir(&settings.state).map_err(invalid)?;
     let abandoned = store.abandon_running().await.map_err(invalid)?;
     if abandoned > 0 {

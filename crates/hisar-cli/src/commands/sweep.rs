@@ -59,6 +59,9 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
     let registry = &*job.registry;
     // Fail on a bad selection before touching the network or the state.
     hisar_probe::select(registry, &job.selection).map_err(usage)?;
+    for warning in job.probe.warnings() {
+        ui.warn(&warning);
+    }
     let sweeper = job
         .probe
         .sweeper(std::sync::Arc::clone(&job.registry), job.env.clone())?;

@@ -2,10 +2,12 @@
 
 mod aurora;
 mod aurora_2026_02;
+mod auth;
 mod browser;
 mod conventions;
 mod demo;
 mod history;
 mod schema;
 mod support;
+mod tls;
 mod verdicts;

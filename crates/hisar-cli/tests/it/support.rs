@@ -75,6 +75,28 @@ impl Corpus {
         }
     }
 
+    /// A careless proxy in front of the corpus: it forwards every connection to the corpus as
+    /// it came, `Proxy-Authorization` included, whatever host the request names. Its URL.
+    pub(crate) fn careless_proxy(&self) -> String {
+        let backend = self.url.trim_start_matches("http://").to_owned();
+        let listener = self
+            .runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        self.runtime.spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let backend = backend.clone();
+                tokio::spawn(async move {
+                    if let Ok(mut upstream) = tokio::net::TcpStream::connect(&backend).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                    }
+                });
+            }
+        });
+        url
+    }
+
     /// Runs a future on the corpus's runtime.
     pub(crate) fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         self.runtime.block_on(f)
@@ -137,7 +159,10 @@ pub(crate) fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Comman
     cmd.current_dir(dir).args(args).env("NO_COLOR", "1");
     for (k, _) in std::env::vars() {
         if k.starts_with("HISAR_")
-            || matches!(k.as_str(), "AOS_API_KEY" | "CORPUS_KEY" | "CORPUS_TENANT")
+            || matches!(
+                k.as_str(),
+                "AOS_API_KEY" | "CORPUS_KEY" | "CORPUS_TENANT" | "CORPUS_CLIENT_SECRET"
+            )
         {
             cmd.env_remove(k);
         }

@@ -232,6 +232,22 @@ fn auth_detail_names_missing_credentials_and_no_auth() {
         Some(GapCode::AuthFailure),
         "auth mode `none` (no credentials sent)",
     );
+    let mut renewed = answer(401, json!({}));
+    renewed.renewed_token = true;
+    let v = run("ACT-LLM-LIVE-O1", Some(&renewed), None);
+    expect(
+        &v,
+        Status::Blocked,
+        Some(GapCode::AuthFailure),
+        "(credentials present) after renewing the token",
+    );
+    // A 200 after a renewal is the backend accepting the fresh token: no gap.
+    let mut ok = answer(200, json!({"items": []}));
+    ok.renewed_token = true;
+    assert_ne!(
+        run("ACT-LLM-LIVE-O1", Some(&ok), None).code(),
+        Some(GapCode::AuthFailure)
+    );
 }
 
 /// Each redirect rule of stage 3.

@@ -49,17 +49,18 @@ struct Run {
     segments: Vec<Vec<Step>>,
 }
 
-/// A parsed JSONPath query, ready to select and to check for missing members.
+/// A parsed JSONPath query, ready to select and to check for missing members (a token flow's
+/// `token:` path is one too).
 #[derive(Debug, Clone)]
-pub(super) struct PathQuery {
+pub(crate) struct PathQuery {
     query: JpQuery,
     runs: Vec<Run>,
 }
 
 /// A selected node and its normalized path (`$['items'][1]`).
 #[derive(Debug)]
-pub(super) struct Selected<'a> {
-    pub(super) value: &'a Value,
+pub(crate) struct Selected<'a> {
+    pub(crate) value: &'a Value,
     pub(super) path: String,
 }
 
@@ -83,7 +84,7 @@ impl fmt::Display for Missing {
 
 impl PathQuery {
     /// Parses a query; an error carries the character offset where the problem starts.
-    pub(super) fn parse(text: &str) -> Result<Self, (usize, String)> {
+    pub(crate) fn parse(text: &str) -> Result<Self, (usize, String)> {
         let query = parse_json_path(text).map_err(|e| describe_error(text, &e))?;
         let mut runs = Vec::new();
         let mut current = Run {
@@ -118,7 +119,7 @@ impl PathQuery {
     }
 
     /// The nodes the query selects, in document order.
-    pub(super) fn select<'a>(&self, body: &'a Value) -> Vec<Selected<'a>> {
+    pub(crate) fn select<'a>(&self, body: &'a Value) -> Vec<Selected<'a>> {
         select(&self.query, body)
     }
 

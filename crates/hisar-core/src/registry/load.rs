@@ -72,7 +72,6 @@ pub(super) const TOP_KEYS: &[&str] = &[
     "tracker",
 ];
 pub(super) const BACKEND_KEYS: &[&str] = &["base_url", "routes"];
-pub(super) const AUTH_MODE_KEYS: &[&str] = &["headers"];
 pub(super) const DEFAULTS_KEYS: &[&str] = &["auth", "timeout", "class"];
 pub(super) const DOMAIN_KEYS: &[&str] = &["code", "name"];
 pub(super) const PANEL_KEYS: &[&str] = &[
@@ -384,35 +383,6 @@ impl Loader<'_> {
             }
         }
         backend
-    }
-
-    pub(super) fn auth_modes(&mut self, node: &Located<Node>) -> BTreeMap<String, AuthMode> {
-        let mut modes = BTreeMap::new();
-        let Some(entries) = self.mapping(node, "`auth`", &[]) else {
-            return modes;
-        };
-        for (name, body) in entries {
-            if name.value == NO_AUTH {
-                self.error(
-                    name,
-                    "`none` is built in (no credentials) and cannot be redefined",
-                );
-                continue;
-            }
-            let mut mode = AuthMode::default();
-            if let Some(fields) =
-                self.mapping(body, &format!("auth mode `{}`", name.value), AUTH_MODE_KEYS)
-            {
-                for (key, value) in fields {
-                    if key.value == "headers" {
-                        mode.headers =
-                            self.headers(value, &format!("headers of auth mode `{}`", name.value));
-                    }
-                }
-            }
-            modes.insert(name.value.clone(), mode);
-        }
-        modes
     }
 
     pub(super) fn headers(&mut self, node: &Located<Node>, what: &str) -> Vec<(String, Template)> {

@@ -77,7 +77,9 @@ struct BackendDoc {
     routes: Option<String>,
 }
 
-/// An auth mode: headers sent with each request.
+/// An auth mode: static headers, a token flow (`oauth2`, `login` or `command`), or both. The
+/// flow's token is sent as `Authorization: Bearer` (a login's cookie as that cookie); the
+/// headers are added as they are.
 #[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[expect(
@@ -88,6 +90,118 @@ struct AuthModeDoc {
     /// Header name to value; `${VAR}` and `${VAR:-default}` come from the environment at run
     /// time and are never written anywhere.
     headers: Option<BTreeMap<String, String>>,
+    /// OAuth2 client credentials (RFC 6749 §4.4).
+    oauth2: Option<OAuth2Doc>,
+    /// A login request whose answer yields a token or a cookie.
+    login: Option<LoginDoc>,
+    /// A command run without a shell; its standard output, trimmed, is the token.
+    command: Option<CommandDoc>,
+}
+
+/// OAuth2 client credentials: a token asked for when the first panel needs it, renewed before
+/// it expires and once after a 401.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+struct OAuth2Doc {
+    /// The token endpoint, an http(s) URL; the client secret is sent there and nowhere else.
+    token_url: String,
+    /// The client id.
+    client_id: String,
+    /// The client secret (use `${VAR}`).
+    client_secret: String,
+    /// The `scope` parameter: one string, or a list joined with spaces.
+    scope: Option<OneOrMany>,
+    /// The `audience` parameter.
+    audience: Option<String>,
+    /// How the client authenticates: HTTP Basic (default) or in the form body.
+    client_auth: Option<ClientAuthDoc>,
+    /// Time allowed for the token request. Default: the per-request time limit.
+    timeout: Option<String>,
+}
+
+/// One string or a list of strings.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+enum OneOrMany {
+    /// One.
+    One(String),
+    /// Many.
+    Many(Vec<String>),
+}
+
+/// OAuth2 client authentication.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+enum ClientAuthDoc {
+    /// HTTP Basic.
+    Basic,
+    /// `client_id` and `client_secret` in the form body.
+    Body,
+}
+
+/// A login request.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+struct LoginDoc {
+    /// `METHOD target` (the method defaults to POST): a path relative to the base URL, or an
+    /// http(s) URL.
+    request: String,
+    /// A JSON body; its strings may read `${VAR}`.
+    json: Option<serde_json::Value>,
+    /// A form body (`application/x-www-form-urlencoded`).
+    form: Option<BTreeMap<String, Scalar>>,
+    /// Headers of the login request.
+    headers: Option<BTreeMap<String, String>>,
+    /// A JSONPath to the token in the JSON answer, such as `$.access_token`.
+    token: Option<String>,
+    /// The name of the cookie the answer sets (instead of `token`).
+    cookie: Option<String>,
+    /// Time allowed for the login. Default: the per-request time limit.
+    timeout: Option<String>,
+}
+
+/// A command: a list (program and arguments), or a mapping with a deadline.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+enum CommandDoc {
+    /// Program and arguments.
+    Argv(Vec<String>),
+    /// Program and arguments with a deadline.
+    WithTimeout(CommandWithTimeout),
+}
+
+/// A command with a deadline.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+struct CommandWithTimeout {
+    /// Program and arguments.
+    argv: Vec<String>,
+    /// Deadline, after which the command is stopped. Default: the per-request time limit.
+    timeout: Option<String>,
 }
 
 /// Defaults for every panel.
@@ -446,10 +560,10 @@ pub fn registry_schema() -> serde_json::Value {
 mod tests {
     use serde_json::Value;
 
+    use super::super::auth::{AUTH_MODE_KEYS, COMMAND_KEYS, LOGIN_KEYS, OAUTH2_KEYS};
     use super::super::load::{
-        AUTH_MODE_KEYS, BACKEND_KEYS, CAPABILITY_KEYS, DEFAULTS_KEYS, DOMAIN_KEYS, GATE_KEYS,
-        PANEL_KEYS, PROVENANCE_KEYS, TOP_KEYS, TRACKER_KEYS, TRUST_KEYS, UNCHECKED_KEYS,
-        WAIVER_KEYS,
+        BACKEND_KEYS, CAPABILITY_KEYS, DEFAULTS_KEYS, DOMAIN_KEYS, GATE_KEYS, PANEL_KEYS,
+        PROVENANCE_KEYS, TOP_KEYS, TRACKER_KEYS, TRUST_KEYS, UNCHECKED_KEYS, WAIVER_KEYS,
     };
     use super::*;
 
@@ -481,6 +595,9 @@ mod tests {
         for (def, allowed) in [
             ("BackendDoc", BACKEND_KEYS),
             ("AuthModeDoc", AUTH_MODE_KEYS),
+            ("OAuth2Doc", OAUTH2_KEYS),
+            ("LoginDoc", LOGIN_KEYS),
+            ("CommandWithTimeout", COMMAND_KEYS),
             ("DefaultsDoc", DEFAULTS_KEYS),
             ("DomainDoc", DOMAIN_KEYS),
             ("PanelDoc", PANEL_KEYS),

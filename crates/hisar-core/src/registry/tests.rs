@@ -510,3 +510,148 @@ fn a_bad_id_says_what_an_id_is_and_where() {
         assert_eq!(d.line, 5, "{d}");
     }
 }
+
+const FLOWS: &str = r#"
+version: 1
+auth:
+  observer:  { headers: { X-AOS-Key: "${AOS_API_KEY}" } }
+  service:
+    oauth2:
+      token_url: ${TOKEN_URL}
+      client_id: ${CLIENT_ID}
+      client_secret: ${CLIENT_SECRET}
+      scope: [read:panels, read:runs]
+      audience: https://api.example
+      client_auth: body
+      timeout: 5s
+    headers: { X-Tenant-ID: acme }
+  session:
+    login:
+      request: POST /auth/login
+      json: { username: "${PROBE_USER}", password: "${PROBE_PASSWORD}", remember: true, ttl: 60 }
+      token: $.access_token
+  cookie:
+    login: { request: "https://sso.example/login", form: { user: "${U}" }, cookie: sid }
+  vault:
+    command: [vault, read, -field=token, "secret/${VAULT_PATH:-hisar}"]
+  slow-vault:
+    command: { argv: [./token.sh], timeout: 30s }
+domains: [{ code: A, name: A }]
+defaults: { class: evidence, auth: service }
+panels:
+  - { id: A-B-C-O1, capability: a.b, endpoint: /x }
+"#;
+
+#[test]
+fn auth_modes_with_token_flows() {
+    use crate::flow::{ClientAuth, LoginBody, TokenFlow, TokenSource};
+    let reg = Registry::from_yaml(FLOWS, "r.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let service = reg.auth_mode("service").unwrap();
+    assert_eq!(service.headers.len(), 1, "headers combine with a flow");
+    let Some(TokenFlow::OAuth2(oauth)) = &service.flow else {
+        panic!("oauth2 expected: {service:?}")
+    };
+    assert_eq!(oauth.client_auth, ClientAuth::Body);
+    assert_eq!(
+        oauth.scope.as_ref().map(Template::source),
+        Some("read:panels read:runs")
+    );
+    assert_eq!(oauth.timeout, Some(Duration::from_secs(5)));
+    assert_eq!(
+        service.variables(),
+        ["CLIENT_ID", "CLIENT_SECRET", "TOKEN_URL"]
+    );
+    let Some(TokenFlow::Login(login)) = &reg.auth_mode("session").unwrap().flow else {
+        panic!("login expected")
+    };
+    assert_eq!(login.method, Method::Post);
+    assert_eq!(login.target.source(), "/auth/login");
+    assert!(matches!(login.body, Some(LoginBody::Json(_))));
+    assert!(matches!(&login.token, TokenSource::Json(p) if p.source() == "$.access_token"));
+    assert_eq!(
+        reg.auth_mode("session").unwrap().variables(),
+        ["PROBE_PASSWORD", "PROBE_USER"]
+    );
+    let Some(TokenFlow::Login(cookie)) = &reg.auth_mode("cookie").unwrap().flow else {
+        panic!("login expected")
+    };
+    assert_eq!(cookie.token, TokenSource::Cookie("sid".into()));
+    assert!(matches!(cookie.body, Some(LoginBody::Form(_))));
+    let Some(TokenFlow::Command(cmd)) = &reg.auth_mode("vault").unwrap().flow else {
+        panic!("command expected")
+    };
+    assert_eq!(cmd.argv.len(), 4);
+    assert_eq!(cmd.timeout, None);
+    let Some(TokenFlow::Command(cmd)) = &reg.auth_mode("slow-vault").unwrap().flow else {
+        panic!("command expected")
+    };
+    assert_eq!(cmd.timeout, Some(Duration::from_secs(30)));
+}
+
+#[test]
+fn auth_flow_problems() {
+    let base = "version: 1\ndomains: []\npanels: []\nauth:\n  m:\n";
+    let cases: &[(&str, &str)] = &[
+        (
+            "    oauth2: { token_url: 'https://t', client_id: a }\n",
+            "`oauth2` of auth mode `m` needs `client_secret`",
+        ),
+        (
+            "    oauth2: { token_url: /token, client_id: a, client_secret: b }\n",
+            "`oauth2.token_url` must be an http(s):// URL, found `/token`",
+        ),
+        (
+            "    oauth2: { token_url: 'https://t', client_id: a, client_secret: b, client_auth: jwt }\n",
+            "unknown `oauth2.client_auth` `jwt`; expected basic or body",
+        ),
+        (
+            "    oauth2: { token_url: 'https://t', client_id: a, client_secret: b, grant: x }\n",
+            "unknown key `grant`",
+        ),
+        (
+            "    command: [a]\n    login: { request: /l, token: $.t }\n",
+            "declares 2 flows (command, login)",
+        ),
+        ("    login: { request: /l }\n", "needs `token` (a JSONPath"),
+        (
+            "    login: { request: /l, token: $.t, cookie: s }\n",
+            "has both `token` and `cookie`",
+        ),
+        (
+            "    login: { request: /l, token: $.t, json: {}, form: {} }\n",
+            "has both `json` and `form`",
+        ),
+        (
+            "    login: { request: /l, token: access_token }\n",
+            "must start with `$`",
+        ),
+        (
+            "    login: { request: FETCH /l, token: $.t }\n",
+            "unknown method `FETCH`",
+        ),
+        (
+            "    login: { request: auth/login, token: $.t }\n",
+            "must be a path starting with `/`",
+        ),
+        (
+            "    login: { request: /l, cookie: 'a b' }\n",
+            "not a cookie name",
+        ),
+        ("    command: []\n", "is empty: name a program"),
+        (
+            "    command: vault read\n",
+            "must be a list (program and arguments",
+        ),
+        ("    command: { timeout: 3s }\n", "needs `argv`"),
+        ("    command: ['${X']\n", "a command argument"),
+    ];
+    for (yaml, needle) in cases {
+        let text = format!("{base}{yaml}");
+        let err = Registry::from_yaml(&text, "r.yaml").expect_err(yaml);
+        assert!(err.to_string().contains(needle), "{yaml:?}: {err}");
+        assert!(
+            err.diagnostics.iter().all(|d| d.line >= 5),
+            "positions point into the mode: {err}"
+        );
+    }
+}

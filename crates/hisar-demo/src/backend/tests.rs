@@ -106,3 +106,95 @@ async fn openapi_lists_shipped_routes_only() {
     assert!(paths["/api/v1/agents/jobs"].get("post").is_some());
     assert!(!paths.contains_key("/policy-layer/state"));
 }
+
+async fn post(demo: &DemoBackend, uri: &str, headers: &[(&str, &str)], body: &str) -> (u16, Value) {
+    let mut builder = HttpRequest::builder().method("POST").uri(uri);
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    let response = demo
+        .router()
+        .oneshot(builder.body(Body::from(body.to_owned())).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn get_bearer(demo: &DemoBackend, uri: &str, token: &str) -> u16 {
+    let request = HttpRequest::get(uri)
+        .header("Authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    demo.router()
+        .oneshot(request)
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn identity_provider_issues_tokens_the_gateway_accepts_on_public_paths() {
+    use base64::Engine as _;
+    let demo = DemoBackend::new("k-123");
+    let form = "application/x-www-form-urlencoded";
+    let basic = base64::engine::general_purpose::STANDARD.encode("hisar-verifier:k-123");
+    let (status, body) = post(
+        &demo,
+        "/oauth/token",
+        &[
+            ("content-type", form),
+            ("authorization", &format!("Basic {basic}")),
+        ],
+        "grant_type=client_credentials&scope=read%3Apanels",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["expires_in"], 300);
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(get_bearer(&demo, "/health", &token).await, 200);
+    assert_eq!(
+        get_bearer(&demo, "/founder/timeline/count", &token).await,
+        401,
+        "a service token opens no protected path"
+    );
+    assert_eq!(get_bearer(&demo, "/health", "made-up").await, 401);
+
+    let (status, body) = post(
+        &demo,
+        "/oauth/token",
+        &[("content-type", form)],
+        "grant_type=client_credentials&client_id=hisar-verifier&client_secret=wrong",
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+    let (status, _) = post(&demo, "/oauth/token", &[], "grant_type=password").await;
+    assert_eq!(status, 400);
+
+    let (status, body) = post(
+        &demo,
+        "/auth/login",
+        &[("content-type", "application/json")],
+        r#"{"username": "hisar-probe", "password": "k-123"}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let session = body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        get_bearer(&demo, "/api/v1/runtime/traces", &session).await,
+        200
+    );
+    let (status, _) = post(&demo, "/auth/login", &[], r#"{"username": "hisar-probe"}"#).await;
+    assert_eq!(status, 401);
+    assert_eq!(demo.tokens_issued(), 2);
+}

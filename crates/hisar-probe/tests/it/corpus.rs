@@ -14,12 +14,25 @@ use crate::support::{quick, sweep};
 /// The credential the corpus echoes back in every way it can.
 pub(crate) const SECRET: &str = "corpus-s3cret-9f2b";
 
+/// The client secret of the corpus's token flows, which its token endpoint quotes when it
+/// refuses a client.
+const CLIENT_SECRET: &str = "corpus-client-s3cret-4c1d";
+
 /// The tenant the probe sends in a header of its auth mode: a resolved header value, so a
 /// secret to mask, and a number the data legitimately holds.
 const TENANT: &str = "40213";
 
+/// The environment of every corpus sweep.
+const ENV: [(&str, &str); 3] = [
+    ("CORPUS_KEY", SECRET),
+    ("CORPUS_TENANT", TENANT),
+    ("CORPUS_CLIENT_SECRET", CLIENT_SECRET),
+];
+
 struct Corpus {
     verdicts: BTreeMap<String, Verdict>,
+    /// Every token the corpus issued.
+    tokens: Vec<String>,
     /// Every request the backend received.
     requests: Vec<String>,
     unsafe_requests: usize,
@@ -31,13 +44,7 @@ fn corpus() -> &'static Corpus {
     static CORPUS: OnceLock<Corpus> = OnceLock::new();
     CORPUS.get_or_init(|| {
         let backend = CorpusBackend::default();
-        let swept = sweep(
-            backend.router(),
-            CORPUS_REGISTRY,
-            "",
-            &[("CORPUS_KEY", SECRET), ("CORPUS_TENANT", TENANT)],
-            quick(),
-        );
+        let swept = sweep(backend.router(), CORPUS_REGISTRY, "", &ENV, quick());
         Corpus {
             verdicts: swept
                 .sweep
@@ -45,6 +52,7 @@ fn corpus() -> &'static Corpus {
                 .into_iter()
                 .map(|r| (r.panel, r.verdict))
                 .collect(),
+            tokens: backend.issued_tokens(),
             requests: backend.requests(),
             unsafe_requests: backend.unsafe_requests(),
             degraded: swept.degraded,
@@ -374,6 +382,42 @@ fn an_echoed_key_in_a_text_body_is_masked() {
     masked("COR-ECHO-TEXT-O1", "***");
 }
 
+/// Leak: a token obtained during the sweep, echoed by the backend. The masker knew only what
+/// was resolved before the sweep; the token must be known before the verdict leaves.
+#[test]
+fn an_echoed_token_obtained_mid_sweep_is_masked() {
+    let tokens = &corpus().tokens;
+    assert_eq!(tokens.len(), 1, "one token for the sweep: {tokens:?}");
+    blocked(
+        "COR-TOKEN-ECHO-O1",
+        GapCode::SdsrFailed,
+        "refused authorization: ***",
+    );
+    let text = serde_json::to_string(verdict("COR-TOKEN-ECHO-O1")).unwrap();
+    assert!(!text.contains(&tokens[0]), "the token leaks: {text}");
+}
+
+/// False gap and leak: a token endpoint that refuses the client is a misconfiguration, not a
+/// backend gap, and its error quoting the client secret is masked.
+#[test]
+fn a_refused_client_is_unverified_and_its_quoted_secret_masked() {
+    expect(
+        "COR-TOKEN-REFUSED-O1",
+        Status::Unverified,
+        None,
+        "no token for auth mode `corpus-refused`: its oauth2 flow got HTTP 401",
+    );
+    let text = serde_json::to_string(verdict("COR-TOKEN-REFUSED-O1")).unwrap();
+    assert!(
+        text.contains("invalid_client (client corpus-stranger with secret *** is unknown)"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(CLIENT_SECRET),
+        "the client secret leaks: {text}"
+    );
+}
+
 /// False gap: masking is for what HISAR writes, never for what it judges. Masked before
 /// classification, the tenant number the data holds became the string `***`, and
 /// `$.tenant_id isInteger` and `$.total > 0` failed on a panel the UI renders well.
@@ -532,13 +576,7 @@ fn a_get_on_a_post_only_route_is_a_coherency_failure() {
 fn a_base_url_with_a_path_changes_no_verdict() {
     let backend = CorpusBackend::default();
     let router = axum::Router::new().nest("/gw", backend.router());
-    let swept = sweep(
-        router,
-        CORPUS_REGISTRY,
-        "/gw",
-        &[("CORPUS_KEY", SECRET), ("CORPUS_TENANT", TENANT)],
-        quick(),
-    );
+    let swept = sweep(router, CORPUS_REGISTRY, "/gw", &ENV, quick());
     assert_eq!(swept.degraded, None);
     for record in &swept.sweep.records {
         let at_root = verdict(&record.panel);

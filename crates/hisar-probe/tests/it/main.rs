@@ -1,5 +1,11 @@
-//! Sweeps over real sockets: the conformance corpus, and sweeps that must not become gaps.
+//! Sweeps over real sockets: the conformance corpus, sweeps that must not become gaps, token
+//! flows against a test identity provider, and the network flags against a local TLS server and
+//! proxy.
 
 mod corpus;
+mod flows;
+mod idp;
 mod misconfigured;
+mod network;
 mod support;
+mod tls;

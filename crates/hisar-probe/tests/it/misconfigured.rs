@@ -71,7 +71,13 @@ fn a_frontend_answering_every_path_is_a_degraded_sweep() {
 #[test]
 fn an_unset_credential_variable_leaves_its_panels_unverified_and_unsent() {
     let backend = CorpusBackend::default();
-    let swept = sweep(backend.router(), CORPUS_REGISTRY, "", &[], quick());
+    let swept = sweep(
+        backend.router(),
+        CORPUS_REGISTRY,
+        "",
+        &[("CORPUS_CLIENT_SECRET", "c-123456")],
+        quick(),
+    );
     assert_eq!(
         swept.preflight,
         [
