@@ -6,7 +6,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use hisar_benches::{BOUND_PANEL, sized_body};
+use hisar_benches::{BOUND_PANEL, RUNS_OPENAPI, sized_body};
 use hisar_core::{
     Body, Observation, Registry, Response, RouteTable, Status, TransportErrorKind, classify,
 };
@@ -21,6 +21,10 @@ fn bench(c: &mut Criterion) {
     let panel = &registry.panels()[0];
     let routes = RouteTable::parse(r#"{"/api/v1/runs/": ["GET"], "/api/v1/agents": ["GET"]}"#)
         .expect("valid route table");
+    // The same route with and without the backend's response schema (SPEC §3.7): the ratio of
+    // the two is the cost of checking an answer against its schema, compiled once per table.
+    let served = RouteTable::parse(r#"{"/api/v1/runs": ["GET"]}"#).expect("valid route table");
+    let with_schema = RouteTable::parse(RUNS_OPENAPI).expect("valid OpenAPI document");
 
     let bytes = sized_body(1024);
     let value: serde_json::Value = serde_json::from_slice(&bytes).expect("valid JSON");
@@ -37,7 +41,19 @@ fn bench(c: &mut Criterion) {
         body: Body::new(&b"<!doctype html><html><body><div id=root></div></body></html>"[..]),
     });
     let cases: Vec<(&str, Observation, Option<&RouteTable>, Status)> = vec![
-        ("bound", answered(200, value), None, Status::Bound),
+        ("bound", answered(200, value.clone()), None, Status::Bound),
+        (
+            "bound_route_table",
+            answered(200, value.clone()),
+            Some(&served),
+            Status::Bound,
+        ),
+        (
+            "bound_response_schema",
+            answered(200, value),
+            Some(&with_schema),
+            Status::Bound,
+        ),
         (
             "auth_failure_401",
             answered(401, json!({"detail": "Not authenticated"})),
@@ -102,6 +118,11 @@ fn bench(c: &mut Criterion) {
             *expected,
             "{name}"
         );
+        if name.starts_with("bound_") {
+            // The schema was really used: a schema that could not be would be a finding.
+            let findings = classify(panel, Some(observation), *routes).findings;
+            assert!(findings.is_empty(), "{name}: {findings:?}");
+        }
         group.bench_function(*name, |b| {
             b.iter(|| classify(black_box(panel), Some(black_box(observation)), *routes));
         });

@@ -22,6 +22,39 @@ panels:
       - '$.runs[*].state matches "^(running|queued|completed|failed)$"'
 "#;
 
+/// The OpenAPI 3.0 document of the backend that serves [`BOUND_PANEL`]: `GET /api/v1/runs`
+/// answers a `RunList` whose runs are `Run`s (by `$ref`), with `nullable` members, formats and
+/// enums, as a framework would publish it. Every body made by [`sized_body`] honours it.
+pub const RUNS_OPENAPI: &str = r##"{
+  "openapi": "3.0.3",
+  "info": {"title": "runs", "version": "1"},
+  "paths": {"/api/v1/runs": {"get": {"responses": {"200": {"description": "runs",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RunList"}}}}}}}},
+  "components": {"schemas": {
+    "RunList": {"type": "object", "required": ["runs", "total", "page"], "properties": {
+      "runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}},
+      "total": {"type": "integer", "minimum": 0},
+      "page": {"type": "object", "required": ["limit", "offset"], "properties": {
+        "limit": {"type": "integer"}, "offset": {"type": "integer"},
+        "next": {"type": "string", "nullable": true}}},
+      "window": {"type": "string"},
+      "provenance": {"type": "object"}}},
+    "Run": {"type": "object", "required": ["id", "state", "agent", "started_at"], "properties": {
+      "id": {"type": "string"},
+      "state": {"type": "string", "enum": ["running", "queued", "completed", "failed"]},
+      "agent": {"type": "object", "required": ["id"], "properties": {
+        "id": {"type": "string"}, "name": {"type": "string"}, "version": {"type": "string"}}},
+      "started_at": {"type": "string", "format": "date-time"},
+      "finished_at": {"type": "string", "format": "date-time", "nullable": true},
+      "duration_ms": {"type": "integer"},
+      "cost": {"type": "object", "properties": {"amount": {"type": "number"}, "currency": {"type": "string"}}},
+      "tokens": {"type": "object", "properties": {"input": {"type": "integer"}, "output": {"type": "integer"}}},
+      "tags": {"type": "array", "items": {"type": "string"}},
+      "error": {"type": "object", "nullable": true, "required": ["code"], "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"}}}}}
+  }}
+}"##;
+
 /// A run, as a list endpoint of an agent platform returns it (about 300 bytes).
 fn run(i: usize) -> Value {
     let states = ["completed", "running", "failed", "queued"];

@@ -34,6 +34,6 @@ mod hurl;
 mod synthetic;
 pub mod tracker;
 
-pub use body::{BOUND_PANEL, sized_body};
+pub use body::{BOUND_PANEL, RUNS_OPENAPI, sized_body};
 pub use hurl::hurl_files;
 pub use synthetic::{DOMAINS, Synthetic, SyntheticEndpoint};

@@ -60,7 +60,8 @@ const VALIDATE_EXAMPLES: &str = "\
 Examples:
   hisar validate                   ./hisar.yaml, or --registry, or HISAR_REGISTRY
   hisar validate conf/hisar.yaml
-  hisar validate -r conf/hisar.yaml";
+  hisar validate -r conf/hisar.yaml
+  hisar validate --routes openapi.json --strict   invariants the response schemas contradict fail";
 
 const REPORT_EXAMPLES: &str = "\
 Examples:
@@ -305,6 +306,18 @@ pub(crate) struct ValidateArgs {
     /// The registry file, as a positional argument (wins over --registry).
     #[arg(value_name = "FILE")]
     pub(crate) file: Option<PathBuf>,
+    /// Route table whose OpenAPI response schemas the invariants are read against, as a file
+    /// or a URL (default: the registry's `backend.routes` when it is a file; a URL is fetched
+    /// only when given here).
+    #[arg(long, env = "HISAR_ROUTES", value_name = "FILE|URL")]
+    pub(crate) routes: Option<String>,
+    /// The base URL `${HISAR_BASE_URL}` stands for in the registry's `backend.routes`.
+    #[arg(long, env = "HISAR_BASE_URL", value_name = "URL")]
+    pub(crate) base_url: Option<String>,
+    /// Invariants the OpenAPI schema contradicts, and a route table that cannot be loaded, are
+    /// errors (exit 2) rather than warnings.
+    #[arg(long)]
+    pub(crate) strict: bool,
 }
 
 impl ValidateArgs {

@@ -46,7 +46,7 @@ pub(crate) fn run(cli: Cli) -> Exit {
                     Command::Sweep(args) => sweep::sweep(args, ui).await,
                     Command::Check(args) => sweep::check(args, ui).await,
                     Command::List(args) => list::list(&args).await,
-                    Command::Validate(args) => validate::validate(&args, ui),
+                    Command::Validate(args) => validate::validate(&args, ui).await,
                     Command::Report(args) => report::report(&args, ui).await,
                     Command::Diff(args) => diff::diff(&args).await,
                     Command::Prune(args) => prune::prune(&args, ui).await,

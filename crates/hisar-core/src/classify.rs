@@ -9,6 +9,7 @@
 use crate::invariant::Subject;
 use crate::model::{BodyKind, Method, Panel, ProvenanceRequirement};
 use crate::observation::{Observation, Response, Transport};
+use crate::openapi::ResponseSchemas;
 use crate::provenance;
 use crate::routes::{RouteCheck, RouteTable};
 use crate::verdict::{CoherencyCheck, Evidence, Finding, Gap, GapCode, Outcome, Stage, Verdict};
@@ -91,6 +92,10 @@ pub fn classify(
         route_check,
         Some(RouteCheck::Served { .. } | RouteCheck::MethodNotServed { .. })
     );
+    // The operation's response schema applies to a route the table serves (SPEC §3.7).
+    let schemas = routes
+        .filter(|_| matches!(route_check, Some(RouteCheck::Served { .. })))
+        .and_then(RouteTable::schemas);
     let mut live: Vec<Gap> = Vec::new();
     match status_gap(panel, observation, response, route_exists) {
         Some(gap) => live.push(gap),
@@ -98,6 +103,7 @@ pub fn classify(
             panel,
             observation,
             response,
+            schemas,
             &mut live,
             &mut findings,
             &mut evidence,
@@ -159,6 +165,13 @@ pub enum NotProbed {
         /// The unset variables.
         variables: Vec<String>,
     },
+    /// A value of the panel comes from live data (SPEC §4.2) that the sweep could not have:
+    /// its source panel is not bound or selects nothing, or its setup step failed. Never a
+    /// gap of the panel's own.
+    SourceUnavailable {
+        /// Which value, from where, and why, as the tracker shows it.
+        reason: String,
+    },
     /// The auth mode's token flow obtained no token (SPEC §3.5, §4.1): a misconfiguration or
     /// an identity provider that refused, never a backend gap.
     NoToken {
@@ -198,6 +211,7 @@ impl NotProbed {
                     many.join(", ")
                 ),
             },
+            NotProbed::SourceUnavailable { reason } => format!("not probed: {reason}"),
             NotProbed::NoToken { failure, .. } => format!("{failure}; not probed"),
             NotProbed::PathRewritten { declared, sent } => format!(
                 "not probed: a URL parser would probe {sent} instead of {declared}; change the path parameter values"
@@ -617,6 +631,7 @@ fn contract_and_provenance(
     panel: &Panel,
     observation: &Observation,
     response: &Response,
+    schemas: Option<&ResponseSchemas>,
     live: &mut Vec<Gap>,
     findings: &mut Vec<Finding>,
     evidence: &mut Evidence,
@@ -698,6 +713,11 @@ fn contract_and_provenance(
         }
         BodyKind::Any => body.json().ok(),
     };
+
+    // The backend's own contract, before the invariants.
+    if let (Some(schemas), Some(value)) = (schemas, json.filter(|_| panel.body == BodyKind::Json)) {
+        contract::check_schema(panel, response, schemas, value, live, findings);
+    }
 
     // Invariants.
     let subject = Subject {
@@ -868,6 +888,7 @@ fn is_json_type(content_type: &str) -> bool {
     essence == "application/json" || essence.ends_with("+json") || essence == "text/json"
 }
 
+mod contract;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

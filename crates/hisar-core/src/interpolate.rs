@@ -121,6 +121,18 @@ impl Template {
         })
     }
 
+    /// A template of literal text only: `text` is sent as it is, `$` included.
+    pub fn literal(text: &str) -> Self {
+        Self {
+            source: text.replace('$', "$$"),
+            pieces: if text.is_empty() {
+                Vec::new()
+            } else {
+                vec![Piece::Text(text.to_owned())]
+            },
+        }
+    }
+
     /// The template as written (safe to show: it names variables, not their values).
     pub fn source(&self) -> &str {
         &self.source

@@ -49,7 +49,7 @@ use std::sync::Arc;
 use regex::Regex;
 use serde_json::Value;
 
-pub(crate) use self::path::PathQuery;
+pub(crate) use self::path::{PathQuery, PathStep};
 use crate::error::InvariantError;
 use crate::time::is_rfc3339;
 
@@ -281,6 +281,35 @@ impl Invariant {
     /// Whether the invariant queries the JSON body.
     pub fn reads_body(&self) -> bool {
         matches!(self.0.query, Query::Path(_))
+    }
+
+    /// What a schema can tell about the invariant (SPEC §3.7, the static check): the steps of
+    /// its JSONPath (`None` for `status`, `header` and `duration`), and the JSON type its
+    /// predicate asks for, when it asks for one of every selected node (not negated, not
+    /// counted).
+    pub(crate) fn schema_view(&self) -> (Option<Vec<PathStep>>, Option<&'static str>) {
+        let steps = match &self.0.query {
+            Query::Path(path) => Some(path.steps()),
+            _ => None,
+        };
+        let expects = match (&self.0.predicate, self.0.negated || self.0.count) {
+            (_, true) => None,
+            (Predicate::IsArray, _) => Some("array"),
+            (Predicate::IsObject, _) => Some("object"),
+            (Predicate::IsString | Predicate::IsIsoDate, _) => Some("string"),
+            (Predicate::IsInteger, _) => Some("integer"),
+            (Predicate::IsNumber, _) => Some("number"),
+            (Predicate::IsBoolean, _) => Some("boolean"),
+            (Predicate::IsNull, _) => Some("null"),
+            _ => None,
+        };
+        (steps, expects)
+    }
+
+    /// Whether the invariant is `not QUERY exists`, which holds when the query selects
+    /// nothing.
+    pub(crate) fn is_absence(&self) -> bool {
+        self.0.negated && matches!(self.0.predicate, Predicate::Exists)
     }
 
     /// Evaluates the invariant.

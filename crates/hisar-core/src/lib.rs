@@ -48,12 +48,15 @@ mod id;
 mod index;
 mod interpolate;
 mod invariant;
+mod live;
 mod mask;
 mod model;
 mod names;
 mod observation;
+mod openapi;
 mod policy;
 pub mod provenance;
+mod query;
 mod registry;
 mod routes;
 mod sanity;
@@ -75,16 +78,20 @@ pub use flow::{
 pub use id::{CapabilityId, DomainCode, MAX_PANEL_ID_LEN, PanelId};
 pub use interpolate::{Env, Resolved, Template};
 pub use invariant::{Check, Invariant, Subject};
+pub use live::{LiveValue, SetupStep, ValuePlace, ValueSource};
 pub use mask::{ELLIPSIS, MASK, MIN_SECRET_CHARS, Masker, is_sensitive_name};
 pub use model::{
     Aggregation, AuthMode, BodyKind, CapabilityDecl, DeclaredStatus, Domain, Endpoint, Method,
-    Panel, PanelClass, PathTemplate, ProvenanceRequirement, Segment, UncheckedInvariant,
+    Panel, PanelClass, PathTemplate, ProvenanceRequirement, SchemaPolicy, Segment,
+    UncheckedInvariant,
 };
 pub use names::UnknownName;
 pub use observation::{
     Body, Observation, Response, Transport, TransportErrorKind, TransportFailure,
 };
+pub use openapi::{SchemaWarning, schema_warnings};
 pub use policy::{FailOn, GatePolicy, TrustPolicy, Waiver};
+pub use query::JsonQuery;
 pub use registry::{Backend, Defaults, NO_AUTH, Registry, TrackerText, registry_schema};
 pub use routes::{NearKind, Route, RouteCheck, RouteTable};
 pub use sanity::{

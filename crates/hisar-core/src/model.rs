@@ -12,6 +12,7 @@ use crate::flow::TokenFlow;
 use crate::id::{CapabilityId, DomainCode, PanelId};
 use crate::interpolate::Template;
 use crate::invariant::Invariant;
+use crate::live::{LiveValue, ValuePlace, ValueSource};
 
 /// A domain: a group of panels with a short code and a display name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -276,7 +277,7 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'@');
 
 /// Bytes percent-encoded in a query name or value: all but RFC 3986 unreserved characters.
-const QUERY_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const QUERY_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
@@ -426,6 +427,29 @@ impl ProvenanceRequirement {
     }
 }
 
+crate::named_enum! {
+    /// What a sweep does with the OpenAPI response schema of a panel's operation (SPEC §3.7):
+    /// `backend.schema` sets it for every panel, a panel's `schema:` for itself.
+    pub enum SchemaPolicy("schema policy") {
+        /// A body that does not match the schema is `SDSR_FAILED` (the default).
+        Enforce = "enforce",
+        /// A body that does not match the schema is recorded as a finding only.
+        Warn = "warn",
+        /// The schema is not checked.
+        Off = "off",
+    }
+}
+
+#[expect(
+    clippy::derivable_impls,
+    reason = "named_enum! derives a fixed set of traits, Default not among them"
+)]
+impl Default for SchemaPolicy {
+    fn default() -> Self {
+        SchemaPolicy::Enforce
+    }
+}
+
 /// The body type a panel expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -537,6 +561,15 @@ pub struct Panel {
     /// The author asserts that the method changes nothing (`safe: true`), so a sweep may send
     /// it even when it is not `GET`, `HEAD` or `OPTIONS` (a `POST /search`).
     pub safe: bool,
+    /// What to do with the OpenAPI response schema (the panel's `schema:`, else
+    /// `backend.schema`, else `enforce`).
+    pub schema: SchemaPolicy,
+    /// Path, query and header values taken from another panel's answer or a setup step in the
+    /// same sweep (SPEC §4.2), in declaration order. They have no entry in `path_params`,
+    /// `params` or `headers` until a sweep resolves them ([`Panel::with_values`]).
+    pub live: Vec<LiveValue>,
+    /// The line and column of each of `invariants`, for messages that point at one.
+    pub invariant_positions: Vec<(usize, usize)>,
 }
 
 impl Panel {
@@ -580,6 +613,74 @@ impl Panel {
             target.extend(utf8_percent_encode(value, QUERY_COMPONENT));
         }
         target
+    }
+
+    /// The panels whose answers this panel's values come from, in declaration order, each
+    /// once.
+    pub fn source_panels(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = Vec::new();
+        for value in &self.live {
+            if let ValueSource::Panel { panel, .. } = &value.source
+                && !ids.contains(&panel.as_str())
+            {
+                ids.push(panel);
+            }
+        }
+        ids
+    }
+
+    /// The setup steps this panel's values come from, in declaration order, each once.
+    pub fn source_steps(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = Vec::new();
+        for value in &self.live {
+            if let ValueSource::Setup { step, .. } = &value.source
+                && !ids.contains(&step.as_str())
+            {
+                ids.push(step);
+            }
+        }
+        ids
+    }
+
+    /// The panel with its live values resolved: `values` holds one text per entry of
+    /// [`Panel::live`], in order; each goes where its entry says (a header value is sent as
+    /// it is, never read as a `${VAR}` template).
+    ///
+    /// ```
+    /// use hisar_core::Registry;
+    /// let registry = Registry::from_yaml(r#"
+    /// version: 1
+    /// domains: [{ code: INC, name: INCIDENTS }]
+    /// defaults: { class: evidence }
+    /// panels:
+    ///   - { id: INC-A-LIST-O1, capability: incidents.list, endpoint: /incidents }
+    ///   - id: INC-A-ONE-O2
+    ///     capability: incidents.one
+    ///     endpoint: /incidents/{id}
+    ///     path_params: { id: { from: INC-A-LIST-O1, select: "$.items[0].id" } }
+    /// "#, "hisar.yaml").unwrap();
+    /// let panel = &registry.panels()[1];
+    /// assert_eq!(panel.source_panels(), ["INC-A-LIST-O1"]);
+    /// let resolved = panel.with_values(&["inc 7".to_owned()]);
+    /// assert_eq!(resolved.request_target(), "/incidents/inc%207");
+    /// assert!(resolved.live.is_empty());
+    /// ```
+    #[must_use]
+    pub fn with_values(&self, values: &[String]) -> Panel {
+        let mut panel = self.clone();
+        for (live, value) in self.live.iter().zip(values) {
+            match live.place {
+                ValuePlace::Path => {
+                    panel.path_params.insert(live.name.clone(), value.clone());
+                }
+                ValuePlace::Query => panel.params.push((live.name.clone(), value.clone())),
+                ValuePlace::Header => panel
+                    .headers
+                    .push((live.name.clone(), Template::literal(value))),
+            }
+        }
+        panel.live.clear();
+        panel
     }
 
     /// Whether a sweep may send the panel's request: a safe method, or `safe: true`.

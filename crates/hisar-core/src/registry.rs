@@ -2,6 +2,7 @@
 //! (`load`, `panels`), which reads text and reports every problem at once.
 
 mod auth;
+mod live;
 mod load;
 mod panels;
 mod schema;
@@ -16,7 +17,10 @@ use crate::error::RegistryError;
 use crate::id::{CapabilityId, PanelId};
 use crate::index::IdIndex;
 use crate::interpolate::Template;
-use crate::model::{AuthMode, CapabilityDecl, DeclaredStatus, Domain, Panel, PanelClass};
+use crate::live::SetupStep;
+use crate::model::{
+    AuthMode, CapabilityDecl, DeclaredStatus, Domain, Panel, PanelClass, SchemaPolicy,
+};
 use crate::policy::{GatePolicy, TrustPolicy, Waiver};
 use crate::verdict::GapCode;
 
@@ -30,6 +34,8 @@ pub struct Backend {
     pub base_url: Option<Template>,
     /// Route table source: a file path (relative to the registry) or an `http(s)://` URL.
     pub routes: Option<Template>,
+    /// What sweeps do with the OpenAPI response schemas of the route table (SPEC §3.7).
+    pub schema: SchemaPolicy,
 }
 
 /// Defaults applied to every panel.
@@ -41,6 +47,8 @@ pub struct Defaults {
     pub timeout: Option<Duration>,
     /// Class for panels that name none.
     pub class: Option<PanelClass>,
+    /// Schema policy for panels that name none: `backend.schema`.
+    pub schema: SchemaPolicy,
 }
 
 impl Default for Defaults {
@@ -49,6 +57,7 @@ impl Default for Defaults {
             auth: NO_AUTH.to_owned(),
             timeout: None,
             class: None,
+            schema: SchemaPolicy::Enforce,
         }
     }
 }
@@ -83,6 +92,8 @@ pub struct Registry {
     domains: Vec<Domain>,
     /// Panels in declaration order.
     panels: Vec<Panel>,
+    /// Setup steps, in the order they run (SPEC §4.2).
+    setup: Vec<SetupStep>,
     /// Declared capabilities.
     capabilities: BTreeMap<CapabilityId, CapabilityDecl>,
     /// Waivers.
@@ -138,6 +149,16 @@ impl Registry {
     /// Panels in declaration order.
     pub fn panels(&self) -> &[Panel] {
         &self.panels
+    }
+
+    /// Setup steps, in the order a sweep sends them (SPEC §4.2).
+    pub fn setup(&self) -> &[SetupStep] {
+        &self.setup
+    }
+
+    /// A setup step by id.
+    pub fn setup_step(&self, id: &str) -> Option<&SetupStep> {
+        self.setup.iter().find(|s| s.id == id)
     }
 
     /// Declared capabilities.
@@ -199,5 +220,7 @@ impl Registry {
     }
 }
 
+#[cfg(test)]
+mod live_tests;
 #[cfg(test)]
 mod tests;

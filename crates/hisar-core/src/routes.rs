@@ -36,11 +36,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use crate::error::RouteTableError;
 use crate::model::{Endpoint, Method, PathTemplate, Segment, is_prefix_segment};
+use crate::openapi::ResponseSchemas;
 
 /// One way two paths can be near each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -153,6 +155,8 @@ pub struct RouteTable {
     near: HashMap<(u8, String), Vec<usize>>,
     /// The prefix the document declares its routes are mounted under, as literal segments.
     mount: Vec<String>,
+    /// The response schemas, when the table is an OpenAPI 3 document (SPEC §3.7).
+    schemas: Option<Arc<ResponseSchemas>>,
 }
 
 impl RouteTable {
@@ -239,7 +243,9 @@ impl RouteTable {
                     methods,
                 });
             }
-            return Ok(Self::new(routes));
+            let mut table = Self::new(routes);
+            table.schemas = ResponseSchemas::from_document(map, &base).map(Arc::new);
+            return Ok(table);
         }
         if let Some(endpoints) = map.get("endpoints") {
             return Self::from_endpoint_list(endpoints, map.get("path_prefix"));
@@ -350,6 +356,17 @@ impl RouteTable {
             }
         }
         self.mount = mount;
+    }
+
+    /// Whether the table carries OpenAPI 3 response schemas that stage 4 checks answers against
+    /// (SPEC §3.7).
+    pub fn has_response_schemas(&self) -> bool {
+        self.schemas.is_some()
+    }
+
+    /// The response schemas, when the table is an OpenAPI 3 document.
+    pub(crate) fn schemas(&self) -> Option<&ResponseSchemas> {
+        self.schemas.as_deref()
     }
 
     /// The mount the table declares (`/svc/api`), when it declares one.

@@ -8,6 +8,7 @@
 
 mod auth;
 mod routes;
+mod schema;
 
 pub use self::auth::{DEMO_CLIENT_ID, DEMO_LOGIN_USER};
 
@@ -46,6 +47,8 @@ struct Inner {
     templated: Vec<usize>,
     observer_key: String,
     user_token: String,
+    /// Drawn at start; incident ids carry it.
+    instance: String,
     issued: auth::Issued,
     state: RwLock<Mutable>,
 }
@@ -125,6 +128,7 @@ impl DemoBackend {
                 templated,
                 observer_key: observer_key.into(),
                 user_token: format!("user-session-{:x}", std::process::id()),
+                instance: instance_tag(),
                 issued: auth::Issued::default(),
                 state: RwLock::new(Mutable {
                     routes: states,
@@ -150,7 +154,9 @@ impl DemoBackend {
             .with_state(self.clone())
     }
 
-    /// The OpenAPI document the backend serves at `/openapi.json`: its shipped routes now.
+    /// The OpenAPI document the backend serves at `/openapi.json`: its shipped routes now, each
+    /// GET with the response schema of its healthy answer (so a sweep checks answers against
+    /// the backend's own contract, SPEC §3.7).
     pub fn openapi(&self) -> Value {
         let s = self
             .inner
@@ -167,9 +173,19 @@ impl DemoBackend {
             }
             let mut item = serde_json::Map::new();
             for m in &state.methods {
+                let responses = if m == "GET" {
+                    let schema = schema::response_schema(
+                        &(route.healthy)(&routes::Ctx::default()),
+                        route.provenance.is_some(),
+                    );
+                    json!({"200": {"description": "OK", "content": {"application/json": {"schema": schema}}}})
+                } else {
+                    json!({"202": {"description": "Accepted", "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["accepted"], "properties": {"accepted": {"type": "boolean"}}}}}}})
+                };
                 item.insert(
                     m.to_ascii_lowercase(),
-                    json!({"summary": format!("{m} {}", route.path), "responses": {"200": {"description": "OK"}}}),
+                    json!({"summary": format!("{m} {}", route.path), "responses": responses}),
                 );
             }
             paths.insert(route.path.to_owned(), Value::Object(item));
@@ -292,6 +308,19 @@ impl DemoBackend {
     }
 }
 
+/// Eight hex digits drawn per backend: the standard library's per-instance random hash keys
+/// are randomness enough for ids no registry may guess (no cryptographic use).
+fn instance_tag() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("{:08x}", hasher.finish() & 0xffff_ffff)
+}
+
 fn percent_decode(segment: &str) -> String {
     let bytes = segment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -410,7 +439,17 @@ async fn dispatch_to(
     if state.broken {
         return detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
     }
-    let ctx = Ctx { query, path_params };
+    let ctx = Ctx {
+        query,
+        path_params,
+        instance: demo.inner.instance.clone(),
+    };
+    // A detail route knows only this instance's incidents: a placeholder id is a 404.
+    if let Some(id) = ctx.path_params.get("incident_id")
+        && !ctx.knows_incident(id)
+    {
+        return detail(StatusCode::NOT_FOUND, "no such incident");
+    }
     let tenant = headers
         .get("x-tenant-id")
         .and_then(|v| v.to_str().ok())

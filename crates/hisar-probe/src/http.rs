@@ -154,12 +154,15 @@ impl HttpProbe {
                 headers.insert(name, value);
             }
         }
-        let send = self
+        let mut builder = self
             .client
             .request(method, &request.url)
             .headers(headers)
-            .timeout(self.options.max_time)
-            .send();
+            .timeout(self.options.max_time);
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        let send = builder.send();
         let mut response = send.await.map_err(|e| {
             let (kind, message) = classify_error(&e);
             (kind, message, elapsed(started))

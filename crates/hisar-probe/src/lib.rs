@@ -51,6 +51,7 @@ mod auth;
 pub mod defaults;
 mod error;
 mod http;
+mod live;
 mod mask;
 mod network;
 mod plan;

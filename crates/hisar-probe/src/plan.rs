@@ -96,6 +96,25 @@ pub fn plan<'r>(
             request_of.push(Err(NotProbed::UnsafeMethod));
             continue;
         }
+        if !panel.live.is_empty() {
+            // Values from other answers or setup steps (SPEC §4.2): a sweep resolves them first
+            // and plans the resolved panel; a placeholder is never sent (its 404 would be a
+            // false gap). Unset credentials still show.
+            let request = build_request(registry, panel, String::new(), env);
+            request_of.push(Err(if request.missing_credentials.is_empty() {
+                NotProbed::SourceUnavailable {
+                    reason:
+                        "its values come from other answers or setup steps (SPEC §4.2), which were not resolved"
+                            .to_owned(),
+                }
+            } else {
+                NotProbed::MissingCredentials {
+                    auth: panel.auth.clone(),
+                    variables: request.missing_credentials,
+                }
+            }));
+            continue;
+        }
         let path = panel.request_path();
         let mut target = panel.request_target();
         if let Some(query) = &base_query {
@@ -188,6 +207,7 @@ fn build_request(registry: &Registry, panel: &Panel, url: String, env: &dyn Env)
         headers,
         auth_mode: panel.auth.clone(),
         missing_credentials: missing,
+        body: None,
     }
 }
 
@@ -276,6 +296,38 @@ panels:
             plan.missing_credentials(),
             [("KEY".to_owned(), vec!["observer".to_owned()], 3)]
         );
+    }
+
+    /// SPEC §4.2: planned without its values resolved, a panel whose id comes from another
+    /// answer is never probed with a placeholder (its 404 would be a false gap); it is
+    /// UNVERIFIED naming why, and its independent neighbour is probed as usual.
+    #[test]
+    fn values_from_other_answers_send_no_placeholder() {
+        let reg = Registry::from_yaml(
+            r#"
+version: 1
+defaults: { class: evidence }
+domains: [{ code: A, name: A }]
+panels:
+  - { id: A-B-C-O1, capability: a.a, endpoint: /incidents }
+  - id: A-B-C-O2
+    capability: a.b
+    endpoint: "/replay/{id}/summary"
+    path_params: { id: { from: A-B-C-O1, select: "$.incidents[0].id" } }
+"#,
+            "r",
+        )
+        .unwrap();
+        let env = BTreeMap::<String, String>::new();
+        let plan =
+            super::plan(&reg, reg.panels().iter().collect(), "http://h", &env, false).unwrap();
+        assert_eq!(plan.requests.len(), 1);
+        assert_eq!(plan.request_of[0], Ok(0));
+        let Err(not_probed) = &plan.request_of[1] else {
+            panic!("probed: {:?}", plan.request_of[1]);
+        };
+        let reason = not_probed.reason(&reg.panels()[1], false);
+        assert!(reason.contains("SPEC §4.2"), "{reason}");
     }
 
     /// SPEC §3.4: path values are one segment, query values RFC 3986, and only safe methods

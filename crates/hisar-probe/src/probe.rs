@@ -40,6 +40,9 @@ pub struct ProbeRequest {
     pub auth_mode: String,
     /// Credential variables the environment lacked.
     pub missing_credentials: Vec<String>,
+    /// A body to send (a setup step's JSON, SPEC §4.2), with its `Content-Type` among the
+    /// headers; panels send none.
+    pub body: Option<Vec<u8>>,
 }
 
 /// Sends one request and reports what it saw. Implementations never retry: the sweep does.

@@ -15,11 +15,12 @@ use jiff::Timestamp;
 use crate::auth::Authenticator;
 use crate::error::ProbeError;
 use crate::http::HttpProbe;
+use crate::live::LiveSweep;
 use crate::mask::SweepMasker;
-use crate::plan::{SweepPlan, plan};
+use crate::plan::plan;
 use crate::probe::Probe;
 use crate::routes::{RouteLoadError, RouteSource, load_routes};
-use crate::run::{SweepOptions, run};
+use crate::run::SweepOptions;
 
 /// A selection that names what the registry does not have.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -145,6 +146,9 @@ pub struct Swept {
     /// Why the sweep is degraded (exit 3), if it is: every verdict was then recorded as
     /// `UNVERIFIED`, so it changes nothing in history.
     pub degraded: Option<String>,
+    /// One line per setup step the sweep sent (SPEC §4.2): what it captured, or why it failed;
+    /// secrets masked.
+    pub setup: Vec<String>,
 }
 
 /// Runs sweeps of one registry against one target.
@@ -304,7 +308,7 @@ impl Sweeper {
             self.options.allow_unsafe,
         )
         .map_err(|e| self.masked(e.into()))?;
-        Ok(preflight_lines(&planned))
+        Ok(preflight_lines(&planned.missing_credentials()))
     }
 
     /// Probes the selected panels and returns the sweep to record. A route table that cannot
@@ -345,17 +349,8 @@ impl Sweeper {
             }
             Err(e) => return Err(self.masked(e.into())),
         };
-        let planned = plan(
-            &self.registry,
-            panels,
-            base_url,
-            &env,
-            self.options.allow_unsafe,
-        )
-        .map_err(|e| self.masked(e.into()))?;
-        let preflight = preflight_lines(&planned);
-        let skipped = planned.skipped();
-        // The sweep's masker: the sweeper's secrets, and every token obtained during the sweep.
+        // The sweep's masker: the sweeper's secrets, every token obtained during the sweep and
+        // every captured credential.
         let masker = SweepMasker::new((*self.masker).clone());
         // Token flows start afresh each sweep: a token outlives no sweep.
         let auth = Authenticator::new(
@@ -368,23 +363,32 @@ impl Sweeper {
             masker.clone(),
         );
         let started_at = Timestamp::now();
-        let result = run(
-            &*self.probe,
-            &planned,
-            routes.as_ref(),
-            &self.options,
-            Some(&auth),
-            &masker,
-            progress,
-        )
-        .await;
+        // Setup steps, then panels in waves by dependency (SPEC §4.2); without live values,
+        // one wave: the plan and run of any sweep.
+        let chained = LiveSweep {
+            registry: &self.registry,
+            probe: &*self.probe,
+            routes: routes.as_ref(),
+            options: &self.options,
+            auth: Some(&auth),
+            base_url,
+            env: &env,
+            masker: &masker,
+            all_steps: selection.is_all(),
+        }
+        .run(&panels, progress)
+        .await
+        .map_err(|e| self.masked(e.into()))?;
+        let preflight = preflight_lines(&chained.missing_credentials);
+        let skipped = chained.skipped;
+        let result = chained.result;
         let finished_at = Timestamp::now();
         let mut verdicts = result.verdicts;
         let shown_url = self.masker.mask(base_url);
         let degraded = match Misdirection::detect(&result.answers, result.failures) {
             Some(misdirection) => Some(misdirection.describe(&shown_url, routes.is_some())),
             None => too_many_unverified(
-                &planned,
+                (&chained.missing_credentials, chained.unset_panels),
                 &verdicts,
                 &result.no_token,
                 self.registry.gate().max_unverified_share,
@@ -406,8 +410,7 @@ impl Sweeper {
                 }
             }
         }
-        let records = planned
-            .panels
+        let records = panels
             .iter()
             .zip(verdicts)
             .map(|(panel, verdict)| PanelRecord::new(panel, verdict))
@@ -427,6 +430,7 @@ impl Sweeper {
             preflight,
             skipped,
             degraded,
+            setup: chained.setup,
         })
     }
 
@@ -494,6 +498,7 @@ impl Sweeper {
             preflight: Vec::new(),
             skipped: 0,
             degraded: None,
+            setup: Vec::new(),
         })
     }
 }
@@ -503,7 +508,7 @@ impl Sweeper {
 /// that obtained no token (`no_token`: its masked failure and the panels it left unprobed), or
 /// a backend that did not answer.
 fn too_many_unverified(
-    planned: &SweepPlan<'_>,
+    (unset, unset_panels): (&[UnsetVariable], usize),
     verdicts: &[Verdict],
     no_token: &[(String, usize)],
     share: f64,
@@ -517,14 +522,8 @@ fn too_many_unverified(
         .clone()
         .filter(|v| v.status() == Status::Unverified)
         .count();
-    let unset = planned.missing_credentials();
-    let unset_panels = planned
-        .request_of
-        .iter()
-        .filter(|r| matches!(r, Err(hisar_core::NotProbed::MissingCredentials { .. })))
-        .count();
     let no_token_panels: usize = no_token.iter().map(|(_, n)| n).sum();
-    let cause = match unset.as_slice() {
+    let cause = match unset {
         [(one, ..)] if unset_panels * 2 >= unverified => {
             format!("credential variable {one} is not set")
         }
@@ -545,16 +544,18 @@ fn too_many_unverified(
     ))
 }
 
+/// An unset credential variable: its name, the auth modes that read it, the panels it stops.
+type UnsetVariable = (String, Vec<String>, usize);
+
 /// One line per unset credential variable, saying what to fix.
-fn preflight_lines(planned: &SweepPlan<'_>) -> Vec<String> {
-    planned
-        .missing_credentials()
-        .into_iter()
+fn preflight_lines(missing: &[UnsetVariable]) -> Vec<String> {
+    missing
+        .iter()
         .map(|(var, modes, panels)| {
             let modes: Vec<String> = modes.iter().map(|m| format!("`{m}`")).collect();
             format!(
                 "credential variable {var} is not set: {panels} panel{} of auth mode {} will not be probed (UNVERIFIED, never a gap); set {var} in the environment",
-                if panels == 1 { "" } else { "s" },
+                if *panels == 1 { "" } else { "s" },
                 modes.join(", ")
             )
         })

@@ -120,6 +120,10 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
         for warning in &swept.warnings {
             ui.warn(warning);
         }
+        // What the setup steps did (SPEC §4.2), masked by the sweep.
+        for line in &swept.setup {
+            ui.note(line);
+        }
         let degraded = swept.degraded.clone();
         let skipped = if swept.skipped > 0 {
             format!(

@@ -1,11 +1,19 @@
-//! `hisar validate [FILE]` (or `-r FILE`, or `HISAR_REGISTRY`).
+//! `hisar validate [FILE]` (or `-r FILE`, or `HISAR_REGISTRY`): the registry is well-formed,
+//! and, with a route table that is an OpenAPI 3 document, its invariants agree with the
+//! backend's response schemas (SPEC §3.7).
+
+use std::path::Path;
+
+use anyhow::anyhow;
+use hisar_core::{Masker, Registry, schema_warnings};
+use hisar_probe::{HttpOptions, HttpProbe, RouteLoadError, RouteSource, Target, load_routes};
 
 use crate::args::ValidateArgs;
-use crate::context::load_registry;
-use crate::exit::{Exit, Outcome};
+use crate::context::{Environment, load_registry, registry_dir};
+use crate::exit::{Exit, Outcome, invalid, usage};
 use crate::ui::Ui;
 
-pub(crate) fn validate(args: &ValidateArgs, ui: Ui) -> Outcome {
+pub(crate) async fn validate(args: &ValidateArgs, ui: Ui) -> Outcome {
     let path = args.path();
     let registry = load_registry(path)?;
     let modes = registry.auth_modes().len();
@@ -55,5 +63,104 @@ pub(crate) fn validate(args: &ValidateArgs, ui: Ui) -> Outcome {
             }
         }
     }
-    Ok(Exit::Pass)
+    schema_check(args, path, &registry, ui).await
+}
+
+/// Reads every invariant against the 2xx response schema of its operation: each one the schema
+/// contradicts is a warning with its location (an error under `--strict`, exit 2). Without a
+/// route table, or with one that carries no response schemas, there is nothing to read.
+async fn schema_check(args: &ValidateArgs, path: &Path, registry: &Registry, ui: Ui) -> Outcome {
+    let env = Environment::default();
+    let target = Target::resolve(
+        registry,
+        &registry_dir(path),
+        &env,
+        args.base_url.clone(),
+        args.routes.as_deref(),
+    );
+    let Some(source) = &target.routes else {
+        return Ok(Exit::Pass);
+    };
+    // Validation stays offline unless asked: the registry's own table is read when it is a
+    // file; a URL (often the backend's `/openapi.json`) only when given with `--routes`.
+    if args.routes.is_none() && matches!(source, RouteSource::Url(_)) {
+        ui.note(&format!(
+            "the route table is a URL; to read the invariants against its response schemas: hisar validate {} --routes URL",
+            path.display()
+        ));
+        return Ok(Exit::Pass);
+    }
+    let mut urls: Vec<&str> = target.base_url.iter().map(String::as_str).collect();
+    if let RouteSource::Url(url) = source {
+        urls.push(url);
+    }
+    let masker = Masker::for_sweep(registry, &env, &urls);
+    let http = HttpProbe::new(HttpOptions::default()).map_err(invalid)?;
+    let routes = match load_routes(source, &http).await {
+        Ok(routes) => routes,
+        Err(e) => {
+            let text = masker.mask(&e.to_string()).into_owned();
+            if args.strict {
+                let fail = if matches!(e, RouteLoadError::Fetch(..)) {
+                    invalid
+                } else {
+                    usage
+                };
+                return Err(fail(anyhow!(
+                    "{text}: the invariants cannot be read against the backend's response schemas"
+                )));
+            }
+            ui.warn(&format!(
+                "{text}: the invariants were not read against the backend's response schemas"
+            ));
+            return Ok(Exit::Pass);
+        }
+    };
+    let shown = masker.mask(&source.to_string()).into_owned();
+    if !routes.has_response_schemas() {
+        ui.note(&format!(
+            "{shown}: not an OpenAPI 3 document: no response schemas to read the invariants against"
+        ));
+        return Ok(Exit::Pass);
+    }
+    let warnings = schema_warnings(registry, &routes);
+    for w in &warnings {
+        let text = format!(
+            "{}:{}:{}: {}: {}",
+            path.display(),
+            w.line,
+            w.column,
+            w.panel,
+            masker.mask(&w.message)
+        );
+        if args.strict {
+            ui.error(&text);
+        } else {
+            ui.warn(&text);
+        }
+    }
+    if warnings.is_empty() {
+        ui.line(&format!(
+            "{shown}: every invariant agrees with the OpenAPI response schemas"
+        ));
+        return Ok(Exit::Pass);
+    }
+    let panels = {
+        let mut ids: Vec<&str> = warnings.iter().map(|w| w.panel.as_str()).collect();
+        ids.dedup();
+        ids.len()
+    };
+    ui.line(&format!(
+        "{shown}: {} invariant{} on {panels} panel{} contradict{} the OpenAPI response schemas{}",
+        warnings.len(),
+        if warnings.len() == 1 { "" } else { "s" },
+        if panels == 1 { "" } else { "s" },
+        if warnings.len() == 1 { "s" } else { "" },
+        if args.strict {
+            " (--strict: exit 2)"
+        } else {
+            "; a sweep would fail them on every answer that honours the schema (--strict makes this exit 2)"
+        },
+    ));
+    Ok(if args.strict { Exit::Usage } else { Exit::Pass })
 }

@@ -10,4 +10,5 @@ mod history;
 mod schema;
 mod support;
 mod tls;
+mod validate;
 mod verdicts;

@@ -72,6 +72,13 @@ impl ProbeIdentity {
             feed(name);
             feed(value);
         }
+        // Live values (SPEC §4.2) are identified by where they come from, not by the value a
+        // sweep resolved: a new id each sweep is the same probe.
+        for value in &panel.live {
+            feed(value.place.as_str());
+            feed(&value.name);
+            feed(&value.source.to_string());
+        }
         Self {
             auth: panel.auth.clone(),
             params: hash,

@@ -15,6 +15,22 @@ use jsonpath_rust::parser::parse_json_path;
 use jsonpath_rust::query::js_path_process;
 use serde_json::Value;
 
+/// One segment of a query, as far as a schema can follow it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PathStep {
+    /// `.name` or `['name']`: one member.
+    Name(String),
+    /// `[0]`: one item of an array.
+    Index(i64),
+    /// `[*]` or `.*`: every item of an array, or every member of an object.
+    Wildcard,
+    /// A slice or a filter, as written back: items of an array (or members of an object, for
+    /// a filter).
+    Items(String),
+    /// Several selectors, or a descendant segment, as written back: not followed.
+    Other(String),
+}
+
 /// A member or index selector: it selects at most one child of a node.
 #[derive(Debug, Clone)]
 enum Step {
@@ -61,7 +77,7 @@ pub(crate) struct PathQuery {
 #[derive(Debug)]
 pub(crate) struct Selected<'a> {
     pub(crate) value: &'a Value,
-    pub(super) path: String,
+    pub(crate) path: String,
 }
 
 /// A member or index missing on the way: the node that lacks it, and what it lacks.
@@ -121,6 +137,31 @@ impl PathQuery {
     /// The nodes the query selects, in document order.
     pub(crate) fn select<'a>(&self, body: &'a Value) -> Vec<Selected<'a>> {
         select(&self.query, body)
+    }
+
+    /// The segments as steps a schema can follow (SPEC §3.7, the static check).
+    pub(crate) fn steps(&self) -> Vec<PathStep> {
+        self.query
+            .segments
+            .iter()
+            .map(|segment| match segment {
+                Segment::Selector(Selector::Name(name)) => PathStep::Name(name.clone()),
+                Segment::Selector(Selector::Index(i)) => PathStep::Index(*i),
+                Segment::Selector(Selector::Wildcard) => PathStep::Wildcard,
+                Segment::Selector(Selector::Slice(start, end, step)) => PathStep::Items(format!(
+                    "[{}:{}{}]",
+                    start.map_or(String::new(), |s| s.to_string()),
+                    end.map_or(String::new(), |e| e.to_string()),
+                    step.map_or(String::new(), |s| format!(":{s}"))
+                )),
+                Segment::Selector(Selector::Filter(filter)) => {
+                    PathStep::Items(format!("[?{filter}]"))
+                }
+                Segment::Selectors(_) | Segment::Descendant(_) => {
+                    PathStep::Other(segment.to_string())
+                }
+            })
+            .collect()
     }
 
     /// The first node, in query then document order, that lacks a member or index the query

@@ -11,7 +11,9 @@ use crate::id::{CapabilityId, DomainCode};
 use crate::index::IdIndex;
 use crate::interpolate::Template;
 use crate::invariant::Invariant;
-use crate::model::{AuthMode, CapabilityDecl, DeclaredStatus, Domain, Panel, PanelClass};
+use crate::model::{
+    AuthMode, CapabilityDecl, DeclaredStatus, Domain, Panel, PanelClass, SchemaPolicy,
+};
 use crate::policy::{GatePolicy, TrustPolicy, Waiver};
 use crate::time::parse_duration;
 use crate::verdict::GapCode;
@@ -70,8 +72,9 @@ pub(super) const TOP_KEYS: &[&str] = &[
     "trust",
     "gate",
     "tracker",
+    "setup",
 ];
-pub(super) const BACKEND_KEYS: &[&str] = &["base_url", "routes"];
+pub(super) const BACKEND_KEYS: &[&str] = &["base_url", "routes", "schema"];
 pub(super) const DEFAULTS_KEYS: &[&str] = &["auth", "timeout", "class"];
 pub(super) const DOMAIN_KEYS: &[&str] = &["code", "name"];
 pub(super) const PANEL_KEYS: &[&str] = &[
@@ -89,6 +92,7 @@ pub(super) const PANEL_KEYS: &[&str] = &[
     "purpose",
     "body",
     "safe",
+    "schema",
 ];
 pub(super) const PROVENANCE_KEYS: &[&str] = &["at", "aggregation"];
 /// The keys of an unresolved invariant entry (`{ id, unresolved }`).
@@ -310,9 +314,10 @@ impl Loader<'_> {
         let title = get("title").and_then(|n| self.string(n, "`title`"));
         let backend = get("backend").map(|n| self.backend(n)).unwrap_or_default();
         let auth = get("auth").map(|n| self.auth_modes(n)).unwrap_or_default();
-        let defaults = get("defaults")
+        let mut defaults = get("defaults")
             .map(|n| self.defaults(n))
             .unwrap_or_default();
+        defaults.schema = backend.schema;
         if defaults.auth != NO_AUTH
             && !auth.contains_key(&defaults.auth)
             && let Some(node) = get("defaults")
@@ -338,6 +343,10 @@ impl Loader<'_> {
                 Vec::new()
             }
         };
+        let setup = get("setup")
+            .map(|n| self.setup_steps(n, &auth, &defaults))
+            .unwrap_or_default();
+        self.check_sources(&panels, &setup);
         let waivers = get("waivers")
             .map(|n| self.waivers(n, &panels))
             .unwrap_or_default();
@@ -352,6 +361,7 @@ impl Loader<'_> {
             defaults,
             domains,
             panels,
+            setup,
             capabilities,
             waivers,
             trust,
@@ -379,6 +389,11 @@ impl Loader<'_> {
             match key.value.as_str() {
                 "base_url" => backend.base_url = self.template(value, "`backend.base_url`"),
                 "routes" => backend.routes = self.template(value, "`backend.routes`"),
+                "schema" => {
+                    if let Some(policy) = self.schema_policy(value, "`backend.schema`") {
+                        backend.schema = policy;
+                    }
+                }
                 _ => {}
             }
         }
@@ -421,6 +436,25 @@ impl Loader<'_> {
             }
         }
         defaults
+    }
+
+    /// `enforce`, `warn` or `off` (SPEC §3.7).
+    pub(super) fn schema_policy(
+        &mut self,
+        node: &Located<Node>,
+        what: &str,
+    ) -> Option<SchemaPolicy> {
+        let text = self.string(node, what)?;
+        match text.parse() {
+            Ok(policy) => Some(policy),
+            Err(_) => {
+                self.error(
+                    node,
+                    format!("{what} must be enforce, warn or off, found `{text}`"),
+                );
+                None
+            }
+        }
     }
 
     pub(super) fn class(&mut self, node: &Located<Node>) -> Option<PanelClass> {

@@ -6,6 +6,7 @@ use super::load::{Loader, PANEL_KEYS, PROVENANCE_KEYS, UNCHECKED_KEYS, unknown_a
 use super::{Defaults, NO_AUTH};
 use crate::id::{CapabilityId, PanelId};
 use crate::invariant::Invariant;
+use crate::live::{LiveValue, ValuePlace};
 use crate::model::{
     Aggregation, AuthMode, BodyKind, Domain, Endpoint, Panel, PanelClass, ProvenanceRequirement,
     UncheckedInvariant,
@@ -126,8 +127,24 @@ impl Loader<'_> {
         };
 
         let mut path_params = BTreeMap::new();
+        let mut live = Vec::new();
         if let Some(node) = get("path_params") {
             for (name, value) in self.string_map(node, "`path_params`") {
+                if matches!(value.value, Node::Map(_)) {
+                    if let Some(e) = &endpoint
+                        && !e.path.params().contains(&name.as_str())
+                    {
+                        self.error(
+                            &value,
+                            format!(
+                                "path parameter `{name}` does not appear in the path {}",
+                                e.path
+                            ),
+                        );
+                    }
+                    live.extend(self.live_value(&value, ValuePlace::Path, &name));
+                    continue;
+                }
                 if let Some(text) = self.scalar(&value, &format!("path parameter `{name}`")) {
                     if let Some(e) = &endpoint
                         && !e.path.params().contains(&name.as_str())
@@ -162,7 +179,10 @@ impl Loader<'_> {
         }
         if let (Some(e), Some(node)) = (&endpoint, endpoint_node) {
             for name in e.path.params() {
-                if !path_params.contains_key(name) {
+                let live_value = live
+                    .iter()
+                    .any(|v: &LiveValue| v.place == ValuePlace::Path && v.name == name);
+                if !path_params.contains_key(name) && !live_value {
                     self.error(
                         node,
                         format!("`{{{name}}}` in the path has no value: add `path_params: {{ {name}: <value> }}`"),
@@ -174,15 +194,26 @@ impl Loader<'_> {
         let mut params = Vec::new();
         if let Some(node) = get("params") {
             for (name, value) in self.string_map(node, "`params`") {
-                if let Some(text) = self.scalar(&value, &format!("query parameter `{name}`")) {
+                if matches!(value.value, Node::Map(_)) {
+                    live.extend(self.live_value(&value, ValuePlace::Query, &name));
+                } else if let Some(text) = self.scalar(&value, &format!("query parameter `{name}`"))
+                {
                     params.push((name, text));
                 }
             }
         }
 
-        let headers = get("headers")
-            .map(|n| self.headers(n, "`headers`"))
-            .unwrap_or_default();
+        let headers = match get("headers") {
+            Some(n) => {
+                let (headers, from_live) = self.panel_headers(n);
+                live.extend(from_live);
+                headers
+            }
+            None => Vec::new(),
+        };
+        let schema = get("schema")
+            .and_then(|n| self.schema_policy(n, "`schema`"))
+            .unwrap_or(defaults.schema);
 
         let auth = match get("auth") {
             Some(node) => match self.string(node, "`auth`") {
@@ -222,6 +253,7 @@ impl Loader<'_> {
         };
 
         let mut invariants = Vec::new();
+        let mut invariant_positions = Vec::new();
         let mut unchecked = Vec::new();
         if let Some(node) = get("invariants") {
             match &node.value {
@@ -245,7 +277,10 @@ impl Loader<'_> {
                             }),
                         };
                         match parsed {
-                            Ok(i) => invariants.push(i),
+                            Ok(i) => {
+                                invariants.push(i);
+                                invariant_positions.push((inv.line, inv.column));
+                            }
                             Err(e) => {
                                 let quoted = self
                                     .text
@@ -325,6 +360,9 @@ impl Loader<'_> {
             body,
             purpose,
             safe,
+            schema,
+            live,
+            invariant_positions,
         })
     }
 

@@ -58,6 +58,98 @@ struct RegistryDoc {
     gate: Option<GateDoc>,
     /// Text that heads and closes the tracker.
     tracker: Option<TrackerDoc>,
+    /// Requests a sweep sends before the panels, in order, to seed the data they read; their
+    /// captures feed panels' values (`{ from: setup.<id>, capture: <name> }`). Declaring a step
+    /// is the consent to send it, whatever its method. Default: none.
+    setup: Option<Vec<SetupDoc>>,
+}
+
+/// A setup step (SPEC §4.2).
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+struct SetupDoc {
+    /// Unique among steps: letters, digits, `-`, `_` and `.`.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9._-]+$"))]
+    id: String,
+    /// `METHOD /path`, relative to the base URL, without `{parameters}`.
+    #[schemars(regex(
+        pattern = r"^((GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|get|head|post|put|patch|delete|options)\s+)?/"
+    ))]
+    request: String,
+    /// Auth mode: a key of `auth:`, or `none`. Default: `defaults.auth`.
+    auth: Option<String>,
+    /// Query parameters. Default: none.
+    params: Option<BTreeMap<String, Scalar>>,
+    /// Extra headers (`${VAR}` allowed). Default: none.
+    headers: Option<BTreeMap<String, String>>,
+    /// A JSON body; strings may read `${VAR}`. Default: no body.
+    json: Option<serde_json::Value>,
+    /// Values to take from the answer: name to JSONPath (`{ incident_id: $.id }`).
+    capture: Option<BTreeMap<String, String>>,
+}
+
+/// A value a panel takes from live data (SPEC §4.2).
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+struct LiveDoc {
+    /// A panel id (its answer, which must be BOUND), or `setup.<step id>`.
+    from: String,
+    /// With a panel: the JSONPath of the value in its answer (the first node it selects).
+    select: Option<String>,
+    /// With a setup step: the name of one of its captures.
+    capture: Option<String>,
+}
+
+/// A fixed value, or one taken from live data.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+enum ValueDoc {
+    /// A fixed value.
+    Fixed(Scalar),
+    /// From another panel's answer or a setup step's capture.
+    Live(LiveDoc),
+}
+
+/// A fixed header value, or one taken from live data.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+enum HeaderValueDoc {
+    /// A template (`${VAR}` allowed).
+    Fixed(String),
+    /// From another panel's answer or a setup step's capture.
+    Live(LiveDoc),
+}
+
+/// What a sweep does with the OpenAPI response schemas of the route table.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+enum SchemaPolicyDoc {
+    /// A body that does not match is SDSR_FAILED.
+    Enforce,
+    /// A body that does not match is a finding only.
+    Warn,
+    /// Not checked.
+    Off,
 }
 
 /// Where the backend is.
@@ -75,6 +167,10 @@ struct BackendDoc {
     /// map, or an endpoint list (`{endpoints: [{method, path}], path_prefix}`); a file relative
     /// to the registry's folder, or an http(s) URL. Default: none (stage 1 unchecked).
     routes: Option<String>,
+    /// What sweeps do with the response schemas of an OpenAPI 3.0/3.1 route table: `enforce`
+    /// (a body that does not match is SDSR_FAILED), `warn` (a finding only) or `off`.
+    /// Default: `enforce`.
+    schema: Option<SchemaPolicyDoc>,
 }
 
 /// An auth mode: static headers, a token flow (`oauth2`, `login` or `command`), or both. The
@@ -278,12 +374,16 @@ struct PanelDoc {
         pattern = r"^((GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|get|head|post|put|patch|delete|options)\s+)?/"
     ))]
     endpoint: String,
-    /// Query parameters. Default: none.
-    params: Option<BTreeMap<String, Scalar>>,
-    /// A value for every `{name}` in the path; required when the path has any.
-    path_params: Option<BTreeMap<String, Scalar>>,
-    /// Extra headers (`${VAR}` allowed), added to the auth mode's. Default: none.
-    headers: Option<BTreeMap<String, String>>,
+    /// Query parameters: fixed, or `{ from, select }` / `{ from: setup.<id>, capture }`.
+    /// Default: none.
+    params: Option<BTreeMap<String, ValueDoc>>,
+    /// A value for every `{name}` in the path; required when the path has any. Fixed, or
+    /// taken from another panel's answer (`{ from: PANEL, select: JSONPATH }`) or a setup
+    /// step (`{ from: setup.<id>, capture: <name> }`).
+    path_params: Option<BTreeMap<String, ValueDoc>>,
+    /// Extra headers (`${VAR}` allowed), added to the auth mode's; or taken from live data as
+    /// path parameters are. Default: none.
+    headers: Option<BTreeMap<String, HeaderValueDoc>>,
     /// Auth mode: a key of `auth:`, or `none`. Default: `defaults.auth`.
     auth: Option<String>,
     /// What the panel does. Default: `defaults.class`.
@@ -303,6 +403,9 @@ struct PanelDoc {
     /// otherwise only `GET`, `HEAD` and `OPTIONS` are sent unless the sweep runs with
     /// `--allow-unsafe`. Default: false.
     safe: Option<bool>,
+    /// `off` to skip the OpenAPI response schema for this panel (or `warn`, `enforce`).
+    /// Default: `backend.schema`.
+    schema: Option<SchemaPolicyDoc>,
 }
 
 /// One invariant: its text, or a declared invariant HISAR cannot check.
@@ -561,6 +664,7 @@ mod tests {
     use serde_json::Value;
 
     use super::super::auth::{AUTH_MODE_KEYS, COMMAND_KEYS, LOGIN_KEYS, OAUTH2_KEYS};
+    use super::super::live::{LIVE_KEYS, SETUP_KEYS};
     use super::super::load::{
         BACKEND_KEYS, CAPABILITY_KEYS, DEFAULTS_KEYS, DOMAIN_KEYS, GATE_KEYS, PANEL_KEYS,
         PROVENANCE_KEYS, TOP_KEYS, TRACKER_KEYS, TRUST_KEYS, UNCHECKED_KEYS, WAIVER_KEYS,
@@ -608,6 +712,8 @@ mod tests {
             ("TrustDoc", TRUST_KEYS),
             ("GateDoc", GATE_KEYS),
             ("TrackerDoc", TRACKER_KEYS),
+            ("SetupDoc", SETUP_KEYS),
+            ("LiveDoc", LIVE_KEYS),
         ] {
             assert_eq!(keys(&root, &defs[def]), sorted(allowed), "{def}");
             assert_eq!(defs[def]["additionalProperties"], false, "{def} is closed");

@@ -14,6 +14,23 @@ use serde_json::{Value, json};
 pub(crate) struct Ctx {
     pub(crate) query: BTreeMap<String, String>,
     pub(crate) path_params: BTreeMap<String, String>,
+    /// Drawn when the backend starts: incident ids carry it, so no registry can know one
+    /// ahead (SPEC §4.2: only an id captured from a live answer binds a detail route).
+    pub(crate) instance: String,
+}
+
+impl Ctx {
+    /// The id of incident `n` of this backend instance.
+    pub(crate) fn incident_id(&self, n: u32) -> String {
+        format!("inc-{}-{n:04}", self.instance)
+    }
+
+    /// Whether `id` is an incident of this backend instance.
+    pub(crate) fn knows_incident(&self, id: &str) -> bool {
+        id.strip_prefix("inc-")
+            .and_then(|rest| rest.strip_prefix(self.instance.as_str()))
+            .is_some_and(|rest| rest.starts_with('-'))
+    }
 }
 
 pub(crate) type BodyFn = fn(&Ctx) -> Value;
@@ -100,7 +117,8 @@ fn incidents(ctx: &Ctx) -> Value {
     let status = ctx.query.get("status").map_or("active", String::as_str);
     let items: Vec<Value> = (1..=3)
         .map(|i| {
-            let mut item = json!({"id": format!("inc-00{i}{}", if status == "resolved" { 7 } else { 1 }),
+            let n = if status == "resolved" { 70 + i } else { 10 + i };
+            let mut item = json!({"id": ctx.incident_id(n),
                                   "title": format!("Latency spike #{i}"), "status": status, "severity": "high"});
             if status == "resolved" {
                 item["resolved_at"] = json!(format!("2026-01-1{i}T09:30:00Z"));

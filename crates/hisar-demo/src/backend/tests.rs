@@ -72,11 +72,25 @@ async fn fixes_move_routes() {
     assert!(demo.break_route("/health"));
     assert_eq!(call(&demo, "GET", "/health", Some("k")).await.0, 500);
     demo.publish("/replay/*/summary");
-    let (status, _, body) = call(&demo, "GET", "/replay/inc-0042/summary", Some("k")).await;
+    // Only an id the incident list gave binds the detail route; a placeholder is a 404.
+    demo.publish("/api/v1/incidents");
+    let (_, _, list) = call(&demo, "GET", "/api/v1/incidents", Some("k")).await;
+    let id = list["incidents"][0]["id"].as_str().unwrap().to_owned();
+    let (status, _, body) = call(&demo, "GET", &format!("/replay/{id}/summary"), Some("k")).await;
     assert_eq!(
         (status, body["incident_id"].as_str()),
-        (200, Some("inc-0042"))
+        (200, Some(id.as_str()))
     );
+    assert_eq!(
+        call(&demo, "GET", "/replay/inc-0042/summary", Some("k"))
+            .await
+            .0,
+        404
+    );
+    let other = DemoBackend::new("k");
+    other.publish("/replay/*/summary");
+    let (status, _, _) = call(&other, "GET", &format!("/replay/{id}/summary"), Some("k")).await;
+    assert_eq!(status, 404, "ids are drawn per start");
     demo.publish("/api/v1/recovery/");
     assert_eq!(
         call(&demo, "GET", "/api/v1/recovery/stats", Some("k"))

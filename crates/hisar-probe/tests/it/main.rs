@@ -5,7 +5,9 @@
 mod corpus;
 mod flows;
 mod idp;
+mod live;
 mod misconfigured;
 mod network;
+mod schemas;
 mod support;
 mod tls;
