@@ -12,7 +12,7 @@ use crate::registry::Defaults;
 use crate::yaml::{self, Located, Node, StreamEnd, Streamed};
 
 /// The keys panels are built with: streamed panels need them declared before `panels:`.
-const BEFORE_PANELS: [&str; 3] = ["auth", "defaults", "domains"];
+const BEFORE_PANELS: [&str; 4] = ["backend", "auth", "defaults", "domains"];
 
 /// Panels being built as they stream.
 struct Building {
@@ -66,9 +66,14 @@ pub(super) fn streamed(text: &str) -> Option<Registry> {
                 let auth = get("auth")
                     .map(|n| loader.auth_modes(n))
                     .unwrap_or_default();
-                let defaults = get("defaults")
+                let mut defaults = get("defaults")
                     .map(|n| loader.defaults(n))
                     .unwrap_or_default();
+                // As the located loader: a panel's schema policy defaults to the backend's.
+                defaults.schema = get("backend")
+                    .map(|n| loader.backend(n))
+                    .unwrap_or_default()
+                    .schema;
                 let domains = get("domains")
                     .map(|n| loader.domains(n))
                     .unwrap_or_default();

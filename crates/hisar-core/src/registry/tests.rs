@@ -364,7 +364,14 @@ fn the_stream_loader_builds_what_the_located_loader_builds() {
         ));
     }
     let big = format!("version: 1\ndomains: [{{code: OVR, name: O}}]\npanels:\n{many}");
-    for text in [GOOD, big.as_str(), "version: 1\ndomains: []\npanels: []\n"] {
+    // The backend's schema policy is every panel's default.
+    let schema = "version: 1\nbackend: { schema: warn }\ndomains: [{code: A, name: x}]\npanels:\n  - {id: A-B-C-O1, capability: c.one, endpoint: /one, class: evidence}\n";
+    for text in [
+        GOOD,
+        big.as_str(),
+        schema,
+        "version: 1\ndomains: []\npanels: []\n",
+    ] {
         let streamed = stream::streamed(text).expect("a usual, valid registry streams");
         let located = located(text).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(format!("{streamed:?}"), format!("{located:?}"));
@@ -384,6 +391,8 @@ fn unusual_layouts_are_left_to_the_located_loader() {
         "the default declared after the panel applies"
     );
     for text in [
+        // The backend after the panels.
+        "version: 1\ndomains: [{code: A, name: x}]\npanels:\n  - {id: A-B-C-O1, capability: c.one, endpoint: /one, class: evidence}\nbackend: { schema: warn }\n",
         // Domains after the panels.
         "version: 1\npanels:\n  - {id: A-B-C-O1, capability: c.one, endpoint: /one, class: evidence}\ndomains: [{code: A, name: x}]\n",
         // Two `panels:`.
