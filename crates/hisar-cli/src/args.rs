@@ -170,6 +170,18 @@ pub(crate) struct StateArg {
     pub(crate) state: PathBuf,
 }
 
+#[derive(Debug, Clone, Args)]
+pub(crate) struct LockArg {
+    /// How long to wait while another hisar writes to the state directory (then exit 3).
+    #[arg(
+        long,
+        env = "HISAR_LOCK_WAIT",
+        default_value = "1m",
+        value_name = "DURATION"
+    )]
+    pub(crate) lock_wait: HumanDuration,
+}
+
 #[derive(Debug, Clone, Default, Args)]
 pub(crate) struct OutputArgs {
     /// Write the Markdown tracker here (`-` for stdout, as for every report).
@@ -202,11 +214,15 @@ pub(crate) struct ProbeArgs {
     )]
     pub(crate) jobs: usize,
     /// Time allowed to connect.
-    #[arg(long, env = "HISAR_CONNECT_TIMEOUT", default_value_t = HumanDuration(defaults::CONNECT_TIMEOUT), value_name = "DURATION")]
+    #[arg(long, env = "HISAR_CONNECT_TIMEOUT", default_value_t = HumanDuration(defaults::CONNECT_TIMEOUT), value_parser = HumanDuration::parse_nonzero, value_name = "DURATION")]
     pub(crate) connect_timeout: HumanDuration,
     /// Time allowed per request (default: the registry's `defaults.timeout`, else 10s).
-    #[arg(long, env = "HISAR_MAX_TIME", value_name = "DURATION")]
+    #[arg(long, env = "HISAR_MAX_TIME", value_parser = HumanDuration::parse_nonzero, value_name = "DURATION")]
     pub(crate) max_time: Option<HumanDuration>,
+    /// Time allowed for the whole sweep; panels whose requests have not finished by then are
+    /// UNVERIFIED ("sweep deadline reached").
+    #[arg(long, env = "HISAR_DEADLINE", default_value_t = HumanDuration(defaults::DEADLINE), value_parser = HumanDuration::parse_nonzero, value_name = "DURATION")]
+    pub(crate) deadline: HumanDuration,
     /// Retries for transport failures and 429/502/503/504, with exponential backoff.
     #[arg(long, env = "HISAR_RETRY", default_value_t = defaults::RETRIES, value_name = "N")]
     pub(crate) retry: u32,
@@ -251,6 +267,8 @@ pub(crate) struct SweepArgs {
     #[command(flatten)]
     pub(crate) state: StateArg,
     #[command(flatten)]
+    pub(crate) lock: LockArg,
+    #[command(flatten)]
     pub(crate) outputs: OutputArgs,
     #[command(flatten)]
     pub(crate) gate: GateArgs,
@@ -267,6 +285,8 @@ pub(crate) struct CheckArgs {
     pub(crate) panels: Vec<String>,
     #[command(flatten)]
     pub(crate) state: StateArg,
+    #[command(flatten)]
+    pub(crate) lock: LockArg,
     #[command(flatten)]
     pub(crate) outputs: OutputArgs,
     #[command(flatten)]
@@ -373,6 +393,8 @@ pub(crate) struct PruneArgs {
     /// except the latest sweep, which always stays.
     #[arg(long, value_name = "DURATION")]
     pub(crate) keep: HumanDuration,
+    #[command(flatten)]
+    pub(crate) lock: LockArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -442,8 +464,12 @@ pub(crate) struct ServeArgs {
     )]
     pub(crate) listen: String,
     /// Sweep on a schedule (off by default).
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_parser = HumanDuration::parse_nonzero, value_name = "DURATION")]
     pub(crate) every: Option<HumanDuration>,
+    /// Connections served at once; when all are taken, the one idle the longest is closed to
+    /// make room.
+    #[arg(long, env = "HISAR_MAX_CONNECTIONS", default_value_t = hisar_server::net::MAX_CONNECTIONS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..), value_name = "N")]
+    pub(crate) max_connections: usize,
     /// The environment variable holding the API token for mutating routes.
     #[arg(long, default_value = "HISAR_TOKEN", value_name = "NAME")]
     pub(crate) token_env: String,

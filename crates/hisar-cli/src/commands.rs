@@ -41,7 +41,7 @@ pub(crate) fn run(cli: Cli) -> Exit {
                     return Exit::Invalid;
                 }
             };
-            runtime.block_on(async {
+            let outcome = runtime.block_on(async {
                 match command {
                     Command::Sweep(args) => sweep::sweep(args, ui).await,
                     Command::Check(args) => sweep::check(args, ui).await,
@@ -56,7 +56,12 @@ pub(crate) fn run(cli: Cli) -> Exit {
                     Command::Demo(args) => demo::demo(args, ui).await,
                     Command::Completions { .. } | Command::Man => unreachable!("handled above"),
                 }
-            })
+            });
+            // Whatever is left (a service's connection or sweep tasks, a blocking read) does
+            // not hold the exit: a stopped `serve` ends within seconds of SIGTERM whatever its
+            // clients do.
+            runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+            outcome
         }
     };
     match outcome {

@@ -5,23 +5,30 @@ use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, anyhow};
+use anyhow::anyhow;
 use hisar_core::{Env, Registry};
+use hisar_probe::defaults;
 use hisar_report::{
     Report, SeriesPoint, TIMELINE_LEN, TimelineEntry, write_html, write_json, write_junit,
     write_markdown,
 };
-use hisar_store::{Fold, HistoryStore, SqliteStore, SweepSummary, View};
+use hisar_store::{Fold, HistoryStore, LockError, SqliteStore, StateLock, SweepSummary, View};
 use jiff::civil::Date;
 
 use crate::args::OutputArgs;
 use crate::exit::{Failure, invalid, usage};
 use crate::ui::Ui;
 
+/// Reads a text file named on the command line: a regular file only (a FIFO would block, a
+/// device never end), at most [`defaults::MAX_DOCUMENT`] bytes.
+pub(crate) fn read_input(path: &Path) -> Result<String, hisar_probe::FileReadError> {
+    hisar_probe::read_text_file(path, defaults::MAX_DOCUMENT)
+}
+
 /// Reads and validates a registry; every problem is shown, and the exit code is 2.
 pub(crate) fn load_registry(path: &Path) -> Result<Registry, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| usage(anyhow!("read registry {}: {e}", path.display())))?;
+    let text =
+        read_input(path).map_err(|e| usage(anyhow!("read registry {}: {e}", path.display())))?;
     Registry::from_yaml(&text, &path.display().to_string())
         .map_err(|e| usage(anyhow!("{}", e.to_string().trim_end())))
 }
@@ -152,6 +159,38 @@ pub(crate) fn today() -> Date {
     hisar_core::history::day(jiff::Timestamp::now())
 }
 
+/// Makes this process the one writer of the state directory `state` (as `holder`, such as
+/// `hisar sweep`), waiting up to `wait` while another holds it; exit 3 after that. The lock
+/// is released when the returned value is dropped, or when the process ends however it ends.
+pub(crate) async fn lock_state(
+    state: &Path,
+    holder: &str,
+    wait: std::time::Duration,
+    ui: Ui,
+) -> Result<StateLock, Failure> {
+    let lock = match StateLock::try_acquire(state, holder) {
+        Err(LockError::Busy { holder: other, .. }) if !wait.is_zero() => {
+            ui.warn(&format!(
+                "state directory {} is in use ({other}); waiting up to {}",
+                state.display(),
+                hisar_core::HumanDuration(wait)
+            ));
+            let (state, holder) = (state.to_path_buf(), holder.to_owned());
+            tokio::task::spawn_blocking(move || StateLock::acquire(&state, &holder, wait))
+                .await
+                .map_err(|e| invalid(anyhow!("wait for the state directory: {e}")))?
+        }
+        other => other,
+    };
+    lock.map_err(|e| match e {
+        LockError::Busy { .. } => invalid(anyhow!(
+            "{e}\n  one process at a time records into a state directory: run again when it is done, \
+give this one another --state, or ask a running `hisar serve` to sweep (POST /api/v1/sweeps)"
+        )),
+        _ => invalid(e),
+    })
+}
+
 pub(crate) fn open_store(state: &Path) -> Result<SqliteStore, Failure> {
     SqliteStore::open_dir(state).map_err(invalid)
 }
@@ -224,11 +263,21 @@ pub(crate) async fn timelines(
         .collect())
 }
 
+/// The prefix of the temporary files [`write_atomic`] writes: `.hisar-PID-RANDOM.tmp`.
+const TEMP_PREFIX: &str = ".hisar-";
+/// The suffix of those files.
+const TEMP_SUFFIX: &str = ".tmp";
+/// A temporary file not modified for this long is left from an interrupted write, whoever
+/// made it: a live write modifies its file continuously and takes milliseconds.
+const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Writes a file through a temporary file in the same directory, renamed over the target:
 /// readers, and a process killed at any point, see the old file or the new one, never half of
-/// one. Nothing is flushed to the disk here: every report can be written again from history
-/// (`hisar report`), and a file system that could lose a renamed file's data in a power cut
-/// would lose the history's last commit with it (`synchronous=NORMAL`).
+/// one. Temporary files that interrupted writes left in that directory are removed first; a
+/// failed write removes its own (the temporary file is deleted when dropped). A full disk is
+/// named as such. Nothing is flushed to the disk here: every report can be written again from
+/// history (`hisar report`), and a file system that could lose a renamed file's data in a
+/// power cut would lose the history's last commit with it (`synchronous=NORMAL`).
 ///
 /// The file gets the mode a plain `create` would give it: a new file `0666` less the umask
 /// (0644 under the usual 022, so a web server can publish `dashboard.html`), a replaced one
@@ -238,8 +287,11 @@ pub(crate) fn write_atomic(
     render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
     let dir = registry_dir(path);
+    remove_stale_temp_files(&dir);
+    let failed = |e: std::io::Error| write_error(path, &e);
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".hisar-").suffix(".tmp");
+    let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
+    builder.prefix(&prefix).suffix(TEMP_SUFFIX);
     let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
     #[cfg(unix)]
     {
@@ -247,27 +299,104 @@ pub(crate) fn write_atomic(
         // The mode asked at creation passes through the umask, as for any new file.
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut temp = builder.tempfile_in(&dir).with_context(|| {
-        format!(
-            "write {}: cannot create a file in {}",
-            path.display(),
-            dir.display()
-        )
+    let mut temp = builder.tempfile_in(&dir).map_err(|e| {
+        if is_disk_full(&e) {
+            write_error(path, &e)
+        } else {
+            anyhow!(
+                "write {}: cannot create a file in {}: {e}",
+                path.display(),
+                dir.display()
+            )
+        }
     })?;
     {
         let mut w = BufWriter::new(temp.as_file_mut());
-        render(&mut w).with_context(|| format!("write {}", path.display()))?;
-        w.flush()
-            .with_context(|| format!("write {}", path.display()))?;
+        render(&mut w).map_err(failed)?;
+        w.flush().map_err(failed)?;
     }
     if let Some(permissions) = existing {
         temp.as_file()
             .set_permissions(permissions)
-            .with_context(|| format!("write {}: keep its mode", path.display()))?;
+            .map_err(|e| anyhow!("write {}: keep its mode: {e}", path.display()))?;
     }
-    temp.persist(path)
-        .map_err(|e| anyhow!("write {}: {}", path.display(), e.error))?;
+    temp.persist(path).map_err(|e| failed(e.error))?;
     Ok(())
+}
+
+fn is_disk_full(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
+}
+
+/// A failed write, with a full disk (or quota) named as such rather than as an I/O error.
+fn write_error(path: &Path, e: &std::io::Error) -> anyhow::Error {
+    match e.kind() {
+        std::io::ErrorKind::StorageFull => anyhow!(
+            "write {}: the disk is full (no space left on device)",
+            path.display()
+        ),
+        std::io::ErrorKind::QuotaExceeded => {
+            anyhow!("write {}: disk quota exceeded", path.display())
+        }
+        _ => anyhow!("write {}: {e}", path.display()),
+    }
+}
+
+/// Removes the temporary files that interrupted writes (a killed process, a crash) left in
+/// `dir`: those whose process is gone, and any not modified for [`STALE_TEMP_AGE`]. Returns
+/// how many were removed. Failures are ignored: this is cleaning, not the write.
+pub(crate) fn remove_stale_temp_files(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let now = std::time::SystemTime::now();
+    let mut removed = 0;
+    // Bounded: a directory lists each entry once.
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(middle) = name
+            .strip_prefix(TEMP_PREFIX)
+            .and_then(|n| n.strip_suffix(TEMP_SUFFIX))
+        else {
+            continue;
+        };
+        let Ok(meta) = entry.metadata() else { continue };
+        if !meta.is_file() {
+            continue;
+        }
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .is_some_and(|age| age >= STALE_TEMP_AGE);
+        let orphan = temp_owner(middle).is_some_and(|pid| !process_alive(pid));
+        if (old || orphan) && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// The process id in a temporary file's name (`PID-RANDOM`), when it has one.
+fn temp_owner(middle: &str) -> Option<u32> {
+    let (pid, rest) = middle.split_once('-')?;
+    (!rest.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| pid.parse().ok())
+        .flatten()
+}
+
+/// Whether a process is running, where the system says so cheaply (`/proc` on Linux);
+/// elsewhere every process counts as alive and only the age rule removes files.
+fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true
+    }
 }
 
 /// The tracker's path relative to the HTML dashboard, when both are files written in the same
@@ -315,4 +444,96 @@ pub(crate) fn write_outputs(
         ui.note(&format!("wrote {}", path.display()));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+
+    fn temp_files(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(TEMP_PREFIX))
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Issue 11 (7): interrupted writes left `.hisar-*.tmp` files behind for good.
+    #[test]
+    fn stale_temp_files_are_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let touch = |name: &str, age: Duration| {
+            let path = dir.path().join(name);
+            let file = std::fs::File::create(&path).unwrap();
+            file.set_modified(SystemTime::now() - age).unwrap();
+        };
+        // A process that is gone (above Linux's largest pid, 2^22).
+        touch(".hisar-4194305-a1b2c3.tmp", Duration::ZERO);
+        // This process, writing now.
+        let live = format!(".hisar-{}-d4e5f6.tmp", std::process::id());
+        touch(&live, Duration::ZERO);
+        // The old naming, without a pid: by age only.
+        touch(".hisar-oldname.tmp", Duration::from_secs(3600));
+        touch(".hisar-fresh.tmp", Duration::ZERO);
+        // Not ours.
+        touch("notes.tmp", Duration::from_secs(3600));
+        touch(".hisar-lookalike.txt", Duration::from_secs(3600));
+        write_atomic(&dir.path().join("tracker.md"), |w| w.write_all(b"# ok\n")).unwrap();
+        let mut expected = vec![
+            ".hisar-fresh.tmp".to_owned(),
+            ".hisar-lookalike.txt".to_owned(),
+            live,
+        ];
+        expected.sort();
+        assert_eq!(temp_files(dir.path()), expected);
+        assert!(dir.path().join("notes.tmp").exists());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("tracker.md")).unwrap(),
+            "# ok\n"
+        );
+    }
+
+    /// Issue 11 (7): a full disk was reported as "disk I/O error"; a failed write must name
+    /// the disk as full, with the path, keep the old file and leave no temporary file.
+    #[test]
+    fn a_failed_write_names_a_full_disk_and_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tracker.md");
+        std::fs::write(&path, "old\n").unwrap();
+        let err = write_atomic(&path, |w| {
+            w.write_all(b"half of a new ")?;
+            Err(std::io::Error::from(std::io::ErrorKind::StorageFull))
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "write {}: the disk is full (no space left on device)",
+                path.display()
+            )
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old\n");
+        assert!(
+            temp_files(dir.path()).is_empty(),
+            "{:?}",
+            temp_files(dir.path())
+        );
+        // The rename fails (the target is a directory): the temporary file goes too.
+        let target = dir.path().join("a-dir");
+        std::fs::create_dir(&target).unwrap();
+        assert!(write_atomic(&target, |w| w.write_all(b"x")).is_err());
+        assert!(temp_files(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn temp_owner_reads_the_pid() {
+        assert_eq!(temp_owner("1234-abc"), Some(1234));
+        assert_eq!(temp_owner("abc"), None);
+        assert_eq!(temp_owner("12a-abc"), None);
+        assert_eq!(temp_owner("1234-"), None);
+    }
 }

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use hisar_core::history::Selection;
 use hisar_core::{FailOn, Registry};
@@ -47,6 +48,7 @@ impl ProbeSettings {
         let run = SweepOptions {
             jobs: args.jobs,
             retries: args.retry,
+            deadline: args.deadline.0,
             allow_unsafe: args.allow_unsafe,
             ..SweepOptions::default()
         };
@@ -101,6 +103,8 @@ pub(crate) struct SweepSettings {
     pub(crate) selection: Selection,
     pub(crate) offline: bool,
     pub(crate) state: PathBuf,
+    /// How long to wait for another writer of the state directory.
+    pub(crate) lock_wait: Duration,
     pub(crate) outputs: OutputArgs,
     pub(crate) fail_on: FailOn,
     /// `check`: when no tracker is named, update the one the last sweep wrote.
@@ -124,6 +128,7 @@ impl SweepSettings {
             selection,
             args.offline,
             args.state.state,
+            args.lock.lock_wait.0,
             args.outputs,
             args.gate.fail_on,
             false,
@@ -142,6 +147,7 @@ impl SweepSettings {
             selection,
             false,
             args.state.state,
+            args.lock.lock_wait.0,
             args.outputs,
             args.gate.fail_on,
             true,
@@ -158,6 +164,7 @@ impl SweepSettings {
         selection: Selection,
         offline: bool,
         state: PathBuf,
+        lock_wait: Duration,
         outputs: OutputArgs,
         fail_on: FailOn,
         reuse_tracker: bool,
@@ -173,6 +180,7 @@ impl SweepSettings {
             selection,
             offline,
             state,
+            lock_wait,
             outputs,
             fail_on,
             reuse_tracker,
@@ -191,8 +199,10 @@ pub(crate) struct ServeSettings {
     pub(crate) probe: ProbeSettings,
     pub(crate) state: PathBuf,
     pub(crate) listen: String,
-    pub(crate) every: Option<std::time::Duration>,
+    pub(crate) every: Option<Duration>,
     pub(crate) token: Option<String>,
+    /// Limits of the listening socket.
+    pub(crate) serve: hisar_server::net::ServeOptions,
     /// The re-check command the dashboard shows, when not the default `hisar check`.
     pub(crate) recheck: Option<String>,
 }
@@ -214,6 +224,10 @@ impl ServeSettings {
             listen: args.listen,
             every: args.every.map(|d| d.0),
             token,
+            serve: hisar_server::net::ServeOptions {
+                max_connections: args.max_connections,
+                ..hisar_server::net::ServeOptions::default()
+            },
             recheck: None,
         })
     }

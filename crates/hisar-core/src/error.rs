@@ -146,7 +146,7 @@ pub enum DurationError {
     #[error("empty duration")]
     Empty,
     /// Not numbers followed by units.
-    #[error("invalid duration `{0}`: expected such as 500ms, 10s, 2m, 1h or 7d")]
+    #[error("invalid duration `{0}`: expected such as 500ms, 0.5s, 10s, 2m, 1h or 7d")]
     Syntax(String),
     /// A number too large.
     #[error("invalid duration `{0}`: number too large")]
@@ -154,6 +154,9 @@ pub enum DurationError {
     /// An unknown unit.
     #[error("invalid duration `{0}`: unknown unit `{1}` (use ms, s, m, h or d)")]
     Unit(String, String),
+    /// Zero where only a positive duration makes sense (a timeout, a period, a deadline).
+    #[error("invalid duration `{0}`: must be longer than zero")]
+    Zero(String),
 }
 
 /// A path parameter without a value.

@@ -436,6 +436,62 @@ fn located(value: &Value, path: &str, singular: bool) -> String {
     }
 }
 
+/// The byte offset of a `\\u` escape with fewer than four characters after it, if any.
+///
+/// serde_json_path 0.7 parses the hex digits of a `\\u` escape with a streaming parser and
+/// panics (`unreachable!`) when the path ends inside one (found by the `invariant` fuzz
+/// target: `$['\\u`). Such a path is invalid anyway; it is refused here before the parser
+/// sees it. Every escape is skipped whole, so `\\\\u` (a backslash, then `u`) passes.
+fn truncated_unicode_escape(path: &str) -> Option<usize> {
+    let mut chars = path.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if c != '\\' {
+            continue;
+        }
+        if let Some((_, 'u')) = chars.next()
+            && path[i..].chars().count() < 6
+        {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// How deep the brackets of a JSONPath may nest (`$.a[?@.b[?@.c]]` nests 2 deep).
+///
+/// serde_json_path 0.7 takes time exponential in the nesting of brackets to parse a path
+/// (twice as long per level: 25 ms at 14 levels, about a minute at 25), which the `invariant`
+/// fuzz target found as a timeout: one registry line could hang `validate`, a sweep or the
+/// service. No invariant a panel needs nests nearly this deep.
+const MAX_BRACKET_DEPTH: usize = 8;
+
+/// Where the brackets of `path` first nest deeper than [`MAX_BRACKET_DEPTH`], and how deep
+/// they go there; brackets inside quoted names do not count.
+fn too_deep(path: &str) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut chars = path.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            (Some(_), '\\') => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '[') => {
+                depth += 1;
+                if depth > MAX_BRACKET_DEPTH {
+                    return Some((i, depth));
+                }
+            }
+            (None, ']') => depth = depth.saturating_sub(1),
+            (None, _) => {}
+        }
+    }
+    None
+}
+
 fn parse_query(cur: &mut Cursor<'_>) -> Result<Query, InvariantError> {
     let start = cur.pos;
     let rest = cur.rest();
@@ -443,6 +499,20 @@ fn parse_query(cur: &mut Cursor<'_>) -> Result<Query, InvariantError> {
         let len = jsonpath_len(rest);
         let path_text = &rest[..len];
         cur.pos += len;
+        if let Some((at, depth)) = too_deep(path_text) {
+            return Err(cur.error(
+                start + at,
+                format!(
+                    "invalid JSONPath `{path_text}`: brackets nest {depth} deep, more than {MAX_BRACKET_DEPTH}"
+                ),
+            ));
+        }
+        if let Some(at) = truncated_unicode_escape(path_text) {
+            return Err(cur.error(
+                start + at,
+                format!("invalid JSONPath `{path_text}`: a \\u escape needs four hex digits"),
+            ));
+        }
         return PathQuery::parse(path_text)
             .map(|path| Query::Path(Arc::new(path)))
             .map_err(|(position, message)| {

@@ -32,4 +32,10 @@ pub enum FetchError {
     /// An answer, but not a success.
     #[error("HTTP {0}")]
     Status(u16),
+    /// The answer did not end within the time allowed.
+    #[error("no complete answer within {}", hisar_core::HumanDuration(*.0))]
+    Deadline(std::time::Duration),
+    /// The answer was larger than the cap: refused rather than read whole.
+    #[error("larger than the {0}-byte cap")]
+    TooLarge(usize),
 }

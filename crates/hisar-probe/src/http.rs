@@ -1,5 +1,7 @@
 //! The HTTP probe on reqwest: rustls, connection pooling, no redirect following, timeouts and a
-//! body-size cap.
+//! body-size cap. Bodies in flight share a memory budget: past 1 MiB a body needs one of a few
+//! permits (32 MiB worth of caps), so sixteen endless bodies cost sixteen MiB and a few caps,
+//! not sixteen caps.
 
 use std::error::Error as _;
 use std::sync::Arc;
@@ -9,10 +11,20 @@ use async_trait::async_trait;
 use hisar_core::{Body, Method, Observation, Response, TransportErrorKind};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
+use crate::bounded::{LargeBodies, ReadLimits, read_capped_within, send_bounded};
 use crate::error::{FetchError, ProbeError};
 use crate::network::Network;
 use crate::probe::{Probe, ProbeRequest};
 use crate::tls::{self, LazyVerifier};
+
+/// Bytes of a body over the cap kept as evidence.
+const TRUNCATED_EVIDENCE: usize = 64 * 1024;
+/// A body up to this size is read whatever the others do; past it, it needs one of the
+/// large-body permits.
+const SMALL_BODY: usize = 1024 * 1024;
+/// Memory for the bodies past [`SMALL_BODY`] read at once: as many caps as fit in it, and at
+/// least one.
+const LARGE_BODIES_BUDGET: usize = 32 * 1024 * 1024;
 
 /// Settings of the HTTP probe.
 #[derive(Debug, Clone)]
@@ -23,6 +35,8 @@ pub struct HttpOptions {
     pub max_time: Duration,
     /// Bodies larger than this are cut and reported as such.
     pub max_body: usize,
+    /// Documents read whole (a route table) larger than this are refused.
+    pub max_document: usize,
     /// Idle connections kept per host.
     pub pool_per_host: usize,
     /// Headers for every probe, TLS and proxy settings (curl's flags).
@@ -35,6 +49,7 @@ impl Default for HttpOptions {
             connect_timeout: crate::defaults::CONNECT_TIMEOUT,
             max_time: crate::defaults::MAX_TIME,
             max_body: crate::defaults::MAX_BODY,
+            max_document: crate::defaults::MAX_DOCUMENT,
             pool_per_host: 64,
             network: Network::default(),
         }
@@ -46,6 +61,7 @@ impl Default for HttpOptions {
 pub struct HttpProbe {
     client: reqwest::Client,
     options: HttpOptions,
+    large: LargeBodies,
     verifier: Arc<LazyVerifier>,
 }
 
@@ -69,9 +85,16 @@ impl HttpProbe {
             .apply_proxy(builder)?
             .build()
             .map_err(|e| ProbeError::Client(describe(&e)))?;
+        let large = LargeBodies {
+            permits: Arc::new(tokio::sync::Semaphore::new(
+                (LARGE_BODIES_BUDGET / options.max_body.max(1)).max(1),
+            )),
+            small: SMALL_BODY,
+        };
         Ok(Self {
             client,
             options,
+            large,
             verifier,
         })
     }
@@ -81,25 +104,25 @@ impl HttpProbe {
         self.verifier.loaded()
     }
 
-    /// Fetches a document (such as a route table) with a plain GET and returns its text.
+    /// Fetches a document (such as a route table) with a plain GET and returns its text: at
+    /// most `max_document` bytes (a larger one is refused, not cut) within `max_time`.
     pub async fn get_text(&self, url: &str) -> Result<String, FetchError> {
-        let transport = |e: reqwest::Error| FetchError::Transport(describe(&e));
-        let response = self
-            .client
-            .get(url)
-            .timeout(self.options.max_time)
-            .send()
-            .await
-            .map_err(transport)?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(FetchError::Status(status.as_u16()));
+        let limits = ReadLimits {
+            max_bytes: self.options.max_document,
+            deadline: self.options.max_time,
+        };
+        let answer = send_bounded(self.client.get(url), limits).await?;
+        if !(200..300).contains(&answer.status) {
+            return Err(FetchError::Status(answer.status));
         }
-        response.text().await.map_err(transport)
+        if answer.body.truncated {
+            return Err(FetchError::TooLarge(limits.max_bytes));
+        }
+        Ok(String::from_utf8_lossy(&answer.body.bytes).into_owned())
     }
 
     /// The pooled client (no redirects, rustls, the sweep's TLS and proxy settings), for the
-    /// token flows' own requests.
+    /// token flows' own requests; read their answers with [`send_bounded`].
     pub fn client(&self) -> &reqwest::Client {
         &self.client
     }
@@ -179,37 +202,26 @@ impl HttpProbe {
             })
             .collect();
         let cap = self.options.max_body;
-        let mut bytes = Vec::with_capacity(
-            response
-                .content_length()
-                .map_or(0, |n| usize::try_from(n).unwrap_or(cap).min(cap)),
-        );
-        let mut truncated = false;
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if bytes.len() + chunk.len() > cap {
-                        bytes.extend_from_slice(&chunk[..cap - bytes.len()]);
-                        truncated = true;
-                        break;
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    let (kind, message) = classify_error(&e);
-                    return Err((
-                        kind,
-                        format!("while reading the body: {message}"),
-                        elapsed(started),
-                    ));
-                }
-            }
-        }
-        let body = if truncated {
+        let read = read_capped_within(&mut response, cap, Some(&self.large))
+            .await
+            .map_err(|e| {
+                let (kind, message) = classify_error(&e);
+                (
+                    kind,
+                    format!("while reading the body: {message}"),
+                    elapsed(started),
+                )
+            })?;
+        let body = if read.truncated {
+            // A body over the cap fails the contract unread: keep only its first bytes as
+            // evidence, so that sixteen endless bodies in flight do not hold sixteen caps
+            // until their panels are judged.
+            let mut bytes = read.bytes;
+            bytes.truncate(TRUNCATED_EVIDENCE.min(cap));
+            bytes.shrink_to_fit();
             Body::truncated(bytes, cap)
         } else {
-            Body::new(bytes)
+            Body::new(read.bytes)
         };
         Ok((
             Response {

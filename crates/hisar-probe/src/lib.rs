@@ -8,6 +8,11 @@
 //! classifies each panel as its answer arrives, and returns the sweep to record ([`Swept`]),
 //! verdicts in registry order. The CLI and the service both call it.
 //!
+//! Every read is bounded: bodies by a size cap and the request's time limit, documents read
+//! whole (route tables, token answers) by [`send_bounded`], local files by [`read_text_file`]
+//! (regular files only, under a cap), and the whole sweep by a deadline
+//! ([`SweepOptions::deadline`]) after which unfinished panels are UNVERIFIED.
+//!
 //! # Example
 //!
 //! A probe is a trait, so tests (and other tools) can bring their own:
@@ -48,6 +53,7 @@
 //! ```
 
 mod auth;
+mod bounded;
 pub mod defaults;
 mod error;
 mod http;
@@ -62,6 +68,10 @@ mod sweep;
 mod tls;
 
 pub use auth::{Authenticator, FlowFailure};
+pub use bounded::{
+    BoundedResponse, CappedBody, FileReadError, ReadLimits, read_capped, read_text_file,
+    send_bounded,
+};
 pub use error::{FetchError, ProbeError};
 pub use http::{HttpOptions, HttpProbe};
 pub use mask::SweepMasker;

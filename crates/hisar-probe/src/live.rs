@@ -35,7 +35,7 @@ use crate::error::ProbeError;
 use crate::mask::SweepMasker;
 use crate::plan::{SweepPlan, plan};
 use crate::probe::{Probe, ProbeRequest, Secret};
-use crate::run::{RunResult, SweepOptions, probe_with_retries, run};
+use crate::run::{DEADLINE_REASON, RunResult, SweepOptions, probe_with_retries, run_since};
 
 /// What a chained sweep found, beside the merged run.
 pub(crate) struct Chained {
@@ -64,6 +64,8 @@ pub(crate) struct LiveSweep<'a> {
     pub(crate) auth: Option<&'a Authenticator>,
     /// Run every setup step (a full sweep), not only those the panels read.
     pub(crate) all_steps: bool,
+    /// When the sweep began: `options.deadline` counts from here, over setup steps and waves.
+    pub(crate) since: tokio::time::Instant,
 }
 
 /// What a setup step yielded: its captures, or why it failed.
@@ -91,7 +93,17 @@ impl<'a> LiveSweep<'a> {
         let mut setup_lines = Vec::new();
         let mut steps: HashMap<&str, StepOutcome> = HashMap::new();
         for step in self.steps_needed(&panels) {
-            let outcome = self.run_step(step).await;
+            let outcome = match self.since.checked_add(self.options.deadline) {
+                Some(at) => tokio::time::timeout_at(at, self.run_step(step))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(format!(
+                            "{DEADLINE_REASON} ({}) before this setup step finished",
+                            hisar_core::HumanDuration(self.options.deadline)
+                        ))
+                    }),
+                None => self.run_step(step).await,
+            };
             if let Ok(captures) = &outcome {
                 for (name, value) in captures {
                     let secret = is_sensitive_name(name)
@@ -174,7 +186,7 @@ impl<'a> LiveSweep<'a> {
             }
             let capturing = Capturing::new(self.probe, &planned, &wave, &wanted);
             let offset = done_before;
-            let mut result = run(
+            let mut result = run_since(
                 &capturing,
                 &planned,
                 self.routes,
@@ -182,6 +194,7 @@ impl<'a> LiveSweep<'a> {
                 self.auth,
                 &masker,
                 &|done, total| progress(offset + done, offset + total),
+                self.since,
             )
             .await;
             done_before += result.requests;
@@ -196,6 +209,7 @@ impl<'a> LiveSweep<'a> {
                     all.attempts += result.attempts;
                     all.answers.append(&mut result.answers);
                     all.failures += result.failures;
+                    all.unfinished += result.unfinished;
                     for (failure, n) in result.no_token.drain(..) {
                         match all.no_token.iter_mut().find(|(f, _)| *f == failure) {
                             Some(entry) => entry.1 += n,

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use hisar_core::{Env, Registry, RouteTable};
 
+use crate::bounded::read_text_file;
 use crate::error::FetchError;
 use crate::http::HttpProbe;
 
@@ -66,7 +67,7 @@ pub async fn load_routes(
     http: &HttpProbe,
 ) -> Result<RouteTable, RouteLoadError> {
     let text = match source {
-        RouteSource::File(path) => std::fs::read_to_string(path)
+        RouteSource::File(path) => read_text_file(path, http.options().max_document)
             .map_err(|e| RouteLoadError::Read(path.display().to_string(), e.to_string()))?,
         RouteSource::Url(url) => http
             .get_text(url)

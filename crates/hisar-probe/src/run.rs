@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use hisar_core::{
-    AnswerDigest, CoherencyCheck, NotProbed, Observation, RouteTable, TRANSIENT_STATUSES,
-    Transport, Verdict, classify, classify_unprobed,
+    AnswerDigest, CoherencyCheck, HumanDuration, NotProbed, Observation, Outcome, RouteTable,
+    TRANSIENT_STATUSES, Transport, TransportErrorKind, Verdict, classify, classify_unprobed,
 };
 
 use crate::auth::{Authenticator, Issued, Renewal};
@@ -29,6 +29,9 @@ pub struct SweepOptions {
     /// Send panels with unsafe methods (`--allow-unsafe`) even when they do not declare
     /// `safe: true`.
     pub allow_unsafe: bool,
+    /// Time allowed for the whole run (`--deadline`): panels whose requests have not finished
+    /// by then are UNVERIFIED "sweep deadline reached".
+    pub deadline: Duration,
 }
 
 impl Default for SweepOptions {
@@ -39,6 +42,7 @@ impl Default for SweepOptions {
             backoff: Duration::from_millis(200),
             max_retry_after: Duration::from_secs(5),
             allow_unsafe: false,
+            deadline: crate::defaults::DEADLINE,
         }
     }
 }
@@ -58,6 +62,8 @@ pub struct RunResult {
     pub answers: Vec<AnswerDigest>,
     /// Requests that got no answer after their retries.
     pub failures: usize,
+    /// Requests not finished when the deadline was reached (their panels are UNVERIFIED).
+    pub unfinished: usize,
     /// Token flows that obtained no token (their failure, masked), each with the panels it
     /// left unprobed; most panels first.
     pub no_token: Vec<(String, usize)>,
@@ -70,6 +76,11 @@ pub struct RunResult {
 /// finished, so a token obtained during the sweep is masked in every verdict. Panels the plan
 /// sends no request for, or whose token flow obtained no token, are classified from stage 1 and
 /// the reason. `progress` is called with (requests done, requests planned).
+///
+/// The run ends at `options.deadline` whatever the backend does: requests still in flight are
+/// dropped (which aborts them, token flows included) and requests not sent are not sent; their
+/// panels are UNVERIFIED "sweep deadline reached" (a gap the route table alone proves still
+/// stands).
 pub async fn run(
     probe: &dyn Probe,
     plan: &SweepPlan<'_>,
@@ -79,7 +90,38 @@ pub async fn run(
     masker: &SweepMasker,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> RunResult {
+    run_since(
+        probe,
+        plan,
+        routes,
+        options,
+        auth,
+        masker,
+        progress,
+        tokio::time::Instant::now(),
+    )
+    .await
+}
+
+/// [`run`], with the deadline counted from `since` (when the sweep began, before its route
+/// table was fetched).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "run's arguments and the instant its deadline counts from"
+)]
+pub(crate) async fn run_since(
+    probe: &dyn Probe,
+    plan: &SweepPlan<'_>,
+    routes: Option<&RouteTable>,
+    options: &SweepOptions,
+    auth: Option<&Authenticator>,
+    masker: &SweepMasker,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    since: tokio::time::Instant,
+) -> RunResult {
     let started = Instant::now();
+    // A deadline too far to represent is no deadline.
+    let deadline = since.checked_add(options.deadline);
     let total = plan.requests.len();
     let mut verdicts: Vec<Option<Verdict>> = plan
         .request_of
@@ -103,7 +145,17 @@ pub async fn run(
     for (i, planned) in queue.by_ref().take(options.jobs.max(1)) {
         in_flight.push(probe_one(probe, i, &planned.request, options, auth));
     }
-    while let Some((i, seen)) = in_flight.next().await {
+    loop {
+        let next = match deadline {
+            Some(at) => match tokio::time::timeout_at(at, in_flight.next()).await {
+                Ok(next) => next,
+                Err(_) => break,
+            },
+            None => in_flight.next().await,
+        };
+        let Some((i, seen)) = next else {
+            break;
+        };
         if let Some((next, planned)) = queue.next() {
             in_flight.push(probe_one(probe, next, &planned.request, options, auth));
         }
@@ -151,6 +203,9 @@ pub async fn run(
             Transport::Failed(_) => failures += 1,
         }
     }
+    // Cut by the deadline or not, nothing of the sweep runs on past here.
+    drop(in_flight);
+    let unfinished = total - done;
     // Every probe and every token flow of the sweep has finished: the masker now holds every
     // token obtained, and nothing has left yet.
     let masker = masker.snapshot();
@@ -159,8 +214,9 @@ pub async fn run(
     RunResult {
         verdicts: verdicts
             .into_iter()
-            .map(|v| {
-                let mut verdict = v.expect("every panel has a request or a reason");
+            .enumerate()
+            .map(|(i, v)| {
+                let mut verdict = v.unwrap_or_else(|| deadline_verdict(plan, i, routes, options));
                 masker.mask_verdict(&mut verdict);
                 verdict
             })
@@ -170,6 +226,7 @@ pub async fn run(
         elapsed: started.elapsed(),
         answers,
         failures,
+        unfinished,
         no_token: no_token
             .into_iter()
             .map(|(failure, panels)| (masker.mask(&failure).into_owned(), panels))
@@ -201,6 +258,30 @@ impl Seen {
             attempts,
         }
     }
+}
+
+/// How the reason of a panel cut by the sweep deadline begins.
+pub(crate) const DEADLINE_REASON: &str = "sweep deadline reached";
+
+/// The verdict of a panel whose request did not finish before the sweep's deadline: no
+/// evidence, so UNVERIFIED (or the gap the route table alone proves, as for any panel without
+/// an answer).
+fn deadline_verdict(
+    plan: &SweepPlan<'_>,
+    panel: usize,
+    routes: Option<&RouteTable>,
+    options: &SweepOptions,
+) -> Verdict {
+    let reason = format!(
+        "{DEADLINE_REASON} ({}) before this panel's request finished; raise --deadline, or lower --max-time or --retry",
+        HumanDuration(options.deadline)
+    );
+    let observation = Observation::failed(TransportErrorKind::Timeout, reason.clone());
+    let mut verdict = classify(plan.panels[panel], Some(&observation), routes);
+    if let Outcome::Unverified { reason: r } = &mut verdict.outcome {
+        *r = reason;
+    }
+    verdict
 }
 
 async fn probe_one(
@@ -413,5 +494,93 @@ mod tests {
         assert_eq!(probe.calls.load(Ordering::SeqCst), 9);
         assert_eq!(result.verdicts[2].evidence.retries, 2);
         assert_eq!(seen.lock().unwrap().last(), Some(&(4, 4)));
+    }
+
+    /// Answers `/stall` never, everything else at once.
+    struct Stalling;
+
+    #[async_trait]
+    impl Probe for Stalling {
+        async fn probe(&self, request: &ProbeRequest) -> Observation {
+            if request.url.ends_with("/stall") {
+                std::future::pending::<()>().await;
+            }
+            Observation::answered(Response::json(200, json!({"items": []})))
+        }
+    }
+
+    /// Issue 11 (8): a backend that stalls must not hold a sweep past its deadline, and the
+    /// panels it stalled are UNVERIFIED (never a gap: a stall is no evidence of one), while the
+    /// ones answered keep their verdicts.
+    #[tokio::test]
+    async fn the_deadline_ends_a_stalled_run_and_leaves_its_panels_unverified() {
+        let reg = Registry::from_yaml(
+            "version: 1\ndomains: [{code: A, name: A}]\ndefaults: {class: evidence}\npanels:\n  - {id: A-B-C-O1, capability: a.a, endpoint: /a}\n  - {id: A-B-C-O2, capability: a.b, endpoint: /stall}\n  - {id: A-B-C-O3, capability: a.c, endpoint: /stall}\n  - {id: A-B-C-O4, capability: a.d, endpoint: /b}\n",
+            "r",
+        )
+        .unwrap();
+        let planned = plan(
+            &reg,
+            reg.panels().iter().collect(),
+            "http://x",
+            &BTreeMap::<String, String>::new(),
+            false,
+        )
+        .unwrap();
+        let options = SweepOptions {
+            jobs: 1,
+            deadline: Duration::from_millis(200),
+            ..SweepOptions::default()
+        };
+        // One job: /a answers, then /stall blocks the only slot and /b is never sent.
+        let run_once = |routes| {
+            let planned = &planned;
+            let options = &options;
+            async move {
+                tokio::time::timeout(
+                    Duration::from_secs(30),
+                    run(
+                        &Stalling,
+                        planned,
+                        routes,
+                        options,
+                        None,
+                        &SweepMasker::default(),
+                        &|_, _| {},
+                    ),
+                )
+                .await
+                .expect("the run ends at its deadline")
+            }
+        };
+        let result = run_once(None).await;
+        let statuses: Vec<Status> = result.verdicts.iter().map(Verdict::status).collect();
+        assert_eq!(
+            statuses,
+            [
+                Status::Bound,
+                Status::Unverified,
+                Status::Unverified,
+                Status::Unverified
+            ]
+        );
+        assert_eq!(result.unfinished, 2, "/stall in flight and /b never sent");
+        let Outcome::Unverified { reason } = &result.verdicts[1].outcome else {
+            unreachable!()
+        };
+        assert!(
+            reason.starts_with("sweep deadline reached (200ms)"),
+            "{reason}"
+        );
+
+        // With a route table that lacks /b, its gap stands without live evidence (stage 1), as
+        // for any panel without an answer; /stall, which the table serves, stays unverified.
+        let table = RouteTable::parse(r#"{"/a": ["GET"], "/stall": ["GET"]}"#).unwrap();
+        let result = run_once(Some(&table)).await;
+        assert_eq!(result.verdicts[1].status(), Status::Unverified);
+        assert_eq!(
+            result.verdicts[3].code().map(hisar_core::GapCode::as_str),
+            Some("ENDPOINT_MISSING")
+        );
     }
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use hisar_core::history::{NewSweep, PanelRecord, Selection};
 use hisar_core::{
-    Env, Masker, Misdirection, Panel, Registry, RouteTable, Status, Verdict, classify, demote,
+    Env, HumanDuration, Masker, Misdirection, Outcome, Panel, Registry, RouteTable, Status,
+    Verdict, classify, demote,
 };
 use jiff::Timestamp;
 
@@ -20,7 +21,7 @@ use crate::mask::SweepMasker;
 use crate::plan::plan;
 use crate::probe::Probe;
 use crate::routes::{RouteLoadError, RouteSource, load_routes};
-use crate::run::SweepOptions;
+use crate::run::{DEADLINE_REASON, SweepOptions};
 
 /// A selection that names what the registry does not have.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -332,12 +333,14 @@ impl Sweeper {
             env: &*self.env,
             base_url: Some(base_url),
         };
+        // The deadline covers the whole sweep, the route table's fetch included.
+        let since = tokio::time::Instant::now();
         let mut warnings = Vec::new();
-        let routes = match self.routes().await {
-            Ok(table) => table,
+        let routes = match tokio::time::timeout(self.options.deadline, self.routes()).await {
+            Ok(Ok(table)) => table,
             // A URL that answers, but not with a route table (a frontend's page, say), is the
             // backend's state, not bad input: the sweep goes on and its answers tell.
-            Err(e @ (RouteLoadError::Fetch(..) | RouteLoadError::Parse(..)))
+            Ok(Err(e @ (RouteLoadError::Fetch(..) | RouteLoadError::Parse(..))))
                 if matches!(self.target.routes, Some(RouteSource::Url(_))) =>
             {
                 warnings.push(
@@ -347,7 +350,14 @@ impl Sweeper {
                 );
                 None
             }
-            Err(e) => return Err(self.masked(e.into())),
+            Ok(Err(e)) => return Err(self.masked(e.into())),
+            Err(_) => {
+                warnings.push(format!(
+                    "the route table was not loaded before the sweep deadline ({}); coherency (stage 1) is unchecked this sweep",
+                    HumanDuration(self.options.deadline)
+                ));
+                None
+            }
         };
         // The sweep's masker: the sweeper's secrets, every token obtained during the sweep and
         // every captured credential.
@@ -375,6 +385,7 @@ impl Sweeper {
             env: &env,
             masker: &masker,
             all_steps: selection.is_all(),
+            since,
         }
         .run(&panels, progress)
         .await
@@ -382,6 +393,14 @@ impl Sweeper {
         let preflight = preflight_lines(&chained.missing_credentials);
         let skipped = chained.skipped;
         let result = chained.result;
+        if result.unfinished > 0 {
+            warnings.push(format!(
+                "sweep deadline reached ({}): {} of {} requests unfinished; their panels are UNVERIFIED",
+                HumanDuration(self.options.deadline),
+                result.unfinished,
+                result.requests
+            ));
+        }
         let finished_at = Timestamp::now();
         let mut verdicts = result.verdicts;
         let shown_url = self.masker.mask(base_url);
@@ -393,6 +412,7 @@ impl Sweeper {
                 &result.no_token,
                 self.registry.gate().max_unverified_share,
                 &shown_url,
+                (result.unfinished > 0).then_some((result.unfinished, self.options.deadline)),
             ),
         };
         // A flow that obtained no token is said once, as an unset variable is before the
@@ -505,14 +525,16 @@ impl Sweeper {
 
 /// Why the sweep is degraded when more than `share` of the panels it could probe are
 /// unverified, naming the cause that explains most of them: unset credentials, a token flow
-/// that obtained no token (`no_token`: its masked failure and the panels it left unprobed), or
-/// a backend that did not answer.
+/// that obtained no token (`no_token`: its masked failure and the panels it left unprobed), the
+/// sweep deadline (`cut`: requests unfinished when it was reached, and the deadline), or a
+/// backend that did not answer.
 fn too_many_unverified(
     (unset, unset_panels): (&[UnsetVariable], usize),
     verdicts: &[Verdict],
     no_token: &[(String, usize)],
     share: f64,
     shown_url: &str,
+    cut: Option<(usize, Duration)>,
 ) -> Option<String> {
     if !is_degraded(verdicts, share) {
         return None;
@@ -521,6 +543,11 @@ fn too_many_unverified(
     let unverified = counted
         .clone()
         .filter(|v| v.status() == Status::Unverified)
+        .count();
+    // Panels whose request the deadline cut (a request may serve several panels).
+    let cut_panels = verdicts
+        .iter()
+        .filter(|v| matches!(&v.outcome, Outcome::Unverified { reason } if reason.starts_with(DEADLINE_REASON)))
         .count();
     let no_token_panels: usize = no_token.iter().map(|(_, n)| n).sum();
     let cause = match unset {
@@ -534,6 +561,13 @@ fn too_many_unverified(
         _ if no_token_panels > 0 && no_token_panels * 2 >= unverified => {
             // The flow that left the most panels unprobed (`no_token` comes sorted so).
             no_token.first().map(|(f, _)| f.clone()).unwrap_or_default()
+        }
+        _ if cut.is_some() && cut_panels * 2 >= unverified => {
+            let (requests, deadline) = cut.unwrap_or_default();
+            format!(
+                "the sweep deadline ({}) was reached with {requests} requests unfinished: is the backend at {shown_url} stalling? raise --deadline if it is only slow",
+                HumanDuration(deadline)
+            )
         }
         _ => format!("is the backend at {shown_url} reachable?"),
     };

@@ -13,11 +13,102 @@ for each panel of the UI. It is generated from the stored history of sweeps: do 
 Backend teams pick a gap from Priority Fixes, fix it, and re-check the panel; the gap then moves to \
 Resolved Gaps.";
 
-/// Escapes text for a table cell.
+/// Escapes text for a table cell, so that it renders as the text it is, whoever wrote it (a
+/// backend's error message, a redirect's Location, an invariant's found value): a `|` cannot
+/// end the cell, HTML tags and entities show as written (`<`, `&`), `[text](url)` and
+/// `<url>` make no link (`[`, `]`, `<`), and emphasis and strike-through marks show as
+/// themselves (`*`, `~`, and `_` unless inside a word, where it marks nothing, as in
+/// `total_cost`). Line breaks become spaces. Every escape is a CommonMark backslash escape.
+///
+/// A code span (`` `$.items[*].id exists` ``, as HISAR quotes invariants and auth modes)
+/// stays one: its content renders literally anyway, and escapes inside it would show. Only a
+/// span whose content holds no backslash qualifies (a backslash next to an escaped `|` could
+/// end the cell inside the span); any other backtick is escaped.
 pub(crate) fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
+    let chars: Vec<char> = text
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '`' {
+            let run = chars[i..].iter().take_while(|&&b| b == '`').count();
+            if let Some(len) = code_span(&chars[i + run..], run) {
+                let fence: String = chars[i..i + run].iter().collect();
+                out.push_str(&fence);
+                for &inner in &chars[i + run..i + run + len] {
+                    if inner == '|' {
+                        out.push('\\');
+                    }
+                    out.push(inner);
+                }
+                out.push_str(&fence);
+                i += 2 * run + len;
+            } else {
+                for _ in 0..run {
+                    out.push_str("\\`");
+                }
+                i += run;
+            }
+            continue;
+        }
+        // HISAR's own mask for a secret (`***`, SPEC §3.6) stays as written: it reads as
+        // itself, and at worst pairs with another into emphasis.
+        if c == '*' {
+            let run = chars[i..].iter().take_while(|&&b| b == '*').count();
+            if run == 3 {
+                out.push_str("***");
+            } else {
+                for _ in 0..run {
+                    out.push_str("\\*");
+                }
+            }
+            i += run;
+            continue;
+        }
+        match c {
+            '\\' | '|' | '<' | '&' | '[' | ']' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '_' => {
+                let inside_word = i > 0
+                    && chars[i - 1].is_alphanumeric()
+                    && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+                if !inside_word {
+                    out.push('\\');
+                }
+                out.push('_');
+            }
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The length of a code span's content in `rest` (what follows an opening run of `run`
+/// backticks): up to the next run of exactly `run` backticks, when the content is not empty
+/// and holds no backslash.
+fn code_span(rest: &[char], run: usize) -> Option<usize> {
+    let mut j = 0;
+    while j < rest.len() {
+        if rest[j] == '\\' {
+            return None;
+        }
+        if rest[j] == '`' {
+            let closing = rest[j..].iter().take_while(|&&b| b == '`').count();
+            if closing == run {
+                return (j > 0).then_some(j);
+            }
+            j += closing;
+        } else {
+            j += 1;
+        }
+    }
+    None
 }
 
 /// The endpoint as tables show it: the path, with the method when it is not GET.
@@ -623,6 +714,32 @@ mod tests {
         assert_eq!(cell(r"a \| b"), r"a \\\| b");
         assert_eq!(cell("one\ntwo\r\nthree"), "one two  three");
         assert_eq!(cell("plain"), "plain");
+    }
+
+    #[test]
+    fn cell_escapes_markup_links_and_emphasis_but_not_words() {
+        assert_eq!(cell("<b>x</b> &amp;"), r"\<b>x\</b> \&amp;");
+        assert_eq!(
+            cell("[click](javascript:alert(1))"),
+            r"\[click\](javascript:alert(1))"
+        );
+        assert_eq!(cell("**bold** ~~gone~~"), r"\*\*bold\*\* \~\~gone\~\~");
+        // Code spans stay code spans (their content shows literally); a `|` in one is escaped
+        // for the table; a lone backtick, or a span with a backslash, is escaped.
+        assert_eq!(
+            cell("invariant `$.items[*].id exists` failed: found \"a|b\""),
+            r#"invariant `$.items[*].id exists` failed: found "a\|b""#
+        );
+        assert_eq!(cell("`a|b` and ``c`d``"), r"`a\|b` and ``c`d``");
+        assert_eq!(cell("one ` tick"), r"one \` tick");
+        assert_eq!(cell(r"`a\|<b>`"), r"\`a\\\|\<b>\`");
+        assert_eq!(cell("``"), r"\`\`");
+
+        assert_eq!(cell("$.total_cost isNumber"), "$.total_cost isNumber");
+        // The mask of a secret stays readable.
+        assert_eq!(cell("key *** is not allowed"), "key *** is not allowed");
+        assert_eq!(cell("_a_ b_ _c"), r"\_a\_ b\_ \_c");
+        assert_eq!(cell("é_ü ünïcødé"), "é_ü ünïcødé");
     }
 
     #[test]

@@ -346,6 +346,99 @@ fn typed_rows_filter_as_the_value_rows_did() {
     });
 }
 
+/// Issue 11 (6): backend text (an error message, a redirect's Location, a transport error)
+/// went raw into the Markdown tracker, where it rendered as HTML, links and emphasis, and a
+/// `|` split its table row. Rendered by a CommonMark (GFM) renderer, the tracker must show
+/// that text as it was seen.
+#[test]
+fn hostile_backend_text_renders_as_text() {
+    let registry = Registry::from_yaml(
+        r"
+version: 1
+defaults: { class: evidence }
+domains: [{ code: LOG, name: LOGS }]
+panels:
+  - { id: LOG-A-B-O1, capability: logs.a, endpoint: /a }
+  - { id: LOG-A-B-O2, capability: logs.b, endpoint: /b }
+  - { id: LOG-A-B-O3, capability: logs.c, endpoint: /c }
+  - { id: LOG-A-B-O4, capability: logs.d, endpoint: /d }
+",
+        "hisar.yaml",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let seen = |panel: &str| match panel {
+        "LOG-A-B-O1" => status(
+            500,
+            json!({"detail": "<script>alert(1)</script> | injected cell <img src=x onerror=alert(2)>"}),
+        ),
+        "LOG-A-B-O2" => Observation::answered(
+            Response::json(302, json!({})).with_header("location", "javascript:alert(3)"),
+        ),
+        "LOG-A-B-O3" => status(
+            400,
+            json!({"detail": "[click me](javascript:alert(4)) **URGENT** ~~ok~~ `rm -rf` &lt;b&gt; _x_"}),
+        ),
+        _ => Observation::failed(
+            TransportErrorKind::Other,
+            "<b>proxy</b> said [retry](http://evil.example) | twice",
+        ),
+    };
+    let started_at = at(0);
+    let sweeps = vec![SweepRecord {
+        id: 1,
+        started_at,
+        finished_at: started_at,
+        selection: Selection::default(),
+        records: registry
+            .panels()
+            .iter()
+            .map(|p| PanelRecord::new(p, classify(p, Some(&seen(p.id.as_str())), None)))
+            .collect(),
+    }];
+    let state = state(&registry, &sweeps);
+    let report = Report::new(&registry, &state, today(), "hisar.yaml");
+    let markdown = render(write_markdown, &report);
+    insta::assert_snapshot!("hostile_markdown", markdown);
+
+    let options =
+        pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH;
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(
+        &mut html,
+        pulldown_cmark::Parser::new_ext(&markdown, options),
+    );
+    // Nothing of the backend's text became markup: not in the whole page, not in the rows.
+    for forbidden in [
+        "<script",
+        "<img",
+        "<b>",
+        "href=\"javascript",
+        "href=\"http://evil",
+        "<del>",
+    ] {
+        assert!(!html.contains(forbidden), "{forbidden} rendered:\n{html}");
+    }
+    let rows: Vec<&str> = html
+        .split("<tr>")
+        .filter(|row| row.contains("LOG-A-B-O"))
+        .collect();
+    assert_eq!(rows.len(), 7, "{html}");
+    for row in &rows {
+        for forbidden in ["<strong>", "<em>", "<a "] {
+            assert!(!row.contains(forbidden), "{forbidden} rendered in {row}");
+        }
+    }
+    // The text is all there, as text, in its cell (a `|` would have cut it off).
+    for shown in [
+        "&lt;script&gt;alert(1)&lt;/script&gt; | injected cell &lt;img src=x onerror=alert(2)&gt;",
+        "javascript:alert(3)",
+        "[click me](javascript:alert(4)) **URGENT** ~~ok~~ <code>rm -rf</code> &amp;lt;b&amp;gt; _x_",
+        "&lt;b&gt;proxy&lt;/b&gt; said [retry](http://evil.example) | twice",
+    ] {
+        assert!(html.contains(shown), "{shown} not shown:\n{html}");
+    }
+}
+
 /// SPEC §5.2: a re-pointed panel's old gap is never shown against its new endpoint nor asked
 /// for in the fix lists, and a removed panel is listed as retired. Before, the old gap stayed
 /// (shown against the new endpoint, and the fix list asked to create `/cost/forecast`), and

@@ -12,7 +12,8 @@
 use std::collections::BTreeMap;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
@@ -23,6 +24,7 @@ use hisar_store::{SweepStatus, SweepSummary};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq as _;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use utoipa::OpenApi as _;
@@ -30,6 +32,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ApiError;
+use crate::limits::{Limits, bound_bodies, shed};
 use crate::state::{AppState, Derived, StartError};
 
 /// A panel's history in `GET /api/v1/panels/{id}`: its newest records, at most this many.
@@ -73,21 +76,39 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// Every route, with its description: one list for the router and the document.
-fn documented() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// The routes that read and render history: they share one concurrency budget.
+fn heavy() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(panels))
         .routes(routes!(panel))
         .routes(routes!(gaps))
         .routes(routes!(fixes))
-        .routes(routes!(sweeps, post_sweep))
+        .routes(routes!(sweeps))
         .routes(routes!(sweep))
         .routes(routes!(render_plan))
         .routes(routes!(openapi_json))
         .routes(routes!(dashboard))
         .routes(routes!(tracker))
+}
+
+/// The one route that reads a request body.
+fn with_body() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(post_sweep))
+}
+
+/// The operations routes, kept out of the heavy routes' budget so they stay fast.
+fn ops() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(metrics_text))
+}
+
+/// Every route, with its description: one list for the router and the document.
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(heavy())
+        .merge(with_body())
+        .merge(ops())
 }
 
 /// The OpenAPI document of the service's own API, generated from its handlers.
@@ -99,14 +120,31 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 static OPENAPI_JSON: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| openapi().to_pretty_json().unwrap_or_default());
 
-/// The service's router: API, dashboard and operations.
+/// The service's router: API, dashboard and operations, with the default [`Limits`].
 pub fn router(state: AppState) -> Router {
-    let (router, _) = documented().split_for_parts();
+    router_with(state, &Limits::default())
+}
+
+/// The service's router within `limits`: the routes that render history share one
+/// concurrency budget and shed what exceeds it (503); `/healthz` and `/metrics` stay outside
+/// it; request bodies are capped in size and time, and the token is checked before a body is
+/// read.
+pub fn router_with(state: AppState, limits: &Limits) -> Router {
+    let (heavy, _) = heavy().split_for_parts();
+    let (with_body, _) = with_body().split_for_parts();
+    let (ops, _) = ops().split_for_parts();
+    // A body has `body_timeout` to arrive whole.
+    let with_body = with_body.layer(TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        limits.body_timeout,
+    ));
+    let routes = shed(heavy, limits).merge(with_body).merge(ops);
     // One compression layer for every route (gzip when the client accepts it), and a span per
     // request in the service log. Responses are rendered once per version of history and
     // kept; compressing them is per request, at the fastest level: most of gzip's gain on
-    // JSON for a fraction of its default level's time.
-    router
+    // JSON for a fraction of its default level's time. The cached responses are served by
+    // the same routes as any other, so within the same concurrency budget and shedding.
+    bound_bodies(routes, limits)
         .with_state(state)
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(TraceLayer::new_for_http())
@@ -434,6 +472,18 @@ struct SweepBody {
     domains: Vec<String>,
 }
 
+/// A request whose bearer token is the service's, checked from the request's head alone:
+/// a handler that takes it first refuses a request before reading its body.
+struct Authorized;
+
+impl FromRequestParts<AppState> for Authorized {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        authorize(state, &parts.headers).map(|()| Authorized)
+    }
+}
+
 fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(token) = &state.inner.token else {
         return Err(ApiError::Forbidden);
@@ -460,15 +510,14 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
         (status = 400, description = "A bad body or an unknown panel or domain", body = ErrorBody),
         (status = 401, description = "No valid bearer token", body = ErrorBody),
         (status = 403, description = "No token configured: mutating routes are off", body = ErrorBody),
-        (status = 409, description = "A sweep is running", body = ErrorBody),
+        (status = 409, description = "A sweep is running, or another process records into the state directory", body = ErrorBody),
     )
 )]
 async fn post_sweep(
+    _: Authorized,
     State(state): State<AppState>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &headers)?;
     let body: SweepBody = if body.iter().all(u8::is_ascii_whitespace) {
         SweepBody::default()
     } else {
@@ -490,6 +539,7 @@ async fn post_sweep(
         )
             .into_response()),
         Err(StartError::Running(id)) => Err(ApiError::Conflict(id)),
+        Err(StartError::Busy(why)) => Err(ApiError::Busy(why)),
         Err(StartError::Selection(why)) => Err(ApiError::BadRequest(why.to_string())),
         Err(e) => Err(ApiError::Internal(e.to_string())),
     }
@@ -598,12 +648,12 @@ async fn tracker(
     responses((status = 200, description = "`status`, `sweeps`, `running`, `last_sweep`", body = Object))
 )]
 async fn healthz(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let d = state.derived().await?;
+    let health = state.health().await?;
     json_response(&Health {
         status: "ok",
-        sweeps: recorded(&d),
+        sweeps: health.sweeps,
         running: state.running(),
-        last_sweep: d.state.latest.as_ref().map(|l| l.started_at),
+        last_sweep: health.last_sweep,
     })
 }
 

@@ -15,6 +15,8 @@ pub(crate) enum ApiError {
     Unauthorized,
     Forbidden,
     Conflict(u64),
+    /// Another process records into the state directory.
+    Busy(String),
     Internal(String),
 }
 
@@ -49,6 +51,10 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(id) => (
                 StatusCode::CONFLICT,
                 json!({"error": "a sweep is already running", "sweep": id, "href": format!("/api/v1/sweeps/{id}")}),
+            ),
+            ApiError::Busy(why) => (
+                StatusCode::CONFLICT,
+                json!({"error": format!("{why}; try again when it is done")}),
             ),
             // 5xx bodies say little; the log says all, once, here.
             ApiError::Internal(detail) => {

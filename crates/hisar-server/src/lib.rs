@@ -19,6 +19,11 @@
 //! token. What the service does is logged with
 //! `tracing`; [`net`] serves a router on a socket until stopped.
 //!
+//! Hostile or careless clients are bounded: [`Limits`] caps request bodies (size and time)
+//! and sheds load on the routes that render history so `/healthz` and `/metrics` stay fast,
+//! the token is checked before a body is read, and [`net`] limits connections, times out
+//! request heads and stops within a grace period whatever clients do.
+//!
 //! # Example
 //!
 //! ```
@@ -56,14 +61,16 @@
 
 mod api;
 mod error;
+mod limits;
 mod metrics;
 pub mod net;
 mod runner;
 mod state;
 
-pub use api::{openapi, router};
+pub use api::{openapi, router, router_with};
+pub use limits::Limits;
 pub use runner::SweepRunner;
-pub use state::{AppState, StartError};
+pub use state::{AppState, StartError, ZeroPeriod};
 
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,7 @@ use hisar_core::Registry;
 use hisar_core::history::{Selection, TrackerState};
 use hisar_probe::{SelectionError, SweepError, select};
 use hisar_report::{Report, SeriesPoint, TIMELINE_LEN, TimelineEntry};
-use hisar_store::{Fold, HistoryStore, StoreError, SweepSummary};
+use hisar_store::{Fold, HistoryStore, StateLock, StoreError, SweepStatus, SweepSummary};
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -35,11 +35,28 @@ pub(crate) struct Inner {
     /// Held while the derived state is rebuilt, so concurrent requests after a change of
     /// history wait for one rebuild instead of each making their own.
     pub(crate) refresh: tokio::sync::Mutex<()>,
+    /// What `/healthz` says, kept apart from the derived history so that the health check
+    /// never waits for a derivation (nor for `refresh`); read again from the sweeps'
+    /// summaries when the history version changes (a sweep recorded, here or by the CLI).
+    pub(crate) health: Mutex<Option<Health>>,
     pub(crate) today: fn() -> jiff::civil::Date,
     /// Tells this process's responses from another's (another registry, another build) in
     /// entity tags.
     pub(crate) instance: u64,
     pub(crate) recheck: std::sync::OnceLock<String>,
+    /// The state directory whose writer lock each sweep takes, when there is one.
+    pub(crate) state_dir: std::sync::OnceLock<std::path::PathBuf>,
+}
+
+/// The store as `/healthz` shows it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Health {
+    /// The history version this was read at.
+    version: u64,
+    /// Complete sweeps recorded.
+    pub(crate) sweeps: usize,
+    /// When the latest complete sweep started.
+    pub(crate) last_sweep: Option<jiff::Timestamp>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -198,9 +215,11 @@ impl AppState {
                 metrics: Metrics::default(),
                 cache: Mutex::new(None),
                 refresh: tokio::sync::Mutex::new(()),
+                health: Mutex::new(None),
                 today: || hisar_core::history::day(jiff::Timestamp::now()),
                 instance: instance_id(),
                 recheck: std::sync::OnceLock::new(),
+                state_dir: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -265,10 +284,48 @@ impl AppState {
             .map(Arc::clone)
     }
 
+    /// What `/healthz` says: one cheap read of the history version, then from memory, or from
+    /// one short read of the sweeps' summaries when the version moved.
+    pub(crate) async fn health(&self) -> Result<Health, ApiError> {
+        let version = self.inner.store.version().await?;
+        let known = *self
+            .inner
+            .health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(h) = known.filter(|h| h.version == version) {
+            return Ok(h);
+        }
+        let summaries = self.inner.store.summaries().await?;
+        let mut complete = summaries
+            .iter()
+            .filter(|s| s.status == SweepStatus::Complete);
+        // Read after the version: a sweep recorded in between is in these summaries, and the
+        // next request reads them again (the version moved), so nothing stale is kept.
+        let h = Health {
+            version,
+            sweeps: complete.clone().count(),
+            last_sweep: complete.next_back().map(|s| s.started_at),
+        };
+        *self
+            .inner
+            .health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(h);
+        Ok(h)
+    }
+
     /// Shows `command` (with `<PANEL_ID>`) as the re-check command, instead of `hisar check`;
     /// the first call wins.
     pub fn set_recheck(&self, command: String) {
         let _ = self.inner.recheck.set(command);
+    }
+
+    /// Makes each sweep the writer of the state directory `dir` while it runs (the lock a CLI
+    /// sweep takes too, [`StateLock`]): a sweep does not start while another process records
+    /// there. The first call wins.
+    pub fn lock_writes_in(&self, dir: std::path::PathBuf) {
+        let _ = self.inner.state_dir.set(dir);
     }
 
     pub(crate) fn report<'a>(&'a self, d: &'a Derived) -> Report<'a> {
@@ -309,6 +366,24 @@ impl AppState {
             }
             *running = Some(0);
         }
+        let release = || {
+            *self
+                .inner
+                .running
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = None;
+        };
+        // One writer at a time: a CLI sweep recording here now makes this one wait its turn.
+        let writer = match self.inner.state_dir.get() {
+            Some(dir) => match StateLock::try_acquire(dir, "hisar serve's sweep") {
+                Ok(lock) => Some(lock),
+                Err(e) => {
+                    release();
+                    return Err(StartError::Busy(e.to_string()));
+                }
+            },
+            None => None,
+        };
         let id = match self
             .inner
             .store
@@ -317,11 +392,7 @@ impl AppState {
         {
             Ok(id) => id,
             Err(e) => {
-                *self
-                    .inner
-                    .running
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner) = None;
+                release();
                 return Err(e.into());
             }
         };
@@ -333,6 +404,8 @@ impl AppState {
         tracing::info!("sweep #{id} started ({})", selection.describe());
         let state = self.clone();
         tokio::spawn(async move {
+            // Held until the sweep is recorded (or given up).
+            let _writer = writer;
             let started = Instant::now();
             let outcome = state.inner.runner.sweep(selection).await;
             let elapsed = started.elapsed();
@@ -389,22 +462,37 @@ impl AppState {
         Ok(id)
     }
 
-    /// Sweeps every `every` in the background, skipping a turn while a sweep runs.
-    pub fn schedule(&self, every: Duration) {
+    /// Sweeps every `every` in the background, skipping a turn while a sweep runs. A period of
+    /// zero is refused (it would sweep without pause).
+    pub fn schedule(&self, every: Duration) -> Result<(), ZeroPeriod> {
+        if every.is_zero() {
+            return Err(ZeroPeriod);
+        }
         let state = self.clone();
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(every);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
             loop {
                 ticks.tick().await;
-                if let Err(StartError::Running(id)) = state.start_sweep(Selection::default()).await
-                {
-                    tracing::info!("scheduled sweep skipped: sweep #{id} is still running");
+                match state.start_sweep(Selection::default()).await {
+                    Err(StartError::Running(id)) => {
+                        tracing::info!("scheduled sweep skipped: sweep #{id} is still running");
+                    }
+                    Err(StartError::Busy(why)) => {
+                        tracing::info!("scheduled sweep skipped: {why}");
+                    }
+                    _ => {}
                 }
             }
         });
+        Ok(())
     }
 }
+
+/// A schedule with a period of zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the sweep period must be longer than zero")]
+pub struct ZeroPeriod;
 
 /// Why a sweep did not start.
 #[derive(Debug, thiserror::Error)]
@@ -413,6 +501,9 @@ pub enum StartError {
     /// A sweep is running.
     #[error("sweep #{0} is running")]
     Running(u64),
+    /// Another process records into the state directory now.
+    #[error("{0}")]
+    Busy(String),
     /// The selection names unknown panels or domains.
     #[error(transparent)]
     Selection(#[from] SelectionError),

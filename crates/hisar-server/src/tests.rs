@@ -202,6 +202,8 @@ async fn every_route_after_a_sweep() {
         (200, Some(0)),
         "nothing renders before evidence"
     );
+    let (_, _, body) = call(&app, "GET", "/healthz", None, "").await;
+    assert_eq!(json(&body)["sweeps"], 0);
     let (_, _, body) = call(&app, "POST", "/api/v1/sweeps", Some(TOKEN), "").await;
     wait_done(&app, json(&body)["sweep"].as_u64().unwrap()).await;
 
@@ -325,6 +327,8 @@ async fn every_route_after_a_sweep() {
     assert!(body.contains("| **TOTAL** | **87** | **23** | **64** | **26%** |"));
     let (_, _, body) = call(&app, "GET", "/healthz", None, "").await;
     assert_eq!(json(&body)["status"], "ok");
+    // Kept in memory for speed, and forgotten when a sweep ends: it counts the new one.
+    assert_eq!(json(&body)["sweeps"], 1);
     let (_, ctype, metrics) = call(&app, "GET", "/metrics", None, "").await;
     assert!(ctype.starts_with("text/plain; version=0.0.4"));
     for line in [
@@ -517,6 +521,9 @@ async fn answers_carry_an_etag_and_are_not_modified_until_history_changes() {
         assert_eq!(status, 200, "{uri} after a change of history");
         assert_ne!(headers["etag"].to_str().unwrap(), etag);
     }
+    // The health check, kept apart from the cache, counts the sweep recorded elsewhere too.
+    let (_, _, body) = call(&app, "GET", "/healthz", None, "").await;
+    assert_eq!(json(&body)["sweeps"], 2, "{body}");
     let (_, _, body) = call(&app, "GET", "/api/v1/panels/LOG-REC-SYS-O1", None, "").await;
     let panel = json(&body);
     assert_eq!(panel["status"], "BOUND", "{panel}");

@@ -6,8 +6,9 @@
 //! tracked state, the per-sweep tracked counts the dashboard charts, the panels whose status
 //! each sweep changed), written in the same transaction, so nothing ever replays history.
 //! [`Fold`] is that fold, shared by every implementation; [`SqliteStore`] keeps it all in one
-//! SQLite file in the state directory. `conformance` (feature `conformance`) is the test suite
-//! any implementation must pass.
+//! SQLite file in the state directory. [`StateLock`] makes one process at a time the writer of
+//! a state directory. `conformance` (feature `conformance`) is the test suite any
+//! implementation must pass.
 //!
 //! # Implementing another store
 //!
@@ -59,11 +60,13 @@
 pub mod conformance;
 mod error;
 mod fold;
+mod lock;
 mod sqlite;
 mod store;
 
 pub use error::StoreError;
 pub use fold::{Advance, Fold, Freshness, SnapshotKey};
+pub use lock::{LockError, StateLock};
 pub use sqlite::SqliteStore;
 pub use store::{
     HistoryStore, PanelEntry, Pruned, Recorded, SweepStatus, SweepSummary, TrackedCounts,

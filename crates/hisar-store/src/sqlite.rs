@@ -180,10 +180,7 @@ impl SqliteStore {
     /// Opens (creating if needed) a database file, migrating its schema to this version in one
     /// transaction.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let err = |source| StoreError::Sqlite {
-            path: path.display().to_string(),
-            source,
-        };
+        let err = |source| StoreError::sqlite(path, source);
         let mut write = Connection::open(path).map_err(err)?;
         write
             .busy_timeout(std::time::Duration::from_secs(10))
@@ -222,10 +219,7 @@ impl SqliteStore {
     }
 
     fn err(&self, source: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite {
-            path: self.path.display().to_string(),
-            source,
-        }
+        StoreError::sqlite(&self.path, source)
     }
 
     fn corrupt(&self, sweep: u64, reason: impl Into<String>) -> StoreError {
@@ -287,10 +281,7 @@ impl SqliteStore {
 
 /// Brings a database to [`SqliteStore::SCHEMA_VERSION`], every step in one transaction.
 fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let err = |source| StoreError::Sqlite {
-        path: path.display().to_string(),
-        source,
-    };
+    let err = |source| StoreError::sqlite(path, source);
     let known = u32::try_from(MIGRATIONS.len()).unwrap_or(u32::MAX);
     let version = |conn: &Connection| -> Result<u32, StoreError> {
         conn.pragma_query_value(None, "user_version", |r| r.get::<_, u32>(0))

@@ -8,7 +8,7 @@ use hisar_import::aurora::{AuroraFile, AuroraSources, LAYOUT, Location, import_a
 use hisar_import::tracker::parse_tracker;
 
 use crate::args::ImportCommand;
-use crate::context::write_atomic;
+use crate::context::{read_input, write_atomic};
 use crate::exit::{Exit, Failure, Outcome, invalid, usage};
 use crate::ui::{Ui, Verbosity};
 
@@ -165,8 +165,8 @@ fn aurora(dir: &Path, lint_json: Option<&Path>, ui: Ui) -> Outcome {
 pub(crate) fn import(command: ImportCommand, ui: Ui) -> Outcome {
     match command {
         ImportCommand::Tracker { file } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| usage(anyhow!("read {}: {e}", file.display())))?;
+            let text =
+                read_input(&file).map_err(|e| usage(anyhow!("read {}: {e}", file.display())))?;
             let import = parse_tracker(&text)
                 .map_err(|e| usage(anyhow!("{}:{}: {}", file.display(), e.line, e.message)))?;
             for warning in &import.warnings {

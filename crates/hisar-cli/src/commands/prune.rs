@@ -4,7 +4,7 @@ use anyhow::anyhow;
 use hisar_store::{Fold, HistoryStore};
 
 use crate::args::PruneArgs;
-use crate::context::{existing_store, load_registry};
+use crate::context::{existing_store, load_registry, lock_state};
 use crate::exit::{Exit, Outcome, invalid, usage};
 use crate::ui::Ui;
 
@@ -22,6 +22,9 @@ pub(crate) async fn prune(args: &PruneArgs, ui: Ui) -> Outcome {
         ));
         return Ok(Exit::Pass);
     };
+    // Pruning rewrites history: it is a writer of the state directory like a sweep, one at a
+    // time, so a sweep never records onto a base snapshot being replaced.
+    let _lock = lock_state(&args.state.state, "hisar prune", args.lock.lock_wait.0, ui).await?;
     let pruned = store
         .prune(before, &Fold::new(&registry))
         .await

@@ -5,7 +5,7 @@ use std::sync::{Arc, Once};
 use anyhow::anyhow;
 use hisar_server::net::Running;
 use hisar_server::{AppState, router};
-use hisar_store::{HistoryStore, SqliteStore};
+use hisar_store::{HistoryStore, SqliteStore, StateLock};
 
 use crate::args::ServeArgs;
 use crate::exit::{Exit, Failure, Outcome, invalid, usage};
@@ -28,8 +28,21 @@ fn init_log(ui: Ui) {
     });
 }
 
+/// The service running, and the state directory it owns while it runs.
+pub(crate) struct Service {
+    running: Running,
+    _lock: StateLock,
+}
+
+impl Service {
+    /// Stops serving (within the grace period, whatever clients do) and releases the state.
+    pub(crate) async fn stop(self) {
+        self.running.stop().await;
+    }
+}
+
 /// Starts the service and returns it running, with its address.
-pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Running, Failure> {
+pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Service, Failure> {
     init_log(ui);
     let base_url = settings
         .probe
@@ -37,6 +50,13 @@ pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Running, Fa
         .base_url
         .clone()
         .ok_or_else(|| usage(hisar_probe::SweepError::NoBaseUrl))?;
+    // One service per state directory: a second one would mark this one's running sweep
+    // abandoned. Each of its sweeps takes the writer's lock as a CLI sweep does.
+    let lock = StateLock::service(&settings.state, "hisar serve").map_err(|e| {
+        invalid(anyhow!(
+            "refusing to serve: {e}\n  one service at a time serves a state directory: stop the other one, or give this one another --state"
+        ))
+    })?;
     for warning in settings.probe.warnings() {
         ui.warn(&warning);
     }
@@ -61,10 +81,11 @@ pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Running, Fa
     if let Some(recheck) = &settings.recheck {
         state.set_recheck(recheck.clone());
     }
+    state.lock_writes_in(settings.state.clone());
     if let Some(every) = settings.every {
-        state.schedule(every);
+        state.schedule(every).map_err(usage)?;
     }
-    let running = hisar_server::net::spawn(router(state), &settings.listen)
+    let running = hisar_server::net::spawn_with(router(state), &settings.listen, settings.serve)
         .await
         .map_err(|e| invalid(anyhow!("listen on {}: {e}", settings.listen)))?;
     ui.line(&format!("dashboard: {}/", running.url()));
@@ -83,7 +104,10 @@ pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Running, Fa
     if settings.token.is_none() {
         ui.warn("no API token in the environment: POST /api/v1/sweeps is refused (403)");
     }
-    Ok(running)
+    Ok(Service {
+        running,
+        _lock: lock,
+    })
 }
 
 /// Waits for Ctrl-C or SIGTERM.
@@ -104,9 +128,9 @@ pub(crate) async fn until_stopped() {
 }
 
 pub(crate) async fn serve(args: ServeArgs, ui: Ui) -> Outcome {
-    let running = start(ServeSettings::resolve(args)?, ui).await?;
+    let service = start(ServeSettings::resolve(args)?, ui).await?;
     until_stopped().await;
     ui.line("stopping");
-    running.stop().await;
+    service.stop().await;
     Ok(Exit::Pass)
 }

@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::args::{CheckArgs, SweepArgs};
 use crate::context::{
-    open_store, series, shown_paths, timelines, today, tracker_link, write_outputs,
+    lock_state, open_store, series, shown_paths, timelines, today, tracker_link, write_outputs,
 };
 use crate::exit::{Exit, Failure, Outcome, invalid, usage};
 use crate::settings::SweepSettings;
@@ -65,6 +65,13 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
     let sweeper = job
         .probe
         .sweeper(std::sync::Arc::clone(&job.registry), job.env.clone())?;
+    // One writer per state directory, from before the sweep to its last report, so that
+    // sweeps are recorded and their reports written in the same order.
+    let _lock = if job.offline {
+        None
+    } else {
+        Some(lock_state(&job.state, "hisar sweep", job.lock_wait, ui).await?)
+    };
 
     let swept = if job.offline {
         let checked = sweeper

@@ -389,6 +389,17 @@ fn prune_keeps_the_tracked_state_and_later_sweeps_continue_from_it() {
     );
     assert_eq!(report.code, 0, "{report:?}");
 
+    // Another writer holds the state directory: prune waits, gives up, and prunes nothing.
+    let held = hisar_store::StateLock::try_acquire(&ws.path(".hisar"), "test writer").unwrap();
+    let refused = ws.hisar(&["prune", "--keep", "0s", "--lock-wait", "0.2s"], &[]);
+    assert_eq!(refused.code, 3, "{refused:?}");
+    assert!(
+        refused.stderr.contains("in use by another hisar")
+            && refused.stderr.contains("test writer"),
+        "{refused:?}"
+    );
+    drop(held);
+
     // Everything older than now goes, except the latest sweep.
     let pruned = ws.hisar(&["prune", "--keep", "0s"], &[]);
     assert_eq!(pruned.code, 0, "{pruned:?}");

@@ -7,6 +7,7 @@ mod browser;
 mod conventions;
 mod demo;
 mod history;
+mod hostile;
 mod schema;
 mod support;
 mod tls;

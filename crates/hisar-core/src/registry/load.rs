@@ -15,7 +15,7 @@ use crate::model::{
     AuthMode, CapabilityDecl, DeclaredStatus, Domain, Panel, PanelClass, SchemaPolicy,
 };
 use crate::policy::{GatePolicy, TrustPolicy, Waiver};
-use crate::time::parse_duration;
+use crate::time::HumanDuration;
 use crate::verdict::GapCode;
 use crate::yaml::{self, Located, Node};
 
@@ -235,10 +235,12 @@ impl Loader<'_> {
         }
     }
 
+    /// A duration longer than zero (both of the registry's durations, a request timeout and
+    /// the trust window, make no sense at zero).
     pub(super) fn duration(&mut self, node: &Located<Node>, what: &str) -> Option<Duration> {
         let text = self.scalar(node, what)?;
-        match parse_duration(&text) {
-            Ok(d) => Some(d),
+        match HumanDuration::parse_nonzero(&text) {
+            Ok(d) => Some(d.0),
             Err(e) => {
                 self.error(node, format!("{what}: {e}"));
                 None

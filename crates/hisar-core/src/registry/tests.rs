@@ -191,6 +191,14 @@ fn structural_problems() {
             "version: 1\ndomains: []\npanels: []\ntrust: {window: forever}\n",
             "invalid duration",
         ),
+        (
+            "version: 1\ndomains: []\npanels: []\ndefaults: {timeout: 0s}\n",
+            "`defaults.timeout`: invalid duration `0s`: must be longer than zero",
+        ),
+        (
+            "version: 1\ndomains: []\npanels: []\ntrust: {window: 0d}\n",
+            "`trust.window`: invalid duration `0d`: must be longer than zero",
+        ),
         ("version: 1\ndomains: []\npanels: [\n", "invalid YAML"),
     ];
     for (yaml, needle) in cases {

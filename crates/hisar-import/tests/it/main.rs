@@ -6,6 +6,9 @@
 mod aurora;
 mod aurora_2026_02;
 mod reference;
+/// Inputs that once crashed an importer (issue 11: importers never panic on any input), found
+/// by hand or by the fuzz targets in `fuzz/`; each stays here for good.
+mod regressions;
 
 use std::path::PathBuf;
 

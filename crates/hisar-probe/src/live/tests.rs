@@ -104,6 +104,7 @@ async fn sweep(reg: &Registry, backend: &Backend, ids: &[&str], all: bool) -> Ch
         masker: &masker,
         auth: None,
         all_steps: all,
+        since: tokio::time::Instant::now(),
     }
     .run(&selected, &|_, _| {})
     .await
