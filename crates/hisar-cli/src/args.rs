@@ -28,6 +28,7 @@ pub(crate) struct Cli {
 const MAIN_EXAMPLES: &str = "\
 Examples:
   hisar demo                                  the whole product against an embedded backend
+  hisar init --from-openapi openapi.json      a registry to start from, one panel per GET
   hisar validate -r hisar.yaml                check a registry, every problem at once
   hisar sweep --base-url http://127.0.0.1:8000 --tracker GAPS.md
   hisar check --panel OVR-SUM-CI-O1           re-check one panel after a fix
@@ -35,6 +36,15 @@ Examples:
 
 Exit codes: 0 pass, 1 the --fail-on policy failed, 2 usage or registry error, 3 sweep invalid
 (backend unreachable or degraded, or a report could not be written). A closed pipe exits 0.";
+
+const INIT_EXAMPLES: &str = "\
+Examples:
+  hisar init --from-openapi openapi.json                  write ./hisar.yaml
+  hisar init --from-openapi http://127.0.0.1:8000/openapi.json --base-url http://127.0.0.1:8000
+  hisar init --from-openapi api.yaml --out conf/hisar.yaml --force
+  hisar init --from-openapi openapi.json --auth-header 'X-API-Key: ${API_KEY}'
+  hisar init --from-openapi openapi.json --out - | less  print instead of writing
+Then: hisar validate && hisar sweep";
 
 const SWEEP_EXAMPLES: &str = "\
 Examples:
@@ -83,6 +93,7 @@ Examples:
 const SERVE_EXAMPLES: &str = "\
 Examples:
   HISAR_TOKEN=s3cret hisar serve --every 10m --base-url http://127.0.0.1:8000
+  hisar serve --every 10m --cors-origin https://ui.example --webhook \"$SLACK_WEBHOOK_URL\"
   curl -s 'http://127.0.0.1:7878/api/v1/panels?status=blocked'";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -94,6 +105,9 @@ pub(crate) enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Write a registry to start from: one panel per GET operation of an OpenAPI document.
+    #[command(after_help = INIT_EXAMPLES)]
+    Init(InitArgs),
     /// Probe the backend for every selected panel, record the sweep and write reports.
     #[command(after_help = SWEEP_EXAMPLES)]
     Sweep(SweepArgs),
@@ -397,6 +411,27 @@ pub(crate) struct PruneArgs {
     pub(crate) lock: LockArg,
 }
 
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// The OpenAPI 3 document (JSON or YAML): a file, or an http(s) URL.
+    #[arg(long, value_name = "FILE|URL")]
+    pub(crate) from_openapi: String,
+    /// Where to write the registry (`-` for stdout).
+    #[arg(long, short = 'o', default_value = "hisar.yaml", value_name = "FILE")]
+    pub(crate) out: PathBuf,
+    /// Replace the output file when it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// The `backend.base_url` written, as given (`${HISAR_BASE_URL:-http://...}` is kept as
+    /// it is); default: the document's absolute server URL, else http://127.0.0.1:8000.
+    #[arg(long, value_name = "URL")]
+    pub(crate) base_url: Option<String>,
+    /// A header every probe sends, `NAME: VALUE`, written as the default auth mode (repeat
+    /// for more). Write secrets as `${VAR}`: the value is written to the file as given.
+    #[arg(long, value_name = "NAME: VALUE")]
+    pub(crate) auth_header: Vec<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum ImportCommand {
     /// From a hand-kept tracker in the reference format.
@@ -473,6 +508,27 @@ pub(crate) struct ServeArgs {
     /// The environment variable holding the API token for mutating routes.
     #[arg(long, default_value = "HISAR_TOKEN", value_name = "NAME")]
     pub(crate) token_env: String,
+    /// Let pages from this origin read the API (`scheme://host[:port]`, as browsers send it;
+    /// `*` for any); repeatable, `HISAR_CORS_ORIGIN` takes a comma-separated list. Reads only:
+    /// no cross-origin page can start a sweep. None by default: no CORS headers at all.
+    #[arg(
+        long = "cors-origin",
+        env = "HISAR_CORS_ORIGIN",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
+    pub(crate) cors_origins: Vec<String>,
+    /// Post a JSON event (with a `text` Slack shows) here after each sweep that regressed,
+    /// added or resolved gaps; repeatable, `HISAR_WEBHOOK` takes one per line. Retried with
+    /// backoff; never slows a sweep. The URL is a secret: it is never printed.
+    #[arg(
+        long = "webhook",
+        env = "HISAR_WEBHOOK",
+        value_name = "URL",
+        value_delimiter = '\n',
+        hide_env_values = true
+    )]
+    pub(crate) webhooks: Vec<String>,
 }
 
 #[derive(Debug, Args)]

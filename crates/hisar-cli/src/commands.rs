@@ -5,6 +5,7 @@ mod diff;
 mod docs;
 mod export;
 mod import;
+mod init;
 mod list;
 mod prune;
 mod report;
@@ -43,6 +44,7 @@ pub(crate) fn run(cli: Cli) -> Exit {
             };
             let outcome = runtime.block_on(async {
                 match command {
+                    Command::Init(args) => init::init(&args, ui).await,
                     Command::Sweep(args) => sweep::sweep(args, ui).await,
                     Command::Check(args) => sweep::check(args, ui).await,
                     Command::List(args) => list::list(&args).await,

@@ -14,6 +14,9 @@ use hisar_probe::{
     parse_header,
 };
 
+use hisar_server::cors::CorsOrigins;
+use hisar_server::webhook::WebhookTarget;
+
 use crate::args::{CheckArgs, NetworkArgs, OutputArgs, ProbeArgs, ServeArgs, SweepArgs};
 use crate::context::{Environment, load_registry, registry_dir};
 use crate::exit::{Failure, usage};
@@ -205,6 +208,10 @@ pub(crate) struct ServeSettings {
     pub(crate) serve: hisar_server::net::ServeOptions,
     /// The re-check command the dashboard shows, when not the default `hisar check`.
     pub(crate) recheck: Option<String>,
+    /// Origins whose pages may read the API (`--cors-origin`); `None`: no CORS.
+    pub(crate) cors: Option<CorsOrigins>,
+    /// Receivers of sweep events (`--webhook`).
+    pub(crate) webhooks: Vec<WebhookTarget>,
 }
 
 impl ServeSettings {
@@ -215,6 +222,18 @@ impl ServeSettings {
         let token = std::env::var(&args.token_env)
             .ok()
             .filter(|t| !t.is_empty());
+        let cors = CorsOrigins::parse(&args.cors_origins)
+            .map_err(|e| usage(anyhow::anyhow!("--cors-origin (or HISAR_CORS_ORIGIN): {e}")))?;
+        let webhooks = args
+            .webhooks
+            .iter()
+            .filter(|w| !w.trim().is_empty())
+            .enumerate()
+            .map(|(i, url)| {
+                WebhookTarget::parse(i + 1, url)
+                    .map_err(|e| usage(anyhow::anyhow!("--webhook (or HISAR_WEBHOOK): {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             registry_path: args.registry.registry,
             registry: Arc::new(registry),
@@ -229,6 +248,8 @@ impl ServeSettings {
                 ..hisar_server::net::ServeOptions::default()
             },
             recheck: None,
+            cors,
+            webhooks,
         })
     }
 }

@@ -20,7 +20,8 @@ pub const TRANSIENT_STATUSES: [u16; 4] = [429, 502, 503, 504];
 /// Classifies one panel.
 ///
 /// `observation` is `None` for an offline sweep (stage 1 alone); `routes` is `None` when no
-/// route table is known (stage 1 is then recorded as unchecked).
+/// route table is known (stage 1 is then recorded as unchecked). A panel with a `{ todo }`
+/// value is `UNVERIFIED` whatever the observation: its request could not have been its own.
 ///
 /// ```
 /// use hisar_core::{classify, Observation, Registry, Response, Status};
@@ -53,6 +54,9 @@ pub fn classify(
     observation: Option<&Observation>,
     routes: Option<&RouteTable>,
 ) -> Verdict {
+    if let Some(reason) = panel.todo_reason() {
+        return classify_unprobed(panel, &NotProbed::SourceUnavailable { reason }, routes);
+    }
     let Some(observation) = observation else {
         return classify_unprobed(panel, &NotProbed::Offline, routes);
     };
@@ -166,8 +170,8 @@ pub enum NotProbed {
         variables: Vec<String>,
     },
     /// A value of the panel comes from live data (SPEC §4.2) that the sweep could not have:
-    /// its source panel is not bound or selects nothing, or its setup step failed. Never a
-    /// gap of the panel's own.
+    /// its source panel is not bound or selects nothing, its setup step failed, or the
+    /// registry has no value yet (`{ todo }`). Never a gap of the panel's own.
     SourceUnavailable {
         /// Which value, from where, and why, as the tracker shows it.
         reason: String,

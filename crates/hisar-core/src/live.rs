@@ -54,6 +54,18 @@ crate::named_enum! {
     }
 }
 
+impl ValuePlace {
+    /// What a value in this place is called in messages: `path parameter`, `query parameter`,
+    /// `header`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            ValuePlace::Path => "path parameter",
+            ValuePlace::Query => "query parameter",
+            ValuePlace::Header => "header",
+        }
+    }
+}
+
 /// Where a live value comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ValueSource {
@@ -71,6 +83,13 @@ pub enum ValueSource {
         /// The capture's name.
         capture: String,
     },
+    /// No value yet (`{ todo: "what to put here" }`): the registry is not finished, so a sweep
+    /// never sends the panel (its answer to a placeholder would be a false gap) and leaves it
+    /// `UNVERIFIED` with the hint.
+    Todo {
+        /// What to put here, as the registry says it; never empty.
+        hint: String,
+    },
 }
 
 impl fmt::Display for ValueSource {
@@ -80,6 +99,7 @@ impl fmt::Display for ValueSource {
             ValueSource::Setup { step, capture } => {
                 write!(f, "setup step `{step}` (capture `{capture}`)")
             }
+            ValueSource::Todo { hint } => write!(f, "no value yet (todo: {hint})"),
         }
     }
 }
@@ -93,10 +113,25 @@ pub struct LiveValue {
     pub name: String,
     /// Where it comes from.
     pub source: ValueSource,
-    /// The line of its `from:` in the registry.
+    /// The line of its `from:` (or `todo:`) in the registry.
     pub line: usize,
-    /// The column of its `from:` in the registry.
+    /// The column of its `from:` (or `todo:`) in the registry.
     pub column: usize,
+}
+
+impl LiveValue {
+    /// For a value with none yet (`{ todo }`), what the tracker and `hisar validate` say:
+    /// "path parameter `incident_id` has no value yet (todo: a real incident id)".
+    pub fn todo(&self) -> Option<String> {
+        match &self.source {
+            ValueSource::Todo { hint } => Some(format!(
+                "{} `{}` has no value yet (todo: {hint})",
+                self.place.noun(),
+                self.name
+            )),
+            ValueSource::Panel { .. } | ValueSource::Setup { .. } => None,
+        }
+    }
 }
 
 /// A request the sweep sends before the panels (SPEC §4.2), to seed the data they read. Its

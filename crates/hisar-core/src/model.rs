@@ -615,6 +615,39 @@ impl Panel {
         target
     }
 
+    /// Why a sweep never sends this panel when one of its values is a `{ todo }` (the
+    /// registry has no value for it yet): every such value and what to put there, in the
+    /// words of the tracker. `None` when every value is there or comes from live data.
+    ///
+    /// ```
+    /// use hisar_core::Registry;
+    /// let registry = Registry::from_yaml(r#"
+    /// version: 1
+    /// domains: [{ code: INC, name: INCIDENTS }]
+    /// defaults: { class: evidence }
+    /// panels:
+    ///   - id: INC-A-ONE-O1
+    ///     capability: incidents.one
+    ///     endpoint: /incidents/{incident_id}
+    ///     path_params: { incident_id: { todo: "a real incident id" } }
+    /// "#, "hisar.yaml").unwrap();
+    /// assert_eq!(
+    ///     registry.panels()[0].todo_reason().unwrap(),
+    ///     "path parameter `incident_id` has no value yet (todo: a real incident id); put a value or a { from, select }"
+    /// );
+    /// ```
+    pub fn todo_reason(&self) -> Option<String> {
+        let todos: Vec<String> = self.live.iter().filter_map(LiveValue::todo).collect();
+        (!todos.is_empty()).then(|| {
+            let what = if todos.len() == 1 {
+                "a value"
+            } else {
+                "values"
+            };
+            format!("{}; put {what} or a {{ from, select }}", todos.join("; "))
+        })
+    }
+
     /// The panels whose answers this panel's values come from, in declaration order, each
     /// once.
     pub fn source_panels(&self) -> Vec<&str> {

@@ -119,8 +119,9 @@ pub struct Evidence {
     /// The URL that was probed, secrets masked (SPEC §3.4: part of the evidence).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// No request was sent on purpose: an unsafe method the sweep did not allow (SPEC §3.4).
-    /// A skipped panel never counts toward a degraded sweep.
+    /// No request was sent on purpose: an unsafe method the sweep did not allow (SPEC §3.4),
+    /// or a value the registry does not have yet (`{ todo }`). A skipped panel never counts
+    /// toward a degraded sweep.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub skipped: bool,
     /// The HTTP status, when there was an answer.

@@ -46,7 +46,8 @@
 //!   A query string in an endpoint (`?include_overrides=true`) or in the intent's
 //!   `query_params` becomes query parameters;
 //! - query parameters and auth mode: from the first scenario (`inject.params`, `auth.mode`);
-//! - path parameters: the scenario's `inject.path_params`, else a `TODO-<name>` placeholder,
+//! - path parameters: the scenario's `inject.path_params`, else `{ todo: "a real <name>, ..." }`
+//!   (never a made-up value a sweep would send: the panel is UNVERIFIED until it has one),
 //!   reported as [`LintKind::PathParamPlaceholder`];
 //! - invariants: every scenario assertion whose meaning is clear, translated by
 //!   [`translate_assertion`]; invariant ids resolved where the repository defines them as data
@@ -431,7 +432,8 @@ hisar_core::named_enum! {
         StateMismatch = "state_mismatch",
         /// A panel's capability has no capability file.
         CapabilityMissing = "capability_missing",
-        /// A path parameter got a placeholder value.
+        /// A path parameter has no value in any scenario: it is written as a `{ todo }`, and the
+        /// panel is UNVERIFIED (never sent) until it has one.
         PathParamPlaceholder = "path_param_placeholder",
         /// A scenario names no imported panel: it is not imported.
         OrphanScenario = "orphan_scenario",

@@ -17,14 +17,25 @@ pub struct PanelDraft {
     pub endpoint: String,
     /// Query parameters.
     pub params: Vec<(String, String)>,
+    /// Query parameters with no value yet: name and what to put there, written as
+    /// `name: { todo: "..." }` after `params` in the same mapping.
+    pub param_todos: Vec<(String, String)>,
     /// Path parameter values.
     pub path_params: Vec<(String, String)>,
+    /// Path parameters with no value yet: name and what to put there, written as
+    /// `name: { todo: "..." }` (a sweep never sends the panel until they have one).
+    pub path_todos: Vec<(String, String)>,
+    /// Path parameters taken from another panel's answer (SPEC §4.2): name, source panel id,
+    /// JSONPath; written after `path_params` in the same mapping.
+    pub path_sources: Vec<(String, String, String)>,
     /// Extra headers.
     pub headers: Vec<(String, String)>,
     /// Auth mode, when not the default.
     pub auth: Option<String>,
     /// Class, when not the default.
     pub class: Option<PanelClass>,
+    /// A comment written at the end of the `class:` line (why this class was chosen).
+    pub class_note: Option<String>,
     /// `provenance:` value as written (`none`, or a flow mapping), when not the default.
     pub provenance: Option<String>,
     /// Invariants in the invariant language.
@@ -111,6 +122,16 @@ fn flow_map(pairs: &[(String, String)]) -> String {
     format!("{{ {} }}", items.join(", "))
 }
 
+/// `name: { todo: "hint" }`: a value the registry does not have yet (the hint as a JSON
+/// string, which YAML reads as a double-quoted scalar).
+fn todo(name: &str, hint: &str) -> String {
+    format!(
+        "{}: {{ todo: {} }}",
+        scalar(name),
+        serde_json::to_string(hint).unwrap_or_default()
+    )
+}
+
 impl RegistryDraft {
     /// Writes the registry as YAML text that [`hisar_core::Registry::from_yaml`] reads back.
     pub fn to_yaml(&self) -> String {
@@ -193,11 +214,31 @@ impl RegistryDraft {
             let _ = writeln!(out, "  - id: {}", scalar(&p.id));
             let _ = writeln!(out, "    capability: {}", scalar(&p.capability));
             let _ = writeln!(out, "    endpoint: {}", scalar(&p.endpoint));
-            if !p.params.is_empty() {
-                let _ = writeln!(out, "    params: {}", flow_map(&p.params));
+            if !p.params.is_empty() || !p.param_todos.is_empty() {
+                let mut items: Vec<String> = p
+                    .params
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", scalar(k), scalar(v)))
+                    .collect();
+                items.extend(p.param_todos.iter().map(|(k, hint)| todo(k, hint)));
+                let _ = writeln!(out, "    params: {{ {} }}", items.join(", "));
             }
-            if !p.path_params.is_empty() {
-                let _ = writeln!(out, "    path_params: {}", flow_map(&p.path_params));
+            if !p.path_params.is_empty() || !p.path_sources.is_empty() || !p.path_todos.is_empty() {
+                let mut items: Vec<String> = p
+                    .path_params
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", scalar(k), scalar(v)))
+                    .collect();
+                items.extend(p.path_todos.iter().map(|(k, hint)| todo(k, hint)));
+                items.extend(p.path_sources.iter().map(|(k, from, select)| {
+                    format!(
+                        "{}: {{ from: {}, select: {} }}",
+                        scalar(k),
+                        scalar(from),
+                        serde_json::to_string(select).unwrap_or_default()
+                    )
+                }));
+                let _ = writeln!(out, "    path_params: {{ {} }}", items.join(", "));
             }
             if !p.headers.is_empty() {
                 let _ = writeln!(out, "    headers: {}", flow_map(&p.headers));
@@ -206,7 +247,14 @@ impl RegistryDraft {
                 let _ = writeln!(out, "    auth: {}", scalar(auth));
             }
             if let Some(class) = p.class {
-                let _ = writeln!(out, "    class: {class}");
+                match &p.class_note {
+                    Some(note) => {
+                        let _ = writeln!(out, "    class: {class}   # {note}");
+                    }
+                    None => {
+                        let _ = writeln!(out, "    class: {class}");
+                    }
+                }
             }
             if let Some(provenance) = &p.provenance {
                 let _ = writeln!(out, "    provenance: {provenance}");

@@ -5,6 +5,8 @@
 //!   locks, scenarios, route sources) into a registry, with a one-screen summary and a lint of
 //!   every disagreement and choice between its files; and HISAR's verdicts back into the UI
 //!   projection lock AURORA's shell reads;
+//! - [`openapi`]: a registry to start from, generated from the backend's OpenAPI document
+//!   (`hisar init --from-openapi`);
 //! - [`draft`]: the registry under construction both write, as `hisar.yaml` text.
 //!
 //! Importers parse text and never read files: the caller reads them and passes their content.
@@ -24,4 +26,5 @@
 
 pub mod aurora;
 pub mod draft;
+pub mod openapi;
 pub mod tracker;

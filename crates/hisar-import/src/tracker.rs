@@ -2,7 +2,8 @@
 //!
 //! The tracker lists bound panels (with capability) and active gaps per domain (without
 //! capability). Blocked rows get a capability derived from their domain and endpoint, declared
-//! `derived: true`; endpoints with path parameters get a placeholder value and a warning;
+//! `derived: true`; endpoints with path parameters get `{ todo: "a real <name>, ..." }` (the panel
+//! is UNVERIFIED, never sent, until it has a value) and a warning;
 //! panels blocked by `PROVENANCE_MISSING` are declared `interpretation` (they must carry
 //! provenance), the others take `defaults.class: evidence`.
 
@@ -289,18 +290,25 @@ pub fn parse_tracker(text: &str) -> Result<TrackerImport, TrackerImportError> {
             }
         };
         let mut comments = Vec::new();
-        let path_params: Vec<(String, String)> = endpoint
+        // A tracker names no value for a path parameter. A made-up one would be sent and its
+        // 404 recorded as a gap nobody has (ENDPOINT_MISSING, SDSR_FAILED): each is a
+        // `{ todo }` instead, and the panel stays UNVERIFIED, never sent, until it has one.
+        let path_todos: Vec<(String, String)> = endpoint
             .path
             .params()
             .into_iter()
             .map(|name| {
-                let placeholder = format!("TODO-{name}");
                 warnings.push(format!(
-                    "line {}: {}: path parameter {{{name}}} has the placeholder value `{placeholder}`; set a real one",
+                    "line {}: {}: path parameter {{{name}}} has no value in the tracker; it is a `{{ todo }}` (the panel is UNVERIFIED, never sent, until it has a real value or a {{ from, select }})",
                     row.line, row.panel
                 ));
-                comments.push(format!("{{{name}}} needs a real value"));
-                (name.to_owned(), placeholder)
+                comments.push(format!(
+                    "TODO: a real `{name}`; until it has one a sweep does not send this panel (UNVERIFIED)"
+                ));
+                (
+                    name.to_owned(),
+                    format!("a real {name}, which the tracker does not give"),
+                )
             })
             .collect();
         let class =
@@ -317,7 +325,7 @@ pub fn parse_tracker(text: &str) -> Result<TrackerImport, TrackerImportError> {
             id: row.panel.clone(),
             capability,
             endpoint: endpoint.to_string(),
-            path_params,
+            path_todos,
             class,
             ..PanelDraft::default()
         });
@@ -401,12 +409,73 @@ mod tests {
         assert_eq!(import.domains, [("OVR".to_owned(), "OVERVIEW".to_owned())]);
         let p = &import.draft.panels[1];
         assert_eq!(p.capability, "overview.replay_x");
-        assert_eq!(p.path_params, [("id".to_owned(), "TODO-id".to_owned())]);
-        assert_eq!(import.warnings.len(), 1);
+        assert!(p.path_params.is_empty(), "no made-up value");
+        assert_eq!(
+            p.path_todos,
+            [(
+                "id".to_owned(),
+                "a real id, which the tracker does not give".to_owned()
+            )]
+        );
+        assert_eq!(
+            import.warnings,
+            [
+                "line 17: OVR-SUM-DC-O1: path parameter {id} has no value in the tracker; it is a `{ todo }` (the panel is UNVERIFIED, never sent, until it has a real value or a { from, select })"
+            ]
+        );
         let reg = hisar_core::Registry::from_yaml(&import.draft.to_yaml(), "x")
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(reg.panels().len(), 2);
         assert!(reg.capabilities().values().all(|c| c.derived));
+    }
+
+    /// False gap: the tracker gives no value for `{id}`; a made-up one (`TODO-id`) would be
+    /// sent and its 404 recorded as ENDPOINT_MISSING. The panel is a `{ todo }` instead:
+    /// UNVERIFIED naming it, offline or whatever the backend would answer, never a gap.
+    #[test]
+    fn a_path_parameter_without_value_is_a_todo_never_a_gap() {
+        use hisar_core::{Observation, Outcome, Response, RouteTable, classify};
+
+        let import = parse_tracker(SMALL).unwrap();
+        let yaml = import.draft.to_yaml();
+        assert!(
+            yaml.contains(
+                "path_params: { id: { todo: \"a real id, which the tracker does not give\" } }"
+            ),
+            "{yaml}"
+        );
+        let reg = hisar_core::Registry::from_yaml(&yaml, "x").unwrap_or_else(|e| panic!("{e}"));
+        for p in reg.panels() {
+            let values = p
+                .path_params
+                .values()
+                .chain(p.params.iter().map(|(_, v)| v));
+            for v in values {
+                assert!(!v.starts_with("TODO-"), "{}: {v}", p.id);
+            }
+            assert!(!p.request_path().contains("TODO-"), "{}", p.id);
+        }
+        let panel = reg.panel("OVR-SUM-DC-O1").unwrap();
+        let reason = panel.todo_reason().expect("the panel has a todo");
+        // The route table serves the path: only the missing value keeps it from being judged.
+        let routes = RouteTable::parse(r#"{"/replay/{id}/x": ["GET"]}"#).unwrap();
+        let not_found = Observation::answered(Response::json(404, serde_json::json!({})));
+        for verdict in [
+            classify(panel, None, None),
+            classify(panel, None, Some(&routes)),
+            classify(panel, Some(&not_found), Some(&routes)),
+        ] {
+            assert_eq!(verdict.status(), Status::Unverified, "{verdict:?}");
+            assert_eq!(verdict.code(), None);
+            let Outcome::Unverified { reason: why } = &verdict.outcome else {
+                unreachable!()
+            };
+            assert!(why.contains(&reason), "{why}");
+        }
+        assert!(
+            reason.contains("a real id, which the tracker does not give"),
+            "{reason}"
+        );
     }
 
     #[test]

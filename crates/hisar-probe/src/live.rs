@@ -13,7 +13,8 @@
 //! (a probe wrapper sees every observation before it is classified and dropped). A value is
 //! used only when its source is `BOUND`; otherwise, or when the query selects nothing or a
 //! setup step failed, the dependent is `UNVERIFIED` naming its source: its own endpoint was
-//! never asked, so no gap can be its own.
+//! never asked, so no gap can be its own. A panel with a value the registry does not have yet
+//! (`{ todo }`) is never sent either: it is `UNVERIFIED` with the todo's hint.
 //!
 //! Secrets (SPEC §3.6): a value that goes into a header, or under a name like `token`, `key`,
 //! `secret`, `password` or `signature`, is a credential: it joins the sweep's masker as soon as
@@ -135,6 +136,19 @@ impl<'a> LiveSweep<'a> {
             {
                 if panel.live.is_empty() {
                     wave.push((i, panel));
+                    continue;
+                }
+                // A value the registry does not have yet: never sent, whatever its sources,
+                // and, as a skipped panel, never counted toward a degraded sweep (an
+                // unfinished registry says nothing of the backend).
+                if let Some(reason) = panel.todo_reason() {
+                    let mut verdict = classify_unprobed(
+                        panel,
+                        &NotProbed::SourceUnavailable { reason },
+                        self.routes,
+                    );
+                    verdict.evidence.skipped = true;
+                    verdicts[i] = Some(verdict);
                     continue;
                 }
                 match resolve(panel, &position, &verdicts, &values, &steps) {
@@ -481,6 +495,7 @@ fn resolve(
                     "`{name}` comes from setup step `{step}`, which did not run"
                 )),
             },
+            ValueSource::Todo { .. } => Err(live.todo().unwrap_or_default()),
         }?;
         out.push(value);
     }
@@ -553,7 +568,7 @@ fn secret_sources(panels: &[&Panel]) -> HashSet<(String, String)> {
             ValueSource::Setup { step, capture } => {
                 Some((format!("setup.{step}"), capture.clone()))
             }
-            ValueSource::Panel { .. } => None,
+            ValueSource::Panel { .. } | ValueSource::Todo { .. } => None,
         })
         .collect()
 }

@@ -101,7 +101,10 @@ pub fn plan<'r>(
             // and plans the resolved panel; a placeholder is never sent (its 404 would be a
             // false gap). Unset credentials still show.
             let request = build_request(registry, panel, String::new(), env);
-            request_of.push(Err(if request.missing_credentials.is_empty() {
+            request_of.push(Err(if let Some(reason) = panel.todo_reason() {
+                // No value yet (`{ todo }`): the registry is not finished.
+                NotProbed::SourceUnavailable { reason }
+            } else if request.missing_credentials.is_empty() {
                 NotProbed::SourceUnavailable {
                     reason:
                         "its values come from other answers or setup steps (SPEC §4.2), which were not resolved"
@@ -380,5 +383,33 @@ panels:
         let allowed = super::plan(&reg, panels, "http://h", &env, true).unwrap();
         assert_eq!(allowed.request_of[2], Ok(2));
         assert_eq!(allowed.requests[2].request.method, Method::Post);
+    }
+
+    /// A panel whose value is a `{ todo }` gets no request, even when its credentials are
+    /// unset too: the todo says what to finish first.
+    #[test]
+    fn a_todo_value_is_never_planned() {
+        let reg = Registry::from_yaml(
+            r#"
+version: 1
+auth: { observer: { headers: { X-Key: "${KEY}" } } }
+defaults: { class: evidence, auth: observer }
+domains: [{ code: A, name: A }]
+panels:
+  - { id: A-B-C-O1, capability: a.a, endpoint: "/i/{id}", path_params: { id: { todo: "an id" } } }
+"#,
+            "r",
+        )
+        .unwrap();
+        let env = BTreeMap::<String, String>::new();
+        let plan =
+            super::plan(&reg, reg.panels().iter().collect(), "http://h", &env, false).unwrap();
+        assert!(plan.requests.is_empty());
+        assert_eq!(
+            plan.request_of[0],
+            Err(NotProbed::SourceUnavailable {
+                reason: "path parameter `id` has no value yet (todo: an id); put a value or a { from, select }".to_owned()
+            })
+        );
     }
 }

@@ -34,6 +34,7 @@ use utoipa_axum::routes;
 use crate::error::ApiError;
 use crate::limits::{Limits, bound_bodies, shed};
 use crate::state::{AppState, Derived, StartError};
+use crate::webhook::Webhooks;
 
 /// A panel's history in `GET /api/v1/panels/{id}`: its newest records, at most this many.
 const PANEL_HISTORY: usize = 500;
@@ -674,6 +675,8 @@ async fn metrics_text(State(state): State<AppState>) -> Result<Response, ApiErro
         .map(|c| (*c, report.gap_count(*c)))
         .collect();
     let text = state.inner.metrics.render(&panels, &gaps, recorded(&d));
+    let webhooks = state.inner.webhooks.get().map(Webhooks::metrics_text);
+    let text = text + webhooks.as_deref().unwrap_or_default();
     Ok((
         [(
             header::CONTENT_TYPE,

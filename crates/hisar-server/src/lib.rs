@@ -24,6 +24,11 @@
 //! the token is checked before a body is read, and [`net`] limits connections, times out
 //! request heads and stops within a grace period whatever clients do.
 //!
+//! Two options of `hisar serve` (SPEC §5.5): [`cors`] lets pages from named origins read (only
+//! read) the API, a tower-http layer over the router; [`webhook`] posts an event after each
+//! sweep that regressed, added or resolved gaps ([`AppState::set_webhooks`]), from background
+//! tasks that never hold a sweep back.
+//!
 //! # Example
 //!
 //! ```
@@ -60,12 +65,14 @@
 //! ```
 
 mod api;
+pub mod cors;
 mod error;
 mod limits;
 mod metrics;
 pub mod net;
 mod runner;
 mod state;
+pub mod webhook;
 
 pub use api::{openapi, router, router_with};
 pub use limits::Limits;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use hisar_core::Registry;
-use hisar_core::history::{Selection, TrackerState};
+use hisar_core::history::{Change, Selection, SweepRecord, TrackerState};
 use hisar_probe::{SelectionError, SweepError, select};
 use hisar_report::{Report, SeriesPoint, TIMELINE_LEN, TimelineEntry};
 use hisar_store::{Fold, HistoryStore, StateLock, StoreError, SweepStatus, SweepSummary};
@@ -44,6 +44,8 @@ pub(crate) struct Inner {
     /// entity tags.
     pub(crate) instance: u64,
     pub(crate) recheck: std::sync::OnceLock<String>,
+    /// Receivers told of sweeps that changed gaps (`--webhook`), when any.
+    pub(crate) webhooks: std::sync::OnceLock<crate::webhook::Webhooks>,
     /// The state directory whose writer lock each sweep takes, when there is one.
     pub(crate) state_dir: std::sync::OnceLock<std::path::PathBuf>,
 }
@@ -219,6 +221,7 @@ impl AppState {
                 today: || hisar_core::history::day(jiff::Timestamp::now()),
                 instance: instance_id(),
                 recheck: std::sync::OnceLock::new(),
+                webhooks: std::sync::OnceLock::new(),
                 state_dir: std::sync::OnceLock::new(),
             }),
         }
@@ -321,6 +324,20 @@ impl AppState {
         let _ = self.inner.recheck.set(command);
     }
 
+    /// Posts an event to `webhooks` after every sweep this service records that regressed,
+    /// added or resolved gaps (SPEC §5.5); the first call wins.
+    pub fn set_webhooks(&self, webhooks: crate::webhook::Webhooks) {
+        let _ = self.inner.webhooks.set(webhooks);
+    }
+
+    /// Queues the webhook event of a sweep just recorded, if webhooks are set: never waits on
+    /// a receiver.
+    fn notify(&self, record: &SweepRecord, changes: &[Change]) {
+        if let Some(webhooks) = self.inner.webhooks.get() {
+            webhooks.notify(record, changes);
+        }
+    }
+
     /// Makes each sweep the writer of the state directory `dir` while it runs (the lock a CLI
     /// sweep takes too, [`StateLock`]): a sweep does not start while another process records
     /// there. The first call wins.
@@ -404,12 +421,10 @@ impl AppState {
         tracing::info!("sweep #{id} started ({})", selection.describe());
         let state = self.clone();
         tokio::spawn(async move {
-            // Held until the sweep is recorded (or given up).
-            let _writer = writer;
             let started = Instant::now();
             let outcome = state.inner.runner.sweep(selection).await;
             let elapsed = started.elapsed();
-            let recorded = match outcome {
+            let outcome = match outcome {
                 Ok(sweep) => state
                     .inner
                     .store
@@ -418,9 +433,10 @@ impl AppState {
                     .map_err(SweepFailed::from),
                 Err(e) => Err(SweepFailed::from(e)),
             };
-            match recorded {
-                Ok(recorded) => {
-                    let record = recorded.sweep;
+            let mut recorded = None;
+            match outcome {
+                Ok(done) => {
+                    let record = done.sweep;
                     let (bound, blocked, unverified) = record.counts();
                     state.inner.metrics.sweep_done(
                         true,
@@ -443,6 +459,7 @@ impl AppState {
                             ""
                         }
                     );
+                    recorded = Some((record, done.changes));
                 }
                 Err(e) => {
                     state
@@ -453,11 +470,27 @@ impl AppState {
                     tracing::error!("sweep #{id} failed: {e}");
                 }
             }
+            // The writer's lock is held until the sweep is recorded (or given up).
+            drop(writer);
+            // Webhook events are built in sweep order: this sweep holds the turn before it frees
+            // the running slot, so the next sweep's event waits for this one's. Its changes are
+            // those the store folded when it recorded the sweep (no replay of history); the
+            // event is built off the runtime (masking walks every text); queueing never waits
+            // on a receiver.
+            let turn = match (&recorded, state.inner.webhooks.get()) {
+                (Some(_), Some(webhooks)) => Some(webhooks.order.lock().await),
+                _ => None,
+            };
             *state
                 .inner
                 .running
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner) = None;
+            if let (Some((record, changes)), Some(_turn)) = (recorded, turn) {
+                let notifier = state.clone();
+                let _ =
+                    tokio::task::spawn_blocking(move || notifier.notify(&record, &changes)).await;
+            }
         });
         Ok(id)
     }

@@ -158,6 +158,8 @@ pub(crate) async fn demo(args: DemoArgs, ui: Ui) -> Outcome {
             token: std::env::var("HISAR_TOKEN").ok().filter(|t| !t.is_empty()),
             serve: hisar_server::net::ServeOptions::default(),
             recheck: Some(format!("hisar demo{} --panel <PANEL_ID>", out_flag(out))),
+            cors: None,
+            webhooks: Vec::new(),
         },
         ui,
     )

@@ -19,7 +19,7 @@ const MAX_FILE: u64 = 32 * 1024 * 1024;
 /// A regular file's text; `None` when nothing is there. Anything else at the path (a folder, a
 /// FIFO, a socket, a device) is skipped with a warning before it is opened: opening a FIFO for
 /// reading would wait for a writer forever.
-fn read_regular(path: &Path, ui: Ui) -> Result<Option<String>, Failure> {
+pub(crate) fn read_regular(path: &Path, ui: Ui) -> Result<Option<String>, Failure> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

@@ -4,6 +4,7 @@ use std::sync::{Arc, Once};
 
 use anyhow::anyhow;
 use hisar_server::net::Running;
+use hisar_server::webhook::{DeliveryOptions, Source, Webhooks};
 use hisar_server::{AppState, router};
 use hisar_store::{HistoryStore, SqliteStore, StateLock};
 
@@ -70,6 +71,7 @@ pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Service, Fa
     let sweeper = settings
         .probe
         .sweeper(Arc::clone(&settings.registry), settings.env.clone())?;
+    let masker = sweeper.masker().clone();
     let sweeps = store.summaries().await.map_err(invalid)?.len();
     let state = AppState::new(
         (*settings.registry).clone(),
@@ -82,10 +84,40 @@ pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Service, Fa
         state.set_recheck(recheck.clone());
     }
     state.lock_writes_in(settings.state.clone());
+    if !settings.webhooks.is_empty() {
+        // SPEC §5.5: the service is the registry's file stem and the environment `default`
+        // until registries name their service and sweeps their environment.
+        let source = Source {
+            service: settings
+                .registry_path
+                .file_stem()
+                .map_or_else(|| "hisar".to_owned(), |s| s.to_string_lossy().into_owned()),
+            environment: "default".to_owned(),
+        };
+        let webhooks = Webhooks::start(
+            settings.webhooks.clone(),
+            source,
+            masker,
+            &DeliveryOptions::default(),
+        )
+        .map_err(usage)?;
+        ui.line(&format!(
+            "webhooks: {} (after each sweep that regressed, added or resolved gaps)",
+            webhooks.labels().join(", ")
+        ));
+        state.set_webhooks(webhooks);
+    }
     if let Some(every) = settings.every {
         state.schedule(every).map_err(usage)?;
     }
-    let running = hisar_server::net::spawn_with(router(state), &settings.listen, settings.serve)
+    let app = match &settings.cors {
+        Some(cors) => {
+            ui.line(&format!("cors: GET from {}", cors.origins().join(", ")));
+            router(state).layer(cors.layer())
+        }
+        None => router(state),
+    };
+    let running = hisar_server::net::spawn_with(app, &settings.listen, settings.serve)
         .await
         .map_err(|e| invalid(anyhow!("listen on {}: {e}", settings.listen)))?;
     ui.line(&format!("dashboard: {}/", running.url()));

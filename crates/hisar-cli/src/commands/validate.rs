@@ -63,7 +63,55 @@ pub(crate) async fn validate(args: &ValidateArgs, ui: Ui) -> Outcome {
             }
         }
     }
-    schema_check(args, path, &registry, ui).await
+    let incomplete = todo_check(args, path, &registry, ui);
+    let outcome = schema_check(args, path, &registry, ui).await?;
+    Ok(if incomplete { Exit::Usage } else { outcome })
+}
+
+/// Every value the registry does not have yet (`{ todo }`), with its location: a warning (a
+/// sweep leaves its panel `UNVERIFIED` without sending it), an error under `--strict`, since
+/// a registry CI relies on should be complete. True when `--strict` fails on them.
+fn todo_check(args: &ValidateArgs, path: &Path, registry: &Registry, ui: Ui) -> bool {
+    let mut panels = 0;
+    let mut values = 0;
+    for panel in registry.panels() {
+        let before = values;
+        for value in &panel.live {
+            let Some(todo) = value.todo() else { continue };
+            values += 1;
+            let text = format!(
+                "{}:{}:{}: {}: {todo}",
+                path.display(),
+                value.line,
+                value.column,
+                panel.id
+            );
+            if args.strict {
+                ui.error(&text);
+            } else {
+                ui.warn(&text);
+            }
+        }
+        panels += usize::from(values > before);
+    }
+    if values == 0 {
+        return false;
+    }
+    ui.line(&format!(
+        "{}: {values} value{} on {panels} panel{} {} no value yet (todo): a sweep leaves {} UNVERIFIED without sending {}; put a value or a {{ from, select }}{}",
+        path.display(),
+        if values == 1 { "" } else { "s" },
+        if panels == 1 { "" } else { "s" },
+        if values == 1 { "has" } else { "have" },
+        if panels == 1 { "it" } else { "them" },
+        if panels == 1 { "it" } else { "them" },
+        if args.strict {
+            " (--strict: exit 2)"
+        } else {
+            " (--strict makes this exit 2)"
+        },
+    ));
+    args.strict
 }
 
 /// Reads every invariant against the 2xx response schema of its operation: each one the schema

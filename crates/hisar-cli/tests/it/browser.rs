@@ -299,3 +299,140 @@ fn dashboard_links_resolve_static_and_served_in_headless_chromium() {
         .as_bytes(),
     );
 }
+
+/// Serves the page held in `page` (HTML) at every path of a loopback port, from a thread,
+/// until the test ends; the page's origin (`http://127.0.0.1:PORT`).
+fn page_server(page: std::sync::Arc<std::sync::Mutex<String>>) -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().map_while(Result::ok) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut head = [0u8; 4096];
+            let _ = stream.read(&mut head);
+            let page = page.lock().unwrap().clone();
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                page.len()
+            );
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    origin
+}
+
+/// A UI shell on another origin reading the render plan, and trying to start a sweep.
+fn shell(api: &str) -> String {
+    format!(
+        r#"<!doctype html><html><body><p id="read">pending</p><p id="post">pending</p><script>
+fetch("{api}/api/v1/render-plan")
+  .then(r => r.json())
+  .then(j => {{ document.getElementById("read").textContent = "READ " + j.panels.length + " panels"; }})
+  .catch(e => {{ document.getElementById("read").textContent = "BLOCKED " + e; }});
+fetch("{api}/api/v1/sweeps", {{method: "POST", headers: {{"Authorization": "Bearer cors-api-t0ken"}}}})
+  .then(r => {{ document.getElementById("post").textContent = "POSTED " + r.status; }})
+  .catch(e => {{ document.getElementById("post").textContent = "BLOCKED " + e; }});
+</script></body></html>"#
+    )
+}
+
+/// The text of the element `id` in a dumped DOM.
+fn text_of(page: &str, id: &str) -> String {
+    let open = format!("<p id=\"{id}\">");
+    page.split_once(&open)
+        .and_then(|(_, rest)| rest.split_once("</p>"))
+        .map_or_else(|| panic!("no #{id} in {page}"), |(text, _)| text.to_owned())
+}
+
+#[test]
+fn another_origin_reads_the_render_plan_only_when_allowed_in_headless_chromium() {
+    let Some(browser) = chromium() else { return };
+    let ws = crate::support::Workspace::new();
+    // Two UI shells on two origins, the same page; the service allows the first only.
+    let html = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let allowed = page_server(std::sync::Arc::clone(&html));
+    let other = page_server(std::sync::Arc::clone(&html));
+    let mut child = crate::support::command(
+        ws.dir.path(),
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--cors-origin",
+            &allowed,
+        ],
+        &[("HISAR_TOKEN", "cors-api-t0ken")],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut log = Vec::new();
+    while !log.iter().any(|l: &String| l.starts_with("dashboard: ")) {
+        log.push(
+            rx.recv_timeout(Duration::from_secs(120))
+                .unwrap_or_else(|e| panic!("the service starts ({e}): {log:#?}")),
+        );
+    }
+    assert!(
+        log.contains(&format!("cors: GET from {allowed}")),
+        "{log:#?}"
+    );
+    let api = log
+        .iter()
+        .find_map(|l| l.strip_prefix("dashboard: "))
+        .unwrap()
+        .trim()
+        .trim_end_matches('/')
+        .to_owned();
+    *html.lock().unwrap() = shell(&api);
+    let profile = tempfile::tempdir().unwrap();
+
+    let (page, _) = load(&browser, profile.path(), &format!("{allowed}/shell.html"));
+    assert_eq!(
+        text_of(&page, "read"),
+        "READ 87 panels",
+        "the allowed origin reads"
+    );
+    assert!(
+        text_of(&page, "post").starts_with("BLOCKED TypeError"),
+        "a sweep cannot be started cross-origin: {}",
+        text_of(&page, "post")
+    );
+    let (page, _) = load(&browser, profile.path(), &format!("{other}/shell.html"));
+    assert!(
+        text_of(&page, "read").starts_with("BLOCKED TypeError"),
+        "another origin is blocked: {}",
+        text_of(&page, "read")
+    );
+
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let stopped = (0..50).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        child.try_wait().ok().flatten().is_some()
+    });
+    if !stopped {
+        let _ = child.kill();
+    }
+    let _ = child.wait();
+    // No sweep was started by either page.
+    assert!(
+        !log.iter()
+            .chain(rx.try_iter().collect::<Vec<_>>().iter())
+            .any(|l| l.contains("sweep #")),
+        "{log:#?}"
+    );
+}

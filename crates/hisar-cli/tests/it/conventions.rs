@@ -163,7 +163,8 @@ fn completions_and_the_manual_page_are_accepted_by_their_readers() {
         let script = work.path().join(format!("hisar.{shell}"));
         std::fs::write(&script, &run.stdout).unwrap();
         assert!(
-            String::from_utf8_lossy(&run.stdout).contains("report-json"),
+            String::from_utf8_lossy(&run.stdout).contains("report-json")
+                && String::from_utf8_lossy(&run.stdout).contains("from-openapi"),
             "{shell}: the flags are in it"
         );
         let status = Command::new(check[0])
@@ -207,7 +208,7 @@ fn completions_and_the_manual_page_are_accepted_by_their_readers() {
     let text = String::from_utf8_lossy(&man.stdout);
     assert!(man.status.success() && text.contains("hisar"), "{text}");
     assert!(
-        text.contains("completions"),
+        text.contains("completions") && text.contains("init"),
         "subcommands are listed: {text}"
     );
 }

@@ -225,7 +225,12 @@ fn import_tracker_round_trips() {
     );
     assert!(
         run.stderr
-            .contains("INC-EV-RES-O5: path parameter {incident_id} has the placeholder value")
+            .contains("INC-EV-RES-O5: path parameter {incident_id} has no value in the tracker; it is a `{ todo }`"),
+        "{run:?}"
+    );
+    assert!(
+        !run.stdout.contains("TODO-"),
+        "no made-up value a sweep would send"
     );
     std::fs::write(ws.path("imported.yaml"), &run.stdout).unwrap();
     let valid = ws.hisar(&["validate", "imported.yaml"], &[]);

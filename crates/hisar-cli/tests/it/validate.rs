@@ -84,3 +84,55 @@ fn an_unreadable_route_table_is_said() {
     let strict = ws.hisar(&["validate", "--routes", "missing.json", "--strict"], &[]);
     assert_eq!(strict.code, 2, "{strict:?}");
 }
+
+/// A value the registry does not have yet (`{ todo }`) is said at its place with its panel:
+/// a warning (exit 0), an error under `--strict` (exit 2: a registry CI relies on should be
+/// complete). A panel without one raises nothing.
+#[test]
+fn todo_values_are_located_and_strict_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hisar.yaml"),
+        r#"version: 1
+domains: [{ code: INC, name: INCIDENTS }]
+defaults: { class: evidence }
+panels:
+  - { id: INC-A-LIST-O1, capability: a.list, endpoint: /incidents }
+  - id: INC-A-ONE-O2
+    capability: a.one
+    endpoint: /incidents/{incident_id}
+    path_params: { incident_id: { todo: "a real incident id" } }
+    params: { window: { todo: "the UI's window" } }
+"#,
+    )
+    .unwrap();
+    let run = crate::support::run_in(dir.path(), &["validate", "hisar.yaml"], &[]);
+    assert_eq!(run.code, 0, "warnings only: {run:?}");
+    assert!(
+        run.stderr.contains(
+            "warning: hisar.yaml:9:41: INC-A-ONE-O2: path parameter `incident_id` has no value yet (todo: a real incident id)\n"
+        ),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr.contains(
+            "warning: hisar.yaml:10:31: INC-A-ONE-O2: query parameter `window` has no value yet (todo: the UI's window)\n"
+        ),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("hisar.yaml: 2 values on 1 panel have no value yet (todo)"),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("INC-A-LIST-O1"), "{run:?}");
+    let strict = crate::support::run_in(dir.path(), &["validate", "hisar.yaml", "--strict"], &[]);
+    assert_eq!(strict.code, 2, "{strict:?}");
+    assert!(
+        strict
+            .stderr
+            .contains("error: hisar.yaml:9:41: INC-A-ONE-O2: path parameter `incident_id`"),
+        "{strict:?}"
+    );
+    assert!(strict.stderr.contains("(--strict: exit 2)"), "{strict:?}");
+}

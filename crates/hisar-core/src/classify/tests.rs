@@ -841,3 +841,60 @@ proptest! {
         }
     }
 }
+
+/// A panel with a `{ todo }` value (the registry has no value for it yet) is never judged on
+/// an answer: not BOUND on a 200 that passes every stage (false BOUND: the request could not
+/// have been its own), not ENDPOINT_MISSING on a 404 (false gap), and offline not a gap even
+/// where the route table lacks its route (that gap stays a finding until it can be probed).
+#[test]
+fn a_todo_value_is_never_a_verdict_on_the_backend() {
+    let registry = Registry::from_yaml(
+        r#"
+version: 1
+domains: [{ code: INC, name: INCIDENTS }]
+defaults: { class: evidence }
+panels:
+  - id: INC-A-ONE-O1
+    capability: incidents.one
+    endpoint: GET /incidents/{incident_id}
+    path_params: { incident_id: { todo: "a real incident id" } }
+    invariants: ["$.id exists"]
+"#,
+        "hisar.yaml",
+    )
+    .unwrap();
+    let panel = &registry.panels()[0];
+    let reason = "not probed: path parameter `incident_id` has no value yet (todo: a real incident id); put a value or a { from, select }";
+    let served = RouteTable::parse(r#"{"/incidents/{incident_id}": ["GET"]}"#).unwrap();
+    let elsewhere = RouteTable::parse(r#"{"/runs": ["GET"]}"#).unwrap();
+    let ok = answer(200, json!({"id": "inc-1"}));
+    let missing = answer(404, json!({"detail": "Not Found"}));
+    for (obs, table) in [
+        (Some(&ok), None),
+        (Some(&ok), Some(&served)),
+        (Some(&missing), None),
+        (Some(&missing), Some(&served)),
+        (None, Some(&served)),
+        (None, Some(&elsewhere)),
+        (None, None),
+    ] {
+        let verdict = classify(panel, obs, table);
+        assert_eq!(
+            verdict.outcome,
+            Outcome::Unverified {
+                reason: reason.to_owned()
+            },
+            "{obs:?} {table:?}"
+        );
+        assert_eq!(
+            verdict.evidence.status, None,
+            "no answer is evidence for it"
+        );
+    }
+    // The table's own gap is kept, as a finding.
+    let verdict = classify(panel, None, Some(&elsewhere));
+    assert_eq!(
+        verdict.findings.first().and_then(|f| f.code),
+        Some(GapCode::EndpointMissing)
+    );
+}

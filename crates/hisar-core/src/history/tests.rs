@@ -1024,3 +1024,61 @@ mod trust_equals_every_verification {
         }
     }
 }
+
+/// A panel whose registry value became a `{ todo }` is UNVERIFIED by the classifier itself:
+/// in history it neither regresses a BOUND panel nor resolves a gap; both keep their state
+/// and show why they were not probed.
+#[test]
+fn a_todo_panel_neither_regresses_nor_resolves() {
+    let todo = Registry::from_yaml(
+        r#"
+version: 1
+domains: [{ code: A, name: ALPHA }]
+defaults: { class: evidence }
+panels:
+  - { id: A-B-C-O1, capability: c.one, endpoint: "/one/{id}", path_params: { id: { todo: "an id" } } }
+  - { id: A-B-C-O2, capability: c.two, endpoint: "/two/{id}", path_params: { id: { todo: "an id" } } }
+"#,
+        "r.yaml",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let not_found = crate::Observation::answered(crate::Response::json(
+        404,
+        serde_json::json!({"detail": "Not Found"}),
+    ));
+    let judged = |i: usize| crate::classify(&todo.panels()[i], Some(&not_found), None);
+    // Records of the panels as this registry declares them.
+    let record = |panel: &str, capability: &str, verdict: Verdict| PanelRecord {
+        endpoint: todo.panel(panel).unwrap().endpoint.to_string(),
+        ..record(panel, capability, verdict)
+    };
+    let mut ledger = Ledger::new(todo.trust().clone());
+    ledger.apply(&sweep(
+        1,
+        ts(0, 8),
+        vec![
+            record("A-B-C-O1", "c.one", bound()),
+            record("A-B-C-O2", "c.two", blocked(GapCode::AuthFailure)),
+        ],
+    ));
+    let changes = ledger.apply(&sweep(
+        2,
+        ts(1, 8),
+        vec![
+            record("A-B-C-O1", "c.one", judged(0)),
+            record("A-B-C-O2", "c.two", judged(1)),
+        ],
+    ));
+    assert!(changes.is_empty(), "{changes:?}");
+    let state = ledger.state(&todo);
+    assert!(state.regressions().is_empty());
+    assert!(state.resolutions.is_empty());
+    let one = state.panel("A-B-C-O1").unwrap();
+    assert_eq!(one.status, Status::Bound);
+    assert!(
+        one.unverified_now
+            .as_deref()
+            .is_some_and(|r| r.contains("`id` has no value yet (todo: an id)"))
+    );
+    assert_eq!(state.panel("A-B-C-O2").unwrap().status, Status::Blocked);
+}

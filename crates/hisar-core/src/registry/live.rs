@@ -15,7 +15,7 @@ use crate::query::JsonQuery;
 use crate::yaml::{Located, Node};
 
 /// The keys of a live value.
-pub(super) const LIVE_KEYS: &[&str] = &["from", "select", "capture"];
+pub(super) const LIVE_KEYS: &[&str] = &["from", "select", "capture", "todo"];
 /// The keys of a setup step.
 pub(super) const SETUP_KEYS: &[&str] = &[
     "id", "request", "auth", "params", "headers", "json", "capture",
@@ -24,21 +24,25 @@ pub(super) const SETUP_KEYS: &[&str] = &[
 const SETUP_PREFIX: &str = "setup.";
 
 impl Loader<'_> {
-    /// A `{ from, select }` or `{ from: setup.ID, capture }` value for `name` in `place`.
+    /// A `{ from, select }`, `{ from: setup.ID, capture }` or `{ todo: "what to put here" }`
+    /// value for `name` in `place`.
     pub(super) fn live_value(
         &mut self,
         node: &Located<Node>,
         place: ValuePlace,
         name: &str,
     ) -> Option<LiveValue> {
-        let what = format!("the value of {} `{name}`", place_noun(place));
+        let what = format!("the value of {} `{name}`", place.noun());
         let entries = self.mapping(node, &what, LIVE_KEYS)?;
         let get = |key: &str| entries.iter().find(|(k, _)| k.value == key).map(|(_, v)| v);
+        if let Some(todo) = get("todo") {
+            return self.todo_value(todo, entries, place, name, &what);
+        }
         let Some(from_node) = get("from") else {
             self.error(
                 node,
                 format!(
-                    "{what} needs `from:` (a panel id, or `setup.<step id>`), with `select:` or `capture:`"
+                    "{what} needs `from:` (a panel id, or `setup.<step id>`), with `select:` or `capture:`; or `todo: \"what to put here\"` while it has none"
                 ),
             );
             return None;
@@ -82,6 +86,49 @@ impl Loader<'_> {
             source,
             line: from_node.line,
             column: from_node.column,
+        })
+    }
+
+    /// `{ todo: "what to put here" }`: a value the registry does not have yet. It stands alone
+    /// (a `from`, `select` or `capture` beside it is an error at that key) and its hint is
+    /// not empty: the hint is what the tracker tells whoever finishes the registry.
+    fn todo_value(
+        &mut self,
+        todo: &Located<Node>,
+        entries: &[(Located<String>, Located<Node>)],
+        place: ValuePlace,
+        name: &str,
+        what: &str,
+    ) -> Option<LiveValue> {
+        let mut ok = true;
+        for (key, _) in entries.iter().filter(|(k, _)| k.value != "todo") {
+            self.error(
+                key,
+                format!(
+                    "{what} is a `todo:` (it has no value yet), so it takes no `{}:`; drop the `todo:` once it has a `from:`",
+                    key.value
+                ),
+            );
+            ok = false;
+        }
+        let hint = self.string(todo, "`todo`")?;
+        if hint.trim().is_empty() {
+            self.error(
+                todo,
+                format!(
+                    "`todo:` of {what} is empty: say what to put here, such as `{{ todo: \"a real {name}\" }}`"
+                ),
+            );
+            return None;
+        }
+        ok.then(|| LiveValue {
+            place,
+            name: name.to_owned(),
+            source: ValueSource::Todo {
+                hint: hint.trim().to_owned(),
+            },
+            line: todo.line,
+            column: todo.column,
         })
     }
 
@@ -337,7 +384,7 @@ impl Loader<'_> {
                             Some(_) => None,
                         }
                     }
-                    ValueSource::Panel { .. } => None,
+                    ValueSource::Panel { .. } | ValueSource::Todo { .. } => None,
                 };
                 if let Some(message) = problem {
                     self.error_at(value.line, value.column, message);
@@ -417,13 +464,5 @@ impl Loader<'_> {
                 }
             }
         }
-    }
-}
-
-fn place_noun(place: ValuePlace) -> &'static str {
-    match place {
-        ValuePlace::Path => "path parameter",
-        ValuePlace::Query => "query parameter",
-        ValuePlace::Header => "header",
     }
 }

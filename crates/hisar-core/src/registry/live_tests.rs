@@ -138,7 +138,7 @@ panels:
             "23:10: panel INC-A-ONE-O2: the value of query parameter `c` comes from setup step `setup.seed`: name one of its captures with `capture:` (and no `select:`)",
             "24:50: panel INC-A-ONE-O2: `select`: invalid JSONPath `$.items[`: expected selector",
             "25:18: panel INC-A-ONE-O2: `e` comes from the panel itself",
-            "26:10: panel INC-A-ONE-O2: the value of query parameter `f` needs `from:` (a panel id, or `setup.<step id>`), with `select:` or `capture:`",
+            "26:10: panel INC-A-ONE-O2: the value of query parameter `f` needs `from:` (a panel id, or `setup.<step id>`), with `select:` or `capture:`; or `todo: \"what to put here\"` while it has none",
         ]
     );
 }
@@ -225,5 +225,94 @@ fn path_parameters_may_be_live() {
 "#
         ),
         ["11:63: panel INC-A-B-O2: path parameter `y` does not appear in the path /b/{x}"]
+    );
+}
+
+/// `{ todo: "..." }` is a value the registry does not have yet: read in every place a live
+/// value goes, positioned, and never a value a request could carry (no `path_params` entry,
+/// so nothing a sweep could send as a placeholder).
+#[test]
+fn todo_values_are_no_value_yet() {
+    let reg = load(
+        r#"panels:
+  - id: INC-A-ONE-O1
+    capability: a.one
+    endpoint: /incidents/{incident_id}
+    path_params: { incident_id: { todo: "a real incident id" } }
+    params: { window: { todo: " a window such as 24h " } }
+    headers: { X-Tenant: { todo: "the tenant the UI reads" } }
+"#,
+    )
+    .unwrap();
+    let panel = &reg.panels()[0];
+    assert!(panel.path_params.is_empty());
+    assert!(panel.params.is_empty());
+    assert!(panel.headers.is_empty());
+    let got: Vec<(ValuePlace, &str, &ValueSource, usize, usize)> = panel
+        .live
+        .iter()
+        .map(|v| (v.place, v.name.as_str(), &v.source, v.line, v.column))
+        .collect();
+    let todo = |hint: &str| ValueSource::Todo {
+        hint: hint.to_owned(),
+    };
+    assert_eq!(
+        got,
+        [
+            (
+                ValuePlace::Path,
+                "incident_id",
+                &todo("a real incident id"),
+                10,
+                41
+            ),
+            (
+                ValuePlace::Query,
+                "window",
+                &todo("a window such as 24h"),
+                11,
+                31
+            ),
+            (
+                ValuePlace::Header,
+                "X-Tenant",
+                &todo("the tenant the UI reads"),
+                12,
+                34
+            ),
+        ]
+    );
+    assert!(panel.source_panels().is_empty() && panel.source_steps().is_empty());
+    assert_eq!(
+        panel.todo_reason().unwrap(),
+        "path parameter `incident_id` has no value yet (todo: a real incident id); query parameter `window` has no value yet (todo: a window such as 24h); header `X-Tenant` has no value yet (todo: the tenant the UI reads); put values or a { from, select }"
+    );
+}
+
+/// A `todo:` stands alone and says something; each mistake is an error at its key.
+#[test]
+fn todo_mistakes_are_located() {
+    let got = problems(
+        r#"panels:
+  - { id: INC-A-LIST-O1, capability: a.list, endpoint: /incidents }
+  - id: INC-A-ONE-O2
+    capability: a.one
+    endpoint: /incidents/{a}/{b}/{c}/{d}
+    path_params:
+      a: { todo: "an id", from: INC-A-LIST-O1, select: "$.x" }
+      b: { todo: "" }
+      c: { todo: [x] }
+      d: { todo: "an id", capture: id }
+"#,
+    );
+    assert_eq!(
+        got,
+        [
+            "12:27: panel INC-A-ONE-O2: the value of path parameter `a` is a `todo:` (it has no value yet), so it takes no `from:`; drop the `todo:` once it has a `from:`",
+            "12:48: panel INC-A-ONE-O2: the value of path parameter `a` is a `todo:` (it has no value yet), so it takes no `select:`; drop the `todo:` once it has a `from:`",
+            "13:18: panel INC-A-ONE-O2: `todo:` of the value of path parameter `b` is empty: say what to put here, such as `{ todo: \"a real b\" }`",
+            "14:18: panel INC-A-ONE-O2: `todo` must be a string, found a list",
+            "15:27: panel INC-A-ONE-O2: the value of path parameter `d` is a `todo:` (it has no value yet), so it takes no `capture:`; drop the `todo:` once it has a `from:`",
+        ]
     );
 }

@@ -6,7 +6,7 @@ use super::load::{Loader, PANEL_KEYS, PROVENANCE_KEYS, UNCHECKED_KEYS, unknown_a
 use super::{Defaults, NO_AUTH};
 use crate::id::{CapabilityId, PanelId};
 use crate::invariant::Invariant;
-use crate::live::{LiveValue, ValuePlace};
+use crate::live::ValuePlace;
 use crate::model::{
     Aggregation, AuthMode, BodyKind, Domain, Endpoint, Panel, PanelClass, ProvenanceRequirement,
     UncheckedInvariant,
@@ -128,9 +128,12 @@ impl Loader<'_> {
 
         let mut path_params = BTreeMap::new();
         let mut live = Vec::new();
+        // Names given a live value or a todo, even one with a mistake (reported on its own).
+        let mut live_names: Vec<String> = Vec::new();
         if let Some(node) = get("path_params") {
             for (name, value) in self.string_map(node, "`path_params`") {
                 if matches!(value.value, Node::Map(_)) {
+                    live_names.push(name.clone());
                     if let Some(e) = &endpoint
                         && !e.path.params().contains(&name.as_str())
                     {
@@ -179,10 +182,7 @@ impl Loader<'_> {
         }
         if let (Some(e), Some(node)) = (&endpoint, endpoint_node) {
             for name in e.path.params() {
-                let live_value = live
-                    .iter()
-                    .any(|v: &LiveValue| v.place == ValuePlace::Path && v.name == name);
-                if !path_params.contains_key(name) && !live_value {
+                if !path_params.contains_key(name) && !live_names.iter().any(|n| n == name) {
                     self.error(
                         node,
                         format!("`{{{name}}}` in the path has no value: add `path_params: {{ {name}: <value> }}`"),

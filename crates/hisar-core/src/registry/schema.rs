@@ -108,6 +108,20 @@ struct LiveDoc {
     capture: Option<String>,
 }
 
+/// A value the registry does not have yet: a sweep never sends the panel (it is UNVERIFIED
+/// with the hint) and `hisar validate` warns (`--strict`: an error).
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "a shape for the schema; the loader reads the file"
+)]
+struct TodoDoc {
+    /// What to put here (`a real incident id`); not empty.
+    #[schemars(length(min = 1))]
+    todo: String,
+}
+
 /// A fixed value, or one taken from live data.
 #[derive(JsonSchema)]
 #[serde(untagged)]
@@ -120,6 +134,8 @@ enum ValueDoc {
     Fixed(Scalar),
     /// From another panel's answer or a setup step's capture.
     Live(LiveDoc),
+    /// No value yet.
+    Todo(TodoDoc),
 }
 
 /// A fixed header value, or one taken from live data.
@@ -134,6 +150,8 @@ enum HeaderValueDoc {
     Fixed(String),
     /// From another panel's answer or a setup step's capture.
     Live(LiveDoc),
+    /// No value yet.
+    Todo(TodoDoc),
 }
 
 /// What a sweep does with the OpenAPI response schemas of the route table.
@@ -713,9 +731,17 @@ mod tests {
             ("GateDoc", GATE_KEYS),
             ("TrackerDoc", TRACKER_KEYS),
             ("SetupDoc", SETUP_KEYS),
-            ("LiveDoc", LIVE_KEYS),
         ] {
             assert_eq!(keys(&root, &defs[def]), sorted(allowed), "{def}");
+            assert_eq!(defs[def]["additionalProperties"], false, "{def} is closed");
+        }
+        // The loader reads one mapping for a live value; the schema says it is either a
+        // source or a todo, each closed.
+        let mut live = keys(&root, &defs["LiveDoc"]);
+        live.extend(keys(&root, &defs["TodoDoc"]));
+        live.sort();
+        assert_eq!(live, sorted(LIVE_KEYS));
+        for def in ["LiveDoc", "TodoDoc"] {
             assert_eq!(defs[def]["additionalProperties"], false, "{def} is closed");
         }
     }

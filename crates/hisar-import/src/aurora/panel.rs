@@ -12,6 +12,9 @@ use super::{LintKind, Untranslated};
 use crate::draft::{CapabilityDraft, PanelDraft};
 use crate::tracker::derive_capability;
 
+/// Names and values (or, for a todo, names and what to put there).
+type Pairs = Vec<(String, String)>;
+
 impl<'r> Import<'r> {
     /// One plan panel, or `None` when nothing gives it an endpoint.
     pub(super) fn panel(&mut self, slot: &Slot<'r>) -> Option<Work> {
@@ -121,7 +124,7 @@ impl<'r> Import<'r> {
                 params.push((k.clone(), v.clone()));
             }
         }
-        let path_params = self.path_params(slot, &capability, &chosen, &mut comments);
+        let (path_params, path_todos) = self.path_params(slot, &capability, &chosen, &mut comments);
         let (invariants, unchecked) = self.invariants(slot, &mut comments);
 
         let mut files: Vec<String> = vec![plan_file.to_owned()];
@@ -136,6 +139,7 @@ impl<'r> Import<'r> {
                 endpoint: chosen.endpoint.to_string(),
                 params,
                 path_params,
+                path_todos,
                 class: Some(class),
                 invariants,
                 unchecked,
@@ -301,40 +305,47 @@ impl<'r> Import<'r> {
         PanelClass::Evidence
     }
 
-    /// A value for every `{name}`: the scenario's, else a placeholder (linted and commented).
+    /// A value for every `{name}`: the scenario's, else a `{ todo }` naming what to put there
+    /// (linted and commented): a sweep never sends such a panel, it stays UNVERIFIED until
+    /// the value is given, so a made-up id never asks the backend for what it cannot serve
+    /// (a false ENDPOINT_MISSING or SDSR_FAILED). Returns the values and the todos.
     fn path_params(
         &mut self,
         slot: &Slot<'r>,
         capability: &str,
         chosen: &Chosen<'r>,
         comments: &mut Vec<String>,
-    ) -> Vec<(String, String)> {
+    ) -> (Pairs, Pairs) {
         let pid = slot.id();
         let given = slot
             .scenario()
             .map(|s| s.path_params.as_slice())
             .unwrap_or_default();
-        let mut out = Vec::new();
+        let (mut values, mut todos) = (Vec::new(), Vec::new());
         for name in chosen.endpoint.path.params() {
             if let Some((_, v)) = given.iter().find(|(k, _)| k == name) {
-                out.push((name.to_owned(), v.clone()));
+                values.push((name.to_owned(), v.clone()));
                 continue;
             }
-            let placeholder = format!("TODO-{name}");
             self.lint.push(
                 LintKind::PathParamPlaceholder,
                 Some(pid),
                 Some(capability),
                 &[chosen.file],
                 format!(
-                    "{pid}: path parameter {{{name}}} of {} has the placeholder `{placeholder}`; set a real value",
+                    "{pid}: path parameter {{{name}}} of {} has no value in any scenario; it is a `{{ todo }}` (the panel is UNVERIFIED, never sent, until it has a real value or a {{ from, select }})",
                     chosen.endpoint
                 ),
             );
-            comments.push(format!("{{{name}}} needs a real value"));
-            out.push((name.to_owned(), placeholder));
+            comments.push(format!(
+                "TODO: a real `{name}`; until it has one a sweep does not send this panel (UNVERIFIED)"
+            ));
+            todos.push((
+                name.to_owned(),
+                format!("a real {name}, which no AURORA scenario gives"),
+            ));
         }
-        out
+        (values, todos)
     }
 
     /// The translated expectations of every scenario of the panel, and the ones kept unchecked:

@@ -344,11 +344,16 @@ fn a_small_repository_imports_with_its_disagreements() {
     );
     assert_eq!(mismatch.files.len(), 2);
 
-    // OVR-SUM-CI-O3: placeholder, steps-format scenario, plan DRAFT but capability OBSERVED.
+    // OVR-SUM-CI-O3: no value for its path parameter (a todo), steps-format scenario, plan
+    // DRAFT but capability OBSERVED.
     let p = &import.draft.panels[1];
+    assert!(p.path_params.is_empty(), "no made-up value");
     assert_eq!(
-        p.path_params,
-        [("incident_id".to_owned(), "TODO-incident_id".to_owned())]
+        p.path_todos,
+        [(
+            "incident_id".to_owned(),
+            "a real incident_id, which no AURORA scenario gives".to_owned()
+        )]
     );
     assert_eq!(
         p.invariants,
@@ -737,4 +742,90 @@ fn invariant_ids_resolve_from_data_and_only_from_data() {
         "defined in backend/sdsr/invariants/catalogue.yaml as `len(response) > 0`, which has no HISAR equivalent"
     );
     hisar_core::Registry::from_yaml(&import.draft.to_yaml(), "r.yaml").unwrap();
+}
+
+/// False gap: no scenario gives OVR-SUM-CI-O3's `{incident_id}`; a made-up value
+/// (`TODO-incident_id`) would be sent and its 404 recorded as a gap. It is a `{ todo }`:
+/// the panel is UNVERIFIED naming it, offline or whatever the backend would answer. Once a
+/// scenario gives the value, the same answer is judged (so the todo is what keeps it out).
+#[test]
+fn a_path_parameter_no_scenario_gives_is_a_todo_never_a_gap() {
+    use hisar_core::{Observation, Outcome, Response, RouteTable, Status, classify};
+
+    let import = import_aurora(&sources()).unwrap();
+    let yaml = import.draft.to_yaml();
+    assert!(
+        yaml.contains(
+            "    path_params: { incident_id: { todo: \"a real incident_id, which no AURORA scenario gives\" } }\n"
+        ),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("  # TODO: a real `incident_id`; until it has one a sweep does not send this panel (UNVERIFIED)\n"),
+        "{yaml}"
+    );
+    let lint = import
+        .lint
+        .iter()
+        .find(|l| l.kind == LintKind::PathParamPlaceholder)
+        .unwrap();
+    assert_eq!(
+        lint.message,
+        "OVR-SUM-CI-O3: path parameter {incident_id} of GET /replay/{incident_id}/summary has no value in any scenario; it is a `{ todo }` (the panel is UNVERIFIED, never sent, until it has a real value or a { from, select })"
+    );
+    let registry = hisar_core::Registry::from_yaml(&yaml, "hisar.yaml")
+        .unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+    for p in registry.panels() {
+        let values = p
+            .path_params
+            .values()
+            .chain(p.params.iter().map(|(_, v)| v));
+        for v in values {
+            assert!(!v.starts_with("TODO-"), "{}: {v}", p.id);
+        }
+        assert!(!p.request_path().contains("TODO-"), "{}", p.id);
+    }
+
+    let routes = RouteTable::parse(r#"{"/replay/{incident_id}/summary": ["GET"]}"#).unwrap();
+    let not_found = Observation::answered(Response::json(404, serde_json::json!({})));
+    let panel = registry.panel("OVR-SUM-CI-O3").unwrap();
+    let reason = panel.todo_reason().expect("a todo");
+    assert!(
+        reason.contains("(todo: a real incident_id, which no AURORA scenario gives)"),
+        "{reason}"
+    );
+    for verdict in [
+        classify(panel, None, None),
+        classify(panel, None, Some(&routes)),
+        classify(panel, Some(&not_found), Some(&routes)),
+    ] {
+        assert_eq!(verdict.status(), Status::Unverified, "{verdict:?}");
+        assert_eq!(verdict.code(), None);
+        let Outcome::Unverified { reason: why } = &verdict.outcome else {
+            unreachable!()
+        };
+        assert!(why.contains(&reason), "{why}");
+    }
+
+    // A scenario that gives the value: it is written, no todo, no lint, and the 404 is judged.
+    let mut given = sources();
+    given.scenarios.push(file(
+        "backend/scripts/sdsr/scenarios/SDSR-OVR-SUM-CI-O3-001.yaml",
+        "panel_id: OVR-SUM-CI-O3\ninject: { endpoint: '/replay/{incident_id}/summary', path_params: { incident_id: inc-7 } }\n",
+    ));
+    let import = import_aurora(&given).unwrap();
+    assert!(
+        !import
+            .lint
+            .iter()
+            .any(|l| l.kind == LintKind::PathParamPlaceholder)
+    );
+    let yaml = import.draft.to_yaml();
+    let registry = hisar_core::Registry::from_yaml(&yaml, "hisar.yaml")
+        .unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+    let panel = registry.panel("OVR-SUM-CI-O3").unwrap();
+    assert_eq!(panel.todo_reason(), None);
+    assert_eq!(panel.request_path(), "/replay/inc-7/summary");
+    let verdict = classify(panel, Some(&not_found), Some(&routes));
+    assert_eq!(verdict.status(), Status::Blocked, "{verdict:?}");
 }

@@ -33,9 +33,21 @@ fn reference_panels_and_p0_entries() {
     let text = shared(REFERENCE);
     let import = parse_tracker(&text).expect("the reference tracker parses");
     assert_eq!(import.rows.len(), 87);
-    let registry = Registry::from_yaml(&import.draft.to_yaml(), "imported.yaml")
+    let yaml = import.draft.to_yaml();
+    let imported = Registry::from_yaml(&yaml, "imported.yaml").unwrap_or_else(|e| panic!("{e}"));
+    // The tracker gives no value for the replay panel's `{incident_id}`: the import leaves a
+    // `{ todo }`, so the panel is UNVERIFIED whatever the backend would answer, never a gap.
+    let replay = imported.panel("INC-EV-RES-O5").unwrap();
+    let verdict = classify(replay, Some(&mimic(Some(GapCode::AuthFailure))), None);
+    assert_eq!(verdict.status(), Status::Unverified, "{verdict:?}");
+    assert_eq!(verdict.code(), None);
+    // The reference sweep used a real id: put one in, as its user would.
+    let todo = r#"{ todo: "a real incident_id, which the tracker does not give" }"#;
+    assert!(yaml.contains(todo), "{yaml}");
+    let registry = Registry::from_yaml(&yaml.replace(todo, "inc-001"), "imported.yaml")
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(registry.panels().len(), 87);
+    assert!(registry.panels().iter().all(|p| p.todo_reason().is_none()));
 
     // Classify every panel from an observation mimicking the reference sweep.
     let mut verdicts = Vec::new();

@@ -317,3 +317,75 @@ async fn a_failed_setup_step_is_not_retried_and_never_a_gap() {
     );
     assert!(chained.setup[0].contains("failed: HTTP 503"));
 }
+
+const TODO: &str = r#"panels:
+  - id: A-A-LIST-O1
+    capability: a.list
+    endpoint: /incidents
+  - id: A-A-ONE-O2
+    capability: a.one
+    endpoint: /incidents/{incident_id}
+    path_params: { incident_id: { todo: "a real incident id" } }
+    invariants: ["$.id exists"]
+  - id: A-A-SUB-O3
+    capability: a.sub
+    endpoint: /incidents/{incident_id}/{part}
+    path_params:
+      incident_id: { from: A-A-LIST-O1, select: "$.items[0].id" }
+      part: { todo: "a part the UI shows" }
+  - id: A-A-Q-O4
+    capability: a.q
+    endpoint: /search
+    params: { q: { todo: "a query the UI sends" } }
+"#;
+
+/// False gap: a backend that 404s what a placeholder would ask. A panel with a `{ todo }`
+/// is never sent (the backend sees no request for it), is UNVERIFIED saying what to put
+/// there, and records no gap, even when its other value's source is bound.
+#[tokio::test]
+async fn a_todo_value_is_never_sent_nor_a_gap() {
+    let reg = registry(TODO);
+    let backend = Backend::new(&[("/incidents", 200, json!({"items": [{"id": "inc-1"}]}))]);
+    let chained = sweep(&reg, &backend, &[], true).await;
+    let verdicts = &chained.result.verdicts;
+    assert_eq!(verdicts[0].status(), Status::Bound);
+    assert_eq!(
+        reason(&verdicts[1]),
+        "not probed: path parameter `incident_id` has no value yet (todo: a real incident id); put a value or a { from, select }"
+    );
+    assert_eq!(
+        reason(&verdicts[2]),
+        "not probed: path parameter `part` has no value yet (todo: a part the UI shows); put a value or a { from, select }"
+    );
+    assert!(reason(&verdicts[3]).starts_with("not probed: query parameter `q` has no value yet"));
+    assert!(verdicts.iter().all(|v| v.code().is_none()), "{verdicts:?}");
+    let sent: Vec<String> = backend.sent().into_iter().map(|(_, url, _)| url).collect();
+    assert_eq!(sent, ["http://h/incidents"], "only the list is asked");
+    // Three of four panels unverified by an unfinished registry: not a degraded sweep.
+    assert!(verdicts[1..].iter().all(|v| v.evidence.skipped));
+    assert!(!crate::sweep::is_degraded(verdicts, 0.5));
+}
+
+/// False BOUND: a backend that answers 200 with a body that passes every invariant to any
+/// path still cannot bind a panel whose value is a `{ todo }`: its request was never sent.
+#[tokio::test]
+async fn a_todo_value_is_never_bound() {
+    let reg = registry(TODO);
+    let backend = Backend::new(&[("/*", 200, json!({"id": "x", "items": [{"id": "inc-1"}]}))]);
+    let chained = sweep(
+        &reg,
+        &backend,
+        &["A-A-ONE-O2", "A-A-SUB-O3", "A-A-Q-O4"],
+        false,
+    )
+    .await;
+    for verdict in &chained.result.verdicts {
+        assert_eq!(verdict.status(), Status::Unverified, "{verdict:?}");
+        assert!(reason(verdict).contains("has no value yet (todo: "));
+    }
+    let sent: Vec<String> = backend.sent().into_iter().map(|(_, url, _)| url).collect();
+    assert!(
+        sent.iter().all(|u| u == "http://h/incidents"),
+        "no request carries a todo panel's path: {sent:?}"
+    );
+}
