@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The sweep benchmark: `hisar sweep` as a whole process against a synthetic backend on
-# loopback, beside two measures of the same backend on the same URLs at the same concurrency:
-# wrk (its raw capacity) and reqwest alone (hisar's HTTP client before hisar does anything).
+# loopback, beside three measures of the same backend on the same URLs at the same
+# concurrency: wrk (its raw capacity), reqwest alone (hisar's HTTP client before hisar does
+# anything) and hyper's pooled client alone (the candidate to replace it).
 # See BENCHMARKS.md.
 #
 #   benches/sweep.sh [-s SHARED_PERCENT] [-j JOBS] [-d SECONDS] [N ...]
@@ -104,6 +105,9 @@ for n in "${sizes[@]}"; do
   # What hisar's HTTP client reaches alone.
   reqwest_rps=$(timeout $((seconds + 60)) "$bench" fetch --base-url "$url" --targets "$tmp/urls.txt" \
     --jobs "$jobs" --seconds "$seconds" | awk '{ print $1 }')
+  # What hyper's pooled client reaches alone, URLs parsed once.
+  hyper_rps=$(timeout $((seconds + 60)) "$bench" fetch --client hyper --base-url "$url" \
+    --targets "$tmp/urls.txt" --jobs "$jobs" --seconds "$seconds" | awk '{ print $1 }')
 
   # hisar sweep as a whole process: load the registry, probe, classify, record, render.
   rm -rf "$tmp/state" "$tmp/tracker.md" "$tmp/report.json"
@@ -130,20 +134,21 @@ for n in "${sizes[@]}"; do
   rss_kib=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$tmp/time.txt")
 
   awk -v n="$n" -v req="$sent" -v wall="$wall" -v probe="$probe" -v wrk="$wrk_rps" \
-    -v rq="$reqwest_rps" -v rss="$rss_kib" 'BEGIN {
+    -v rq="$reqwest_rps" -v hy="$hyper_rps" -v rss="$rss_kib" 'BEGIN {
     printf "\nN=%d panels, %d requests\n", n, req
     printf "  hisar sweep, whole process: %.3f s wall, %.0f panels/s, %.0f requests/s, peak RSS %.1f MiB\n", wall, n / wall, req / wall, rss / 1024
     printf "  hisar sweep, probe phase:   %.3f s, %.0f requests/s\n", probe, req / probe
     printf "  wrk, same URLs and -c:      %.0f requests/s\n", wrk
     printf "  reqwest alone, same:        %.0f requests/s (%.2f of wrk)\n", rq, rq / wrk
+    printf "  hyper alone, same:          %.0f requests/s (%.2f of wrk; %.2f of reqwest)\n", hy, hy / wrk, hy / rq
     printf "  hisar / wrk requests/s:     %.2f in the probe phase, %.2f over the whole process\n", req / probe / wrk, req / wall / wrk
   }'
   rows+=("$(awk -v n="$n" -v req="$sent" -v wall="$wall" -v probe="$probe" -v wrk="$wrk_rps" \
-    -v rq="$reqwest_rps" -v rss="$rss_kib" 'BEGIN {
-    printf "| %d | %d | %.3f s | %.0f | %.3f s | %.0f | %.0f | %.0f | %.2f | %.2f | %.1f MiB |", n, req, wall, n / wall, probe, req / probe, rq, wrk, req / probe / wrk, req / wall / wrk, rss / 1024
+    -v rq="$reqwest_rps" -v hy="$hyper_rps" -v rss="$rss_kib" 'BEGIN {
+    printf "| %d | %d | %.3f s | %.0f | %.3f s | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f | %.1f MiB |", n, req, wall, n / wall, probe, req / probe, rq, hy, wrk, req / probe / wrk, req / wall / wrk, rss / 1024
   }')")
 done
 
-printf '\n| panels | requests | wall | panels/s | probe phase | hisar req/s (probe) | reqwest alone req/s | wrk req/s | hisar/wrk (probe) | hisar/wrk (process) | peak RSS |\n'
-printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+printf '\n| panels | requests | wall | panels/s | probe phase | hisar req/s (probe) | reqwest alone req/s | hyper alone req/s | wrk req/s | hisar/wrk (probe) | hisar/wrk (process) | peak RSS |\n'
+printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 printf '%s\n' "${rows[@]}"

@@ -1,4 +1,5 @@
-//! Priority-fix derivation, history folding and Markdown rendering for [`VERDICTS`] verdicts
+//! Priority-fix derivation, history folding, the stored snapshot of the tracked state (encode,
+//! decode, state) and Markdown rendering for [`VERDICTS`] verdicts
 //! (two sweeps of a synthetic registry, every gap code, resolutions, regressions and unverified
 //! panels; see `hisar_benches::tracker`).
 
@@ -7,8 +8,10 @@ use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use hisar_benches::tracker;
+use hisar_core::history::Ledger;
 use hisar_core::{Gap, Panel, priority_fixes};
 use hisar_report::{Report, write_markdown};
+use hisar_store::Fold;
 
 /// Panels of the tracked registry.
 const VERDICTS: usize = 100_000;
@@ -33,6 +36,20 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function(format!("ledger_fold_2_sweeps_{VERDICTS}"), |b| {
         b.iter(|| tracker::state(black_box(&registry), black_box(&sweeps)));
+    });
+    // The snapshot a store keeps beside each sweep: written with every sweep, read by every
+    // report, list and the service instead of a replay.
+    let ledger = Ledger::replay(registry.trust().clone(), &sweeps);
+    let fold = Fold::new(&registry);
+    let snapshot = fold.encode(&ledger);
+    group.bench_function(format!("snapshot_encode_{VERDICTS}"), |b| {
+        b.iter(|| fold.encode(black_box(&ledger)).len());
+    });
+    group.bench_function(format!("snapshot_decode_{VERDICTS}"), |b| {
+        b.iter(|| fold.decode(black_box(&snapshot)).map(|l| l.sweeps()));
+    });
+    group.bench_function(format!("ledger_state_{VERDICTS}"), |b| {
+        b.iter(|| black_box(&ledger).state(&registry).panels.len());
     });
     let mut out = Vec::with_capacity(64 << 20);
     group.bench_function(format!("markdown_{VERDICTS}"), |b| {

@@ -11,8 +11,11 @@
 //!   panels bind (some endpoints are missing and some answers lack provenance, as in life);
 //! - [`sized_body`]: realistic JSON list bodies of a given size;
 //! - [`tracker`]: a registry and two sweeps of verdicts of every kind, for the rendering benches;
-//! - the `hisar-bench-backend` binary, which writes a synthetic registry and serves its
-//!   endpoints on loopback for `benches/sweep.sh`.
+//! - [`hurl_files`]: the same sweep as Hurl files with equivalent asserts, for
+//!   `benches/hurl.sh`;
+//! - the `hisar-bench-backend` binary, which writes a synthetic registry (or its Hurl files)
+//!   and serves its endpoints on loopback for `benches/sweep.sh`, `benches/hurl.sh` and
+//!   `benches/history.sh`, and an axum hello-world for `benches/service.sh`.
 //!
 //! # Example
 //!
@@ -27,8 +30,10 @@
 //! ```
 
 mod body;
+mod hurl;
 mod synthetic;
 pub mod tracker;
 
 pub use body::{BOUND_PANEL, RUNS_OPENAPI, sized_body};
+pub use hurl::hurl_files;
 pub use synthetic::{DOMAINS, Synthetic, SyntheticEndpoint};

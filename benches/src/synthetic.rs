@@ -17,7 +17,7 @@ pub const DOMAINS: [(&str, &str); 5] = [
 const GENERATED_AT: &str = "2026-01-15T07:58:01Z";
 
 /// Invariants that every served synthetic answer satisfies; each panel takes two to four.
-const INVARIANTS: [&str; 9] = [
+pub(crate) const INVARIANTS: [&str; 9] = [
     "$.items isArray",
     "$.total >= 0",
     "$.items[*].id exists",

@@ -9,7 +9,9 @@
 //! - `fetch --base-url URL --targets FILE` sends those requests with reqwest alone, as hisar's
 //!   HTTP probe sends them (same client settings, one task per exchange, at most `--jobs` in
 //!   flight), cycling through them for `--seconds`, and prints the requests per second: what
-//!   hisar's HTTP stack reaches before hisar does anything with the answers.
+//!   hisar's HTTP stack reaches before hisar does anything with the answers. `--client hyper`
+//!   sends them with hyper's pooled client (hyper-util's legacy `Client`) instead, URLs parsed
+//!   once per distinct request: the candidate to replace reqwest with.
 //!
 //! Served endpoints answer a small JSON body (about 400 bytes) with the panels' invariants and,
 //! for all but one endpoint in twenty, HIL v1 provenance; one endpoint in twenty is not served
@@ -47,6 +49,24 @@ enum Command {
     Registry(Shape),
     /// Write the request targets (path and query) of the sweep's unique requests, one per line.
     Urls(Shape),
+    /// Write the sweep as Hurl files (one per request, equivalent asserts) into a directory.
+    Hurl {
+        #[command(flatten)]
+        shape: Shape,
+        /// The directory to write into (created if needed).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Serve an axum hello-world on loopback (`GET /`) and print its URL: the baseline of the
+    /// service benchmark.
+    Hello {
+        /// Stop when standard input closes.
+        #[arg(long)]
+        watch_stdin: bool,
+        /// Stop after this many seconds whatever happens.
+        #[arg(long, default_value_t = 900, value_name = "SECONDS")]
+        lifetime: u64,
+    },
     /// Serve the registry's endpoints on loopback and print the base URL.
     Serve {
         #[command(flatten)]
@@ -75,7 +95,18 @@ enum Command {
         /// How long to keep sending.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// The HTTP client.
+        #[arg(long, value_enum, default_value_t = Client::Reqwest)]
+        client: Client,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Client {
+    /// reqwest, as hisar's HTTP probe builds it.
+    Reqwest,
+    /// hyper-util's pooled legacy client, URLs parsed once.
+    Hyper,
 }
 
 #[derive(Debug, Clone, Copy, Args)]
@@ -107,6 +138,29 @@ fn main() -> anyhow::Result<()> {
                 writeln!(out, "{}", endpoint.target())?;
             }
         }
+        Command::Hurl { shape, out: dir } => {
+            std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+            for (name, text) in hisar_benches::hurl_files(&shape.synthetic()) {
+                let path = dir.join(name);
+                std::fs::write(&path, text).with_context(|| format!("write {}", path.display()))?;
+            }
+        }
+        Command::Hello {
+            watch_stdin,
+            lifetime,
+        } => {
+            drop(out);
+            let router = Router::new().route("/", get(|| async { "Hello, World!" }));
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?
+                .block_on(serve_router(
+                    router,
+                    "127.0.0.1:0".parse()?,
+                    watch_stdin,
+                    Duration::from_secs(lifetime),
+                ))?;
+        }
         Command::Serve {
             shape,
             listen,
@@ -132,6 +186,7 @@ fn main() -> anyhow::Result<()> {
             targets,
             jobs,
             seconds,
+            client,
         } => {
             let url = reqwest::Url::parse(&base_url).context("--base-url")?;
             let loopback = url.host_str().is_some_and(|host| {
@@ -157,7 +212,13 @@ fn main() -> anyhow::Result<()> {
             let (ok, failed, elapsed) = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?
-                .block_on(fetch(urls, jobs.max(1), Duration::from_secs(seconds)))?;
+                .block_on(async {
+                    let (jobs, duration) = (jobs.max(1), Duration::from_secs(seconds));
+                    match client {
+                        Client::Reqwest => fetch(urls, jobs, duration).await,
+                        Client::Hyper => fetch_hyper(urls, jobs, duration).await,
+                    }
+                })?;
             writeln!(
                 out,
                 "{:.0} requests/s ({ok} answered and {failed} failed in {:.2} s)",
@@ -216,6 +277,60 @@ async fn fetch(
     Ok((ok, failed, started.elapsed()))
 }
 
+/// As [`fetch`], with hyper's pooled client and URLs parsed once.
+async fn fetch_hyper(
+    urls: Vec<String>,
+    jobs: usize,
+    duration: Duration,
+) -> anyhow::Result<(usize, usize, Duration)> {
+    use http_body_util::{BodyExt as _, Empty};
+    use hyper_util::client::legacy::Client;
+    use hyper_util::client::legacy::connect::HttpConnector;
+    use hyper_util::rt::TokioExecutor;
+
+    let parsed: Vec<hyper::Uri> = urls
+        .iter()
+        .map(|u| u.parse())
+        .collect::<Result<_, _>>()
+        .context("parse a request target")?;
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector.set_connect_timeout(Some(Duration::from_secs(5)));
+    let client: Client<HttpConnector, Empty<Bytes>> = Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(64)
+        .pool_idle_timeout(Duration::from_secs(30))
+        .build(connector);
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut answers = futures::stream::iter(parsed.iter().cycle())
+        .take_while(|_| std::future::ready(Instant::now() < deadline))
+        .map(|uri| {
+            let request = hyper::Request::get(uri.clone())
+                .header("x-aos-key", "bench-key")
+                .body(Empty::<Bytes>::new());
+            let client = client.clone();
+            let task = tokio::spawn(async move {
+                let exchange = async {
+                    let response = client.request(request?).await?;
+                    let body = response.into_body().collect().await?.to_bytes();
+                    anyhow::Ok(body)
+                };
+                tokio::time::timeout(Duration::from_secs(10), exchange).await
+            });
+            async move { matches!(task.await, Ok(Ok(Ok(_)))) }
+        })
+        .buffer_unordered(jobs);
+    let (mut ok, mut failed) = (0, 0);
+    while let Some(answered) = answers.next().await {
+        if answered {
+            ok += 1;
+        } else {
+            failed += 1;
+        }
+    }
+    Ok((ok, failed, started.elapsed()))
+}
+
 fn router(synthetic: Synthetic) -> Router {
     let mut router = Router::new();
     for endpoint in synthetic.endpoints().into_iter().filter(|e| e.served) {
@@ -245,7 +360,15 @@ async fn serve(
     watch_stdin: bool,
     lifetime: Duration,
 ) -> anyhow::Result<()> {
-    let router = router(synthetic);
+    serve_router(router(synthetic), listen, watch_stdin, lifetime).await
+}
+
+async fn serve_router(
+    router: Router,
+    listen: SocketAddr,
+    watch_stdin: bool,
+    lifetime: Duration,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("bind {listen}"))?;

@@ -126,6 +126,8 @@ pub(crate) enum Command {
     /// What changed between two sweeps (default: the last two).
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
+    /// Remove old sweeps from history, keeping the tracked state they led to.
+    Prune(PruneArgs),
     /// Print a registry built from another system's files.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -393,6 +395,20 @@ pub(crate) struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
     pub(crate) format: DiffFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PruneArgs {
+    #[command(flatten)]
+    pub(crate) registry: RegistryArg,
+    #[command(flatten)]
+    pub(crate) state: StateArg,
+    /// Keep the sweeps started within this long before now (such as `90d`); older ones go,
+    /// except the latest sweep, which always stays.
+    #[arg(long, value_name = "DURATION")]
+    pub(crate) keep: HumanDuration,
+    #[command(flatten)]
+    pub(crate) lock: LockArg,
 }
 
 #[derive(Debug, Args)]

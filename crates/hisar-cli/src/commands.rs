@@ -7,6 +7,7 @@ mod export;
 mod import;
 mod init;
 mod list;
+mod prune;
 mod report;
 mod serve;
 mod sweep;
@@ -46,12 +47,13 @@ pub(crate) fn run(cli: Cli) -> Exit {
                     Command::Init(args) => init::init(&args, ui).await,
                     Command::Sweep(args) => sweep::sweep(args, ui).await,
                     Command::Check(args) => sweep::check(args, ui).await,
-                    Command::List(args) => list::list(&args),
+                    Command::List(args) => list::list(&args).await,
                     Command::Validate(args) => validate::validate(&args, ui).await,
-                    Command::Report(args) => report::report(&args, ui),
-                    Command::Diff(args) => diff::diff(&args),
+                    Command::Report(args) => report::report(&args, ui).await,
+                    Command::Diff(args) => diff::diff(&args).await,
+                    Command::Prune(args) => prune::prune(&args, ui).await,
                     Command::Import(command) => import::import(command, ui),
-                    Command::Export(command) => export::export(&command, ui),
+                    Command::Export(command) => export::export(&command, ui).await,
                     Command::Serve(args) => serve::serve(args, ui).await,
                     Command::Demo(args) => demo::demo(args, ui).await,
                     Command::Completions { .. } | Command::Man => unreachable!("handled above"),

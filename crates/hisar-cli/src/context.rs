@@ -6,11 +6,13 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
-use hisar_core::history::SweepRecord;
 use hisar_core::{Env, Registry};
 use hisar_probe::defaults;
-use hisar_report::{Report, write_html, write_json, write_junit, write_markdown};
-use hisar_store::{HistoryStore, LockError, SqliteStore, StateLock};
+use hisar_report::{
+    Report, SeriesPoint, TIMELINE_LEN, TimelineEntry, write_html, write_json, write_junit,
+    write_markdown,
+};
+use hisar_store::{Fold, HistoryStore, LockError, SqliteStore, StateLock, SweepSummary, View};
 use jiff::civil::Date;
 
 use crate::args::OutputArgs;
@@ -193,16 +195,72 @@ pub(crate) fn open_store(state: &Path) -> Result<SqliteStore, Failure> {
     SqliteStore::open_dir(state).map_err(invalid)
 }
 
-/// History for read-only commands: empty when the state directory holds none yet.
-pub(crate) fn read_history(state: &Path) -> Result<Vec<SweepRecord>, Failure> {
+/// The store of a state directory for read-only commands: `None` when it holds no history
+/// yet (nothing is created).
+pub(crate) fn existing_store(state: &Path) -> Result<Option<SqliteStore>, Failure> {
     if !state.join(SqliteStore::FILE).exists() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
-    load_history(&open_store(state)?)
+    open_store(state).map(Some)
 }
 
-pub(crate) fn load_history(store: &dyn HistoryStore) -> Result<Vec<SweepRecord>, Failure> {
-    store.sweeps().map_err(invalid)
+/// The tracked state as stored (the snapshot and the sweeps' summaries), or an empty one when
+/// the state directory holds no history yet.
+pub(crate) async fn read_view(state: &Path, registry: &Registry) -> Result<View, Failure> {
+    let fold = Fold::new(registry);
+    match existing_store(state)? {
+        Some(store) => store.view(&fold).await.map_err(invalid),
+        None => Ok(View {
+            version: 0,
+            ledger: fold.empty(),
+            summaries: Vec::new(),
+        }),
+    }
+}
+
+/// The dashboard's history chart from the tracked counts stored with each complete sweep.
+pub(crate) fn series(summaries: &[SweepSummary]) -> Vec<SeriesPoint> {
+    summaries
+        .iter()
+        .filter_map(|s| {
+            s.tracked.map(|t| SeriesPoint {
+                sweep: s.id,
+                at: s.started_at,
+                bound: t.bound,
+                blocked: t.blocked,
+                total: t.total,
+            })
+        })
+        .collect()
+}
+
+/// Each registry panel's latest verdicts (at most [`TIMELINE_LEN`], oldest first), read by
+/// panel from the store: as much work after a year of sweeps as after a month.
+pub(crate) async fn timelines(
+    store: &dyn HistoryStore,
+    registry: &Registry,
+) -> Result<BTreeMap<String, Vec<TimelineEntry>>, Failure> {
+    let panels: Vec<String> = registry.panels().iter().map(|p| p.id.to_string()).collect();
+    let recent = store
+        .recent_records(&panels, TIMELINE_LEN)
+        .await
+        .map_err(invalid)?;
+    Ok(recent
+        .into_iter()
+        .map(|(panel, entries)| {
+            let line = entries
+                .into_iter()
+                .rev()
+                .map(|e| TimelineEntry {
+                    sweep: e.sweep,
+                    at: e.at,
+                    endpoint: e.record.endpoint,
+                    verdict: e.record.verdict,
+                })
+                .collect();
+            (panel, line)
+        })
+        .collect())
 }
 
 /// The prefix of the temporary files [`write_atomic`] writes: `.hisar-PID-RANDOM.tmp`.
@@ -213,10 +271,13 @@ const TEMP_SUFFIX: &str = ".tmp";
 /// made it: a live write modifies its file continuously and takes milliseconds.
 const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Writes a file through a temporary file in the same directory, synced, then renamed over
-/// the target: readers see the old file or the new one, never half of one. Temporary files
-/// that interrupted writes left in that directory are removed first; a failed write removes
-/// its own (the temporary file is deleted when dropped). A full disk is named as such.
+/// Writes a file through a temporary file in the same directory, renamed over the target:
+/// readers, and a process killed at any point, see the old file or the new one, never half of
+/// one. Temporary files that interrupted writes left in that directory are removed first; a
+/// failed write removes its own (the temporary file is deleted when dropped). A full disk is
+/// named as such. Nothing is flushed to the disk here: every report can be written again from
+/// history (`hisar report`), and a file system that could lose a renamed file's data in a
+/// power cut would lose the history's last commit with it (`synchronous=NORMAL`).
 ///
 /// The file gets the mode a plain `create` would give it: a new file `0666` less the umask
 /// (0644 under the usual 022, so a web server can publish `dashboard.html`), a replaced one
@@ -259,11 +320,7 @@ pub(crate) fn write_atomic(
             .set_permissions(permissions)
             .map_err(|e| anyhow!("write {}: keep its mode: {e}", path.display()))?;
     }
-    temp.as_file().sync_all().map_err(failed)?;
     temp.persist(path).map_err(|e| failed(e.error))?;
-    if let Ok(d) = std::fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
     Ok(())
 }
 

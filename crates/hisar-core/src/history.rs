@@ -24,8 +24,9 @@ mod trust;
 
 pub use gate::{GateReport, gate};
 pub use ledger::{
-    Change, ChangeKind, Closure, Ledger, PanelState, RETIRED_SHOWN_FOR, Resolution, RetiredPanel,
-    SweepMeta, TrackerState, derive, diff,
+    Change, ChangeKind, Closure, FOLD_VERSION, Ledger, PanelState, RETIRED_SHOWN_FOR, Resolution,
+    RetiredPanel, SweepMeta, Tracked, TrackerState, closed_by_the_registry, derive, diff,
+    diff_tracked,
 };
 pub use record::{
     NewSweep, PanelRecord, ProbeIdentity, Selection, SweepRecord, day, identity_change,

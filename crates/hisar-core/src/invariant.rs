@@ -136,9 +136,12 @@ pub(crate) const PREDICATES: [&str; 19] = [
     "isIsoDate",
 ];
 
-/// A compiled invariant.
+/// A compiled invariant. Cheap to clone: clones share one compiled form, so a registry of
+/// 100,000 panels that declare the same few invariants holds each once.
 #[derive(Clone)]
-pub struct Invariant {
+pub struct Invariant(Arc<Compiled>);
+
+struct Compiled {
     source: String,
     negated: bool,
     query: Query,
@@ -148,19 +151,19 @@ pub struct Invariant {
 
 impl fmt::Debug for Invariant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Invariant").field(&self.source).finish()
+        f.debug_tuple("Invariant").field(&self.0.source).finish()
     }
 }
 
 impl PartialEq for Invariant {
     fn eq(&self, other: &Self) -> bool {
-        self.source == other.source
+        self.0.source == other.0.source
     }
 }
 
 impl fmt::Display for Invariant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.source)
+        f.write_str(&self.0.source)
     }
 }
 
@@ -261,23 +264,23 @@ impl Invariant {
                 "`not` and `count` do not combine; invert the comparison instead",
             ));
         }
-        Ok(Self {
+        Ok(Self(Arc::new(Compiled {
             source: text.trim().to_owned(),
             negated,
             query,
             count,
             predicate,
-        })
+        })))
     }
 
     /// The invariant as written (trimmed).
     pub fn source(&self) -> &str {
-        &self.source
+        &self.0.source
     }
 
     /// Whether the invariant queries the JSON body.
     pub fn reads_body(&self) -> bool {
-        matches!(self.query, Query::Path(_))
+        matches!(self.0.query, Query::Path(_))
     }
 
     /// What a schema can tell about the invariant (SPEC §3.7, the static check): the steps of
@@ -285,11 +288,11 @@ impl Invariant {
     /// predicate asks for, when it asks for one of every selected node (not negated, not
     /// counted).
     pub(crate) fn schema_view(&self) -> (Option<Vec<PathStep>>, Option<&'static str>) {
-        let steps = match &self.query {
+        let steps = match &self.0.query {
             Query::Path(path) => Some(path.steps()),
             _ => None,
         };
-        let expects = match (&self.predicate, self.negated || self.count) {
+        let expects = match (&self.0.predicate, self.0.negated || self.0.count) {
             (_, true) => None,
             (Predicate::IsArray, _) => Some("array"),
             (Predicate::IsObject, _) => Some("object"),
@@ -306,7 +309,7 @@ impl Invariant {
     /// Whether the invariant is `not QUERY exists`, which holds when the query selects
     /// nothing.
     pub(crate) fn is_absence(&self) -> bool {
-        self.negated && matches!(self.predicate, Predicate::Exists)
+        self.0.negated && matches!(self.0.predicate, Predicate::Exists)
     }
 
     /// Evaluates the invariant.
@@ -314,7 +317,7 @@ impl Invariant {
         let status = Value::from(subject.status);
         let duration = Value::from(subject.duration_ms);
         let header_values: Vec<Value>;
-        let nodes: Vec<&Value> = match &self.query {
+        let nodes: Vec<&Value> = match &self.0.query {
             Query::Path(path) => {
                 return match subject.body {
                     Some(body) => self.evaluate_path(path, body),
@@ -334,14 +337,14 @@ impl Invariant {
             }
         };
 
-        if self.count {
+        if self.0.count {
             return self.count_check(nodes.as_slice(), None);
         }
         if nodes.is_empty() {
             return self.nothing_selected();
         }
         for node in &nodes {
-            if self.predicate.test(node) == self.negated {
+            if self.0.predicate.test(node) == self.0.negated {
                 let found = if nodes.len() > 1 {
                     format!("{} (one of {} nodes)", show(node), nodes.len())
                 } else {
@@ -355,7 +358,7 @@ impl Invariant {
 
     fn evaluate_path(&self, path: &PathQuery, body: &Value) -> Check {
         let selected = path.select(body);
-        if self.count {
+        if self.0.count {
             let missing = if selected.is_empty() {
                 path.first_missing(body)
             } else {
@@ -364,7 +367,7 @@ impl Invariant {
             let values: Vec<&Value> = selected.iter().map(|s| s.value).collect();
             return self.count_check(&values, missing.map(|m| m.to_string()));
         }
-        if self.negated && matches!(self.predicate, Predicate::Exists) {
+        if self.0.negated && matches!(self.0.predicate, Predicate::Exists) {
             return match selected.first() {
                 None => HOLDS,
                 Some(first) => fail(located(first.value, &first.path, path.is_singular())),
@@ -381,7 +384,7 @@ impl Invariant {
             return self.nothing_selected();
         }
         for node in &selected {
-            if self.predicate.test(node.value) == self.negated {
+            if self.0.predicate.test(node.value) == self.0.negated {
                 return fail(located(node.value, &node.path, path.is_singular()));
             }
         }
@@ -396,7 +399,7 @@ impl Invariant {
             [Value::Array(items)] => items.len(),
             _ => nodes.len(),
         };
-        if self.predicate.test(&Value::from(n)) {
+        if self.0.predicate.test(&Value::from(n)) {
             HOLDS
         } else {
             fail(format!("count {n}"))
@@ -404,7 +407,7 @@ impl Invariant {
     }
 
     fn nothing_selected(&self) -> Check {
-        if self.negated && matches!(self.predicate, Predicate::Exists) {
+        if self.0.negated && matches!(self.0.predicate, Predicate::Exists) {
             HOLDS
         } else {
             fail("nothing selected".to_owned())

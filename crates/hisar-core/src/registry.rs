@@ -6,6 +6,7 @@ mod live;
 mod load;
 mod panels;
 mod schema;
+mod stream;
 
 pub use schema::registry_schema;
 

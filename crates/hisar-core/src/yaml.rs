@@ -4,7 +4,9 @@
 
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde_saphyr::{DuplicateKeyPolicy, Spanned};
 
 /// A value with its 1-based position.
@@ -63,8 +65,8 @@ impl Node {
     }
 }
 
-/// Parses YAML text into a located tree. The error is the parser's, with its position.
-pub fn parse(text: &str) -> Result<Located<Node>, (usize, usize, String)> {
+/// The parser's options, with a budget that grows with the text.
+fn options(text: &str) -> serde_saphyr::Options {
     // The parser's default budget (250,000 nodes, 1,000,000 events) guards against inputs that
     // expand without bound, but it also refuses honest registries from about 13,000 panels.
     // The text is already in memory and every node takes at least one byte of it (and yields
@@ -73,32 +75,206 @@ pub fn parse(text: &str) -> Result<Located<Node>, (usize, usize, String)> {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_nodes = budget.max_nodes.max(text.len());
     budget.max_events = budget.max_events.max(text.len().saturating_mul(2));
-    let options = serde_saphyr::options! {
+    serde_saphyr::options! {
         budget: Some(budget),
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
         strict_booleans: true,
-    };
-    match serde_saphyr::from_str_with_options::<Option<Spanned<RawNode>>>(text, options) {
+    }
+}
+
+/// The parser's error as (line, column, summary).
+fn located_error(e: &serde_saphyr::Error) -> (usize, usize, String) {
+    let (line, column) = e
+        .location()
+        .map_or((0, 0), |l| (to_usize(l.line()), to_usize(l.column())));
+    let message = e.to_string();
+    // The first line of the crate's message is the summary; drop its own position prefix.
+    let first = message.lines().next().unwrap_or(&message);
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let summary = first
+        .split_once(": ")
+        .filter(|(pos, _)| pos.starts_with("line "))
+        .map_or(first, |(_, rest)| rest);
+    (line, column, summary.to_owned())
+}
+
+/// Parses YAML text into a located tree. The error is the parser's, with its position.
+pub fn parse(text: &str) -> Result<Located<Node>, (usize, usize, String)> {
+    match serde_saphyr::from_str_with_options::<Option<Spanned<RawNode>>>(text, options(text)) {
         Ok(Some(root)) => Ok(convert(root)),
         Ok(None) => Ok(Located {
             value: Node::Null,
             line: 1,
             column: 1,
         }),
-        Err(e) => {
-            let (line, column) = e
-                .location()
-                .map_or((0, 0), |l| (to_usize(l.line()), to_usize(l.column())));
-            let message = e.to_string();
-            // The first line of the crate's message is the summary; drop its own position prefix.
-            let first = message.lines().next().unwrap_or(&message);
-            let first = first.strip_prefix("error: ").unwrap_or(first);
-            let summary = first
-                .split_once(": ")
-                .filter(|(pos, _)| pos.starts_with("line "))
-                .map_or(first, |(_, rest)| rest);
-            Err((line, column, summary.to_owned()))
+        Err(e) => Err(located_error(&e)),
+    }
+}
+
+/// What [`stream`] hands over, in document order.
+#[derive(Debug)]
+pub enum Streamed {
+    /// A top-level entry, whole.
+    Entry(Located<String>, Located<Node>),
+    /// The streamed key, whose value is a sequence: its items follow.
+    Items(Located<String>),
+    /// One item of the streamed key's sequence.
+    Item(Located<Node>),
+}
+
+/// How a [`stream`] ended, when the text parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamEnd {
+    /// The root was a mapping; every entry was handed over.
+    Mapping,
+    /// The root was not a mapping, or the streamed key's value not a sequence: nothing (or not
+    /// everything) was handed over, and the caller needs [`parse`]'s whole tree.
+    Unusual,
+}
+
+/// Parses YAML text whose root is a mapping without holding it as one tree: each top-level
+/// entry is handed to `sink` as it is parsed, except the value of `streamed`, which, when it
+/// is a sequence, is handed over item by item. A document of 100,000 registry panels then
+/// never exists as a tree of 100,000 panels (the tree costs about twenty times the text), only
+/// one panel at a time. Positions are those [`parse`] gives.
+pub fn stream(
+    text: &str,
+    streamed: &str,
+    sink: &mut dyn FnMut(Streamed),
+) -> Result<StreamEnd, (usize, usize, String)> {
+    serde_saphyr::with_deserializer_from_str_with_options(text, options(text), |de| {
+        RootSeed { streamed, sink }.deserialize(de)
+    })
+    .map_err(|e| located_error(&e))
+}
+
+struct RootSeed<'s, 'f> {
+    streamed: &'s str,
+    sink: &'f mut dyn FnMut(Streamed),
+}
+
+impl<'de> DeserializeSeed<'de> for RootSeed<'_, '_> {
+    type Value = StreamEnd;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<StreamEnd, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RootSeed<'_, '_> {
+    type Value = StreamEnd;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a mapping")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StreamEnd, A::Error> {
+        let mut end = StreamEnd::Mapping;
+        while let Some(key) = map.next_key::<Spanned<String>>()? {
+            let key = Located {
+                line: to_usize(key.referenced.line()),
+                column: to_usize(key.referenced.column()),
+                value: key.value,
+            };
+            if key.value == self.streamed {
+                let items = ItemsSeed {
+                    key: Some(key),
+                    sink: &mut *self.sink,
+                };
+                if map.next_value_seed(items)? == StreamEnd::Unusual {
+                    end = StreamEnd::Unusual;
+                }
+            } else {
+                let value = convert(map.next_value::<Spanned<RawNode>>()?);
+                (self.sink)(Streamed::Entry(key, value));
+            }
         }
+        Ok(end)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StreamEnd, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(StreamEnd::Unusual)
+    }
+    fn visit_unit<E>(self) -> Result<StreamEnd, E> {
+        Ok(StreamEnd::Unusual)
+    }
+    fn visit_none<E>(self) -> Result<StreamEnd, E> {
+        Ok(StreamEnd::Unusual)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<StreamEnd, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<StreamEnd, E> {
+        Ok(StreamEnd::Unusual)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<StreamEnd, E> {
+        Ok(StreamEnd::Unusual)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<StreamEnd, E> {
+        Ok(StreamEnd::Unusual)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<StreamEnd, E> {
+        Ok(StreamEnd::Unusual)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<StreamEnd, E> {
+        Ok(StreamEnd::Unusual)
+    }
+}
+
+struct ItemsSeed<'f> {
+    key: Option<Located<String>>,
+    sink: &'f mut dyn FnMut(Streamed),
+}
+
+impl<'de> DeserializeSeed<'de> for ItemsSeed<'_> {
+    type Value = StreamEnd;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<StreamEnd, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemsSeed<'_> {
+    type Value = StreamEnd;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<StreamEnd, A::Error> {
+        if let Some(key) = self.key.take() {
+            (self.sink)(Streamed::Items(key));
+        }
+        while let Some(item) = seq.next_element::<Spanned<RawNode>>()? {
+            (self.sink)(Streamed::Item(convert(item)));
+        }
+        Ok(StreamEnd::Mapping)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StreamEnd, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(StreamEnd::Unusual)
+    }
+    fn visit_unit<E>(self) -> Result<StreamEnd, E> {
+        Ok(StreamEnd::Unusual)
+    }
+    fn visit_none<E>(self) -> Result<StreamEnd, E> {
+        Ok(StreamEnd::Unusual)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<StreamEnd, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<StreamEnd, E> {
+        Ok(StreamEnd::Unusual)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<StreamEnd, E> {
+        Ok(StreamEnd::Unusual)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<StreamEnd, E> {
+        Ok(StreamEnd::Unusual)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<StreamEnd, E> {
+        Ok(StreamEnd::Unusual)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<StreamEnd, E> {
+        Ok(StreamEnd::Unusual)
     }
 }
 

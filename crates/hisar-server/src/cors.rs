@@ -368,4 +368,35 @@ mod tests {
         .await;
         assert_eq!(allow_origin(&h), None);
     }
+    /// Responses served from the cache of rendered bodies (gzip form, `304 Not Modified`) pass
+    /// through the CORS layer like any other: the allowed origin can read them, another cannot.
+    #[tokio::test]
+    async fn cached_responses_carry_the_origin_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(dir.path(), &[UI]);
+        let gzip = [("origin", UI), ("accept-encoding", "gzip")];
+        let (status, first) = send(&app, "GET", "/api/v1/render-plan", &gzip).await;
+        assert_eq!((status, allow_origin(&first)), (200, Some(UI)));
+        // Rendered before: served from the cache, gzip form included.
+        let (status, h) = send(&app, "GET", "/api/v1/render-plan", &gzip).await;
+        assert_eq!((status, allow_origin(&h)), (200, Some(UI)));
+        assert_eq!(h["content-encoding"], "gzip");
+        let etag = first["etag"].to_str().unwrap();
+        let (status, h) = send(
+            &app,
+            "GET",
+            "/api/v1/render-plan",
+            &[("origin", UI), ("if-none-match", etag)],
+        )
+        .await;
+        assert_eq!((status, allow_origin(&h)), (304, Some(UI)));
+        let (status, h) = send(
+            &app,
+            "GET",
+            "/api/v1/render-plan",
+            &[("origin", "http://evil.example"), ("if-none-match", etag)],
+        )
+        .await;
+        assert_eq!((status, allow_origin(&h)), (304, None));
+    }
 }

@@ -1,14 +1,17 @@
 //! The service's shared state: the registry, the history store, the sweep runner, the
-//! sweep running now, and history derived once per change of the store.
+//! sweep running now, and what the API shows, derived once per version of history (the
+//! stored snapshot read, never history replayed) with the response bytes cached beside it.
 
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use hisar_core::Registry;
-use hisar_core::history::{Selection, SweepRecord, TrackerState, derive};
+use hisar_core::history::{Change, Selection, SweepRecord, TrackerState};
 use hisar_probe::{SelectionError, SweepError, select};
-use hisar_report::{Report, SeriesPoint, series};
-use hisar_store::{HistoryStore, StateLock, StoreError, SweepStatus};
+use hisar_report::{Report, SeriesPoint, TIMELINE_LEN, TimelineEntry};
+use hisar_store::{Fold, HistoryStore, StateLock, StoreError, SweepStatus, SweepSummary};
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -29,10 +32,17 @@ pub(crate) struct Inner {
     pub(crate) running: Mutex<Option<u64>>,
     pub(crate) metrics: Metrics,
     pub(crate) cache: Mutex<Option<Arc<Derived>>>,
+    /// Held while the derived state is rebuilt, so concurrent requests after a change of
+    /// history wait for one rebuild instead of each making their own.
+    pub(crate) refresh: tokio::sync::Mutex<()>,
     /// What `/healthz` says, kept apart from the derived history so that the health check
-    /// never waits for a derivation or a long read of the store; cleared when a sweep is recorded.
+    /// never waits for a derivation (nor for `refresh`); read again from the sweeps'
+    /// summaries when the history version changes (a sweep recorded, here or by the CLI).
     pub(crate) health: Mutex<Option<Health>>,
     pub(crate) today: fn() -> jiff::civil::Date,
+    /// Tells this process's responses from another's (another registry, another build) in
+    /// entity tags.
+    pub(crate) instance: u64,
     pub(crate) recheck: std::sync::OnceLock<String>,
     /// Receivers told of sweeps that changed gaps (`--webhook`), when any.
     pub(crate) webhooks: std::sync::OnceLock<crate::webhook::Webhooks>,
@@ -43,6 +53,8 @@ pub(crate) struct Inner {
 /// The store as `/healthz` shows it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Health {
+    /// The history version this was read at.
+    version: u64,
     /// Complete sweeps recorded.
     pub(crate) sweeps: usize,
     /// When the latest complete sweep started.
@@ -58,13 +70,130 @@ impl std::fmt::Debug for AppState {
     }
 }
 
-/// History as the API shows it, derived once per change of the store.
+/// Most distinct responses (path and query) cached per version of history; others are
+/// rendered on each request. Queries are the client's to choose: the cache stays bounded.
+const MAX_CACHED_RESPONSES: usize = 256;
+
+/// History as the API shows it, derived once per version of history and day (waivers expire
+/// by the day), with the responses rendered from it.
 pub(crate) struct Derived {
-    key: (usize, Option<u64>),
-    pub(crate) sweeps: Vec<SweepRecord>,
+    version: u64,
+    day: jiff::civil::Date,
+    /// The entity tag of every response rendered from this state.
+    pub(crate) etag: String,
+    pub(crate) summaries: Vec<SweepSummary>,
     pub(crate) state: TrackerState,
     pub(crate) series: Vec<SeriesPoint>,
-    pub(crate) timelines: std::collections::BTreeMap<String, Vec<hisar_report::TimelineEntry>>,
+    /// Each panel's latest verdicts, for the dashboard: read from the store on first use.
+    timelines: tokio::sync::OnceCell<Timelines>,
+    responses: Mutex<HashMap<String, Arc<CachedBody>>>,
+}
+
+/// A response body rendered once, and its gzip form, compressed once, when a client asks for
+/// it: a browser polling the render plan costs a map lookup, not a compression.
+pub(crate) struct CachedBody {
+    pub(crate) plain: Bytes,
+    gzip: std::sync::OnceLock<Bytes>,
+}
+
+impl CachedBody {
+    fn new(plain: Bytes) -> Self {
+        Self {
+            plain,
+            gzip: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The body, gzip-compressed.
+    pub(crate) fn gzip(&self) -> Bytes {
+        self.gzip
+            .get_or_init(|| {
+                use std::io::Write as _;
+                let mut encoder = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(self.plain.len() / 4),
+                    flate2::Compression::default(),
+                );
+                // Writing to memory cannot fail.
+                let _ = encoder.write_all(&self.plain);
+                Bytes::from(encoder.finish().unwrap_or_default())
+            })
+            .clone()
+    }
+}
+
+/// Each panel's latest verdicts, oldest first.
+pub(crate) type Timelines = BTreeMap<String, Vec<TimelineEntry>>;
+
+impl Derived {
+    /// Each registry panel's latest verdicts (at most [`TIMELINE_LEN`]), read by panel from the
+    /// store once per version of history.
+    pub(crate) async fn timelines(&self, state: &AppState) -> Result<&Timelines, ApiError> {
+        self.timelines
+            .get_or_try_init(|| async {
+                let panels: Vec<String> = state
+                    .inner
+                    .registry
+                    .panels()
+                    .iter()
+                    .map(|p| p.id.to_string())
+                    .collect();
+                let recent = state
+                    .inner
+                    .store
+                    .recent_records(&panels, TIMELINE_LEN)
+                    .await?;
+                Ok::<_, ApiError>(
+                    recent
+                        .into_iter()
+                        .map(|(panel, entries)| {
+                            let line = entries
+                                .into_iter()
+                                .rev()
+                                .map(|e| TimelineEntry {
+                                    sweep: e.sweep,
+                                    at: e.at,
+                                    endpoint: e.record.endpoint,
+                                    verdict: e.record.verdict,
+                                })
+                                .collect();
+                            (panel, line)
+                        })
+                        .collect(),
+                )
+            })
+            .await
+    }
+
+    /// A cached response body.
+    pub(crate) fn cached(&self, key: &str) -> Option<Arc<CachedBody>> {
+        self.responses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .cloned()
+    }
+
+    /// Responses cached.
+    #[cfg(test)]
+    pub(crate) fn cached_len(&self) -> usize {
+        self.responses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// Caches a response body, while there is room, and returns it.
+    pub(crate) fn keep(&self, key: String, body: Bytes) -> Arc<CachedBody> {
+        let body = Arc::new(CachedBody::new(body));
+        let mut responses = self
+            .responses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if responses.len() < MAX_CACHED_RESPONSES {
+            responses.insert(key, Arc::clone(&body));
+        }
+        body
+    }
 }
 
 impl AppState {
@@ -87,8 +216,10 @@ impl AppState {
                 running: Mutex::new(None),
                 metrics: Metrics::default(),
                 cache: Mutex::new(None),
+                refresh: tokio::sync::Mutex::new(()),
                 health: Mutex::new(None),
                 today: || hisar_core::history::day(jiff::Timestamp::now()),
+                instance: instance_id(),
                 recheck: std::sync::OnceLock::new(),
                 webhooks: std::sync::OnceLock::new(),
                 state_dir: std::sync::OnceLock::new(),
@@ -96,56 +227,94 @@ impl AppState {
         }
     }
 
-    pub(crate) fn derived(&self) -> Result<Arc<Derived>, ApiError> {
-        let summaries = self.inner.store.summaries()?;
-        let complete: Vec<u64> = summaries
+    /// The derived state of the current version of history: one cheap read of the version,
+    /// then the cached state, or the stored snapshot read once.
+    pub(crate) async fn derived(&self) -> Result<Arc<Derived>, ApiError> {
+        let version = self.inner.store.version().await?;
+        let day = (self.inner.today)();
+        if let Some(d) = self.cached(version, day) {
+            return Ok(d);
+        }
+        let _one_at_a_time = self.inner.refresh.lock().await;
+        if let Some(d) = self.cached(version, day) {
+            return Ok(d);
+        }
+        let registry = &self.inner.registry;
+        let view = self.inner.store.view(&Fold::new(registry)).await?;
+        let series = view
+            .summaries
             .iter()
-            .filter(|s| s.status == SweepStatus::Complete)
-            .map(|s| s.id)
+            .filter_map(|s| {
+                s.tracked.map(|t| SeriesPoint {
+                    sweep: s.id,
+                    at: s.started_at,
+                    bound: t.bound,
+                    blocked: t.blocked,
+                    total: t.total,
+                })
+            })
             .collect();
-        let key = (complete.len(), complete.last().copied());
-        let mut cache = self
+        let d = Arc::new(Derived {
+            version: view.version,
+            day,
+            etag: format!(
+                "W/\"{:x}-{}-{}\"",
+                self.inner.instance,
+                view.version,
+                day.strftime("%Y%m%d")
+            ),
+            state: view.ledger.state(registry),
+            summaries: view.summaries,
+            series,
+            timelines: tokio::sync::OnceCell::new(),
+            responses: Mutex::new(HashMap::new()),
+        });
+        *self
             .inner
             .cache
             .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(d) = cache.as_ref().filter(|d| d.key == key) {
-            return Ok(Arc::clone(d));
-        }
-        let sweeps = self.inner.store.sweeps()?;
-        let (state, _) = derive(&self.inner.registry, &sweeps);
-        let series = series(&self.inner.registry, &sweeps);
-        let timelines = hisar_report::timelines(&sweeps);
-        let d = Arc::new(Derived {
-            key,
-            sweeps,
-            state,
-            series,
-            timelines,
-        });
-        *cache = Some(Arc::clone(&d));
+            .unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&d));
         Ok(d)
     }
 
-    /// What `/healthz` says: from memory, or from one short read of the store after a sweep.
-    pub(crate) fn health(&self) -> Result<Health, ApiError> {
-        let mut health = self
+    fn cached(&self, version: u64, day: jiff::civil::Date) -> Option<Arc<Derived>> {
+        self.inner
+            .cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .filter(|d| d.version == version && d.day == day)
+            .map(Arc::clone)
+    }
+
+    /// What `/healthz` says: one cheap read of the history version, then from memory, or from
+    /// one short read of the sweeps' summaries when the version moved.
+    pub(crate) async fn health(&self) -> Result<Health, ApiError> {
+        let version = self.inner.store.version().await?;
+        let known = *self
             .inner
             .health
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(h) = *health {
+        if let Some(h) = known.filter(|h| h.version == version) {
             return Ok(h);
         }
-        let summaries = self.inner.store.summaries()?;
+        let summaries = self.inner.store.summaries().await?;
         let mut complete = summaries
             .iter()
             .filter(|s| s.status == SweepStatus::Complete);
+        // Read after the version: a sweep recorded in between is in these summaries, and the
+        // next request reads them again (the version moved), so nothing stale is kept.
         let h = Health {
+            version,
             sweeps: complete.clone().count(),
             last_sweep: complete.next_back().map(|s| s.started_at),
         };
-        *health = Some(h);
+        *self
+            .inner
+            .health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(h);
         Ok(h)
     }
 
@@ -163,21 +332,9 @@ impl AppState {
 
     /// Queues the webhook event of a sweep just recorded, if webhooks are set: never waits on
     /// a receiver.
-    fn notify(&self, record: &SweepRecord) {
-        let Some(webhooks) = self.inner.webhooks.get() else {
-            return;
-        };
-        // What the sweep changed: history before it, folded, then the sweep applied.
-        let changes = self.inner.store.sweeps().map(|sweeps| {
-            let mut ledger = hisar_core::history::Ledger::replay(
-                self.inner.registry.trust().clone(),
-                sweeps.iter().filter(|s| s.id < record.id),
-            );
-            ledger.apply(record)
-        });
-        match changes {
-            Ok(changes) => webhooks.notify(record, &changes),
-            Err(e) => tracing::error!("webhook event of sweep #{}: {e}", record.id),
+    fn notify(&self, record: &SweepRecord, changes: &[Change]) {
+        if let Some(webhooks) = self.inner.webhooks.get() {
+            webhooks.notify(record, changes);
         }
     }
 
@@ -203,55 +360,83 @@ impl AppState {
 
     /// The id of the sweep running now, if any.
     pub fn running(&self) -> Option<u64> {
+        self.inner
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .filter(|&id| id != 0)
+    }
+
+    /// Starts a sweep in the background; `Err(id)` when one is already running.
+    pub async fn start_sweep(&self, selection: Selection) -> Result<u64, StartError> {
+        select(&self.inner.registry, &selection)?;
+        // Claim the slot before the store is asked for an id (an await), so two requests
+        // cannot both start one; 0 stands for "being started".
+        {
+            let mut running = self
+                .inner
+                .running
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Some(id) = *running {
+                return Err(StartError::Running(id));
+            }
+            *running = Some(0);
+        }
+        let release = || {
+            *self
+                .inner
+                .running
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = None;
+        };
+        // One writer at a time: a CLI sweep recording here now makes this one wait its turn.
+        let writer = match self.inner.state_dir.get() {
+            Some(dir) => match StateLock::try_acquire(dir, "hisar serve's sweep") {
+                Ok(lock) => Some(lock),
+                Err(e) => {
+                    release();
+                    return Err(StartError::Busy(e.to_string()));
+                }
+            },
+            None => None,
+        };
+        let id = match self
+            .inner
+            .store
+            .begin(jiff::Timestamp::now(), &selection)
+            .await
+        {
+            Ok(id) => id,
+            Err(e) => {
+                release();
+                return Err(e.into());
+            }
+        };
         *self
             .inner
             .running
             .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Starts a sweep in the background; `Err(id)` when one is already running.
-    pub fn start_sweep(&self, selection: Selection) -> Result<u64, StartError> {
-        select(&self.inner.registry, &selection)?;
-        let mut running = self
-            .inner
-            .running
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(id) = *running {
-            return Err(StartError::Running(id));
-        }
-        // One writer at a time: a CLI sweep recording here now makes this one wait its turn.
-        let writer = match self.inner.state_dir.get() {
-            Some(dir) => Some(
-                StateLock::try_acquire(dir, "hisar serve's sweep")
-                    .map_err(|e| StartError::Busy(e.to_string()))?,
-            ),
-            None => None,
-        };
-        let id = self.inner.store.begin(jiff::Timestamp::now(), &selection)?;
-        *running = Some(id);
-        drop(running);
+            .unwrap_or_else(PoisonError::into_inner) = Some(id);
         tracing::info!("sweep #{id} started ({})", selection.describe());
         let state = self.clone();
         tokio::spawn(async move {
             let started = Instant::now();
             let outcome = state.inner.runner.sweep(selection).await;
             let elapsed = started.elapsed();
-            let mut recorded = None;
-            match outcome.map_err(SweepFailed::from).and_then(|sweep| {
-                // Forgotten in the same critical section as the store changes: nobody reads
-                // the old count once the new sweep can be seen.
-                let mut health = state
+            let outcome = match outcome {
+                Ok(sweep) => state
                     .inner
-                    .health
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                let recorded = state.inner.store.finish(id, sweep);
-                *health = None;
-                recorded.map_err(SweepFailed::from)
-            }) {
-                Ok(record) => {
+                    .store
+                    .finish(id, sweep, &Fold::new(&state.inner.registry))
+                    .await
+                    .map_err(SweepFailed::from),
+                Err(e) => Err(SweepFailed::from(e)),
+            };
+            let mut recorded = None;
+            match outcome {
+                Ok(done) => {
+                    let record = done.sweep;
                     let (bound, blocked, unverified) = record.counts();
                     state.inner.metrics.sweep_done(
                         true,
@@ -274,22 +459,24 @@ impl AppState {
                             ""
                         }
                     );
-                    recorded = Some(record);
+                    recorded = Some((record, done.changes));
                 }
                 Err(e) => {
                     state
                         .inner
                         .metrics
                         .sweep_done(false, elapsed, std::iter::empty());
-                    let _ = state.inner.store.abandon_running();
+                    let _ = state.inner.store.abandon_running().await;
                     tracing::error!("sweep #{id} failed: {e}");
                 }
             }
             // The writer's lock is held until the sweep is recorded (or given up).
             drop(writer);
             // Webhook events are built in sweep order: this sweep holds the turn before it frees
-            // the running slot, so the next sweep's event waits for this one's. Building reads
-            // history (off the runtime); queueing never waits on a receiver.
+            // the running slot, so the next sweep's event waits for this one's. Its changes are
+            // those the store folded when it recorded the sweep (no replay of history); the
+            // event is built off the runtime (masking walks every text); queueing never waits
+            // on a receiver.
             let turn = match (&recorded, state.inner.webhooks.get()) {
                 (Some(_), Some(webhooks)) => Some(webhooks.order.lock().await),
                 _ => None,
@@ -299,9 +486,10 @@ impl AppState {
                 .running
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner) = None;
-            if let (Some(record), Some(_turn)) = (recorded, turn) {
+            if let (Some((record, changes)), Some(_turn)) = (recorded, turn) {
                 let notifier = state.clone();
-                let _ = tokio::task::spawn_blocking(move || notifier.notify(&record)).await;
+                let _ =
+                    tokio::task::spawn_blocking(move || notifier.notify(&record, &changes)).await;
             }
         });
         Ok(id)
@@ -319,7 +507,7 @@ impl AppState {
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
             loop {
                 ticks.tick().await;
-                match state.start_sweep(Selection::default()) {
+                match state.start_sweep(Selection::default()).await {
                     Err(StartError::Running(id)) => {
                         tracing::info!("scheduled sweep skipped: sweep #{id} is still running");
                     }
@@ -364,4 +552,19 @@ enum SweepFailed {
     Sweep(#[from] SweepError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A number that differs between processes (and between states in one process): the clock
+/// at start mixed with the process id and a counter. Not a secret; only distinct.
+fn instance_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let now = jiff::Timestamp::now();
+    let mixed = (u64::try_from(now.as_second()).unwrap_or_default() << 30)
+        ^ u64::try_from(now.subsec_nanosecond()).unwrap_or_default()
+        ^ (u64::from(std::process::id()) << 32)
+        ^ NEXT
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    mixed.wrapping_mul(0xff51_afd7_ed55_8ccd)
 }

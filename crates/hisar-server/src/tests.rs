@@ -426,6 +426,174 @@ fn the_openapi_document_lists_every_route() {
     );
 }
 
+/// A GET with extra headers: status, headers, raw body.
+async fn get(
+    app: &Router,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> (u16, axum::http::HeaderMap, Vec<u8>) {
+    let mut request = Request::builder().method("GET").uri(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (status, headers, bytes.to_vec())
+}
+
+/// A sweep recorded by another process (the CLI) on the same store: LOG-REC-SYS-O1, blocked
+/// by AUTH_FAILURE in the service's sweep, seen bound.
+async fn record_elsewhere(f: &Fixture) {
+    let registry = Registry::from_yaml(DEMO_REGISTRY, "demo.yaml").unwrap();
+    let panel = registry.panel("LOG-REC-SYS-O1").unwrap();
+    let verdict = hisar_core::Verdict {
+        outcome: hisar_core::Outcome::Bound,
+        findings: vec![],
+        evidence: hisar_core::Evidence {
+            status: Some(200),
+            ..hisar_core::Evidence::default()
+        },
+    };
+    let now = jiff::Timestamp::now();
+    let other = SqliteStore::open_dir(&f.state_dir).unwrap();
+    hisar_store::HistoryStore::append(
+        &other,
+        hisar_core::history::NewSweep {
+            started_at: now,
+            finished_at: now,
+            selection: hisar_core::history::Selection {
+                panels: vec!["LOG-REC-SYS-O1".into()],
+                domains: vec![],
+            },
+            records: vec![hisar_core::history::PanelRecord::new(panel, verdict)],
+        },
+        &hisar_store::Fold::new(&registry),
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_carry_an_etag_and_are_not_modified_until_history_changes() {
+    let f = fixture().await;
+    let app = router(state(&f, Some(TOKEN)));
+    let (_, _, body) = call(&app, "POST", "/api/v1/sweeps", Some(TOKEN), "").await;
+    wait_done(&app, json(&body)["sweep"].as_u64().unwrap()).await;
+
+    let uris = [
+        "/api/v1/render-plan",
+        "/api/v1/panels?domain=LOG",
+        "/api/v1/panels/LOG-REC-SYS-O1",
+        "/api/v1/gaps",
+        "/api/v1/fixes",
+        "/",
+        "/tracker.md",
+    ];
+    let mut tags = Vec::new();
+    for uri in uris {
+        let (status, headers, first) = get(&app, uri, &[]).await;
+        assert_eq!(status, 200, "{uri}");
+        let etag = headers["etag"].to_str().unwrap().to_owned();
+        assert!(etag.starts_with("W/\""), "{uri}: {etag}");
+        assert_eq!(headers["cache-control"], "no-cache", "{uri}");
+        let (status, headers, body) = get(&app, uri, &[("if-none-match", &etag)]).await;
+        assert_eq!((status, body.len()), (304, 0), "{uri}");
+        assert_eq!(headers["etag"].to_str().unwrap(), etag);
+        // Another tag, or none: the whole answer, the same bytes as rendered the first time.
+        let (status, _, again) = get(&app, uri, &[("if-none-match", "W/\"other\"")]).await;
+        assert_eq!((status, &again), (200, &first), "{uri}");
+        tags.push(etag);
+    }
+
+    // History changes behind the service's back (a CLI sweep on the same store): no answer
+    // may stay as it was, and the tag a client holds no longer matches.
+    record_elsewhere(&f).await;
+    for (uri, etag) in uris.iter().zip(&tags) {
+        let (status, headers, _) = get(&app, uri, &[("if-none-match", etag)]).await;
+        assert_eq!(status, 200, "{uri} after a change of history");
+        assert_ne!(headers["etag"].to_str().unwrap(), etag);
+    }
+    // The health check, kept apart from the cache, counts the sweep recorded elsewhere too.
+    let (_, _, body) = call(&app, "GET", "/healthz", None, "").await;
+    assert_eq!(json(&body)["sweeps"], 2, "{body}");
+    let (_, _, body) = call(&app, "GET", "/api/v1/panels/LOG-REC-SYS-O1", None, "").await;
+    let panel = json(&body);
+    assert_eq!(panel["status"], "BOUND", "{panel}");
+    assert_eq!(
+        panel["history"].as_array().unwrap().len(),
+        2,
+        "oldest first"
+    );
+    assert_eq!(panel["history"][0]["status"], "BLOCKED");
+    let (_, _, body) = call(&app, "GET", "/api/v1/panels?status=BOUND", None, "").await;
+    assert_eq!(json(&body)["count"], 24);
+    let (_, _, body) = call(&app, "GET", "/api/v1/sweeps", None, "").await;
+    let sweeps = json(&body);
+    assert_eq!(sweeps["count"], 2);
+    assert_eq!(
+        sweeps["sweeps"][1]["tracked"],
+        serde_json::json!({"bound": 24, "blocked": 63, "total": 87}),
+        "the tracked counts stored with the sweep"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_are_compressed_for_clients_that_accept_gzip() {
+    use std::io::Read as _;
+
+    let f = fixture().await;
+    let app = router(state(&f, Some(TOKEN)));
+    let (_, _, body) = call(&app, "POST", "/api/v1/sweeps", Some(TOKEN), "").await;
+    wait_done(&app, json(&body)["sweep"].as_u64().unwrap()).await;
+    for uri in ["/api/v1/panels", "/api/v1/render-plan", "/"] {
+        let (_, headers, plain) = get(&app, uri, &[]).await;
+        assert!(headers.get("content-encoding").is_none(), "{uri}");
+        let (status, headers, zipped) = get(&app, uri, &[("accept-encoding", "gzip")]).await;
+        assert_eq!(status, 200);
+        assert_eq!(headers["content-encoding"], "gzip", "{uri}");
+        assert!(
+            zipped.len() * 3 < plain.len(),
+            "{uri}: {} of {}",
+            zipped.len(),
+            plain.len()
+        );
+        let mut unzipped = Vec::new();
+        flate2::read::GzDecoder::new(zipped.as_slice())
+            .read_to_end(&mut unzipped)
+            .unwrap();
+        assert_eq!(unzipped, plain, "{uri}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_response_cache_stays_bounded_whatever_the_queries() {
+    let f = fixture().await;
+    let state = state(&f, Some(TOKEN));
+    let app = router(state.clone());
+    for i in 0..300 {
+        let (status, _, body) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/panels?domain=LOG&x={i}"),
+            None,
+            "",
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(json(&body)["count"], 15, "query {i}: the 15 LOG panels");
+    }
+    let d = state.derived().await.unwrap();
+    assert_eq!(d.cached_len(), 256);
+}
+
 /// The document is generated from the handlers the router serves: every documented operation
 /// answers (no 404 or 405 from the router), with path parameters filled in, and the served
 /// document is the generated one.

@@ -42,6 +42,33 @@ pub enum StoreError {
         /// Why.
         reason: String,
     },
+    /// The stored snapshot of the tracked state could not be read back.
+    #[error(
+        "history store {path}: the {which} snapshot of the tracked state is unreadable: {reason}"
+    )]
+    Snapshot {
+        /// The database file.
+        path: String,
+        /// `current` or `base` (the state where pruned history ends).
+        which: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// The store was written by a newer HISAR: its schema or its fold is one this one does not
+    /// know, and writing to it could lose what the newer one recorded.
+    #[error(
+        "history store {path}: written by a newer hisar ({what} version {found}; this hisar knows up to {known}); upgrade hisar to use it"
+    )]
+    Newer {
+        /// The database file.
+        path: String,
+        /// `schema` or `fold`.
+        what: &'static str,
+        /// The version found.
+        found: u32,
+        /// The newest this code knows.
+        known: u32,
+    },
 }
 
 impl StoreError {

@@ -1,63 +1,172 @@
-//! History in one SQLite file (`STATE_DIR/history.db`), shared by the CLI and the service. A
-//! sweep is written in one transaction after it completes, in WAL mode with full
-//! synchronisation: a process killed at any point leaves the previous history intact and
-//! readable.
+//! History in one SQLite file (`STATE_DIR/history.db`), shared by the CLI and the service.
+//!
+//! A sweep is written in one transaction with what folding it gives (the snapshot of the
+//! tracked state, its transitions, the tracked counts after it), in WAL mode: a process killed
+//! at any point leaves the previous history intact and readable. Commits are not flushed to the
+//! disk one by one (`synchronous=NORMAL`): a killed process loses nothing committed, and a
+//! power cut at worst the last sweeps, never the file's integrity (SQLite's WAL guarantee).
+//!
+//! The write-ahead log is kept between processes, not checkpointed on every close: a run that
+//! records one small sweep then costs no fsync at all, where creating the log and
+//! checkpointing it on close cost four. A writer that leaves the log above [`WAL_TRIM`]
+//! checkpoints it and cuts it back, so it never grows with history.
+//!
+//! Two connections: one writes (a write transaction takes SQLite's lock first, `BEGIN
+//! IMMEDIATE`, so the snapshot read and rewritten in it cannot change under it), one reads,
+//! so readers (the service's API) never wait for a sweep being written.
+
+mod fold;
+mod read;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use hisar_core::history::{NewSweep, PanelRecord, Selection, SweepRecord};
-
-use crate::{HistoryStore, StoreError, SweepStatus, SweepSummary};
-use hisar_core::{Status, Verdict};
+use async_trait::async_trait;
+use hisar_core::history::{Change, NewSweep, PanelRecord, Selection, SweepRecord};
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::config::DbConfig;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::{
+    Fold, HistoryStore, PanelEntry, Pruned, Recorded, StoreError, SweepSummary, Transition, View,
+};
 
 /// History in a SQLite file.
 #[derive(Debug)]
 pub struct SqliteStore {
     path: PathBuf,
-    conn: Mutex<Connection>,
+    write: Mutex<Connection>,
+    read: Mutex<Connection>,
+    /// [`WAL_TRIM`], lower in tests.
+    wal_trim: u64,
 }
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sweeps (
-    id INTEGER PRIMARY KEY,
-    status TEXT NOT NULL DEFAULT 'complete',
-    started_at TEXT NOT NULL,
-    finished_at TEXT NOT NULL,
-    selection TEXT NOT NULL,
-    panels INTEGER NOT NULL,
-    bound INTEGER NOT NULL,
-    blocked INTEGER NOT NULL,
-    unverified INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS verdicts (
-    sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
-    seq INTEGER NOT NULL,
-    panel TEXT NOT NULL,
-    capability TEXT NOT NULL,
-    endpoint TEXT NOT NULL,
-    fingerprint INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    code TEXT,
-    verdict TEXT NOT NULL,
-    PRIMARY KEY (sweep_id, seq)
-);
-CREATE INDEX IF NOT EXISTS verdicts_by_panel ON verdicts(panel, sweep_id);
-";
+/// One step of the schema.
+enum Step {
+    /// Statements run as they are.
+    Sql(&'static str),
+    /// A column added unless present (the first schemas added columns without a version
+    /// number): table, column, declaration.
+    Column(&'static str, &'static str, &'static str),
+}
 
-/// Columns added after the first schema, created on open when a database lacks them: (table,
-/// column, declaration). Rows written before keep `NULL`.
-const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
-    // The probe identity besides the endpoint (SPEC §5.2), as JSON.
-    ("verdicts", "identity", "TEXT"),
+/// The schema, one migration per version (`PRAGMA user_version` counts those applied). Never
+/// edit one that shipped: add the next.
+const MIGRATIONS: &[Step] = &[
+    // 1: sweeps and their verdicts (the first schema, created without a version number).
+    Step::Sql(
+        "
+    CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS sweeps (
+        id INTEGER PRIMARY KEY,
+        status TEXT NOT NULL DEFAULT 'complete',
+        started_at TEXT NOT NULL,
+        finished_at TEXT NOT NULL,
+        selection TEXT NOT NULL,
+        panels INTEGER NOT NULL,
+        bound INTEGER NOT NULL,
+        blocked INTEGER NOT NULL,
+        unverified INTEGER NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS verdicts (
+        sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+        seq INTEGER NOT NULL,
+        panel TEXT NOT NULL,
+        capability TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        fingerprint INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        code TEXT,
+        verdict TEXT NOT NULL,
+        PRIMARY KEY (sweep_id, seq)
+    );
+    CREATE INDEX IF NOT EXISTS verdicts_by_panel ON verdicts(panel, sweep_id);
+    ",
+    ),
+    // 2: the probe identity besides the endpoint (SPEC §5.2), as JSON; `NULL` in rows written
+    // before it was kept.
+    Step::Column("verdicts", "identity", "TEXT"),
+    // 3: the fold stored beside the sweeps. `sweeps.seq` is the history order (the order sweeps
+    // were recorded and folded in) and `tracked_*` the tracked counts after each; `transitions`
+    // holds, per sweep, the panels whose tracked status or probe identity it changed, and
+    // `changes` what it changed (as the gate reads it); `snapshots` the ledger after the latest
+    // sweep (`current`) and where pruned history ends (`base`); `meta.history_version` changes
+    // with history. A panel's records are found sweep by sweep: an index led by the panel put
+    // each sweep's rows on as many pages as it has panels (10,000 pages of the log rewritten per
+    // sweep of 10,000 panels once history was long); led by the sweep, they are appended.
+    Step::Sql(
+        "
+    ALTER TABLE sweeps ADD COLUMN seq INTEGER;
+    ALTER TABLE sweeps ADD COLUMN tracked_bound INTEGER;
+    ALTER TABLE sweeps ADD COLUMN tracked_blocked INTEGER;
+    ALTER TABLE sweeps ADD COLUMN tracked_total INTEGER;
+    UPDATE sweeps SET seq = id WHERE status = 'complete';
+    CREATE UNIQUE INDEX sweeps_by_seq ON sweeps(seq);
+    CREATE TABLE transitions (
+        panel TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        sweep_id INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        code TEXT,
+        endpoint TEXT NOT NULL,
+        identity TEXT,
+        PRIMARY KEY (panel, seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX transitions_by_seq ON transitions(seq);
+    CREATE TABLE changes (
+        seq INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        sweep_id INTEGER NOT NULL,
+        change TEXT NOT NULL,
+        PRIMARY KEY (seq, n)
+    ) WITHOUT ROWID;
+    CREATE TABLE snapshots (
+        which TEXT PRIMARY KEY,
+        fold_version INTEGER NOT NULL,
+        policy TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        ledger BLOB NOT NULL
+    );
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT INTO meta (key, value) VALUES ('history_version', 1);
+    DROP INDEX IF EXISTS verdicts_by_panel;
+    CREATE INDEX verdicts_by_sweep_panel ON verdicts(sweep_id, panel);
+    ",
+    ),
 ];
+
+/// The write-ahead log's size beyond which a writer checkpoints it and truncates it. SQLite's
+/// own automatic checkpoint copies the log into the database but leaves the file as large as
+/// it grew, and when every process writes once and closes without checkpointing, it is never
+/// restarted: the log would grow by every sweep. Kept small because the first connection of
+/// every process reads the whole log back and checksums it (SQLite's WAL recovery): with the
+/// log at 5.5 MB that was a tenth of an 87-panel sweep's CPU (perf), while a trim (a
+/// checkpoint and its fsyncs) comes once every few dozen sweeps of that size.
+const WAL_TRIM: u64 = 4 * 1024 * 1024;
+
+/// [`HistoryStore::recent_records`] reads back at most this many times `limit` sweeps.
+const RECENT_LOOKBACK: usize = 10;
+
+/// Runs blocking database work without stalling the async runtime's other tasks: on a
+/// multi-threaded runtime the worker hands its other tasks over first (`block_in_place`);
+/// elsewhere (a test's single-threaded runtime, no runtime) it just runs.
+fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}
 
 impl SqliteStore {
     /// The database file inside a state directory.
     pub const FILE: &'static str = "history.db";
+
+    /// The newest schema version this code knows.
+    pub const SCHEMA_VERSION: u32 = 3;
 
     /// Opens (creating if needed) `DIR/history.db`.
     pub fn open_dir(dir: &Path) -> Result<Self, StoreError> {
@@ -68,34 +177,39 @@ impl SqliteStore {
         Self::open(&dir.join(Self::FILE))
     }
 
-    /// Opens (creating if needed) a database file.
+    /// Opens (creating if needed) a database file, migrating its schema to this version in one
+    /// transaction.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let err = |source| StoreError::sqlite(path, source);
-        let conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
+        let mut write = Connection::open(path).map_err(err)?;
+        write
+            .busy_timeout(std::time::Duration::from_secs(10))
             .map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
+        write
+            .pragma_update(None, "journal_mode", "WAL")
             .map_err(err)?;
-        conn.pragma_update(None, "synchronous", "FULL")
+        write
+            .pragma_update(None, "synchronous", "NORMAL")
             .map_err(err)?;
-        conn.execute_batch(SCHEMA).map_err(err)?;
-        for (table, column, declaration) in ADDED_COLUMNS {
-            let present: bool = conn
-                .prepare(&format!(
-                    "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
-                ))
-                .and_then(|mut stmt| stmt.exists([column]))
-                .map_err(err)?;
-            if !present {
-                conn.execute_batch(&format!(
-                    "ALTER TABLE {table} ADD COLUMN {column} {declaration}"
-                ))
-                .map_err(err)?;
-            }
-        }
+        // After a checkpoint, the log is cut back to this size (64 MiB) at most.
+        write
+            .pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)
+            .map_err(err)?;
+        write
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+            .map_err(err)?;
+        migrate(&mut write, path)?;
+        let read = Connection::open(path).map_err(err)?;
+        read.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(err)?;
+        read.pragma_update(None, "query_only", true).map_err(err)?;
+        read.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+            .map_err(err)?;
         Ok(Self {
             path: path.to_owned(),
-            conn: Mutex::new(conn),
+            write: Mutex::new(write),
+            read: Mutex::new(read),
+            wal_trim: WAL_TRIM,
         })
     }
 
@@ -108,12 +222,6 @@ impl SqliteStore {
         StoreError::sqlite(&self.path, source)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     fn corrupt(&self, sweep: u64, reason: impl Into<String>) -> StoreError {
         StoreError::Corrupt {
             path: self.path.display().to_string(),
@@ -121,6 +229,111 @@ impl SqliteStore {
             reason: reason.into(),
         }
     }
+
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        self.write.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        self.read.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `work` in a write transaction taken up front, and commits it.
+    fn write_tx<T>(
+        &self,
+        work: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        blocking(|| {
+            let mut conn = self.writer();
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| self.err(e))?;
+            let out = work(&tx)?;
+            tx.commit().map_err(|e| self.err(e))?;
+            self.trim_wal(&conn);
+            Ok(out)
+        })
+    }
+
+    /// Checkpoints the log into the database and truncates it, when it grew past
+    /// [`WAL_TRIM`]. Best effort: a reader in the middle of a read keeps its part, and the next
+    /// writer tries again.
+    fn trim_wal(&self, conn: &Connection) {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > self.wal_trim) {
+            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+    }
+
+    /// Runs `work` in a read transaction: everything it reads is of one moment.
+    fn read_tx<T>(
+        &self,
+        work: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        blocking(|| {
+            let mut conn = self.reader();
+            let tx = conn.transaction().map_err(|e| self.err(e))?;
+            work(&tx)
+        })
+    }
+}
+
+/// Brings a database to [`SqliteStore::SCHEMA_VERSION`], every step in one transaction.
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let err = |source| StoreError::sqlite(path, source);
+    let known = u32::try_from(MIGRATIONS.len()).unwrap_or(u32::MAX);
+    let version = |conn: &Connection| -> Result<u32, StoreError> {
+        conn.pragma_query_value(None, "user_version", |r| r.get::<_, u32>(0))
+            .map_err(err)
+    };
+    let newer = |found| StoreError::Newer {
+        path: path.display().to_string(),
+        what: "schema",
+        found,
+        known,
+    };
+    let found = version(conn)?;
+    if found == known {
+        return Ok(());
+    }
+    if found > known {
+        return Err(newer(found));
+    }
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(err)?;
+    // Another process may have migrated it while this one waited for the lock.
+    let found = version(&tx)?;
+    if found > known {
+        return Err(newer(found));
+    }
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        match step {
+            Step::Sql(sql) => tx.execute_batch(sql).map_err(err)?,
+            Step::Column(table, column, declaration) => {
+                let present = tx
+                    .prepare(&format!(
+                        "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
+                    ))
+                    .and_then(|mut stmt| stmt.exists([column]))
+                    .map_err(err)?;
+                if !present {
+                    tx.execute_batch(&format!(
+                        "ALTER TABLE {table} ADD COLUMN {column} {declaration}"
+                    ))
+                    .map_err(err)?;
+                }
+            }
+        }
+        tx.pragma_update(
+            None,
+            "user_version",
+            u32::try_from(i + 1).unwrap_or(u32::MAX),
+        )
+        .map_err(err)?;
+    }
+    tx.commit().map_err(err)
 }
 
 fn to_i64(n: u64) -> i64 {
@@ -135,377 +348,146 @@ fn count(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-type SummaryRow = (i64, String, String, String, String, i64, i64, i64, i64);
+fn selection_text(selection: &Selection) -> String {
+    serde_json::to_string(selection).unwrap_or_else(|_| "{}".to_owned())
+}
 
-impl SqliteStore {
-    fn summary_from(&self, row: SummaryRow) -> Result<SweepSummary, StoreError> {
-        let (id, status, started, finished, selection, panels, bound, blocked, unverified) = row;
-        let id = to_u64(id);
-        let status = match status.as_str() {
-            "running" => SweepStatus::Running,
-            "abandoned" => SweepStatus::Abandoned,
-            "complete" => SweepStatus::Complete,
-            other => return Err(self.corrupt(id, format!("status {other:?}"))),
-        };
-        let time = |text: &str| {
-            text.parse::<Timestamp>()
-                .map_err(|e| self.corrupt(id, format!("time {text:?}: {e}")))
-        };
-        Ok(SweepSummary {
-            id,
-            status,
-            started_at: time(&started)?,
-            finished_at: time(&finished)?,
-            selection: serde_json::from_str(&selection)
-                .map_err(|e| self.corrupt(id, format!("selection: {e}")))?,
-            panels: usize::try_from(panels).unwrap_or_default(),
-            bound: usize::try_from(bound).unwrap_or_default(),
-            blocked: usize::try_from(blocked).unwrap_or_default(),
-            unverified: usize::try_from(unverified).unwrap_or_default(),
+#[async_trait]
+impl HistoryStore for SqliteStore {
+    async fn append(&self, sweep: NewSweep, fold: &Fold<'_>) -> Result<Recorded, StoreError> {
+        self.write_tx(|tx| self.record(tx, None, sweep, fold))
+    }
+
+    async fn begin(&self, started_at: Timestamp, selection: &Selection) -> Result<u64, StoreError> {
+        blocking(|| {
+            let conn = self.writer();
+            conn.execute(
+                "INSERT INTO sweeps (status, started_at, finished_at, selection, panels, bound, blocked, unverified)
+                 VALUES ('running', ?1, ?1, ?2, 0, 0, 0, 0)",
+                params![started_at.to_string(), selection_text(selection)],
+            )
+            .map_err(|e| self.err(e))?;
+            Ok(to_u64(conn.last_insert_rowid()))
         })
     }
-}
 
-impl SqliteStore {
-    /// Writes a sweep's row (insert, or update of a begun one) and its verdicts in one
-    /// transaction.
-    fn write(&self, reserved: Option<u64>, sweep: NewSweep) -> Result<SweepRecord, StoreError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction().map_err(|e| self.err(e))?;
-        let (mut bound, mut blocked, mut unverified) = (0, 0, 0);
-        for r in &sweep.records {
-            match r.verdict.status() {
-                Status::Bound => bound += 1,
-                Status::Blocked => blocked += 1,
-                Status::Unverified => unverified += 1,
-            }
-        }
-        let selection = serde_json::to_string(&sweep.selection).unwrap_or_else(|_| "{}".to_owned());
-        let values = params![
-            sweep.started_at.to_string(),
-            sweep.finished_at.to_string(),
-            selection,
-            count(sweep.records.len()),
-            bound,
-            blocked,
-            unverified
-        ];
-        let id = match reserved {
+    async fn finish(
+        &self,
+        id: u64,
+        sweep: NewSweep,
+        fold: &Fold<'_>,
+    ) -> Result<Recorded, StoreError> {
+        self.write_tx(|tx| self.record(tx, Some(id), sweep, fold))
+    }
+
+    async fn abandon_running(&self) -> Result<usize, StoreError> {
+        blocking(|| {
+            self.writer()
+                .execute(
+                    "UPDATE sweeps SET status = 'abandoned' WHERE status = 'running'",
+                    [],
+                )
+                .map_err(|e| self.err(e))
+        })
+    }
+
+    async fn view(&self, fold: &Fold<'_>) -> Result<View, StoreError> {
+        let fresh = match self.read_tx(|tx| self.fresh_view(tx, fold))? {
+            Some(fresh) => fresh,
             None => {
-                tx.execute(
-                    "INSERT INTO sweeps (status, started_at, finished_at, selection, panels, bound, blocked, unverified)
-                     VALUES ('complete', ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    values,
-                )
-                .map_err(|e| self.err(e))?;
-                to_u64(tx.last_insert_rowid())
-            }
-            Some(id) => {
-                let changed = tx
-                    .execute(
-                        "UPDATE sweeps SET status = 'complete', started_at = ?1, finished_at = ?2, selection = ?3,
-                         panels = ?4, bound = ?5, blocked = ?6, unverified = ?7 WHERE id = ?8 AND status = 'running'",
-                        params![
-                            sweep.started_at.to_string(),
-                            sweep.finished_at.to_string(),
-                            serde_json::to_string(&sweep.selection).unwrap_or_else(|_| "{}".to_owned()),
-                            count(sweep.records.len()),
-                            bound,
-                            blocked,
-                            unverified,
-                            to_i64(id)
-                        ],
-                    )
-                    .map_err(|e| self.err(e))?;
-                if changed != 1 {
-                    return Err(self.corrupt(id, "finish of a sweep that is not running"));
-                }
-                id
+                // The snapshot is stale or missing: rebuild it, once, under the write lock.
+                self.write_tx(|tx| self.current(tx, fold).map(|_| ()))?;
+                self.read_tx(|tx| self.fresh_view(tx, fold))?
+                    .ok_or_else(|| StoreError::Snapshot {
+                        path: self.path.display().to_string(),
+                        which: "current",
+                        reason: "stale again right after a rebuild: another hisar with another trust policy is writing this history".to_owned(),
+                    })?
             }
         };
-        {
-            let mut insert = tx
-                .prepare(
-                    "INSERT INTO verdicts (sweep_id, seq, panel, capability, endpoint, fingerprint, status, code, verdict, identity)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        let (version, summaries, bytes) = fresh;
+        let ledger = blocking(|| self.decode(fold, "current", &bytes))?;
+        Ok(View {
+            version,
+            ledger,
+            summaries,
+        })
+    }
+
+    async fn summaries(&self) -> Result<Vec<SweepSummary>, StoreError> {
+        self.read_tx(|tx| self.read_summaries(tx))
+    }
+
+    async fn sweep(&self, id: u64) -> Result<Option<SweepRecord>, StoreError> {
+        self.read_tx(|tx| self.load_sweep(tx, id))
+    }
+
+    async fn panel_history(
+        &self,
+        panel: &str,
+        limit: usize,
+    ) -> Result<Vec<PanelEntry>, StoreError> {
+        self.read_tx(|tx| self.read_panel_history(tx, panel, limit))
+    }
+
+    async fn record(&self, sweep: u64, panel: &str) -> Result<Option<PanelRecord>, StoreError> {
+        self.read_tx(|tx| self.read_record(tx, sweep, panel))
+    }
+
+    async fn recent_records(
+        &self,
+        panels: &[String],
+        limit: usize,
+    ) -> Result<std::collections::BTreeMap<String, Vec<PanelEntry>>, StoreError> {
+        let lookback = limit.saturating_mul(RECENT_LOOKBACK);
+        self.read_tx(|tx| self.read_recent_records(tx, panels, limit, lookback))
+    }
+
+    async fn tracked_at(
+        &self,
+        at: u64,
+        panels: &[String],
+    ) -> Result<Option<Vec<Transition>>, StoreError> {
+        self.read_tx(|tx| self.read_tracked_at(tx, at, panels))
+    }
+
+    async fn changes(&self, from: u64, to: u64) -> Result<Option<Vec<Change>>, StoreError> {
+        self.read_tx(|tx| self.read_changes(tx, from, to))
+    }
+
+    async fn transitions(&self, from: u64, to: u64) -> Result<Option<Vec<Transition>>, StoreError> {
+        self.read_tx(|tx| self.read_transitions(tx, from, to))
+    }
+
+    async fn prune(&self, before: Timestamp, fold: &Fold<'_>) -> Result<Pruned, StoreError> {
+        self.write_tx(|tx| self.prune_before(tx, before, fold))
+    }
+
+    async fn version(&self) -> Result<u64, StoreError> {
+        let conn = self.reader();
+        read::history_version(&conn).map_err(|e| self.err(e))
+    }
+
+    async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        blocking(|| {
+            self.reader()
+                .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(|e| self.err(e))
+        })
+    }
+
+    async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        blocking(|| {
+            self.writer()
+                .execute(
+                    "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    [key, value],
                 )
-                .map_err(|e| self.err(e))?;
-            for (seq, r) in sweep.records.iter().enumerate() {
-                let verdict = serde_json::to_string(&r.verdict)
-                    .map_err(|e| self.corrupt(id, e.to_string()))?;
-                let identity = r
-                    .identity
-                    .as_ref()
-                    .map(serde_json::to_string)
-                    .transpose()
-                    .map_err(|e| self.corrupt(id, e.to_string()))?;
-                insert
-                    .execute(params![
-                        to_i64(id),
-                        count(seq),
-                        r.panel,
-                        r.capability,
-                        r.endpoint,
-                        to_i64(r.invariants_fingerprint),
-                        r.verdict.status().as_str(),
-                        r.verdict.code().map(hisar_core::GapCode::as_str),
-                        verdict,
-                        identity
-                    ])
-                    .map_err(|e| self.err(e))?;
-            }
-        }
-        tx.commit().map_err(|e| self.err(e))?;
-        Ok(SweepRecord::from_new(id, sweep))
-    }
-
-    fn load(&self, only: Option<u64>) -> Result<Vec<SweepRecord>, StoreError> {
-        let summaries: Vec<SweepSummary> = self
-            .summaries()?
-            .into_iter()
-            .filter(|s| s.status == SweepStatus::Complete && only.is_none_or(|id| id == s.id))
-            .collect();
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare(
-                "SELECT v.sweep_id, v.panel, v.capability, v.endpoint, v.fingerprint, v.verdict, v.identity
-                 FROM verdicts v JOIN sweeps s ON s.id = v.sweep_id
-                 WHERE s.status = 'complete' AND (?1 IS NULL OR v.sweep_id = ?1)
-                 ORDER BY v.sweep_id, v.seq",
-            )
-            .map_err(|e| self.err(e))?;
-        let mut rows = stmt.query([only.map(to_i64)]).map_err(|e| self.err(e))?;
-        let mut sweeps: Vec<SweepRecord> = summaries
-            .into_iter()
-            .map(|s| SweepRecord {
-                id: s.id,
-                started_at: s.started_at,
-                finished_at: s.finished_at,
-                selection: s.selection,
-                records: Vec::with_capacity(s.panels),
-            })
-            .collect();
-        let mut at = 0;
-        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
-            let sweep = to_u64(row.get(0).map_err(|e| self.err(e))?);
-            while at < sweeps.len() && sweeps[at].id != sweep {
-                at += 1;
-            }
-            let Some(target) = sweeps.get_mut(at) else {
-                return Err(self.corrupt(sweep, "verdicts of an unknown sweep"));
-            };
-            let verdict_text: String = row.get(5).map_err(|e| self.err(e))?;
-            let verdict: Verdict = serde_json::from_str(&verdict_text)
-                .map_err(|e| self.corrupt(sweep, e.to_string()))?;
-            let identity_text: Option<String> = row.get(6).map_err(|e| self.err(e))?;
-            let identity = identity_text
-                .map(|text| serde_json::from_str(&text))
-                .transpose()
-                .map_err(|e| self.corrupt(sweep, format!("identity: {e}")))?;
-            target.records.push(PanelRecord {
-                panel: row.get(1).map_err(|e| self.err(e))?,
-                capability: row.get(2).map_err(|e| self.err(e))?,
-                endpoint: row.get(3).map_err(|e| self.err(e))?,
-                invariants_fingerprint: to_u64(row.get(4).map_err(|e| self.err(e))?),
-                identity,
-                verdict,
-            });
-        }
-        Ok(sweeps)
-    }
-}
-
-impl HistoryStore for SqliteStore {
-    fn append(&self, sweep: NewSweep) -> Result<SweepRecord, StoreError> {
-        self.write(None, sweep)
-    }
-
-    fn begin(&self, started_at: Timestamp, selection: &Selection) -> Result<u64, StoreError> {
-        let conn = self.lock();
-        conn.execute(
-            "INSERT INTO sweeps (status, started_at, finished_at, selection, panels, bound, blocked, unverified)
-             VALUES ('running', ?1, ?1, ?2, 0, 0, 0, 0)",
-            params![started_at.to_string(), serde_json::to_string(selection).unwrap_or_else(|_| "{}".to_owned())],
-        )
-        .map_err(|e| self.err(e))?;
-        Ok(to_u64(conn.last_insert_rowid()))
-    }
-
-    fn finish(&self, id: u64, sweep: NewSweep) -> Result<SweepRecord, StoreError> {
-        self.write(Some(id), sweep)
-    }
-
-    fn abandon_running(&self) -> Result<usize, StoreError> {
-        self.lock()
-            .execute(
-                "UPDATE sweeps SET status = 'abandoned' WHERE status = 'running'",
-                [],
-            )
-            .map_err(|e| self.err(e))
-    }
-
-    fn sweeps(&self) -> Result<Vec<SweepRecord>, StoreError> {
-        self.load(None)
-    }
-
-    fn sweep(&self, id: u64) -> Result<Option<SweepRecord>, StoreError> {
-        Ok(self.load(Some(id))?.pop())
-    }
-
-    fn summaries(&self) -> Result<Vec<SweepSummary>, StoreError> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare(
-                "SELECT id, status, started_at, finished_at, selection, panels, bound, blocked, unverified FROM sweeps ORDER BY id",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows: Vec<SummaryRow> = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                    r.get(8)?,
-                ))
-            })
-            .map_err(|e| self.err(e))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| self.err(e))?;
-        drop(stmt);
-        drop(conn);
-        rows.into_iter().map(|row| self.summary_from(row)).collect()
-    }
-
-    fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.lock()
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(|e| self.err(e))
-    }
-
-    fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.lock()
-            .execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [key, value],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use hisar_core::{Evidence, Outcome};
-
-    use super::*;
-
-    fn record(panel: &str, outcome: Outcome) -> PanelRecord {
-        PanelRecord {
-            panel: panel.into(),
-            capability: "a.b".into(),
-            endpoint: "GET /x".into(),
-            invariants_fingerprint: u64::MAX - 3,
-            identity: None,
-            verdict: Verdict {
-                outcome,
-                findings: vec![],
-                evidence: Evidence::default(),
-            },
-        }
-    }
-
-    #[test]
-    fn begun_sweeps_join_history_only_when_finished() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open_dir(dir.path()).unwrap();
-        let at: Timestamp = "2026-01-15T07:58:01Z".parse().unwrap();
-        let id = store.begin(at, &Selection::default()).unwrap();
-        assert_eq!(store.summaries().unwrap()[0].status, SweepStatus::Running);
-        assert!(
-            store.sweeps().unwrap().is_empty(),
-            "a running sweep is not history"
-        );
-        let new = NewSweep {
-            started_at: at,
-            finished_at: at,
-            selection: Selection::default(),
-            records: vec![record("A-B-C-O1", Outcome::Bound)],
-        };
-        let done = store.finish(id, new.clone()).unwrap();
-        assert_eq!(done.id, id);
-        assert!(store.finish(id, new.clone()).is_err(), "finished once");
-        assert_eq!(store.sweeps().unwrap().len(), 1);
-        let other = store.begin(at, &Selection::default()).unwrap();
-        assert_eq!(store.abandon_running().unwrap(), 1);
-        let summaries = store.summaries().unwrap();
-        assert_eq!(summaries[1].status, SweepStatus::Abandoned);
-        assert!(
-            store.finish(other, new).is_err(),
-            "an abandoned sweep stays out of history"
-        );
-        assert_eq!(store.sweeps().unwrap().len(), 1);
-    }
-
-    #[test]
-    fn appends_and_reads_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open_dir(&dir.path().join("state")).unwrap();
-        let at: Timestamp = "2026-01-15T07:58:01.5Z".parse().unwrap();
-        let first = store
-            .append(NewSweep {
-                started_at: at,
-                finished_at: at,
-                selection: Selection::default(),
-                records: vec![
-                    record("A-B-C-O1", Outcome::Bound),
-                    record(
-                        "A-B-C-O2",
-                        Outcome::Unverified {
-                            reason: "down".into(),
-                        },
-                    ),
-                ],
-            })
-            .unwrap();
-        assert_eq!(first.id, 1);
-        let second = store
-            .append(NewSweep {
-                started_at: at,
-                finished_at: at,
-                selection: Selection {
-                    panels: vec!["A-B-C-O1".into()],
-                    domains: vec![],
-                },
-                // The probe identity is stored with the verdict (SPEC §5.2).
-                records: vec![PanelRecord {
-                    identity: Some(hisar_core::history::ProbeIdentity {
-                        auth: "observer".into(),
-                        params: u64::MAX - 1,
-                    }),
-                    ..record("A-B-C-O1", Outcome::Bound)
-                }],
-            })
-            .unwrap();
-        assert_eq!(second.id, 2);
-        drop(store);
-        let store = SqliteStore::open_dir(&dir.path().join("state")).unwrap();
-        let sweeps = store.sweeps().unwrap();
-        assert_eq!(sweeps, vec![first, second]);
-        let summaries = store.summaries().unwrap();
-        assert_eq!((summaries[0].bound, summaries[0].unverified), (1, 1));
-        assert_eq!(store.sweep(2).unwrap().unwrap().records.len(), 1);
-        assert_eq!(store.sweep(9).unwrap(), None);
-        assert_eq!(store.setting("tracker").unwrap(), None);
-        store.set_setting("tracker", "a.md").unwrap();
-        store.set_setting("tracker", "b.md").unwrap();
-        assert_eq!(store.setting("tracker").unwrap().as_deref(), Some("b.md"));
+                .map(|_| ())
+                .map_err(|e| self.err(e))
+        })
     }
 }

@@ -4,18 +4,29 @@ use std::io::Write;
 
 use anyhow::anyhow;
 use hisar_core::history::ChangeKind;
-use hisar_core::history::diff as diff_sweeps;
-
 use hisar_report::{ChangeRow, write_changes_markdown};
+use hisar_store::{HistoryStore, SweepStatus};
 
 use crate::args::{DiffArgs, DiffFormat};
-use crate::context::{load_registry, read_history};
+use crate::context::{existing_store, load_registry};
 use crate::exit::{Exit, Outcome, invalid, usage};
 
-pub(crate) fn diff(args: &DiffArgs) -> Outcome {
+/// Compares the tracked statuses stored at both sweeps (the panels that changed in between,
+/// from the stored transitions), without replaying history.
+pub(crate) async fn diff(args: &DiffArgs) -> Outcome {
     let registry = load_registry(&args.registry.registry)?;
-    let sweeps = read_history(&args.state.state)?;
-    let ids: Vec<u64> = sweeps.iter().map(|s| s.id).collect();
+    let store = existing_store(&args.state.state)?;
+    let ids: Vec<u64> = match &store {
+        Some(store) => store
+            .summaries()
+            .await
+            .map_err(invalid)?
+            .into_iter()
+            .filter(|s| s.status == SweepStatus::Complete)
+            .map(|s| s.id)
+            .collect(),
+        None => Vec::new(),
+    };
     let to = args.to.or_else(|| ids.last().copied());
     let from = args.from.or_else(|| {
         let to = to?;
@@ -39,7 +50,21 @@ pub(crate) fn diff(args: &DiffArgs) -> Outcome {
     if from >= to {
         return Err(usage(anyhow!("FROM (#{from}) must come before TO (#{to})")));
     }
-    let changes = diff_sweeps(&registry, &sweeps, from, to);
+    let Some(store) = store else {
+        return Err(usage(anyhow!(
+            "no history in {}",
+            args.state.state.display()
+        )));
+    };
+    let changes = hisar_store::diff(&store, &registry, from, to)
+        .await
+        .map_err(invalid)?
+        .ok_or_else(|| {
+            usage(anyhow!(
+                "sweep #{from} or #{to} is not in {}",
+                args.state.state.display()
+            ))
+        })?;
     let count = |f: fn(&ChangeKind) -> bool| changes.iter().filter(|c| f(&c.kind)).count();
     let (new, resolved, regressed, code_changes) = (
         count(|k| *k == ChangeKind::New),
@@ -53,16 +78,18 @@ pub(crate) fn diff(args: &DiffArgs) -> Outcome {
     let io = |e: std::io::Error| invalid(anyhow!(e));
     match args.format {
         DiffFormat::Markdown => {
-            // The latest record of each panel between the two sweeps gives endpoint and detail.
+            // Endpoint and detail come from the record that made each change: the panel's
+            // latest transition up to TO.
+            let panels: Vec<String> = changes.iter().map(|c| c.panel.clone()).collect();
+            let made = store
+                .tracked_at(to, &panels)
+                .await
+                .map_err(invalid)?
+                .unwrap_or_default();
             let mut records = Vec::new();
-            for s in sweeps.iter().rev().filter(|s| s.id > from && s.id <= to) {
-                for r in &s.records {
-                    if !records
-                        .iter()
-                        .any(|x: &hisar_core::history::PanelRecord| x.panel == r.panel)
-                    {
-                        records.push(r.clone());
-                    }
+            for t in made {
+                if let Some(record) = store.record(t.sweep, &t.panel).await.map_err(invalid)? {
+                    records.push(record);
                 }
             }
             let rows = ChangeRow::rows(&changes, &records);

@@ -3,25 +3,24 @@
 use std::io::Write;
 
 use anyhow::anyhow;
-use hisar_core::history::derive;
 use hisar_import::aurora::{ProjectionInput, aurora_topology, projection_lock};
 
 use crate::args::{ExportCommand, ProjectionArgs, ProjectionEnvironment};
 use crate::commands::import::read_aurora;
-use crate::context::{load_registry, read_history, write_atomic};
+use crate::context::{load_registry, read_view, write_atomic};
 use crate::exit::{Exit, Outcome, invalid, usage};
 use crate::ui::Ui;
 
-fn projection(args: &ProjectionArgs, ui: Ui) -> Outcome {
+async fn projection(args: &ProjectionArgs, ui: Ui) -> Outcome {
     let registry = load_registry(&args.registry.registry)?;
-    let sweeps = read_history(&args.state.state)?;
-    if sweeps.is_empty() {
+    let view = read_view(&args.state.state, &registry).await?;
+    if view.ledger.sweeps() == 0 {
         ui.warn(&format!(
             "no sweep recorded in {}: every panel is written UNBOUND (never verified)",
             args.state.state.display()
         ));
     }
-    let (state, _) = derive(&registry, &sweeps);
+    let state = view.ledger.state(&registry);
     let topology = match &args.aurora {
         Some(dir) => {
             let sources = read_aurora(dir, ui)?;
@@ -65,8 +64,8 @@ fn projection(args: &ProjectionArgs, ui: Ui) -> Outcome {
     Ok(Exit::Pass)
 }
 
-pub(crate) fn export(command: &ExportCommand, ui: Ui) -> Outcome {
+pub(crate) async fn export(command: &ExportCommand, ui: Ui) -> Outcome {
     match command {
-        ExportCommand::AuroraProjection(args) => projection(args, ui),
+        ExportCommand::AuroraProjection(args) => projection(args, ui).await,
     }
 }

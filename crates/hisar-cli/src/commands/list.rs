@@ -5,12 +5,12 @@
 use std::io::Write;
 
 use anyhow::anyhow;
-use hisar_core::history::{PanelState, derive};
+use hisar_core::history::PanelState;
 use hisar_core::{Outcome as Verdict, Panel};
 use serde_json::json;
 
 use crate::args::{Format, ListArgs};
-use crate::context::{load_registry, read_history};
+use crate::context::{load_registry, read_view};
 use crate::exit::{Exit, Outcome, invalid, usage};
 use crate::ui::stdout;
 
@@ -28,7 +28,7 @@ fn detail(state: &PanelState) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-pub(crate) fn list(args: &ListArgs) -> Outcome {
+pub(crate) async fn list(args: &ListArgs) -> Outcome {
     let registry = load_registry(&args.registry.registry)?;
     for code in &args.domains {
         if registry.domain(code).is_none() {
@@ -39,8 +39,10 @@ pub(crate) fn list(args: &ListArgs) -> Outcome {
             )));
         }
     }
-    let sweeps = read_history(&args.state.state)?;
-    let (state, _) = derive(&registry, &sweeps);
+    let state = read_view(&args.state.state, &registry)
+        .await?
+        .ledger
+        .state(&registry);
     let rows: Vec<(&Panel, &PanelState)> = registry
         .panels()
         .iter()

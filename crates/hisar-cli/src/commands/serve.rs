@@ -62,7 +62,7 @@ pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Service, Fa
         ui.warn(&warning);
     }
     let store = SqliteStore::open_dir(&settings.state).map_err(invalid)?;
-    let abandoned = store.abandon_running().map_err(invalid)?;
+    let abandoned = store.abandon_running().await.map_err(invalid)?;
     if abandoned > 0 {
         ui.warn(&format!(
             "{abandoned} sweep(s) left running by a stopped service marked abandoned"
@@ -72,7 +72,7 @@ pub(crate) async fn start(settings: ServeSettings, ui: Ui) -> Result<Service, Fa
         .probe
         .sweeper(Arc::clone(&settings.registry), settings.env.clone())?;
     let masker = sweeper.masker().clone();
-    let sweeps = store.summaries().map_err(invalid)?.len();
+    let sweeps = store.summaries().await.map_err(invalid)?.len();
     let state = AppState::new(
         (*settings.registry).clone(),
         settings.registry_path.display().to_string(),

@@ -3,16 +3,18 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use hisar_core::history::{Change, ChangeKind, SweepRecord, derive, gate};
+use std::collections::BTreeMap;
+
+use hisar_core::history::{Change, ChangeKind, SweepRecord, TrackerState, derive, gate};
 use hisar_core::{GapCode, Outcome as Verdict, Status};
 use hisar_probe::SweepError;
-use hisar_report::{ChangeRow, DomainRow, Report, write_step_summary};
-use hisar_store::HistoryStore;
+use hisar_report::{ChangeRow, DomainRow, Report, SeriesPoint, TimelineEntry, write_step_summary};
+use hisar_store::{Fold, HistoryStore};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::args::{CheckArgs, SweepArgs};
 use crate::context::{
-    load_history, lock_state, open_store, shown_paths, today, tracker_link, write_outputs,
+    lock_state, open_store, series, shown_paths, timelines, today, tracker_link, write_outputs,
 };
 use crate::exit::{Exit, Failure, Outcome, invalid, usage};
 use crate::settings::SweepSettings;
@@ -38,8 +40,21 @@ fn sweep_failure(e: SweepError) -> Failure {
     usage(e)
 }
 
+/// What a sweep left: the sweep, the tracked state after it and what it changed.
+struct Swept {
+    sweep: SweepRecord,
+    state: TrackerState,
+    changes: Vec<Change>,
+    series: Vec<SeriesPoint>,
+    timelines: BTreeMap<String, Vec<TimelineEntry>>,
+    line: String,
+    routes: Option<usize>,
+    degraded: Option<String>,
+}
+
 /// Runs a sweep (or an offline check), records it, writes reports and applies the gate:
-/// settings → `hisar_probe` sweep → store → history → report → gate.
+/// settings → `hisar_probe` sweep → store (which folds it into the stored tracked state) →
+/// report → gate.
 pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
     let registry = &*job.registry;
     // Fail on a bad selection before touching the network or the state.
@@ -58,7 +73,7 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
         Some(lock_state(&job.state, "hisar sweep", job.lock_wait, ui).await?)
     };
 
-    let (sweeps, this_sweep, request_line, routes, degraded) = if job.offline {
+    let swept = if job.offline {
         let checked = sweeper
             .offline(job.selection.clone())
             .await
@@ -69,17 +84,29 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
             record.records.len(),
             checked.routes.unwrap_or_default()
         );
-        (vec![record.clone()], record, line, checked.routes, None)
+        let (state, changes) = derive(registry, std::slice::from_ref(&record));
+        Swept {
+            sweep: record,
+            state,
+            changes,
+            series: Vec::new(),
+            timelines: BTreeMap::new(),
+            line,
+            routes: checked.routes,
+            degraded: None,
+        }
     } else {
         let store = open_store(&job.state)?;
         if job.reuse_tracker && job.outputs.tracker.is_none() {
             job.outputs.tracker = store
                 .setting(TRACKER_SETTING)
+                .await
                 .map_err(invalid)?
                 .map(PathBuf::from);
             if job.recheck.is_none() && job.outputs.tracker.is_some() {
                 job.recheck = store
                     .setting(RECHECK_SETTING)
+                    .await
                     .map_err(invalid)?
                     .filter(|c| !c.is_empty());
             }
@@ -123,30 +150,62 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
                 .masker()
                 .mask(sweeper.target().base_url.as_deref().unwrap_or_default()),
         );
-        let record = store.append(swept.sweep).map_err(invalid)?;
+        let recorded = store
+            .append(swept.sweep, &Fold::new(registry))
+            .await
+            .map_err(invalid)?;
         if let Some(tracker) = &job.outputs.tracker
             && !job.reuse_tracker
         {
             let absolute = std::path::absolute(tracker).unwrap_or_else(|_| tracker.clone());
             store
                 .set_setting(TRACKER_SETTING, &absolute.display().to_string())
+                .await
                 .map_err(invalid)?;
             store
                 .set_setting(RECHECK_SETTING, job.recheck.as_deref().unwrap_or_default())
+                .await
                 .map_err(invalid)?;
         }
-        (load_history(&store)?, record, line, swept.routes, degraded)
+        // The history chart and the panels' timelines are the HTML dashboard's alone; both
+        // come from what the store keeps per sweep and per panel, not from a replay.
+        let (series, timelines) = if job.outputs.html.is_some() {
+            (
+                series(&store.summaries().await.map_err(invalid)?),
+                timelines(&store, registry).await?,
+            )
+        } else {
+            (Vec::new(), BTreeMap::new())
+        };
+        Swept {
+            state: recorded.ledger.state(registry),
+            line: format!("{line} (sweep #{})", recorded.sweep.id),
+            sweep: recorded.sweep,
+            changes: recorded.changes,
+            series,
+            timelines,
+            routes: swept.routes,
+            degraded,
+        }
     };
+    let Swept {
+        sweep: this_sweep,
+        state,
+        changes,
+        series,
+        timelines,
+        line,
+        routes,
+        degraded,
+    } = swept;
 
-    let (state, changes) = derive(registry, &sweeps);
     let shown = shown_paths(registry, &job.registry_path, &job.state, &job.outputs);
-    let mut report =
-        Report::new(registry, &state, today(), shown.registry).with_references(shown.references);
+    let mut report = Report::new(registry, &state, today(), shown.registry)
+        .with_references(shown.references)
+        .with_series(series);
+    report.timelines = timelines;
     if let Some(state) = shown.state {
         report = report.with_state_path(state);
-    }
-    if job.outputs.html.is_some() {
-        report = report.with_history(&sweeps);
     }
     if let Some(recheck) = &job.recheck {
         report = report.with_recheck(recheck.clone());
@@ -154,11 +213,7 @@ pub(crate) async fn execute(mut job: SweepSettings, ui: Ui) -> Outcome {
     report.tracker_link = tracker_link(&job.outputs);
     let rows = ChangeRow::rows(&changes, &this_sweep.records);
 
-    if job.offline {
-        ui.line(&request_line);
-    } else {
-        ui.line(&format!("{request_line} (sweep #{})", this_sweep.id));
-    }
+    ui.line(&line);
     if let Some(routes) = routes {
         ui.note(&ui.dim(&format!("route table: {routes} routes")));
     }

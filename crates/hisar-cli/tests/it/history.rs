@@ -374,6 +374,74 @@ fn json_matches_the_schema_and_junit_parses() {
     assert_eq!(ws.read("again.xml"), xml);
 }
 
+#[test]
+fn prune_keeps_the_tracked_state_and_later_sweeps_continue_from_it() {
+    let ws = Workspace::new();
+    let backend = Backend::start(KEY);
+    assert_eq!(sweep(&ws, &backend, &[]).code, 0);
+    assert!(backend.demo.fix("/guard/logs")); // LOG-REC-SYS-O1, AUTH_FAILURE
+    assert_eq!(sweep(&ws, &backend, &[]).code, 0);
+    assert!(backend.demo.break_route("/status_history/stats")); // LOG-REC-AUD-O5 was BOUND
+    assert_eq!(sweep(&ws, &backend, &["--fail-on", "never"]).code, 0);
+    let report = ws.hisar(
+        &["report", "--tracker", "before.md", "--json", "before.json"],
+        &[],
+    );
+    assert_eq!(report.code, 0, "{report:?}");
+
+    // Another writer holds the state directory: prune waits, gives up, and prunes nothing.
+    let held = hisar_store::StateLock::try_acquire(&ws.path(".hisar"), "test writer").unwrap();
+    let refused = ws.hisar(&["prune", "--keep", "0s", "--lock-wait", "0.2s"], &[]);
+    assert_eq!(refused.code, 3, "{refused:?}");
+    assert!(
+        refused.stderr.contains("in use by another hisar")
+            && refused.stderr.contains("test writer"),
+        "{refused:?}"
+    );
+    drop(held);
+
+    // Everything older than now goes, except the latest sweep.
+    let pruned = ws.hisar(&["prune", "--keep", "0s"], &[]);
+    assert_eq!(pruned.code, 0, "{pruned:?}");
+    assert!(
+        pruned
+            .stderr
+            .contains("pruned 2 sweeps (174 panel records)"),
+        "{pruned:?}"
+    );
+    let report = ws.hisar(
+        &["report", "--tracker", "after.md", "--json", "after.json"],
+        &[],
+    );
+    assert_eq!(report.code, 0, "{report:?}");
+    assert_eq!(
+        ws.read("after.md"),
+        ws.read("before.md"),
+        "resolutions, regressions and spells survive"
+    );
+    assert_eq!(ws.read("after.json"), ws.read("before.json"));
+    let diff = ws.hisar(&["diff", "1", "3"], &[]);
+    assert_eq!(diff.code, 2, "{diff:?}");
+    assert!(diff.stderr.contains("no sweep #1"), "{diff:?}");
+
+    // The next sweep folds onto the whole history: the regression of sweep 3 is kept, the
+    // resolution of sweep 2 too, and fixing the route resolves it.
+    assert!(backend.demo.fix("/status_history/stats"));
+    let next = sweep(&ws, &backend, &[]);
+    assert_eq!(next.code, 0, "{next:?}");
+    assert!(next.stderr.contains("1 resolved, 0 regressed"), "{next:?}");
+    let tracker = ws.read("t.md");
+    let resolved = tracker.split("## Resolved Gaps").nth(1).unwrap();
+    assert!(resolved.contains("| LOG-REC-SYS-O1 |"), "{resolved}");
+    assert!(resolved.contains("| LOG-REC-AUD-O5 |"), "{resolved}");
+    let diff = ws.hisar(&["diff"], &[]);
+    assert!(
+        diff.stdout
+            .starts_with("sweep #3 -> #4: 0 new, 1 resolved, 0 regressed"),
+        "{diff:?}"
+    );
+}
+
 /// SPEC §5.2 end to end. Before, a panel re-pointed by the registry kept its old gap, shown
 /// against the new endpoint, the fix list asked to create an endpoint no panel used any more,
 /// and a removed panel vanished from the tracker without a word.

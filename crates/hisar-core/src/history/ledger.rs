@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::record::{ProbeIdentity, Selection, SweepRecord, identity_change};
-use super::trust::{CapTrack, CapabilityState, CapabilityStatus, next_trust, window_stats};
+use super::trust::{CapTrack, CapabilityState, CapabilityStatus, Timeline};
 use crate::id::CapabilityId;
 use crate::index::IdIndex;
 use crate::model::DeclaredStatus;
@@ -106,7 +106,7 @@ pub struct RetiredPanel {
 }
 
 /// The tracked state of one panel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PanelState {
     /// The panel.
     pub panel: String,
@@ -128,7 +128,7 @@ pub struct PanelState {
     pub unverified_now: Option<String>,
     /// How the panel changed since its last verdict, while it is "changed, not verified
     /// since" (its gap, if any, closed as superseded).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed: Option<String>,
 }
 
@@ -151,7 +151,7 @@ impl PanelState {
 }
 
 /// A summary of the latest sweep.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SweepMeta {
     /// Id.
     pub id: u64,
@@ -165,7 +165,14 @@ pub struct SweepMeta {
     pub panels: usize,
 }
 
-#[derive(Debug, Clone)]
+/// The version of the fold's semantics and of the ledger's serialized form. Bump it whenever
+/// [`Ledger::apply`] would fold the same sweeps differently, or a field of the ledger changes
+/// meaning: stores keep a snapshot of the ledger keyed by it, and rebuild their snapshots once
+/// (from their stored sweeps) when it changes. Fields *added* with a serde default need no bump
+/// when their default is what the old fold meant.
+pub const FOLD_VERSION: u32 = 2;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Track {
     state: PanelState,
     /// The probe identity of the latest record: endpoint, and the rest when known.
@@ -173,6 +180,7 @@ struct Track {
     /// When a sweep last recorded the panel.
     last_seen: Timestamp,
     /// When the first full sweep without the panel ran.
+    #[serde(default)]
     retired_at: Option<Timestamp>,
 }
 
@@ -188,13 +196,27 @@ impl Track {
 }
 
 /// Folds sweeps into tracked state.
-#[derive(Debug, Clone)]
+///
+/// A ledger serializes (with serde; the format is the caller's) as a snapshot of the fold:
+/// everything but the trust policy, which comes from the registry. Restore one with
+/// [`Ledger::from_snapshot`]; applying further sweeps to it gives what replaying every sweep
+/// from the start would. Every field has a serde default, so a snapshot written before a field
+/// was added still reads; unknown fields are ignored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ledger {
+    #[serde(skip)]
     policy: TrustPolicy,
+    #[serde(default)]
     tracks: BTreeMap<String, Track>,
+    #[serde(default)]
     resolutions: Vec<Resolution>,
+    #[serde(default)]
     caps: BTreeMap<String, CapTrack>,
+    #[serde(default)]
+    timeline: Timeline,
+    #[serde(default)]
     latest: Option<SweepMeta>,
+    #[serde(default)]
     sweeps: usize,
 }
 
@@ -206,6 +228,7 @@ impl Ledger {
             tracks: BTreeMap::new(),
             resolutions: Vec::new(),
             caps: BTreeMap::new(),
+            timeline: Timeline::default(),
             latest: None,
             sweeps: 0,
         }
@@ -221,6 +244,46 @@ impl Ledger {
             ledger.apply(sweep);
         }
         ledger
+    }
+
+    /// Restores a ledger from a snapshot written by its `Serialize` implementation, under the
+    /// registry's trust policy (a snapshot does not carry one).
+    pub fn from_snapshot<'de, D: serde::Deserializer<'de>>(
+        policy: TrustPolicy,
+        snapshot: D,
+    ) -> Result<Self, D::Error> {
+        let mut ledger = Self::deserialize(snapshot)?;
+        ledger.policy = policy;
+        Ok(ledger)
+    }
+
+    /// The trust policy the ledger folds with.
+    pub fn policy(&self) -> &TrustPolicy {
+        &self.policy
+    }
+
+    /// Sweeps folded so far.
+    pub fn sweeps(&self) -> usize {
+        self.sweeps
+    }
+
+    /// The latest sweep folded.
+    pub fn latest(&self) -> Option<&SweepMeta> {
+        self.latest.as_ref()
+    }
+
+    /// One panel's tracked state as history left it (whatever the registry says of it now),
+    /// if any sweep recorded it.
+    pub fn panel(&self, id: &str) -> Option<&PanelState> {
+        self.tracks.get(id).map(|t| &t.state)
+    }
+
+    /// One panel's tracked state and the probe identity it holds for (endpoint, and the rest
+    /// when known), if any sweep recorded it.
+    pub fn panel_identity(&self, id: &str) -> Option<(&PanelState, &str, Option<&ProbeIdentity>)> {
+        self.tracks
+            .get(id)
+            .map(|t| (&t.state, t.identity.0.as_str(), t.identity.1.as_ref()))
     }
 
     /// Applies one sweep and returns what it changed.
@@ -380,15 +443,15 @@ impl Ledger {
             s.verified_in = Some(sweep.id);
             s.verified_at = Some(at);
         }
+        let window = self.timeline.push(&self.policy, at);
         for (cap, (all_bound, any_bound, mut prints)) in cap_events {
             prints.sort_unstable();
             let fingerprint = prints.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, p| {
                 (h ^ p).wrapping_mul(0x0100_0000_01b3)
             });
             let track = self.caps.entry(cap.to_owned()).or_default();
-            track.events.push((at, all_bound, fingerprint));
+            track.record(&self.policy, &window, at, all_bound, fingerprint);
             track.last_any_bound = any_bound;
-            track.trusted = next_trust(&self.policy, track);
         }
         self.latest = Some(SweepMeta {
             id: sweep.id,
@@ -505,8 +568,7 @@ impl Ledger {
 
     fn capability_state(&self, registry: &Registry, id: &CapabilityId) -> CapabilityState {
         let track = self.caps.get(id.as_str());
-        let (verified_in_window, bound_rate) =
-            track.map_or((0, 0.0), |t| window_stats(&self.policy, t).0);
+        let (verified_in_window, bound_rate) = track.map_or((0, 0.0), CapTrack::window);
         let status = if registry.capability_status(id) == DeclaredStatus::Deprecated {
             CapabilityStatus::Deprecated
         } else {
@@ -520,7 +582,7 @@ impl Ledger {
             status,
             verified_in_window,
             bound_rate,
-            last_verified: track.and_then(|t| t.events.last().map(|e| e.0)),
+            last_verified: track.and_then(CapTrack::last_verified),
         }
     }
 }
@@ -596,10 +658,80 @@ pub fn derive(registry: &Registry, sweeps: &[SweepRecord]) -> (TrackerState, Vec
     (ledger.state(registry), last)
 }
 
+/// A panel's tracked status and gap code: what a diff compares. It changes when a sweep
+/// verifies the panel (BOUND or BLOCKED), and when the panel's probe identity changes (it
+/// starts afresh); an UNVERIFIED verdict leaves it as it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tracked {
+    /// BOUND or BLOCKED (UNVERIFIED for a panel never verified, or not since it changed).
+    pub status: Status,
+    /// The gap code when blocked.
+    pub code: Option<GapCode>,
+}
+
+impl Tracked {
+    /// Never verified.
+    pub const NEVER: Self = Self {
+        status: Status::Unverified,
+        code: None,
+    };
+
+    /// A panel's tracked status in a state.
+    pub fn of(state: &PanelState) -> Self {
+        Self {
+            status: state.status,
+            code: state.verdict.as_ref().and_then(Verdict::code),
+        }
+    }
+}
+
+/// The net change of each registry panel between two points of history, from its tracked
+/// status at both (`None`: never verified by then, or verified as another probe identity than
+/// the registry's), in registry order.
+///
+/// Stores answer this without replaying history: a panel's tracked status at a sweep is the
+/// latest change of it up to that sweep, which they keep as one row per change.
+pub fn diff_tracked(
+    registry: &Registry,
+    before: impl Fn(&str) -> Option<Tracked>,
+    after: impl Fn(&str) -> Option<Tracked>,
+) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for panel in registry.panels() {
+        let id = panel.id.as_str();
+        let a = before(id).unwrap_or(Tracked::NEVER);
+        let b = after(id).unwrap_or(Tracked::NEVER);
+        let kind = match (a.status, b.status) {
+            (Status::Blocked, Status::Bound) => Some((ChangeKind::Resolved, a.code)),
+            (Status::Bound, Status::Blocked) => Some((ChangeKind::Regressed, b.code)),
+            (Status::Unverified, Status::Blocked) => Some((ChangeKind::New, b.code)),
+            (Status::Blocked, Status::Blocked) if a.code != b.code => a
+                .code
+                .map(|from| (ChangeKind::CodeChanged { from }, b.code)),
+            _ => None,
+        };
+        if let Some((kind, Some(code))) = kind {
+            changes.push(Change {
+                panel: id.to_owned(),
+                kind,
+                code,
+            });
+        }
+    }
+    changes
+}
+
+/// Whether a change closed a gap because the registry changed (superseded or retired): a
+/// diff lists these besides the net change of each panel, which cannot show them.
+pub fn closed_by_the_registry(change: &Change) -> bool {
+    matches!(change.kind, ChangeKind::Superseded | ChangeKind::Retired)
+}
+
 /// What changed between the state after sweep `from` and the state after sweep `to`
-/// (both ids present in `sweeps`, `from` before `to`): the net change of each panel of the
-/// registry, then every gap the sweeps in between closed because the registry changed
-/// (superseded or retired), which no comparison of two states against today's registry shows.
+/// (both ids present in `sweeps`, `from` before `to`), replaying `sweeps`: the net change of
+/// each panel of the registry, then every gap the sweeps in between closed because the
+/// registry changed (superseded or retired), which no comparison of two states against
+/// today's registry shows.
 pub fn diff(registry: &Registry, sweeps: &[SweepRecord], from: u64, to: u64) -> Vec<Change> {
     let upto = |id: u64| {
         Ledger::replay(
@@ -617,32 +749,13 @@ pub fn diff(registry: &Registry, sweeps: &[SweepRecord], from: u64, to: u64) -> 
         .iter()
         .filter(|s| s.id > from && s.id <= to)
         .flat_map(|s| ledger.apply(s))
-        .filter(|c| matches!(c.kind, ChangeKind::Superseded | ChangeKind::Retired))
+        .filter(closed_by_the_registry)
         .collect();
-    let mut changes = Vec::new();
-    for (pa, pb) in a.panels.iter().zip(&b.panels) {
-        let code_a = pa.verdict.as_ref().and_then(Verdict::code);
-        let code_b = pb.verdict.as_ref().and_then(Verdict::code);
-        let kind = match (pa.status, pb.status) {
-            (Status::Blocked, Status::Bound) => Some((ChangeKind::Resolved, code_a)),
-            (Status::Bound, Status::Blocked) => Some((ChangeKind::Regressed, code_b)),
-            (Status::Unverified, Status::Blocked) => Some((ChangeKind::New, code_b)),
-            (Status::Blocked, Status::Blocked) if code_a != code_b => Some((
-                ChangeKind::CodeChanged {
-                    from: code_a.expect("blocked has a code"),
-                },
-                code_b,
-            )),
-            _ => None,
-        };
-        if let Some((kind, Some(code))) = kind {
-            changes.push(Change {
-                panel: pb.panel.clone(),
-                kind,
-                code,
-            });
-        }
-    }
+    let mut changes = diff_tracked(
+        registry,
+        |id| a.panel(id).map(Tracked::of),
+        |id| b.panel(id).map(Tracked::of),
+    );
     changes.extend(closed);
     changes
 }

@@ -20,7 +20,15 @@ use crate::verdict::GapCode;
 use crate::yaml::{self, Located, Node};
 
 /// Loads a registry from YAML text; `origin` names the source in error messages.
+///
+/// A valid registry loads from a stream ([`streamed`]): each panel is built as soon as it is
+/// parsed, and the document never exists as one tree. When anything is wrong with it, or
+/// unusual in its layout, the text is loaded again from its whole located tree, the way that
+/// reports every problem with its position; so does every invalid registry.
 pub(super) fn load(text: &str, origin: &str) -> Result<Registry, RegistryError> {
+    if let Some(registry) = super::stream::streamed(text) {
+        return Ok(registry);
+    }
     let mut loader = Loader {
         text,
         diags: Vec::new(),
@@ -270,6 +278,17 @@ impl Loader<'_> {
             return None;
         }
         let entries = self.mapping(&root, "the registry", TOP_KEYS)?.clone();
+        Some(self.build(&root, &entries, None))
+    }
+
+    /// The registry from the root's entries, in a fixed order whatever the document's; the
+    /// panels are built from `panels:` unless `built` holds them already.
+    pub(super) fn build(
+        &mut self,
+        root: &Located<Node>,
+        entries: &Entries,
+        built: Option<Vec<Panel>>,
+    ) -> Registry {
         let get = |name: &str| {
             entries
                 .iter()
@@ -290,7 +309,7 @@ impl Loader<'_> {
                 1
             }
             None => {
-                self.error(&root, "missing `version: 1`");
+                self.error(root, "missing `version: 1`");
                 1
             }
         };
@@ -311,17 +330,18 @@ impl Loader<'_> {
         let domains = match get("domains") {
             Some(n) => self.domains(n),
             None => {
-                self.error(&root, "missing `domains:`: declare at least one domain");
+                self.error(root, "missing `domains:`: declare at least one domain");
                 Vec::new()
             }
         };
         let capabilities = get("capabilities")
             .map(|n| self.capabilities(n))
             .unwrap_or_default();
-        let panels = match get("panels") {
-            Some(n) => self.panels(n, &domains, &auth, &defaults),
-            None => {
-                self.error(&root, "missing `panels:`");
+        let panels = match (built, get("panels")) {
+            (Some(panels), _) => panels,
+            (None, Some(n)) => self.panels(n, &domains, &auth, &defaults),
+            (None, None) => {
+                self.error(root, "missing `panels:`");
                 Vec::new()
             }
         };
@@ -335,7 +355,7 @@ impl Loader<'_> {
         let trust = get("trust").map(|n| self.trust(n)).unwrap_or_default();
         let gate = get("gate").map(|n| self.gate(n)).unwrap_or_default();
         let tracker = get("tracker").map(|n| self.tracker(n)).unwrap_or_default();
-        Some(Registry {
+        Registry {
             version,
             title,
             backend,
@@ -350,7 +370,7 @@ impl Loader<'_> {
             gate,
             tracker,
             panel_index: IdIndex::default(),
-        })
+        }
     }
 
     pub(super) fn key_position(node: &Located<Node>, key: &str) -> (usize, usize) {

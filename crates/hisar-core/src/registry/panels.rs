@@ -31,30 +31,43 @@ impl Loader<'_> {
         };
         let mut seen: HashMap<String, usize> = HashMap::new();
         for item in items {
-            let id_text = match &item.value {
-                Node::Map(entries) => entries
-                    .iter()
-                    .find(|(k, _)| k.value == "id")
-                    .and_then(|(_, v)| v.value.scalar_text()),
-                _ => None,
-            };
-            self.panel.clone_from(&id_text);
-            if let Some(id) = &id_text {
-                if let Some(first) = seen.get(id) {
-                    self.error(
-                        item,
-                        format!("duplicate panel id `{id}` (first declared at line {first})"),
-                    );
-                } else {
-                    seen.insert(id.clone(), item.line);
-                }
-            }
-            if let Some(panel) = self.panel_entry(item, domains, auth, defaults) {
+            if let Some(panel) = self.panel_item(item, &mut seen, domains, auth, defaults) {
                 panels.push(panel);
             }
-            self.panel = None;
         }
         panels
+    }
+
+    /// One item of `panels:`, with the ids seen before it (for duplicates).
+    pub(super) fn panel_item(
+        &mut self,
+        item: &Located<Node>,
+        seen: &mut HashMap<String, usize>,
+        domains: &[Domain],
+        auth: &BTreeMap<String, AuthMode>,
+        defaults: &Defaults,
+    ) -> Option<Panel> {
+        let id_text = match &item.value {
+            Node::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.value == "id")
+                .and_then(|(_, v)| v.value.scalar_text()),
+            _ => None,
+        };
+        self.panel.clone_from(&id_text);
+        if let Some(id) = &id_text {
+            if let Some(first) = seen.get(id) {
+                self.error(
+                    item,
+                    format!("duplicate panel id `{id}` (first declared at line {first})"),
+                );
+            } else {
+                seen.insert(id.clone(), item.line);
+            }
+        }
+        let panel = self.panel_entry(item, domains, auth, defaults);
+        self.panel = None;
+        panel
     }
 
     #[expect(

@@ -1,6 +1,7 @@
 use super::*;
 use crate::model::Method;
 use crate::model::ProvenanceRequirement;
+use crate::model::SchemaPolicy;
 
 const GOOD: &str = r#"
 version: 1
@@ -340,6 +341,234 @@ fn invariant_error_columns_point_into_the_line() {
         err.diagnostics[1]
             .message
             .contains("unknown predicate `isArrray` (did you mean `isArray`?)")
+    );
+}
+
+/// The located loader alone, as every invalid registry is loaded.
+fn located(text: &str) -> Result<Registry, crate::error::RegistryError> {
+    let mut loader = load::Loader {
+        text,
+        diags: Vec::new(),
+        panel: None,
+        compiled: std::collections::HashMap::new(),
+    };
+    let registry = loader.load();
+    match registry {
+        Some(r) if loader.diags.is_empty() => Ok(r),
+        _ => Err(crate::error::RegistryError {
+            origin: "x".into(),
+            diagnostics: loader.diags,
+        }),
+    }
+}
+
+#[test]
+fn the_stream_loader_builds_what_the_located_loader_builds() {
+    let mut many = String::new();
+    for i in 1..=300 {
+        many.push_str(&format!(
+            "  - {{ id: OVR-SUM-CI-O{i}, capability: overview.c{}, endpoint: GET /c/{}, class: evidence, invariants: ['$.n isNumber', '$.items count <= {i}'] }}\n",
+            i % 7,
+            i % 50
+        ));
+    }
+    let big = format!("version: 1\ndomains: [{{code: OVR, name: O}}]\npanels:\n{many}");
+    // The backend's schema policy is every panel's default.
+    let schema = "version: 1\nbackend: { schema: warn }\ndomains: [{code: A, name: x}]\npanels:\n  - {id: A-B-C-O1, capability: c.one, endpoint: /one, class: evidence}\n";
+    for text in [
+        GOOD,
+        big.as_str(),
+        schema,
+        "version: 1\ndomains: []\npanels: []\n",
+    ] {
+        let streamed = stream::streamed(text).expect("a usual, valid registry streams");
+        let located = located(text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(format!("{streamed:?}"), format!("{located:?}"));
+    }
+}
+
+/// Every form a panel's value, a setup step, a schema policy or an auth mode can take, for the
+/// two loaders to agree on: `{ todo }` values (path, query, header), `{ from, select }` and
+/// `{ from: setup.X, capture }` live values, setup steps, `backend.schema` and a panel's own
+/// `schema:`, and each token flow.
+const EVERY_FORM: &str = r#"version: 1
+title: every form
+backend: { base_url: "${BASE:-http://127.0.0.1:8000}", schema: warn }
+auth:
+  observer: { headers: { X-Key: "${KEY}" } }
+  service:
+    oauth2:
+      token_url: ${TOKEN_URL}
+      client_id: ${CLIENT_ID}
+      client_secret: ${CLIENT_SECRET}
+      scope: [read:panels, read:runs]
+      client_auth: body
+      timeout: 5s
+    headers: { X-Tenant-ID: acme }
+  session:
+    login:
+      request: POST /auth/login
+      json: { username: "${PROBE_USER}", password: "${PROBE_PASSWORD}", remember: true }
+      token: $.access_token
+  cookie:
+    login: { request: "https://sso.example/login", form: { user: "${U}" }, cookie: sid }
+  vault:
+    command: { argv: [./token.sh], timeout: 30s }
+defaults: { class: evidence, auth: observer, timeout: 7s }
+domains: [{ code: INC, name: INCIDENTS }, { code: OVR, name: OVERVIEW }]
+SETUP_BEFORE
+panels:
+  - id: INC-EV-ACT-O1
+    capability: incidents.list
+    endpoint: /api/v1/incidents
+    auth: service
+    invariants: ['$.incidents isArray']
+  - id: INC-EV-RES-O5
+    capability: incidents.replay
+    endpoint: /replay/{incident_id}/summary/{run}
+    auth: session
+    schema: off
+    path_params:
+      incident_id: { from: INC-EV-ACT-O1, select: "$.incidents[0].id" }
+      run: { todo: "a run of this incident" }
+    params: { window: 24h, since: { from: setup.seed-incident, capture: incident_id }, page: { todo: "a page" } }
+    headers: { X-Static: "a", X-Session: { from: setup.seed-incident, capture: token }, X-Trace: { todo: "a trace id" } }
+  - { id: OVR-SUM-CI-O1, capability: overview.ci, endpoint: "/ci/{id}", auth: vault, schema: enforce, path_params: { id: { todo: "an id" } } }
+  - { id: OVR-SUM-CI-O2, capability: overview.ci, endpoint: "POST /ci/search", auth: cookie, safe: true, body: text, class: interpretation }
+SETUP_AFTER"#;
+
+const EVERY_FORM_SETUP: &str = r#"setup:
+  - id: seed-incident
+    request: POST /api/v1/incidents
+    auth: service
+    params: { dry_run: false }
+    headers: { X-Trace: "${TRACE:-hisar}" }
+    json: { title: "hisar probe", tags: [a, 1], owner: "${OWNER}" }
+    capture: { incident_id: $.id, token: "$.links.self" }
+"#;
+
+/// The stream loader builds the very registry the located loader builds from every form main's
+/// registries may use, with setup steps declared before or after the panels; and where one of
+/// those forms is wrong, it stands aside and the error is the located loader's.
+#[test]
+fn every_value_form_streams_as_the_located_loader_builds_it() {
+    let before = EVERY_FORM
+        .replace("SETUP_BEFORE\n", EVERY_FORM_SETUP)
+        .replace("SETUP_AFTER", "");
+    let after = EVERY_FORM
+        .replace("SETUP_BEFORE\n", "")
+        .replace("SETUP_AFTER", EVERY_FORM_SETUP);
+    for text in [&before, &after] {
+        let located = located(text).unwrap_or_else(|e| panic!("{e}"));
+        let streamed = stream::streamed(text).expect("a usual, valid registry streams");
+        assert_eq!(format!("{streamed:?}"), format!("{located:?}"));
+        // The forms were read, not dropped on both sides alike.
+        let replay = streamed.panel("INC-EV-RES-O5").unwrap();
+        assert_eq!(replay.live.len(), 6, "{replay:?}");
+        assert_eq!(replay.schema, SchemaPolicy::Off);
+        assert_eq!(streamed.panels()[0].schema, SchemaPolicy::Warn);
+        assert_eq!(streamed.panels()[2].schema, SchemaPolicy::Enforce);
+        assert_eq!(streamed.setup().len(), 1);
+        assert!(streamed.auth_mode("session").unwrap().flow.is_some());
+    }
+    // A mistake in any of those forms: the stream gives up, the located loader reports it.
+    for (wrong, right) in [
+        (
+            "from: setup.seed-incident, capture: token",
+            "from: setup.nowhere, capture: token",
+        ),
+        ("capture: incident_id", "capture: nothing"),
+        ("select: \"$.incidents[0].id\"", "select: \"$.[[\""),
+        ("{ todo: \"a page\" }", "{ todo: \"\" }"),
+        (
+            "{ todo: \"an id\" }",
+            "{ todo: \"an id\", from: INC-EV-ACT-O1 }",
+        ),
+        ("schema: off", "schema: of"),
+        ("schema: warn }", "schema: warm }"),
+        ("token: $.access_token", "token: 7"),
+        ("auth: vault", "auth: vaults"),
+    ] {
+        for text in [&before, &after] {
+            assert!(text.contains(wrong), "{wrong}");
+            let text = text.replacen(wrong, right, 1);
+            assert!(stream::streamed(&text).is_none(), "{right}");
+            let err = Registry::from_yaml(&text, "x").expect_err(right);
+            assert!(!err.diagnostics.is_empty(), "{right}");
+            let mut expected = located(&text).unwrap_err().diagnostics;
+            expected.sort_by_key(|d| (d.line, d.column));
+            assert_eq!(err.diagnostics, expected, "{right}");
+        }
+    }
+}
+
+/// The stream loader never returns a registry the located one would build differently: a
+/// default declared after the panels applies to them, and the layout makes it stand aside.
+#[test]
+fn unusual_layouts_are_left_to_the_located_loader() {
+    let late_defaults = "version: 1\ndomains: [{code: A, name: x}]\nauth: {k: {headers: {X-K: v}}}\npanels:\n  - {id: A-B-C-O1, capability: c.one, endpoint: /one, class: evidence}\ndefaults: {auth: k}\n";
+    assert!(stream::streamed(late_defaults).is_none());
+    let reg = Registry::from_yaml(late_defaults, "r.yaml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        reg.panels()[0].auth,
+        "k",
+        "the default declared after the panel applies"
+    );
+    for text in [
+        // The backend after the panels.
+        "version: 1\ndomains: [{code: A, name: x}]\npanels:\n  - {id: A-B-C-O1, capability: c.one, endpoint: /one, class: evidence}\nbackend: { schema: warn }\n",
+        // Domains after the panels.
+        "version: 1\npanels:\n  - {id: A-B-C-O1, capability: c.one, endpoint: /one, class: evidence}\ndomains: [{code: A, name: x}]\n",
+        // Two `panels:`.
+        "version: 1\ndomains: [{code: A, name: x}]\npanels: []\npanels: []\n",
+        // Not a list.
+        "version: 1\ndomains: []\npanels: {}\n",
+        // Not a mapping.
+        "- 1\n",
+        "",
+    ] {
+        assert!(stream::streamed(text).is_none(), "{text:?}");
+        assert_eq!(
+            format!(
+                "{:?}",
+                Registry::from_yaml(text, "x").map(|r| r.panels().len())
+            ),
+            format!("{:?}", located(text).map(|r| r.panels().len())),
+            "{text:?}"
+        );
+    }
+}
+
+/// A problem anywhere, even after thousands of good panels, is reported as the located loader
+/// reports it, with every other problem.
+#[test]
+fn a_late_problem_in_a_large_registry_is_located() {
+    let mut text = String::from(
+        "version: 1\ndomains: [{code: OVR, name: O}]\ndefaults: {class: evidence}\npanels:\n",
+    );
+    for i in 1..=2000 {
+        text.push_str(&format!(
+            "  - {{ id: OVR-SUM-CI-O{i}, capability: c.x, endpoint: /x/{i} }}\n"
+        ));
+    }
+    text.push_str(
+        "  - { id: OVR-SUM-CI-O2001, capability: c.x, endpoint: /x, invariants: ['$.a >>> 1'] }\n",
+    );
+    text.push_str("  - { id: OVR-SUM-CI-O1, capability: c.x, endpoint: /y }\n");
+    assert!(stream::streamed(&text).is_none());
+    let err = Registry::from_yaml(&text, "big.yaml").unwrap_err();
+    let expected = located(&text).unwrap_err();
+    assert_eq!(err.diagnostics, expected.diagnostics);
+    assert_eq!(err.diagnostics.len(), 2, "{err}");
+    assert_eq!(err.diagnostics[0].line, 2005);
+    assert_eq!(
+        err.diagnostics[0].panel.as_deref(),
+        Some("OVR-SUM-CI-O2001")
+    );
+    assert!(
+        err.diagnostics[1]
+            .message
+            .contains("duplicate panel id `OVR-SUM-CI-O1` (first declared at line 5)")
     );
 }
 

@@ -152,7 +152,7 @@ async fn service(receiver_url: &str, options: &DeliveryOptions) -> Service {
 impl Service {
     /// Runs one full sweep to the end; its id.
     async fn sweep(&self) -> u64 {
-        let id = self.state.start_sweep(Selection::default()).unwrap();
+        let id = self.state.start_sweep(Selection::default()).await.unwrap();
         for _ in 0..1200 {
             if self.state.running().is_none() {
                 return id;
@@ -386,7 +386,7 @@ async fn a_hanging_receiver_never_holds_a_sweep_back() {
     svc.sweep().await; // queued behind the hanging one
     assert!(svc.backend.break_route(&svc.path_of("BOUND").await));
     svc.sweep().await; // the queue (1) is full: dropped, said so
-    let summaries = svc.state.inner.store.summaries().unwrap();
+    let summaries = svc.state.inner.store.summaries().await.unwrap();
     assert_eq!(summaries.len(), 3);
     assert!(
         summaries
@@ -452,7 +452,7 @@ async fn events_are_masked_with_the_sweeps_secrets_and_absent_without_change() {
     let svc = service(&receiver.url(), &fast()).await;
     svc.sweep().await;
     receiver.next().await;
-    let record = svc.state.inner.store.sweep(1).unwrap().unwrap();
+    let record = svc.state.inner.store.sweep(1).await.unwrap().unwrap();
     let (_, changes) =
         hisar_core::history::derive(&svc.state.inner.registry, std::slice::from_ref(&record));
     let source = Source {
