@@ -164,7 +164,9 @@ impl ResponseSchemas {
         let mut operations = HashMap::new();
         if let Some(Value::Object(paths)) = transformed.get("paths") {
             for (path, item) in paths {
-                let Some(item) = item.as_object() else {
+                // A path item behind a `$ref` has its schemas elsewhere in the document: the
+                // pointers below name `/paths/...`, so it is left unchecked (no schema, no gap).
+                let Some(item) = item.as_object().filter(|i| !i.contains_key("$ref")) else {
                     continue;
                 };
                 let Ok(template) = PathTemplate::parse(&format!("{base}{path}")) else {
@@ -287,23 +289,30 @@ impl ResponseSchemas {
             .map_err(|e| shorten(&format!("the schema cannot be compiled: {e}")))
     }
 
-    /// The schema of the first 2xx response of `method shape` that declares a JSON body
-    /// (exact codes in ascending order, then `2XX`, then `default`), with its label
-    /// (`GET /cost/summary 200`); references are left for [`Self::resolve`].
+    /// The schema of the first 2xx response of `method shape` that declares a JSON body, with
+    /// its label (`GET /cost/summary 200`); references are left for [`Self::resolve`].
+    ///
+    /// It looks where [`Self::response`] would look for a 2xx answer: the exact 2xx codes
+    /// (ascending) when the operation declares any, else `2XX`, else `default`. A `default`
+    /// beside a declared 2xx is the error answer: reading invariants against it would warn
+    /// (and fail `--strict`) on a registry that is right; so would a `2XX` beside exact codes.
     pub(crate) fn success_schema(
         &self,
         path: &PathTemplate,
         method: Method,
     ) -> Option<(String, &Value)> {
         let operation = self.operations.get(&(path.shape(), method))?;
+        let tier = |r: &ResponseEntry| match r.status {
+            StatusKey::Exact(s) if (200..300).contains(&s) => Some(0),
+            StatusKey::Range(2) => Some(1),
+            StatusKey::Default => Some(2),
+            StatusKey::Exact(_) | StatusKey::Range(_) => None,
+        };
+        let nearest = operation.responses.iter().filter_map(tier).min()?;
         let mut candidates: Vec<&ResponseEntry> = operation
             .responses
             .iter()
-            .filter(|r| match r.status {
-                StatusKey::Exact(s) => (200..300).contains(&s),
-                StatusKey::Range(r) => r == 2,
-                StatusKey::Default => true,
-            })
+            .filter(|r| tier(r) == Some(nearest))
             .collect();
         candidates.sort_by_key(|r| match r.status {
             StatusKey::Exact(s) => u32::from(s),

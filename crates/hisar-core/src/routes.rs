@@ -226,12 +226,16 @@ impl RouteTable {
             let base = openapi_base_path(map.get("servers"));
             let mut routes = Vec::new();
             for (path, item) in paths {
-                let methods: BTreeSet<Method> = item
-                    .as_object()
-                    .into_iter()
-                    .flat_map(|ops| ops.keys())
-                    .filter_map(|k| k.parse().ok())
-                    .collect();
+                let methods: BTreeSet<Method> = match path_item(value, item) {
+                    PathItem::Operations(ops) => {
+                        ops.keys().filter_map(|k| k.parse().ok()).collect()
+                    }
+                    // The document declares the path but keeps its operations elsewhere: the
+                    // path is served, its methods unknown to the table. Saying it is missing
+                    // would be a false ENDPOINT_MISSING; the probe judges the method live.
+                    PathItem::Elsewhere => Method::ALL.into_iter().collect(),
+                    PathItem::Nothing => BTreeSet::new(),
+                };
                 if methods.is_empty() {
                     continue;
                 }
@@ -618,3 +622,35 @@ fn openapi_base_path(servers: Option<&Value>) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// What a path item of an OpenAPI document holds once a local `$ref` is followed.
+pub(crate) enum PathItem<'d> {
+    /// Its operations, by method key.
+    Operations(&'d serde_json::Map<String, Value>),
+    /// A reference the table cannot follow (another file, or a chain too long or broken).
+    Elsewhere,
+    /// Not a mapping.
+    Nothing,
+}
+
+/// Follows a path item's `$ref` within `document` (OpenAPI 3.1 allows one; a path item
+/// declared that way must not read as a missing route), at most eight hops.
+pub(crate) fn path_item<'d>(document: &'d Value, item: &'d Value) -> PathItem<'d> {
+    let mut item = item;
+    for _ in 0..8 {
+        let Some(ops) = item.as_object() else {
+            return PathItem::Nothing;
+        };
+        let Some(reference) = ops.get("$ref").and_then(Value::as_str) else {
+            return PathItem::Operations(ops);
+        };
+        let Some(target) = reference
+            .strip_prefix('#')
+            .and_then(|pointer| document.pointer(pointer))
+        else {
+            return PathItem::Elsewhere;
+        };
+        item = target;
+    }
+    PathItem::Elsewhere
+}

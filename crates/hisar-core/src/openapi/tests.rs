@@ -373,3 +373,77 @@ panels:
         ]
     );
 }
+
+/// A `default` beside a 2xx without a JSON schema is the error answer: the static check must
+/// not read invariants against it (a false `--strict` failure); with no 2xx at all it is the
+/// answer, and is read.
+#[test]
+fn the_static_check_never_reads_the_error_answer_as_the_success() {
+    let error = json!({"description": "error", "content": {"application/json": {"schema": {
+        "type": "object", "required": ["code", "message"],
+        "properties": {"code": {"type": "integer"}, "message": {"type": "string"}}
+    }}}});
+    let doc = json!({
+        "openapi": "3.0.3",
+        "paths": {
+            "/untyped": {"get": {"responses": {
+                "200": {"description": "ok", "content": {"application/json": {}}},
+                "default": error.clone()
+            }}},
+            "/bare": {"get": {"responses": {"200": {"description": "ok"}, "default": error.clone()}}},
+            "/ranged": {"get": {"responses": {"2XX": {"description": "ok"}, "default": error.clone()}}},
+            "/only-default": {"get": {"responses": {"default": error}}}
+        }
+    });
+    let table = RouteTable::from_value(&doc).unwrap();
+    let reg = Registry::from_yaml(
+        r#"version: 1
+domains: [{ code: A, name: A }]
+defaults: { class: evidence }
+panels:
+  - { id: A-B-C-O1, capability: a.one, endpoint: /untyped, invariants: ["$.total isNumber"] }
+  - { id: A-B-C-O2, capability: a.two, endpoint: /bare, invariants: ["$.total isNumber"] }
+  - { id: A-B-C-O3, capability: a.three, endpoint: /ranged, invariants: ["$.total isNumber"] }
+  - { id: A-B-C-O4, capability: a.four, endpoint: /only-default, invariants: ["$.total isNumber"] }
+"#,
+        "hisar.yaml",
+    )
+    .unwrap();
+    let got: Vec<String> = crate::schema_warnings(&reg, &table)
+        .iter()
+        .map(|w| format!("{}: {}", w.panel, w.message))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "A-B-C-O4: reads `$.total`, which the schema of GET /only-default default does not declare"
+        ]
+    );
+}
+
+/// A path item written as a `$ref` (OpenAPI 3.1) is a declared path: followed within the
+/// document, its methods are the target's; to another file, the path is served with methods
+/// unknown. Either way never a false ENDPOINT_MISSING; its schemas are left unchecked.
+#[test]
+fn a_path_item_behind_a_ref_is_a_route() {
+    let doc = json!({
+        "openapi": "3.1.0",
+        "paths": {
+            "/local": {"$ref": "#/components/pathItems/Local"},
+            "/remote": {"$ref": "other.yaml#/paths/~1remote"},
+            "/loop": {"$ref": "#/paths/~1loop"}
+        },
+        "components": {"pathItems": {"Local": {"get": {"responses": {"200": {"content": {"application/json": {"schema": {"type": "object", "required": ["x"]}}}}}}}}}
+    });
+    let table = RouteTable::from_value(&doc).unwrap();
+    let served = |endpoint: &str| {
+        let endpoint: crate::model::Endpoint = endpoint.parse().unwrap();
+        matches!(table.check(&endpoint), crate::RouteCheck::Served { .. })
+    };
+    assert!(served("GET /local"));
+    assert!(!served("POST /local"));
+    assert!(served("GET /remote"));
+    assert!(served("GET /loop"));
+    let v = verdict(&doc, "/local", 200, json!({"y": 1}));
+    assert_eq!(v.status(), Status::Bound, "{v:?}");
+}
