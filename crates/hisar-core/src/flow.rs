@@ -43,26 +43,19 @@ impl TokenFlow {
         }
     }
 
-    /// Every template of the flow.
+    /// Every template of the flow: its credentials ([`Self::secret_templates`]) and the rest,
+    /// in the order the flow reads them.
     pub fn templates(&self) -> Vec<&Template> {
-        let mut out: Vec<&Template> = Vec::new();
         match self {
-            TokenFlow::OAuth2(f) => {
-                out.extend([&f.token_url, &f.client_id, &f.client_secret]);
-                out.extend(f.scope.iter().chain(f.audience.iter()));
-            }
-            TokenFlow::Login(f) => {
-                out.push(&f.target);
-                out.extend(f.headers.iter().map(|(_, t)| t));
-                match &f.body {
-                    Some(LoginBody::Json(json)) => json.templates(&mut out),
-                    Some(LoginBody::Form(fields)) => out.extend(fields.iter().map(|(_, t)| t)),
-                    None => {}
-                }
-            }
-            TokenFlow::Command(f) => out.extend(&f.argv),
+            TokenFlow::OAuth2(f) => [&f.token_url, &f.client_id, &f.client_secret]
+                .into_iter()
+                .chain(f.scope.iter().chain(f.audience.iter()))
+                .collect(),
+            TokenFlow::Login(f) => std::iter::once(&f.target)
+                .chain(self.secret_templates())
+                .collect(),
+            TokenFlow::Command(_) => self.secret_templates(),
         }
-        out
     }
 
     /// The templates whose values are credentials: a client secret, a login's headers and
