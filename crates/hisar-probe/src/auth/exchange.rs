@@ -82,9 +82,11 @@ pub(crate) fn short(text: &str) -> String {
 /// Sends `request` and reads the answer within `deadline`, keeping at most [`MAX_ANSWER`]
 /// bytes of body (a larger one is refused: no token answer is that large). The client never
 /// follows redirects.
-// A bounded read of its own: the hardening issue's shared helper (`bounded::send_bounded` on
-// issue-11, not on main yet) has the same contract (a cap, a deadline over the whole exchange,
-// connect to last byte); when it lands this becomes a call to it.
+// A bounded read of its own, with the contract of `bounded::send_bounded` (a cap, a deadline
+// over the whole exchange, connect to last byte) but two differences a flow's verdict needs:
+// a client timeout reads as the flow's deadline, and an oversized answer is refused, not
+// truncated. Making `send_bounded` say both (and calling it here) is left for a change that
+// can re-check every caller's wording.
 pub(crate) async fn exchange(
     request: reqwest::RequestBuilder,
     deadline: Duration,
